@@ -1,0 +1,214 @@
+/// The language a code-execution sandbox runs.
+public enum CodeLanguage: String, Sendable, CaseIterable {
+    case unspecified = "LANGUAGE_UNSPECIFIED"
+    case python = "LANGUAGE_PYTHON"
+    case javascript = "LANGUAGE_JAVASCRIPT"
+}
+
+/// The machine shape of a sandbox (the default is 2 vCPU / 1.5 GiB).
+public enum MachineConfig: String, Sendable, CaseIterable {
+    case unspecified = "MACHINE_CONFIG_UNSPECIFIED"
+    case vcpu4Ram4GiB = "MACHINE_CONFIG_VCPU4_RAM4GIB"
+
+    /// Memory the sandbox may use, in bytes.
+    public var memoryLimitBytes: Int {
+        switch self {
+        case .unspecified: 1536 << 20
+        case .vcpu4Ram4GiB: 4096 << 20
+        }
+    }
+}
+
+/// Lifecycle state of a sandbox environment.
+public enum SandboxState: String, Sendable, CaseIterable {
+    case unspecified = "STATE_UNSPECIFIED"
+    case provisioning = "STATE_PROVISIONING"
+    case running = "STATE_RUNNING"
+    case deprovisioning = "STATE_DEPROVISIONING"
+    case terminated = "STATE_TERMINATED"
+    case deleted = "STATE_DELETED"
+    case paused = "STATE_PAUSED"
+    case pausing = "STATE_PAUSING"
+    case resuming = "STATE_RESUMING"
+    case stopping = "STATE_STOPPING"
+}
+
+/// `spec.codeExecutionEnvironment`.
+public struct CodeExecutionEnvironment: Sendable, Hashable {
+    /// The interpreter; unspecified means Python.
+    public var codeLanguage: CodeLanguage
+    /// The machine shape.
+    public var machineConfig: MachineConfig
+
+    public init(codeLanguage: CodeLanguage = .unspecified, machineConfig: MachineConfig = .unspecified) {
+        self.codeLanguage = codeLanguage
+        self.machineConfig = machineConfig
+    }
+
+    /// The language that actually runs (`LANGUAGE_UNSPECIFIED` runs Python).
+    public var effectiveLanguage: CodeLanguage { codeLanguage == .javascript ? .javascript : .python }
+}
+
+/// A sandbox environment resource (`SandboxEnvironment`).
+public struct SandboxEnvironment: Sendable, Hashable {
+    public var name: String
+    public var displayName: String?
+    /// nil when the request carried no `codeExecutionEnvironment`.
+    public var codeExecution: CodeExecutionEnvironment?
+    public var state: SandboxState
+    public var createTime: String?
+    public var updateTime: String?
+    public var expireTime: String?
+    /// Input only: time to live in seconds.
+    public var ttlSeconds: Double?
+
+    public init(name: String = "", displayName: String? = nil, codeExecution: CodeExecutionEnvironment? = CodeExecutionEnvironment(),
+                state: SandboxState = .unspecified, createTime: String? = nil, updateTime: String? = nil,
+                expireTime: String? = nil, ttlSeconds: Double? = nil) {
+        self.name = name
+        self.displayName = displayName
+        self.codeExecution = codeExecution
+        self.state = state
+        self.createTime = createTime
+        self.updateTime = updateTime
+        self.expireTime = expireTime
+        self.ttlSeconds = ttlSeconds
+    }
+
+    /// Reads a sandbox from a request (strict) or a response (tolerant).
+    public init(json: JSONValue, strict: Bool) throws(GoogleError) {
+        var f = try FieldReader(json, at: "sandbox_environment", strict: strict)
+        name = try f.string("name") ?? ""
+        displayName = try f.string("displayName")
+        _ = try f.string("description")  // the SDK sends it; the resource has no such field, so it is dropped
+        state = try f.enumValue("state", SandboxState.self) ?? .unspecified
+        createTime = try f.string("createTime")
+        updateTime = try f.string("updateTime")
+        expireTime = try f.string("expireTime")
+        if let ttl = try f.string("ttl") {
+            guard let seconds = ProtoDuration.parse(ttl) else {
+                throw GoogleError.invalid("Invalid value at 'sandbox_environment.ttl' (google.protobuf.Duration), \"\(ttl)\": expected a duration such as \"3600s\".")
+            }
+            ttlSeconds = seconds
+        }
+        codeExecution = nil
+        if var spec = try f.object("spec") {
+            if var env = try spec.object("codeExecutionEnvironment") {
+                codeExecution = CodeExecutionEnvironment(
+                    codeLanguage: try env.enumValue("codeLanguage", CodeLanguage.self) ?? .unspecified,
+                    machineConfig: try env.enumValue("machineConfig", MachineConfig.self) ?? .unspecified)
+                try env.finish()
+            }
+            for other in ["computerUseEnvironment", "shellEnvironment", "useGkeTd"] { _ = spec.take(other) }
+            try spec.finish()
+        }
+        for ignored in ["connectionInfo", "sandboxEnvironmentTemplate", "sandboxEnvironmentSnapshot",
+                        "latestSandboxEnvironmentSnapshot", "owner"] { _ = f.take(ignored) }
+        try f.finish()
+    }
+
+    /// The lowerCamelCase proto-JSON form.
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["name": .string(name), "state": .string(state.rawValue)]
+        if let displayName { o["displayName"] = .string(displayName) }
+        var spec: [String: JSONValue] = [:]
+        if let env = codeExecution {
+            var e: [String: JSONValue] = [:]
+            if env.codeLanguage != .unspecified { e["codeLanguage"] = .string(env.codeLanguage.rawValue) }
+            if env.machineConfig != .unspecified { e["machineConfig"] = .string(env.machineConfig.rawValue) }
+            spec["codeExecutionEnvironment"] = .object(e)
+        }
+        o["spec"] = .object(spec)
+        if let createTime { o["createTime"] = .string(createTime) }
+        if let updateTime { o["updateTime"] = .string(updateTime) }
+        if let expireTime { o["expireTime"] = .string(expireTime) }
+        if let ttlSeconds { o["ttl"] = .string(ProtoDuration.format(ttlSeconds)) }
+        return .object(o)
+    }
+}
+
+/// An agent engine (`ReasoningEngine`), the parent of sandboxes.
+public struct ReasoningEngine: Sendable, Hashable {
+    public var name: String
+    public var displayName: String?
+    public var description: String?
+    public var createTime: String?
+    public var updateTime: String?
+
+    public init(name: String = "", displayName: String? = nil, description: String? = nil,
+                createTime: String? = nil, updateTime: String? = nil) {
+        self.name = name
+        self.displayName = displayName
+        self.description = description
+        self.createTime = createTime
+        self.updateTime = updateTime
+    }
+
+    /// Reads an engine from a request (strict: only the fields a lightweight engine uses) or a response.
+    public init(json: JSONValue, strict: Bool) throws(GoogleError) {
+        var f = try FieldReader(json, at: "reasoning_engine", strict: strict)
+        name = try f.string("name") ?? ""
+        displayName = try f.string("displayName")
+        description = try f.string("description")
+        createTime = try f.string("createTime")
+        updateTime = try f.string("updateTime")
+        for tolerated in ["spec", "labels", "contextSpec", "encryptionSpec", "etag", "trafficConfig"] { _ = f.take(tolerated) }
+        try f.finish()
+    }
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["name": .string(name)]
+        if let displayName { o["displayName"] = .string(displayName) }
+        if let description { o["description"] = .string(description) }
+        if let createTime { o["createTime"] = .string(createTime) }
+        if let updateTime { o["updateTime"] = .string(updateTime) }
+        return .object(o)
+    }
+}
+
+/// A long-running operation (`google.longrunning.LongRunningOperation`).
+public struct LongRunningOperation: Sendable, Hashable {
+    public var name: String
+    public var done: Bool
+    public var metadata: JSONValue?
+    /// The finished resource (with `@type`), when done and successful.
+    public var response: JSONValue?
+    /// The failure, when done and failed.
+    public var error: RPCStatus?
+
+    public init(name: String, done: Bool, metadata: JSONValue? = nil, response: JSONValue? = nil, error: RPCStatus? = nil) {
+        self.name = name
+        self.done = done
+        self.metadata = metadata
+        self.response = response
+        self.error = error
+    }
+
+    /// Reads an operation from a response body.
+    public init(json: JSONValue) throws(GoogleError) {
+        var f = try FieldReader(json, at: "operation", strict: false)
+        name = try f.string("name") ?? ""
+        done = try f.bool("done") ?? false
+        metadata = f.take("metadata")
+        response = f.take("response")
+        error = f.take("error").map(RPCStatus.init(json:))
+    }
+
+    /// Proto-JSON form; `done` is omitted while running, as proto3 does for false.
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["name": .string(name)]
+        if done { o["done"] = true }
+        if let metadata { o["metadata"] = metadata }
+        if let response { o["response"] = response }
+        if let error { o["error"] = error.json }
+        return .object(o)
+    }
+}
+
+/// `@type` URLs used in operation payloads.
+public enum TypeURL {
+    public static let sandboxEnvironment = "type.googleapis.com/google.cloud.aiplatform.v1beta1.SandboxEnvironment"
+    public static let reasoningEngine = "type.googleapis.com/google.cloud.aiplatform.v1beta1.ReasoningEngine"
+    public static let empty = "type.googleapis.com/google.protobuf.Empty"
+    public static let genericMetadata = "type.googleapis.com/google.cloud.aiplatform.v1beta1.GenericOperationMetadata"
+}

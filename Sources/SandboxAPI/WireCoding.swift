@@ -1,0 +1,142 @@
+import Foundation
+
+/// Base64 as proto-JSON `bytes` fields carry it: decoding accepts the standard and URL-safe
+/// alphabets with or without padding; encoding writes standard, padded base64.
+public enum Base64 {
+    /// Standard padded base64 of `bytes`.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        Data(bytes).base64EncodedString()
+    }
+
+    /// Decodes either alphabet, padded or not; nil when `text` is not base64.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var normalized = String()
+        normalized.reserveCapacity(text.utf8.count + 3)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "-": normalized.unicodeScalars.append("+")
+            case "_": normalized.unicodeScalars.append("/")
+            case " ", "\n", "\r", "\t": continue
+            default: normalized.unicodeScalars.append(scalar)
+            }
+        }
+        while normalized.utf8.last == UInt8(ascii: "=") { normalized.removeLast() }
+        switch normalized.utf8.count % 4 {
+        case 1: return nil
+        case 2: normalized += "=="
+        case 3: normalized += "="
+        default: break
+        }
+        guard let data = Data(base64Encoded: normalized) else { return nil }
+        return [UInt8](data)
+    }
+}
+
+/// Protobuf `Duration` in JSON form (`"3600s"`, `"1.5s"`).
+public enum ProtoDuration {
+    /// Seconds in a duration string, or nil when it is not one (must end in `s`, non-negative).
+    public static func parse(_ text: String) -> Double? {
+        guard text.hasSuffix("s"), let value = Double(text.dropLast()), value.isFinite, value >= 0,
+              !text.dropLast().contains(where: { $0 == "e" || $0 == "E" || $0 == "+" }) else { return nil }
+        return value
+    }
+
+    /// The JSON form of `seconds`, e.g. `"3600s"` or `"0.250s"`.
+    public static func format(_ seconds: Double) -> String {
+        if seconds == seconds.rounded() { return "\(Int64(seconds))s" }
+        return String(format: "%.3fs", seconds)
+    }
+}
+
+/// Protobuf `Timestamp` in JSON form: RFC 3339 in UTC with `Z` and microseconds.
+public enum ProtoTimestamp {
+    /// Formats seconds since the Unix epoch, e.g. `2026-11-27T06:06:13.170125Z`.
+    public static func format(_ secondsSince1970: Double) -> String {
+        var whole = Int64(secondsSince1970.rounded(.down))
+        var micros = Int64(((secondsSince1970 - Double(whole)) * 1_000_000).rounded())
+        if micros >= 1_000_000 { whole += 1; micros -= 1_000_000 }
+        var t = time_t(whole)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(micros))
+    }
+
+    /// Parses an RFC 3339 timestamp (any fraction, `Z` or numeric offset) to seconds since the epoch.
+    public static func parse(_ text: String) -> Double? {
+        let s = Array(text.utf8)
+        func num(_ r: Range<Int>) -> Int? {
+            guard r.upperBound <= s.count else { return nil }
+            return Int(String(decoding: s[r], as: UTF8.self))
+        }
+        guard s.count >= 20, let year = num(0..<4), let month = num(5..<7), let day = num(8..<10),
+              let hour = num(11..<13), let minute = num(14..<16), let second = num(17..<19) else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < s.count, s[i] == UInt8(ascii: ".") {
+            var j = i + 1
+            while j < s.count, s[j] >= 48, s[j] <= 57 { j += 1 }
+            fraction = Double("0" + String(decoding: s[i..<j], as: UTF8.self)) ?? 0
+            i = j
+        }
+        var offset = 0
+        if i < s.count, s[i] == UInt8(ascii: "Z") || s[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if i + 6 <= s.count, let oh = num((i + 1)..<(i + 3)), let om = num((i + 4)..<(i + 6)) {
+            offset = (oh * 3600 + om * 60) * (s[i] == UInt8(ascii: "-") ? -1 : 1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == s.count else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        return Double(timegm(&parts)) - Double(offset) + fraction
+    }
+}
+
+/// Field-name spellings: proto-JSON accepts both the proto name and its lowerCamelCase form.
+public enum FieldName {
+    /// `code_execution_environment` → `codeExecutionEnvironment`; camelCase input is returned unchanged.
+    public static func camel(_ name: String) -> String {
+        guard name.contains("_") else { return name }
+        var out = ""
+        var upper = false
+        for ch in name {
+            if ch == "_" { upper = true; continue }
+            out.append(upper ? Character(ch.uppercased()) : ch)
+            upper = false
+        }
+        return out
+    }
+}
+
+/// Human-written durations as flags and scenario files use them: `250ms`, `1.5s`, `2m`, `1h`, `500us`, `3600s`.
+public enum HumanDuration {
+    /// Parses `text`; nil when it is not a non-negative number followed by one of ns, us, µs, ms, s, m, h.
+    public static func parse(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            let number = trimmed.dropLast(suffix.count)
+            guard !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "." }), let value = Double(number) else { continue }
+            return .nanoseconds(Int64((value * scale * 1e9).rounded()))
+        }
+        return nil
+    }
+
+    /// Formats a duration compactly for people: `850µs`, `12.3ms`, `4.20s`.
+    public static func format(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        let seconds = Double(s) + Double(atto) / 1e18
+        if seconds < 1e-3 { return String(format: "%.0fµs", seconds * 1e6) }
+        if seconds < 1 { return String(format: "%.1fms", seconds * 1e3) }
+        return String(format: "%.2fs", seconds)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+import NIOPosix
+import SandboxAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local Vertex AI code-execution emulator: a REST server whose sandboxes run real, isolated
+/// Python and JavaScript workers.
+///
+/// ```swift
+/// try await Emulator.withEmulator { baseURL in
+///     // talk to "\(baseURL)/v1beta1/projects/p/locations/l/reasoningEngines"
+/// }
+/// ```
+public enum Emulator {
+    /// Starts an emulator, runs `body` with its base URL (`http://127.0.0.1:PORT`), then stops it and
+    /// removes every sandbox, also when `body` throws or the task is cancelled.
+    public static func withEmulator<T: Sendable>(
+        configuration: EmulatorConfiguration = EmulatorConfiguration(),
+        logger: Logger = Logger(label: "sandbench.emulator"),
+        _ body: @Sendable (_ baseURL: String) async throws -> T
+    ) async throws -> T {
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: EmulatorInfo.self, bufferingPolicy: .bufferingNewest(1))
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await serve(configuration: configuration, logger: logger, shutdownSignals: false) { info in
+                    readyContinuation.yield(info)
+                    readyContinuation.finish()
+                }
+                return nil
+            }
+            var iterator = ready.makeAsyncIterator()
+            guard let info = await iterator.next() else {
+                // The server task ended before listening: surface its error.
+                while let result = try await group.next() { _ = result }
+                throw EmulatorError(message: "the emulator stopped before it was ready")
+            }
+            do {
+                let result = try await body(info.baseURL)
+                group.cancelAll()
+                try? await group.waitForAll()
+                return result
+            } catch {
+                group.cancelAll()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    /// Serves until cancelled (or SIGINT/SIGTERM when `shutdownSignals`), calling `onReady` once it accepts connections.
+    public static func serve(
+        configuration: EmulatorConfiguration,
+        logger: Logger,
+        shutdownSignals: Bool,
+        onReady: @escaping @Sendable (EmulatorInfo) -> Void
+    ) async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let stateDirectory = configuration.stateDirectory
+            ?? (NSTemporaryDirectory() + "sandbench-emulator-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let profile = IsolationProfile.probe(stateDirectory: stateDirectory, preferred: configuration.isolation)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let factory = try SandboxFactory(profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
+                                         group: group, logger: logger)
+        let pool = WarmPool(factory: factory, targets: configuration.warmPool, logger: logger)
+        let store = EmulatorStore(pool: pool, factory: factory, configuration: configuration, logger: logger)
+        let settings = ExecutionSettings(timeout: configuration.executeTimeout, killGrace: configuration.killGrace,
+                                         maxOutputBytes: configuration.maxOutputBytes, maxReturnedBytes: configuration.maxFileBytes)
+        let responder = EmulatorResponder(store: store, configuration: configuration, executionSettings: settings, logger: logger)
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sandbench-emulator"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                onReady(EmulatorInfo(baseURL: "http://\(host):\(port)", port: port, isolation: profile, stateDirectory: stateDirectory))
+            },
+            eventLoopGroupProvider: .shared(group),
+            logger: logger
+        )
+        defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
+        let outcome: Result<Void, any Error>
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { await pool.run() }
+                tasks.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: configuration.reapInterval)
+                        await store.reapExpired()
+                    }
+                }
+                tasks.addTask {
+                    try await app.runService(gracefulShutdownSignals: shutdownSignals ? [.sigterm, .sigint] : [])
+                }
+                // When the server stops (signal or cancellation), stop the helpers too.
+                _ = try await tasks.next()
+                tasks.cancelAll()
+            }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await store.shutdown()
+        await pool.close()
+        profile.removeCgroups()
+        try outcome.get()
+    }
+}
+
+/// Where a running emulator listens and how it isolates code.
+public struct EmulatorInfo: Sendable {
+    /// `http://HOST:PORT`, without a trailing slash.
+    public var baseURL: String
+    public var port: Int
+    public var isolation: IsolationProfile
+    public var stateDirectory: String
+}
+
+/// An emulator that could not start or serve.
+public struct EmulatorError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

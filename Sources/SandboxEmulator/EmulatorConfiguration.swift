@@ -1,0 +1,35 @@
+import Foundation
+
+/// Everything that shapes an emulator instance; the defaults serve the Vertex API on a free loopback port.
+public struct EmulatorConfiguration: Sendable {
+    /// Address to bind (loopback by default).
+    public var host = "127.0.0.1"
+    /// Port to bind; 0 picks a free one.
+    public var port = 0
+    /// Per-execute wall-clock limit; the code is interrupted at the deadline and the sandbox keeps its state.
+    public var executeTimeout: Duration = .seconds(300)
+    /// Time interrupted code gets to stop before its worker is killed (the sandbox then terminates).
+    public var killGrace: Duration = .seconds(2)
+    /// Bytes of stdout and of stderr returned per execute; the rest is cut with a note.
+    public var maxOutputBytes = 1 << 20
+    /// Decoded file bytes accepted per request and returned per response (Vertex documents 100 MB).
+    public var maxFileBytes = 100_000_000
+    /// Ready workers kept per language.
+    public var warmPool: [SandboxLanguage: Int] = [.python: 2, .javascript: 1]
+    /// How often expired sandboxes are reaped.
+    public var reapInterval: Duration = .milliseconds(250)
+    /// Where workdirs, logs and worker programs live; default: a fresh folder under the temp dir.
+    public var stateDirectory: String?
+    /// Caps the isolation method (nil: the strongest available).
+    public var isolation: IsolationProfile.Method?
+    /// Per-sandbox process and file limits.
+    public var limits = SandboxLimits()
+    /// Fixed latency added to every response (for checking a harness's timing).
+    public var injectedLatency: Duration = .zero
+    /// Uniform random extra latency in [0, jitter) added to every response.
+    public var injectedJitter: Duration = .zero
+    /// Most sandboxes alive at once; creates beyond it get 429 RESOURCE_EXHAUSTED.
+    public var maxSandboxes = 1000
+
+    public init() {}
+}

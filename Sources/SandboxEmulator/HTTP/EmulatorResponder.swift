@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import SandboxAPI
+
+/// Routes the Vertex REST surface (`/v1beta1/…` and `/v1/…`) to the store, rendering every failure
+/// as a Google error body with its HTTP status. Bad input never becomes a 5xx.
+struct EmulatorResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let store: EmulatorStore
+    let configuration: EmulatorConfiguration
+    let executionSettings: ExecutionSettings
+    let logger: Logger
+
+    /// Largest raw body read: 100 MB of files grows by a third in base64, plus JSON.
+    var maxBodyBytes: Int { configuration.maxFileBytes / 3 * 4 + (8 << 20) }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let response: Response
+        do {
+            response = try await route(request)
+        } catch let error as GoogleError {
+            response = Self.json(error.json, status: error.httpStatus)
+        } catch {
+            logger.error("unexpected error: \(error)")
+            response = Self.json(GoogleError(.internal, "Internal error: \(error)").json, status: 500)
+        }
+        if configuration.injectedLatency > .zero || configuration.injectedJitter > .zero {
+            var delay = configuration.injectedLatency
+            if configuration.injectedJitter > .zero {
+                let jitterNanos = SandboxProcess.nanoseconds(configuration.injectedJitter)
+                delay += .nanoseconds(Int64.random(in: 0..<max(1, jitterNanos)))
+            }
+            try? await Task.sleep(for: delay, tolerance: .zero)
+        }
+        return response
+    }
+
+    static func json(_ value: JSONValue, status: Int = 200) -> Response {
+        let bytes = value.serialized()
+        return Response(status: .init(code: status), headers: [.contentType: "application/json; charset=UTF-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private func route(_ request: Request) async throws -> Response {
+        let path = request.uri.path
+        if path == "/healthz" || path == "/healthz/" {
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        var rest: Substring
+        if path.hasPrefix("/v1beta1/") { rest = path.dropFirst(9) } else if path.hasPrefix("/v1/") { rest = path.dropFirst(4) } else {
+            throw GoogleError(.notFound, "The requested URL \(path) was not found on this server; the API lives under /v1beta1/ and /v1/.")
+        }
+        // Custom verbs: `{name}:verb` and the SDK's `{name}/:verb`.
+        var verb: String?
+        if let slash = rest.lastIndex(of: "/"), let colon = rest[slash...].firstIndex(of: ":") {
+            verb = String(rest[rest.index(after: colon)...])
+            rest = rest[..<colon]
+            if rest.hasSuffix("/") { rest = rest.dropLast() }
+        }
+        let resource = String(rest).removingPercentEncoding ?? String(rest)
+        let method = request.method
+        let query = request.uri.queryParameters
+
+        if resource.hasSuffix("/reasoningEngines"), verb == nil,
+           let location = ResourceName(String(resource.dropLast("/reasoningEngines".count))), location.engine == nil {
+            switch method {
+            case .post: return Self.json(try await store.createEngine(location: location, body: try await body(request)).json)
+            case .get:
+                return Self.json(try await store.listEngines(location: location, pageSize: try pageSize(query), pageToken: query["pageToken"].map(String.init)))
+            default: throw methodNotAllowed(method, resource)
+            }
+        }
+        if resource.hasSuffix("/sandboxEnvironments"), verb == nil,
+           let parent = ResourceName(String(resource.dropLast("/sandboxEnvironments".count))), let engine = parent.enginePath,
+           parent.sandbox == nil, parent.operation == nil {
+            switch method {
+            case .post: return Self.json(try await store.createSandbox(engine: engine, body: try await body(request)).json)
+            case .get:
+                let page = try await store.listSandboxes(engine: engine, pageSize: try pageSize(query),
+                                                         pageToken: query["pageToken"].map(String.init), filter: query["filter"].map(String.init))
+                return Self.json(page.json)
+            default: throw methodNotAllowed(method, resource)
+            }
+        }
+        guard let name = ResourceName(resource), let enginePath = name.enginePath else {
+            throw GoogleError(.notFound, "Requested entity was not found: \(resource) is not a resource path of this API.")
+        }
+        if name.operation != nil {
+            guard method == .get, verb == nil else { throw methodNotAllowed(method, resource) }
+            return Self.json(try await store.operation(resource).json)
+        }
+        if let sandboxPath = name.sandboxPath {
+            switch (method, verb) {
+            case (.get, nil): return Self.json(try await store.sandbox(sandboxPath).json)
+            case (.delete, nil): return Self.json(try await store.deleteSandbox(sandboxPath).json)
+            case (.post, "execute"): return try await execute(sandboxPath, request: request)
+            case (.post, "pause"): return Self.json(try await store.setPaused(sandboxPath, paused: true).json)
+            case (.post, "resume"): return Self.json(try await store.setPaused(sandboxPath, paused: false).json)
+            default: throw methodNotAllowed(method, resource + (verb.map { ":" + $0 } ?? ""))
+            }
+        }
+        switch (method, verb) {
+        case (.get, nil): return Self.json(try await store.engine(enginePath).json)
+        case (.delete, nil):
+            var force = query["force"].map { $0 == "true" || $0 == "1" } ?? false
+            // The Python SDK sends force in a JSON body on DELETE; the REST API defines it as a query parameter.
+            if !force, let payload = try? await body(request), payload["force"]?.boolValue == true { force = true }
+            return Self.json(try await store.deleteEngine(enginePath, force: force).json)
+        default: throw methodNotAllowed(method, resource + (verb.map { ":" + $0 } ?? ""))
+        }
+    }
+
+    private func execute(_ sandbox: String, request: Request) async throws -> Response {
+        let parsed = try ExecuteRequest(json: try await body(request))
+        let (code, files) = try parsed.decoded()
+        let total = files.reduce(0) { $0 + $1.content.count }
+        guard total <= configuration.maxFileBytes else {
+            throw GoogleError(.invalidArgument, "The request carries \(total) bytes of files; at most \(configuration.maxFileBytes) bytes (100 MB) are allowed per request.")
+        }
+        for file in files {
+            if let problem = Workdir.validate(file.name) { throw GoogleError(.invalidArgument, problem) }
+        }
+        let process = try await store.executionTarget(sandbox)
+        let outcome = try await process.execute(code: code, files: files, settings: executionSettings, logger: logger)
+        if outcome.terminated { await store.markTerminated(sandbox) }
+        return Self.json(ExecuteResponse(stdout: outcome.stdout, stderr: outcome.stderr, files: outcome.files).json)
+    }
+
+    private func body(_ request: Request) async throws -> JSONValue {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBodyBytes)
+        } catch {
+            throw GoogleError(.invalidArgument, "The request body is larger than \(maxBodyBytes) bytes; at most 100 MB of files are allowed per request.")
+        }
+        if buffer.readableBytes == 0 { return .object([:]) }
+        do {
+            return try JSONValue.parse(buffer.readableBytesView)
+        } catch {
+            throw GoogleError(.invalidArgument, "Invalid JSON payload received. \(error).")
+        }
+    }
+
+    private func pageSize(_ query: FlatDictionary<Substring, Substring>) throws(GoogleError) -> Int {
+        guard let raw = query["pageSize"] ?? query["page_size"] else { return 0 }
+        guard let n = Int(raw), n >= 0 else { throw GoogleError(.invalidArgument, "Invalid pageSize \"\(raw)\": expected a non-negative integer.") }
+        return n
+    }
+
+    private func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String) -> GoogleError {
+        GoogleError(.notFound, "Requested entity was not found: \(method.rawValue) is not supported on \(path).")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts sandbox worker processes under the host's isolation profile, each with its own slot
+/// (uid, directory, cgroups), and hands back ready ``SandboxProcess``es.
+final class SandboxFactory: Sendable {
+    let profile: IsolationProfile
+    let stateDirectory: String
+    let runtimeDirectory: String
+    let limits: SandboxLimits
+    let group: any EventLoopGroup
+    let logger: Logger
+    private let slots = Mutex<SlotTable>(SlotTable())
+
+    struct SlotTable {
+        var free: [Int] = []
+        var next = 0
+        var serial = 0
+    }
+
+    init(profile: IsolationProfile, stateDirectory: String, limits: SandboxLimits, group: any EventLoopGroup, logger: Logger) throws {
+        self.profile = profile
+        self.stateDirectory = stateDirectory
+        self.runtimeDirectory = stateDirectory + "/runtime"
+        self.limits = limits
+        self.group = group
+        self.logger = logger
+        let fm = FileManager.default
+        for dir in [stateDirectory, runtimeDirectory, stateDirectory + "/sandboxes", stateDirectory + "/logs"] {
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        chmod(stateDirectory, 0o711)
+        chmod(stateDirectory + "/sandboxes", 0o711)
+        chmod(runtimeDirectory, 0o755)
+        chmod(stateDirectory + "/logs", 0o700)
+        for (name, source) in try WorkerPrograms.all {
+            let path = runtimeDirectory + "/" + name
+            try source.write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o644)
+        }
+    }
+
+    /// Starts a worker for `language` and waits until it says it is ready.
+    func start(_ language: SandboxLanguage, readyTimeout: Duration = .seconds(20)) async throws -> SandboxProcess {
+        let (slot, serial) = slots.withLock { t -> (Int, Int) in
+            t.serial += 1
+            if let s = t.free.popLast() { return (s, t.serial) }
+            t.next += 1
+            return (t.next - 1, t.serial)
+        }
+        let uid = profile.uidPerSandbox ? WorkerLaunch.firstUID + slot : Int(getuid())
+        let directory = "\(stateDirectory)/sandboxes/s\(serial)"
+        let logPath = "\(stateDirectory)/logs/s\(serial).log"
+        var memoryCgroup: String?, pidsCgroup: String?
+        do {
+            try FileManager.default.createDirectory(atPath: directory + "/work", withIntermediateDirectories: true)
+            chmod(directory, 0o711)
+            chmod(directory + "/work", 0o700)
+            chown(directory + "/work", uid_t(uid), gid_t(uid))
+            if let parent = profile.memoryCgroup {
+                let dir = "\(parent)/s\(serial)"
+                if mkdir(dir, 0o755) == 0 {
+                    memoryCgroup = dir
+                    writeControl(dir + "/memory.swappiness", "0")
+                    let limit = 1536 << 20
+                    writeControl(dir + "/memory.limit_in_bytes", "\(limit)")
+                    if profile.hasMemsw { writeControl(dir + "/memory.memsw.limit_in_bytes", "\(limit)") }
+                }
+            }
+            if let parent = profile.pidsCgroup {
+                let dir = "\(parent)/s\(serial)"
+                if mkdir(dir, 0o755) == 0 {
+                    pidsCgroup = dir
+                    writeControl(dir + "/pids.max", "\(limits.maxProcesses)")
+                }
+            }
+            let launch = WorkerLaunch(profile: profile, language: language, uid: uid, workdir: directory + "/work",
+                                      runtimeDirectory: runtimeDirectory, memoryCgroup: memoryCgroup, pidsCgroup: pidsCgroup, limits: limits)
+            let requests = try ProcessSpawner.pipe()
+            let replies = try ProcessSpawner.pipe()
+            let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            let pid: pid_t
+            do {
+                pid = try ProcessSpawner.spawn(launch.argv, fds: [-1, -1, log, requests.read, replies.write],
+                                               directory: directory + "/work")
+            } catch {
+                for fd in [requests.read, requests.write, replies.read, replies.write, log] { close(fd) }
+                throw error
+            }
+            for fd in [requests.read, replies.write, log] { close(fd) }
+            let worker = try await WorkerChannel.open(group: group, replies: replies.read, requests: requests.write)
+            let process = SandboxProcess(slot: slot, uid: uid, language: language, directory: directory,
+                                         memoryCgroup: memoryCgroup, pidsCgroup: pidsCgroup, pid: pid, worker: worker, logPath: logPath)
+            do {
+                _ = try await worker.waitUntilReady(timeout: .nanoseconds(SandboxProcess.nanoseconds(readyTimeout)))
+            } catch {
+                let diagnostics = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                await process.destroy()
+                release(slot)
+                throw FactoryError(message: "the \(language.rawValue) worker did not start: \(diagnostics.suffix(2000))")
+            }
+            return process
+        } catch let error as FactoryError {
+            throw error
+        } catch {
+            for dir in [memoryCgroup, pidsCgroup].compactMap({ $0 }) { rmdir(dir) }
+            try? FileManager.default.removeItem(atPath: directory)
+            release(slot)
+            throw FactoryError(message: "cannot start a \(language.rawValue) worker: \(error)")
+        }
+    }
+
+    /// Returns a slot (and its uid) to the free list once its sandbox is destroyed.
+    func release(_ slot: Int) {
+        slots.withLock { $0.free.append(slot) }
+    }
+
+    /// Destroys a sandbox process and frees its slot.
+    func destroy(_ process: SandboxProcess) async {
+        await process.destroy()
+        release(process.slot)
+    }
+
+    struct FactoryError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Synchronization
+import Logging
+import NIOCore
+import SandboxAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one execute produced.
+struct ExecutionOutcome: Sendable {
+    var stdout: String
+    var stderr: String
+    var files: [SandboxFile]
+    /// The worker died or had to be killed: the sandbox is now terminated.
+    var terminated: Bool
+}
+
+/// Settings that shape how a worker runs code.
+struct ExecutionSettings: Sendable {
+    /// Wall-clock limit per execute; at the deadline the code is interrupted (state kept).
+    var timeout: Duration
+    /// How long interrupted code gets to stop before the worker is killed.
+    var killGrace: Duration
+    /// Bytes of stdout and of stderr kept per call.
+    var maxOutputBytes: Int
+    /// Bytes of files returned per call (Vertex's documented 100 MB).
+    var maxReturnedBytes: Int
+}
+
+/// One live sandbox on the host: its worker process, uid, workdir and cgroups.
+///
+/// Created ready (by the warm pool or on demand), handed out to a sandbox resource, destroyed on
+/// delete, expiry or shutdown. Executes are serialised through a FIFO gate.
+final class SandboxProcess: Sendable {
+    let slot: Int
+    let uid: Int
+    let language: SandboxLanguage
+    /// Host directory holding `work/` (the sandbox's files).
+    let directory: String
+    let workdir: Workdir
+    let memoryCgroup: String?
+    let pidsCgroup: String?
+    let pid: pid_t
+    let worker: WorkerChannel
+    let logPath: String
+    private let gate = SerialGate()
+    private let state = Mutex<State>(State())
+
+    struct State {
+        var nextID = 1
+        var dead = false
+        var destroyed = false
+    }
+
+    init(slot: Int, uid: Int, language: SandboxLanguage, directory: String, memoryCgroup: String?, pidsCgroup: String?,
+         pid: pid_t, worker: WorkerChannel, logPath: String) {
+        self.slot = slot
+        self.uid = uid
+        self.language = language
+        self.directory = directory
+        self.workdir = Workdir(path: directory + "/work", uid: uid_t(uid))
+        self.memoryCgroup = memoryCgroup
+        self.pidsCgroup = pidsCgroup
+        self.pid = pid
+        self.worker = worker
+        self.logPath = logPath
+    }
+
+    /// Whether the worker has exited or was killed.
+    var isDead: Bool { state.withLock { $0.dead } }
+
+    /// Resident memory of the sandbox's processes in bytes (cgroup usage if available, else the worker tree's RSS).
+    var memoryUsage: Int? {
+        if let memoryCgroup, let text = try? String(contentsOfFile: memoryCgroup + "/memory.usage_in_bytes", encoding: .utf8) {
+            return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return nil
+    }
+
+    /// Sets the memory limit (cgroup v1), ordering the two files so the kernel accepts the change.
+    func setMemoryLimit(_ bytes: Int, hasMemsw: Bool) {
+        guard let memoryCgroup else { return }
+        let limit = memoryCgroup + "/memory.limit_in_bytes", memsw = memoryCgroup + "/memory.memsw.limit_in_bytes"
+        let current = (try? String(contentsOfFile: limit, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        let order = bytes >= current ? [memsw, limit] : [limit, memsw]
+        for file in order where file == limit || hasMemsw { writeControl(file, "\(bytes)") }
+    }
+
+    /// Runs `code` after placing `files`; returns output and the files the call created or changed.
+    func execute(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
+        do {
+            return try await gate.withTurn { () async throws(GoogleError) -> ExecutionOutcome in
+                try await self.executeNow(code: code, files: files, settings: settings, logger: logger)
+            }
+        } catch let error as GoogleError {
+            throw error
+        } catch {
+            throw GoogleError(.internal, "execute failed: \(error)")
+        }
+    }
+
+    private func executeNow(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
+        guard !isDead else { throw GoogleError(.failedPrecondition, "The sandbox is not running (its worker has exited).") }
+        for file in files { try workdir.place(file) }
+        let before = workdir.snapshot()
+        var stdout = "", stderr = ""
+        var terminated = false
+        if let code {
+            let id = state.withLock { s in defer { s.nextID += 1 }; return s.nextID }
+            let message: JSONValue = ["op": "exec", "id": .number(Double(id)), "code": .string(code),
+                                      "max_output": .number(Double(settings.maxOutputBytes)),
+                                      // Node can only stop synchronous code through vm's own timeout; Python is interrupted in-band.
+                                      "timeout_ms": language == .javascript ? .number(Double(Self.nanoseconds(settings.timeout) / 1_000_000)) : 0]
+            let reply = worker.request(message, id: id)
+            let eventLoop = worker.channel.eventLoop
+            let timeout = TimeAmount.nanoseconds(Self.nanoseconds(settings.timeout))
+            let grace = TimeAmount.nanoseconds(Self.nanoseconds(settings.killGrace))
+            let interruptTimer = eventLoop.scheduleTask(in: timeout) { [worker] in
+                worker.send(["op": "interrupt", "id": .number(Double(id))])
+            }
+            let killTimer = eventLoop.scheduleTask(in: timeout + grace) { [self] in
+                logger.warning("sandbox worker ignored the interrupt; killing it", metadata: ["slot": "\(slot)"])
+                self.kill()
+            }
+            defer {
+                interruptTimer.cancel()
+                killTimer.cancel()
+            }
+            do {
+                let answer = try await reply.get()
+                stdout = answer["stdout"]?.stringValue ?? ""
+                stderr = answer["stderr"]?.stringValue ?? ""
+                if answer["stdout_truncated"]?.boolValue == true {
+                    stdout += "\n[sandbench: stdout truncated to \(settings.maxOutputBytes) of \(Int(answer["stdout_bytes"]?.numberValue ?? 0)) bytes]\n"
+                }
+                if answer["stderr_truncated"]?.boolValue == true {
+                    stderr += "\n[sandbench: stderr truncated to \(settings.maxOutputBytes) of \(Int(answer["stderr_bytes"]?.numberValue ?? 0)) bytes]\n"
+                }
+                if answer["interrupted"]?.boolValue == true {
+                    stderr += "\n[sandbench: execution interrupted after the \(settings.timeout) time limit; the sandbox's state is kept]\n"
+                }
+            } catch {
+                terminated = true
+                state.withLock { $0.dead = true }
+                let destroyed = state.withLock { $0.destroyed }
+                stderr = destroyed ? "[sandbench: the sandbox was deleted while this code ran]\n" : "[sandbench: \(deathReason(settings: settings)); the sandbox is now STATE_TERMINATED]\n"
+            }
+        }
+        let after = workdir.snapshot()
+        var returned: [SandboxFile] = []
+        var total = 0
+        for name in Workdir.changes(before: before, after: after) {
+            guard let bytes = workdir.contents(of: name, limit: settings.maxReturnedBytes - total) else {
+                if (after[name]?.size ?? 0) > Int64(settings.maxReturnedBytes - total) {
+                    stderr += "[sandbench: \(name) not returned: files in one response are limited to \(settings.maxReturnedBytes) bytes]\n"
+                }
+                continue
+            }
+            total += bytes.count
+            returned.append(SandboxFile(name: name, content: bytes, mimeType: MIMEType.forFile(name)))
+        }
+        return ExecutionOutcome(stdout: stdout, stderr: stderr, files: returned, terminated: terminated)
+    }
+
+    /// Explains a worker's death: out of memory (from the memcg's OOM counter) or a crash/kill.
+    private func deathReason(settings: ExecutionSettings) -> String {
+        if let memoryCgroup, let text = try? String(contentsOfFile: memoryCgroup + "/memory.oom_control", encoding: .utf8),
+           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("oom_kill ") }),
+           let count = Int(line.dropFirst("oom_kill ".count)), count > 0 {
+            return "the sandbox's worker was killed: out of memory"
+        }
+        return "the sandbox's worker exited or was killed (it did not stop within \(settings.killGrace) of an interrupt, called exit, or crashed)"
+    }
+
+    /// Kills every process of the sandbox (group, then whatever the cgroups still hold).
+    func kill() {
+        state.withLock { $0.dead = true }
+        Glibc.kill(-pid, SIGKILL)
+        Glibc.kill(pid, SIGKILL)
+        for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
+            for p in Self.pids(in: cgroup) { Glibc.kill(p, SIGKILL) }
+        }
+    }
+
+    /// Kills the sandbox and removes its cgroups and files. Safe to call more than once.
+    func destroy() async {
+        let first = state.withLock { s in defer { s.destroyed = true }; return !s.destroyed }
+        guard first else { return }
+        kill()
+        worker.close()
+        let pid = self.pid
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                ProcessSpawner.waitForExit(pid)
+                done.resume()
+            }
+        }
+        for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
+            for _ in 0..<200 {
+                if rmdir(cgroup) == 0 || errno == ENOENT { break }
+                for p in Self.pids(in: cgroup) { Glibc.kill(p, SIGKILL) }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    static func pids(in cgroup: String) -> [pid_t] {
+        guard let text = try? String(contentsOfFile: cgroup + "/cgroup.procs", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { pid_t($0) }
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        let (s, atto) = d.components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}
+
+/// Writes a cgroup control file; failures are ignored (the banner already said what is enforced).
+@discardableResult
+func writeControl(_ path: String, _ value: String) -> Bool {
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    return value.withCString { write(fd, $0, strlen($0)) } >= 0
+}

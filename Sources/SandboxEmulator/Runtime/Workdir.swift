@@ -1,0 +1,143 @@
+import Foundation
+import SandboxAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A sandbox's working directory on the host, handled without ever following a link the
+/// sandbox's code may have planted (every path is walked with `openat(O_NOFOLLOW)`).
+struct Workdir: Sendable {
+    /// Host path of the directory.
+    let path: String
+    /// Owner of files placed into it.
+    let uid: uid_t
+
+    /// One entry of a snapshot: enough to tell that a file was created or modified.
+    struct Stamp: Equatable {
+        var size: Int64
+        var mtimeNanos: Int64
+        var inode: UInt64
+    }
+
+    /// Limits on what a snapshot walks.
+    static let maxEntries = 10_000
+    static let maxDepth = 16
+
+    /// Validates a file name from a request: relative, no `..`, no empty or NUL components.
+    static func validate(_ name: String) -> String? {
+        guard !name.isEmpty, !name.hasPrefix("/"), !name.contains("\0"), name.utf8.count <= 4096 else {
+            return "file name \"\(name)\" must be a non-empty relative path"
+        }
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.contains(where: { $0.isEmpty || $0 == ".." || $0 == "." }) {
+            return "file name \"\(name)\" must not contain empty, '.' or '..' components"
+        }
+        return nil
+    }
+
+    /// Writes `file` into the workdir, creating parent directories, replacing any link in its place,
+    /// owned by the sandbox's uid.
+    func place(_ file: SandboxFile) throws(GoogleError) {
+        if let problem = Self.validate(file.name) { throw GoogleError(.invalidArgument, problem) }
+        let parts = file.name.split(separator: "/").map(String.init)
+        var dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard dir >= 0 else { throw GoogleError(.internal, "workdir is gone") }
+        defer { close(dir) }
+        for component in parts.dropLast() {
+            var next = openat(dir, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0 {
+                unlinkat(dir, component, 0)
+                guard mkdirat(dir, component, 0o755) == 0 || errno == EEXIST else {
+                    throw GoogleError(.invalidArgument, "cannot create directory for \"\(file.name)\": \(String(cString: strerror(errno)))")
+                }
+                next = openat(dir, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard next >= 0 else { throw GoogleError(.invalidArgument, "\"\(file.name)\": a path component is not a directory") }
+                fchown(next, uid, uid)
+            }
+            close(dir)
+            dir = next
+        }
+        let leaf = parts.last!
+        var fd = openat(dir, leaf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        if fd < 0, errno == ELOOP || errno == EISDIR || errno == ENXIO {
+            unlinkat(dir, leaf, 0)
+            fd = openat(dir, leaf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        guard fd >= 0 else { throw GoogleError(.invalidArgument, "cannot write \"\(file.name)\": \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        fchown(fd, uid, uid)
+        var offset = 0
+        let written: Bool = file.content.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        guard written else { throw GoogleError(.internal, "cannot write \"\(file.name)\": \(String(cString: strerror(errno)))") }
+    }
+
+    /// Relative path → stamp for every regular file under the workdir (links are not followed).
+    func snapshot() -> [String: Stamp] {
+        var result: [String: Stamp] = [:]
+        let root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard root >= 0 else { return result }
+        walk(root, prefix: "", depth: 0, into: &result)
+        return result
+    }
+
+    private func walk(_ dirFD: Int32, prefix: String, depth: Int, into result: inout [String: Stamp]) {
+        guard let dir = fdopendir(dirFD) else { close(dirFD); return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir), result.count < Self.maxEntries {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            var st = stat()
+            guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            let mode = st.st_mode & S_IFMT
+            if mode == S_IFREG {
+                result[prefix + name] = Stamp(size: Int64(st.st_size), mtimeNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                                              inode: UInt64(st.st_ino))
+            } else if mode == S_IFDIR, depth < Self.maxDepth {
+                let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if child >= 0 { walk(child, prefix: prefix + name + "/", depth: depth + 1, into: &result) }
+            }
+        }
+    }
+
+    /// Names created or modified between two snapshots, sorted.
+    static func changes(before: [String: Stamp], after: [String: Stamp]) -> [String] {
+        after.compactMap { name, stamp in before[name] == stamp ? nil : name }.sorted()
+    }
+
+    /// Reads a file by relative name without following links; nil if it is gone or not a regular file.
+    func contents(of name: String, limit: Int) -> [UInt8]? {
+        var dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard dir >= 0 else { return nil }
+        let parts = name.split(separator: "/").map(String.init)
+        for component in parts.dropLast() {
+            let next = openat(dir, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            close(dir)
+            guard next >= 0 else { return nil }
+            dir = next
+        }
+        let fd = openat(dir, parts.last!, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        close(dir)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) <= limit else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            offset += n
+        }
+        return offset == bytes.count ? bytes : Array(bytes.prefix(offset))
+    }
+}

@@ -1,0 +1,143 @@
+import NIOCore
+import NIOPosix
+import SandboxAPI
+
+/// Why a request to a worker did not get a reply.
+enum WorkerChannelError: Error {
+    /// The worker's protocol pipe closed: it exited or was killed.
+    case closed
+    /// The worker sent something that is not a framed JSON object.
+    case protocolViolation(String)
+}
+
+/// Splits the worker's output into frames: a 4-byte big-endian length, then that many bytes of JSON.
+struct WorkerFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    /// Replies larger than this are a protocol violation (outputs are capped well below it).
+    static let maxFrame = 256 << 20
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
+        guard Int(length) <= Self.maxFrame else { throw WorkerChannelError.protocolViolation("frame of \(length) bytes") }
+        guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 4)
+        context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: Int(length))!))
+        return .continue
+    }
+}
+
+/// Matches worker replies to waiting requests by `id`; the first `{"op":"ready"}` completes `ready`.
+final class WorkerReplyHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    let ready: EventLoopPromise<JSONValue>
+    var pending: [Int: EventLoopPromise<JSONValue>] = [:]
+    var isClosed = false
+    private var sawReady = false
+
+    init(ready: EventLoopPromise<JSONValue>) { self.ready = ready }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard let message = try? JSONValue.parse(frame.readableBytesView) else {
+            context.close(promise: nil)
+            return
+        }
+        if !sawReady {
+            sawReady = true
+            ready.succeed(message)
+            return
+        }
+        guard let id = message["id"]?.numberValue.map(Int.init), let promise = pending.removeValue(forKey: id) else { return }
+        promise.succeed(message)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        close()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close()
+        context.close(promise: nil)
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        if !sawReady { ready.fail(WorkerChannelError.closed) }
+        sawReady = true
+        for promise in pending.values { promise.fail(WorkerChannelError.closed) }
+        pending = [:]
+    }
+}
+
+/// The server's end of one worker's protocol pipes, on a NIO event loop.
+///
+/// All handler state is touched only on `channel.eventLoop`; callers on other threads hop there.
+final class WorkerChannel: @unchecked Sendable {
+    let channel: any Channel
+    private let handler: WorkerReplyHandler
+    private let readyFuture: EventLoopFuture<JSONValue>
+
+    private init(channel: any Channel, handler: WorkerReplyHandler, ready: EventLoopFuture<JSONValue>) {
+        self.channel = channel
+        self.handler = handler
+        self.readyFuture = ready
+    }
+
+    /// Wraps the parent's ends of the pipes (`replies` to read, `requests` to write); takes ownership of both.
+    static func open(group: any EventLoopGroup, replies: Int32, requests: Int32) async throws -> WorkerChannel {
+        let eventLoop = group.next()
+        let ready = eventLoop.makePromise(of: JSONValue.self)
+        let handler = WorkerReplyHandler(ready: ready)
+        let channel = try await NIOPipeBootstrap(group: eventLoop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WorkerFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .takingOwnershipOfDescriptors(input: replies, output: requests).get()
+        return WorkerChannel(channel: channel, handler: handler, ready: ready.futureResult)
+    }
+
+    /// Waits for the worker's ready message, failing after `timeout`.
+    func waitUntilReady(timeout: TimeAmount) async throws -> JSONValue {
+        let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel] in channel.close(promise: nil) }
+        defer { timer.cancel() }
+        return try await readyFuture.get()
+    }
+
+    /// Sends `message` and returns the reply with the same `id`.
+    func request(_ message: JSONValue, id: Int) -> EventLoopFuture<JSONValue> {
+        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
+        let frame = Self.frame(message, allocator: channel.allocator)
+        channel.eventLoop.execute { [handler, channel] in
+            guard !handler.isClosed else { return promise.fail(WorkerChannelError.closed) }
+            handler.pending[id] = promise
+            channel.writeAndFlush(frame).whenFailure { _ in
+                handler.pending.removeValue(forKey: id)?.fail(WorkerChannelError.closed)
+            }
+        }
+        return promise.futureResult
+    }
+
+    /// Sends `message` expecting no reply (interrupts).
+    func send(_ message: JSONValue) {
+        channel.writeAndFlush(Self.frame(message, allocator: channel.allocator), promise: nil)
+    }
+
+    /// Closes the pipes; pending requests fail with ``WorkerChannelError/closed``.
+    func close() {
+        channel.close(promise: nil)
+    }
+
+    private static func frame(_ message: JSONValue, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let body = message.serialized()
+        var buffer = allocator.buffer(capacity: body.count + 4)
+        buffer.writeInteger(UInt32(body.count))
+        buffer.writeBytes(body)
+        return buffer
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Builds the exec chain that starts one sandbox's interpreter worker under the host's isolation.
+///
+/// Chain (bubblewrap, as root): `sh` joins the sandbox's cgroups → `prlimit` → `setpriv` drops to
+/// the sandbox's uid → `bwrap` with all namespaces, read-only `/usr`, private `/tmp`, the workdir
+/// bound at `/home/user` and the worker program read-only at `/opt/sandbench` → the interpreter.
+struct WorkerLaunch {
+    /// First uid handed to sandboxes; slot `n` runs as `firstUID + n`.
+    static let firstUID = 200_100
+    /// Where the workdir appears inside a bubblewrap sandbox.
+    static let sandboxHome = "/home/user"
+
+    var profile: IsolationProfile
+    var language: SandboxLanguage
+    var uid: Int
+    var workdir: String
+    var runtimeDirectory: String
+    var memoryCgroup: String?
+    var pidsCgroup: String?
+    var limits: SandboxLimits
+
+    /// The argv to spawn.
+    var argv: [String] {
+        var chain: [String] = []
+        let joins = [memoryCgroup, pidsCgroup].compactMap { $0 }
+        if !joins.isEmpty {
+            let script = joins.indices.map { "echo $$ > \"$\($0 + 1)/cgroup.procs\"" }.joined(separator: " && ")
+                + " && shift \(joins.count) && exec \"$@\""
+            chain += ["/bin/sh", "-c", script, "sh"] + joins
+        }
+        if let prlimit = profile.prlimitPath {
+            chain += [prlimit, "--nofile=1024", "--fsize=\(limits.maxFileBytes)", "--core=0"]
+            if profile.uidPerSandbox { chain.append("--nproc=\(limits.maxProcesses)") }
+            chain.append("--")
+        }
+        if profile.uidPerSandbox, let setpriv = profile.setprivPath {
+            chain += [setpriv, "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--no-new-privs"]
+            if profile.method != .bubblewrap { chain += ["--bounding-set=-all", "--inh-caps=-all"] }
+            chain.append("--")
+        }
+        let home: String
+        switch profile.method {
+        case .bubblewrap:
+            home = Self.sandboxHome
+            chain += [profile.bwrapPath!, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                      "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                      "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
+            for etc in ["/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11"]
+            where FileManager.default.fileExists(atPath: etc) {
+                chain += ["--ro-bind", etc, etc]
+            }
+            chain += ["--proc", "/proc", "--dev", "/dev", "--size", "\(limits.tmpBytes)", "--tmpfs", "/tmp",
+                      "--bind", workdir, home, "--chdir", home,
+                      "--ro-bind", runtimeDirectory, "/opt/sandbench",
+                      "--hostname", "sandbox", "--clearenv",
+                      "--setenv", "HOME", home, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+                      "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1", "--setenv", "MPLBACKEND", "Agg", "--"]
+        case .unshare:
+            home = workdir
+            chain += [profile.unsharePath!, "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts", "--"]
+            chain += ["/usr/bin/env", "-i", "HOME=\(home)", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "MPLBACKEND=Agg"]
+        case .none:
+            home = workdir
+            chain += ["/usr/bin/env", "-i", "HOME=\(home)", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "MPLBACKEND=Agg"]
+        }
+        let workerDir = profile.method == .bubblewrap ? "/opt/sandbench" : runtimeDirectory
+        switch language {
+        case .python: chain += [profile.pythonPath, "-I", "\(workerDir)/py_worker.py"]
+        case .javascript: chain += [profile.nodePath ?? "/usr/bin/node", "\(workerDir)/js_worker.js"]
+        }
+        return chain
+    }
+}
+
+/// The interpreter a worker runs.
+public enum SandboxLanguage: String, Sendable, Hashable, CaseIterable {
+    case python
+    case javascript
+}
+
+/// Per-sandbox resource limits.
+public struct SandboxLimits: Sendable, Hashable {
+    /// Largest single file a sandbox may write (RLIMIT_FSIZE).
+    public var maxFileBytes = 100 << 20
+    /// Processes and threads per sandbox (pids cgroup, RLIMIT_NPROC per uid).
+    public var maxProcesses = 128
+    /// Size of the private /tmp (bubblewrap only).
+    public var tmpBytes = 64 << 20
+
+    public init() {}
+}

@@ -1,0 +1,303 @@
+import Foundation
+import Logging
+import SandboxAPI
+
+/// All emulated resources: agent engines, sandboxes and operations, with the sandboxes' live workers.
+///
+/// Every mutation goes through this actor; executes only look their sandbox up here and run outside it.
+actor EmulatorStore {
+    struct EngineRecord {
+        var resource: ReasoningEngine
+        var seq: Int
+        var sandboxes: Set<String> = []
+    }
+
+    struct SandboxRecord {
+        var resource: SandboxEnvironment
+        var engine: String
+        var seq: Int
+        var process: SandboxProcess?
+        var expireAt: Double?
+        var language: SandboxLanguage
+        var memoryLimit: Int
+    }
+
+    private var engines: [String: EngineRecord] = [:]
+    private var sandboxes: [String: SandboxRecord] = [:]
+    private var operations: [String: LongRunningOperation] = [:]
+    private var operationOrder: [String] = []
+    private var provisioning: [String: Task<Void, Never>] = [:]
+    private var seq = 0
+    private var nextID: UInt64
+    private let pool: WarmPool
+    private let factory: SandboxFactory
+    private let configuration: EmulatorConfiguration
+    private let logger: Logger
+    private var closed = false
+
+    /// Operations kept for polling; the oldest are forgotten beyond this.
+    static let maxOperations = 20_000
+
+    init(pool: WarmPool, factory: SandboxFactory, configuration: EmulatorConfiguration, logger: Logger) {
+        self.pool = pool
+        self.factory = factory
+        self.configuration = configuration
+        self.logger = logger
+        nextID = UInt64.random(in: 1_000_000_000...8_000_000_000) * 1000
+    }
+
+    private func newID() -> String {
+        nextID += UInt64.random(in: 1...997)
+        return String(nextID)
+    }
+
+    private func now() -> Double { Date().timeIntervalSince1970 }
+
+    private func metadata(_ time: String) -> JSONValue {
+        ["@type": .string(TypeURL.genericMetadata), "genericMetadata": ["createTime": .string(time), "updateTime": .string(time)]]
+    }
+
+    private func keep(_ op: LongRunningOperation) {
+        if operations.updateValue(op, forKey: op.name) == nil {
+            operationOrder.append(op.name)
+            if operationOrder.count > Self.maxOperations {
+                let drop = operationOrder.count - Self.maxOperations
+                for name in operationOrder.prefix(drop) { operations.removeValue(forKey: name) }
+                operationOrder.removeFirst(drop)
+            }
+        }
+    }
+
+    // MARK: Engines
+
+    func createEngine(location: ResourceName, body: JSONValue) throws(GoogleError) -> LongRunningOperation {
+        let requested = try ReasoningEngine(json: body, strict: true)
+        let time = ProtoTimestamp.format(now())
+        let name = "\(location.locationPath)/reasoningEngines/\(newID())"
+        seq += 1
+        let engine = ReasoningEngine(name: name, displayName: requested.displayName, description: requested.description,
+                                     createTime: time, updateTime: time)
+        engines[name] = EngineRecord(resource: engine, seq: seq)
+        var response = engine.json.objectValue!
+        response["@type"] = .string(TypeURL.reasoningEngine)
+        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time), response: .object(response))
+        keep(op)
+        return op
+    }
+
+    func engine(_ name: String) throws(GoogleError) -> ReasoningEngine {
+        guard let record = engines[name] else { throw Self.engineNotFound(name) }
+        return record.resource
+    }
+
+    func listEngines(location: ResourceName, pageSize: Int, pageToken: String?) throws(GoogleError) -> JSONValue {
+        let prefix = location.locationPath + "/"
+        let all = engines.values.filter { $0.resource.name.hasPrefix(prefix) }.sorted { $0.seq < $1.seq }
+        let (page, next) = try Self.paginate(all, seq: \.seq, pageSize: pageSize, pageToken: pageToken)
+        var o: [String: JSONValue] = ["reasoningEngines": .array(page.map(\.resource.json))]
+        if let next { o["nextPageToken"] = .string(next) }
+        return .object(o)
+    }
+
+    func deleteEngine(_ name: String, force: Bool) async throws(GoogleError) -> LongRunningOperation {
+        guard let record = engines[name] else { throw Self.engineNotFound(name) }
+        if !record.sandboxes.isEmpty, !force {
+            throw GoogleError(.failedPrecondition, "The ReasoningEngine \(name) contains child resources (\(record.sandboxes.count) sandbox environments). Delete them first or set force=true.")
+        }
+        engines.removeValue(forKey: name)
+        for child in record.sandboxes { await removeSandbox(child) }
+        return finishedDeletion(name)
+    }
+
+    private func finishedDeletion(_ name: String) -> LongRunningOperation {
+        let time = ProtoTimestamp.format(now())
+        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time),
+                           response: ["@type": .string(TypeURL.empty)])
+        keep(op)
+        return op
+    }
+
+    // MARK: Sandboxes
+
+    func createSandbox(engine engineName: String, body: JSONValue) async throws(GoogleError) -> LongRunningOperation {
+        guard !closed else { throw GoogleError(.unavailable, "The emulator is shutting down.") }
+        guard engines[engineName] != nil else { throw Self.engineNotFound(engineName) }
+        var requested = try SandboxEnvironment(json: body, strict: true)
+        guard let env = requested.codeExecution else {
+            throw GoogleError(.invalidArgument, "spec.code_execution_environment is required: this emulator runs code-execution sandboxes only.")
+        }
+        guard sandboxes.count < configuration.maxSandboxes else {
+            throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments may exist at once in this emulator.")
+        }
+        if let ttl = requested.ttlSeconds, ttl > 14 * 86_400 * 1000 {
+            throw GoogleError(.invalidArgument, "ttl \(ProtoDuration.format(ttl)) is too long.")
+        }
+        let created = now()
+        let time = ProtoTimestamp.format(created)
+        let name = "\(engineName)/sandboxEnvironments/\(newID())"
+        seq += 1
+        requested.name = name
+        requested.state = .provisioning
+        requested.createTime = time
+        requested.updateTime = time
+        let expireAt = requested.ttlSeconds.map { created + $0 }
+        requested.expireTime = expireAt.map(ProtoTimestamp.format)
+        requested.ttlSeconds = nil
+        let language: SandboxLanguage = env.effectiveLanguage == .javascript ? .javascript : .python
+        sandboxes[name] = SandboxRecord(resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt,
+                                        language: language, memoryLimit: env.machineConfig.memoryLimitBytes)
+        engines[engineName]?.sandboxes.insert(name)
+        let opName = "\(name)/operations/\(newID())"
+        keep(LongRunningOperation(name: opName, done: false, metadata: metadata(time)))
+        if await pool.hasReady(language) {
+            await provision(name, operation: opName)
+        } else {
+            provisioning[opName] = Task { await self.provision(name, operation: opName) }
+        }
+        return operations[opName] ?? LongRunningOperation(name: opName, done: false, metadata: metadata(time))
+    }
+
+    private func provision(_ name: String, operation opName: String) async {
+        defer { provisioning.removeValue(forKey: opName) }
+        guard let language = sandboxes[name]?.language else { return }
+        let time = ProtoTimestamp.format(now())
+        do {
+            let process = try await pool.take(language)
+            guard var record = sandboxes[name], !closed else {
+                await factory.destroy(process)
+                keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), error: RPCStatus(.aborted, "The sandbox was deleted while it was being provisioned.")))
+                return
+            }
+            process.setMemoryLimit(record.memoryLimit, hasMemsw: factory.profile.hasMemsw)
+            record.process = process
+            record.resource.state = .running
+            record.resource.updateTime = ProtoTimestamp.format(now())
+            sandboxes[name] = record
+            var response = record.resource.json.objectValue!
+            response["@type"] = .string(TypeURL.sandboxEnvironment)
+            keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), response: .object(response)))
+        } catch {
+            logger.error("provisioning \(name) failed: \(error)")
+            if let record = sandboxes.removeValue(forKey: name) { engines[record.engine]?.sandboxes.remove(name) }
+            keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), error: RPCStatus(.internal, "Provisioning failed: \(error)")))
+        }
+    }
+
+    func sandbox(_ name: String) throws(GoogleError) -> SandboxEnvironment {
+        guard let record = sandboxes[name] else { throw Self.sandboxNotFound(name) }
+        return record.resource
+    }
+
+    func listSandboxes(engine engineName: String, pageSize: Int, pageToken: String?, filter: String?) throws(GoogleError) -> SandboxPage {
+        guard let engine = engines[engineName] else { throw Self.engineNotFound(engineName) }
+        let predicate = try SandboxFilter(filter ?? "")
+        let all = engine.sandboxes.compactMap { sandboxes[$0] }.filter { predicate.matches($0.resource) }.sorted { $0.seq < $1.seq }
+        let (page, next) = try Self.paginate(all, seq: \.seq, pageSize: pageSize, pageToken: pageToken)
+        return SandboxPage(sandboxes: page.map(\.resource), nextPageToken: next)
+    }
+
+    func deleteSandbox(_ name: String) async throws(GoogleError) -> LongRunningOperation {
+        guard sandboxes[name] != nil else { throw Self.sandboxNotFound(name) }
+        await removeSandbox(name)
+        return finishedDeletion(name)
+    }
+
+    private func removeSandbox(_ name: String) async {
+        guard let record = sandboxes.removeValue(forKey: name) else { return }
+        engines[record.engine]?.sandboxes.remove(name)
+        if let process = record.process { await factory.destroy(process) }
+    }
+
+    /// The worker to run an execute on; the sandbox must be running.
+    func executionTarget(_ name: String) throws(GoogleError) -> SandboxProcess {
+        guard let record = sandboxes[name] else { throw Self.sandboxNotFound(name) }
+        guard record.resource.state == .running, let process = record.process else {
+            throw GoogleError(.failedPrecondition, "The sandbox environment \(name) is in \(record.resource.state.rawValue), not STATE_RUNNING; code can only run in a running sandbox.")
+        }
+        return process
+    }
+
+    /// Marks a sandbox whose worker died as terminated and frees its processes.
+    func markTerminated(_ name: String) async {
+        guard var record = sandboxes[name], let process = record.process else { return }
+        record.resource.state = .terminated
+        record.resource.updateTime = ProtoTimestamp.format(now())
+        record.process = nil
+        sandboxes[name] = record
+        await factory.destroy(process)
+    }
+
+    func setPaused(_ name: String, paused: Bool) throws(GoogleError) -> LongRunningOperation {
+        guard var record = sandboxes[name] else { throw Self.sandboxNotFound(name) }
+        let from: SandboxState = paused ? .running : .paused
+        guard record.resource.state == from || record.resource.state == (paused ? .paused : .running) else {
+            throw GoogleError(.failedPrecondition, "The sandbox environment is in \(record.resource.state.rawValue).")
+        }
+        record.resource.state = paused ? .paused : .running
+        let time = ProtoTimestamp.format(now())
+        record.resource.updateTime = time
+        sandboxes[name] = record
+        var response = record.resource.json.objectValue!
+        response["@type"] = .string(TypeURL.sandboxEnvironment)
+        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time), response: .object(response))
+        self.keep(op)
+        return op
+    }
+
+    // MARK: Operations, expiry, shutdown
+
+    func operation(_ name: String) throws(GoogleError) -> LongRunningOperation {
+        guard let op = operations[name] else { throw GoogleError(.notFound, "LongRunningOperation \(name) not found.") }
+        return op
+    }
+
+    /// Deletes every sandbox whose expireTime has passed; returns their names.
+    @discardableResult
+    func reapExpired() async -> [String] {
+        let t = now()
+        let expired = sandboxes.filter { ($0.value.expireAt ?? .infinity) <= t }.map(\.key)
+        for name in expired {
+            logger.info("sandbox expired", metadata: ["sandbox": "\(name)"])
+            await removeSandbox(name)
+        }
+        return expired
+    }
+
+    /// Number of live sandboxes (for health and tests).
+    var sandboxCount: Int { sandboxes.count }
+
+    /// Destroys every sandbox; further creates are refused.
+    func shutdown() async {
+        closed = true
+        for task in provisioning.values { await task.value }
+        for name in Array(sandboxes.keys) { await removeSandbox(name) }
+    }
+
+    // MARK: Helpers
+
+    static func engineNotFound(_ name: String) -> GoogleError {
+        GoogleError(.notFound, "The ReasoningEngine does not exist: \(name).")
+    }
+
+    static func sandboxNotFound(_ name: String) -> GoogleError {
+        GoogleError(.notFound, "SandboxEnvironment \(name) not found.")
+    }
+
+    /// One page of `items` (sorted by `seq`) after the position in `pageToken`.
+    static func paginate<T>(_ items: [T], seq: KeyPath<T, Int>, pageSize: Int, pageToken: String?) throws(GoogleError) -> ([T], String?) {
+        guard pageSize >= 0 else { throw GoogleError(.invalidArgument, "pageSize must not be negative.") }
+        let size = pageSize == 0 ? 100 : min(pageSize, 1000)
+        var after = Int.min
+        if let pageToken, !pageToken.isEmpty {
+            guard let bytes = Base64.decode(pageToken), let text = String(bytes: bytes, encoding: .utf8),
+                  text.hasPrefix("after:"), let n = Int(text.dropFirst(6)) else {
+                throw GoogleError(.invalidArgument, "Invalid pageToken \"\(pageToken)\": pass back a nextPageToken from a previous list call.")
+            }
+            after = n
+        }
+        let rest = items.filter { $0[keyPath: seq] > after }
+        let page = Array(rest.prefix(size))
+        guard rest.count > size, let last = page.last else { return (page, nil) }
+        return (page, Base64.encode(Array("after:\(last[keyPath: seq])".utf8)))
+    }
+}

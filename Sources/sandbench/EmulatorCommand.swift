@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SandboxAPI
+import SandboxEmulator
+
+/// Options that shape the embedded or standalone emulator.
+struct EmulatorOptions: ParsableArguments {
+    @Option(help: "Per-execute time limit; the code is interrupted at the deadline and the sandbox keeps its state.")
+    var executeTimeout: String = "300s"
+
+    @Option(help: "Bytes of stdout and of stderr returned per execute (the rest is cut with a note).")
+    var maxOutputBytes: Int = 1 << 20
+
+    @Option(help: "Ready Python workers kept warm.")
+    var warmPython: Int = 2
+
+    @Option(help: "Ready JavaScript workers kept warm.")
+    var warmJavascript: Int = 1
+
+    @Option(help: "Latency added to every response, e.g. 20ms (for checking a harness's timing).")
+    var injectLatency: String = "0ms"
+
+    @Option(help: "Uniform random extra latency up to this, e.g. 5ms.")
+    var injectJitter: String = "0ms"
+
+    @Option(help: "Weakest acceptable isolation is chosen automatically; force one of: bubblewrap, unshare, none.")
+    var isolation: String?
+
+    func configuration() throws -> EmulatorConfiguration {
+        var config = EmulatorConfiguration()
+        config.executeTimeout = try Self.duration(executeTimeout, flag: "--execute-timeout")
+        config.injectedLatency = try Self.duration(injectLatency, flag: "--inject-latency")
+        config.injectedJitter = try Self.duration(injectJitter, flag: "--inject-jitter")
+        guard maxOutputBytes > 0 else { throw ValidationError("--max-output-bytes must be positive") }
+        config.maxOutputBytes = maxOutputBytes
+        guard warmPython >= 0, warmJavascript >= 0 else { throw ValidationError("warm pool sizes must not be negative") }
+        config.warmPool = [.python: warmPython, .javascript: warmJavascript]
+        if let isolation {
+            guard let method = IsolationProfile.Method(rawValue: isolation) else {
+                throw ValidationError("--isolation must be bubblewrap, unshare or none, not \"\(isolation)\"")
+            }
+            config.isolation = method
+        }
+        return config
+    }
+
+    static func duration(_ text: String, flag: String) throws -> Duration {
+        guard let d = HumanDuration.parse(text) else {
+            throw ValidationError("\(flag): \"\(text)\" is not a duration (examples: 250ms, 1.5s, 2m)")
+        }
+        return d
+    }
+}
+
+/// `sandbench emulator`: serve the Vertex code-execution API locally until SIGINT/SIGTERM.
+struct EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator",
+        abstract: "Serve the Vertex AI code-execution REST API on loopback, running code in isolated sandboxes."
+    )
+
+    @Option(help: "Address to bind.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to bind (0 picks a free port).")
+    var port: Int = 8080
+
+    @OptionGroup var options: EmulatorOptions
+
+    @Flag(help: "Log every request and sandbox event to stderr.")
+    var verbose = false
+
+    func run() async throws {
+        var config = try options.configuration()
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        config.host = host
+        config.port = port
+        var logger = Logger(label: "sandbench.emulator")
+        logger.logLevel = verbose ? .debug : .warning
+        try await Emulator.serve(configuration: config, logger: logger, shutdownSignals: true) { info in
+            FileHandle.standardError.write(Data("isolation: \(info.isolation.summary)\n".utf8))
+            FileHandle.standardOutput.write(Data("listening on \(info.baseURL)\n".utf8))
+        }
+    }
+}
