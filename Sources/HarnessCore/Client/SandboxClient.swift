@@ -1,0 +1,181 @@
+public import SandboxAPI
+
+/// Where the API lives: base URL, version and the project/location the engine is created in.
+public struct APIEndpoint: Sendable, Hashable {
+    /// `http://127.0.0.1:8080` or `https://us-central1-aiplatform.googleapis.com` (no trailing slash).
+    public var baseURL: String
+    public var apiVersion: String
+    public var project: String
+    public var location: String
+
+    public init(baseURL: String, apiVersion: String = "v1beta1", project: String = "sandbench", location: String = "us-central1") {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.apiVersion = apiVersion
+        self.project = project
+        self.location = location
+    }
+
+    /// The Vertex endpoint for a region (`global` uses the global host).
+    public static func vertex(project: String, location: String) -> APIEndpoint {
+        let host = location == "global" ? "https://aiplatform.googleapis.com" : "https://\(location)-aiplatform.googleapis.com"
+        return APIEndpoint(baseURL: host, project: project, location: location)
+    }
+
+    /// Full URL of a resource path (`projects/…`) or of an absolute path (`/healthz`).
+    public func url(_ path: String) -> String {
+        path.hasPrefix("/") ? baseURL + path : "\(baseURL)/\(apiVersion)/\(path)"
+    }
+
+    public var locationPath: String { "projects/\(project)/locations/\(location)" }
+}
+
+/// One answered API call: status, parsed JSON (when the body is JSON) and timing.
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var json: JSONValue?
+    public var body: [UInt8]
+    public var elapsed: Duration
+
+    /// The Google error in a non-200 answer.
+    public var googleError: GoogleError? {
+        guard status != 200 else { return nil }
+        if let json, let error = GoogleError(httpStatus: status, body: json) { return error }
+        return GoogleError(.unknown, String(decoding: body.prefix(500), as: UTF8.self), httpStatus: status)
+    }
+}
+
+/// Why an API call did not produce what the harness needed.
+public enum APIFailure: Error, Sendable, CustomStringConvertible {
+    case transport(TransportError)
+    /// The server answered with an error status.
+    case http(GoogleError)
+    /// The answer was 200 but not the expected shape.
+    case malformed(String)
+    /// An operation did not finish within the polling limit.
+    case timedOut(String)
+    /// A finished operation carried an error.
+    case operationFailed(RPCStatus)
+
+    public var description: String {
+        switch self {
+        case .transport(let e): e.description
+        case .http(let e): "HTTP \(e.httpStatus) \(e.status.rawValue): \(e.message)"
+        case .malformed(let m): "unexpected response: \(m)"
+        case .timedOut(let m): m
+        case .operationFailed(let s): "operation failed: code \(s.code): \(s.message)"
+        }
+    }
+}
+
+/// How long-running operations are polled: exponential backoff within a deadline.
+public struct PollPolicy: Sendable, Hashable {
+    public var initialInterval: Duration = .milliseconds(20)
+    public var maxInterval: Duration = .seconds(2)
+    public var multiplier: Double = 1.6
+    public var timeout: Duration = .seconds(300)
+
+    public init() {}
+}
+
+/// Typed calls of the sandbox API over an ``HTTPTransport``: the harness's only client.
+public struct SandboxClient: Sendable {
+    public var transport: any HTTPTransport
+    public var endpoint: APIEndpoint
+    public var credentials: (any CredentialProvider)?
+    public var poll: PollPolicy
+    /// Limit for each HTTP exchange.
+    public var requestTimeout: Duration
+
+    public init(transport: any HTTPTransport, endpoint: APIEndpoint, credentials: (any CredentialProvider)? = nil,
+                poll: PollPolicy = PollPolicy(), requestTimeout: Duration = .seconds(330)) {
+        self.transport = transport
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.poll = poll
+        self.requestTimeout = requestTimeout
+    }
+
+    /// Sends one request; the body is sent as given (JSON text for API calls).
+    public func call(_ method: String, _ path: String, body: [UInt8]? = nil, headers: [String: String] = [:]) async throws(APIFailure) -> APIResponse {
+        var headerList: [(name: String, value: String)] = [("Accept", "application/json")]
+        if body != nil { headerList.append(("Content-Type", "application/json")) }
+        if let credentials {
+            do {
+                if let token = try await credentials.accessToken() { headerList.append(("Authorization", "Bearer \(token)")) }
+            } catch {
+                throw .transport(TransportError(.other, "could not get an access token: \(error)", url: endpoint.url(path)))
+            }
+        }
+        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { headerList.append((k, v)) }
+        let request = TransportRequest(method: method, url: endpoint.url(path), headers: headerList, body: body, timeout: requestTimeout)
+        let response: TransportResponse
+        do { response = try await transport.send(request) } catch { throw .transport(error) }
+        let json = response.body.isEmpty ? nil : try? JSONValue.parse(response.body)
+        return APIResponse(status: response.status, json: json, body: response.body, elapsed: response.elapsed)
+    }
+
+    /// Sends a JSON body and insists on HTTP 200 with a JSON answer.
+    public func callOK(_ method: String, _ path: String, json: JSONValue? = nil) async throws(APIFailure) -> (JSONValue, APIResponse) {
+        let response = try await call(method, path, body: json?.serialized())
+        if let error = response.googleError { throw .http(error) }
+        guard let body = response.json else { throw .malformed("\(method) \(path) answered 200 without a JSON body") }
+        return (body, response)
+    }
+
+    // MARK: Engines
+
+    /// Creates a lightweight agent engine and waits for it; returns its resource name.
+    public func createEngine(displayName: String) async throws(APIFailure) -> String {
+        let (opJSON, _) = try await callOK("POST", "\(endpoint.locationPath)/reasoningEngines", json: ["displayName": .string(displayName)])
+        let op = try await waitForOperation(try Self.operation(opJSON))
+        guard let name = op.response?["name"]?.stringValue else { throw .malformed("engine operation finished without a response name") }
+        return name
+    }
+
+    /// Deletes an engine (`force` also deletes its sandboxes).
+    public func deleteEngine(_ name: String, force: Bool) async throws(APIFailure) {
+        _ = try await callOK("DELETE", force ? "\(name)?force=true" : name)
+    }
+
+    // MARK: Sandboxes
+
+    /// The request body creating a sandbox from a template.
+    public static func createBody(_ template: SandboxTemplate) -> JSONValue {
+        var env: [String: JSONValue] = [:]
+        if template.language != .unspecified { env["codeLanguage"] = .string(template.language.rawValue) }
+        if template.machineConfig != .unspecified { env["machineConfig"] = .string(template.machineConfig.rawValue) }
+        var body: [String: JSONValue] = ["spec": ["codeExecutionEnvironment": .object(env)]]
+        if let name = template.displayName { body["displayName"] = .string(name) }
+        if let ttl = template.ttl {
+            let (s, atto) = ttl.components
+            body["ttl"] = .string(ProtoDuration.format(Double(s) + Double(atto) / 1e18))
+        }
+        return .object(body)
+    }
+
+    /// Polls an operation (exponential backoff) until it is done or ``PollPolicy/timeout`` passes.
+    public func waitForOperation(_ start: LongRunningOperation) async throws(APIFailure) -> LongRunningOperation {
+        var op = start
+        let clock = ContinuousClock()
+        let deadline = clock.now + poll.timeout
+        var interval = poll.initialInterval
+        var polledOnce = false
+        while !op.done || !polledOnce {
+            if op.done { break }
+            polledOnce = true
+            if clock.now >= deadline { throw .timedOut("operation \(op.name) not done after \(poll.timeout)") }
+            do { try await Task.sleep(for: interval) } catch { throw .transport(TransportError(.cancelled, "cancelled while polling", url: op.name)) }
+            interval = min(poll.maxInterval, interval * poll.multiplier)
+            let (json, _) = try await callOK("GET", op.name)
+            op = try Self.operation(json)
+        }
+        if let error = op.error { throw .operationFailed(error) }
+        return op
+    }
+
+    static func operation(_ json: JSONValue) throws(APIFailure) -> LongRunningOperation {
+        do { return try LongRunningOperation(json: json) } catch { throw .malformed("not an operation: \(error.message)") }
+    }
+}

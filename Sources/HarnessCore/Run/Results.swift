@@ -1,0 +1,130 @@
+/// How a step, scenario or run ended.
+public enum Outcome: String, Sendable, Hashable {
+    case passed
+    /// An expectation did not hold.
+    case failed
+    /// Transport failure, unexpected HTTP error, timeout or a broken sandbox.
+    case error
+    case skipped
+
+    /// The worse of two outcomes (error > failed > passed > skipped).
+    public func combined(with other: Outcome) -> Outcome {
+        func rank(_ o: Outcome) -> Int { switch o { case .skipped: 0; case .passed: 1; case .failed: 2; case .error: 3 } }
+        return rank(other) > rank(self) ? other : self
+    }
+}
+
+/// One expectation that did not hold: what was expected and what came back.
+public struct Mismatch: Sendable, Hashable, CustomStringConvertible {
+    public var what: String
+    public var expected: String
+    public var actual: String
+
+    public init(what: String, expected: String, actual: String) {
+        self.what = what
+        self.expected = expected
+        self.actual = actual
+    }
+
+    public var description: String { "\(what): expected \(expected), got \(actual)" }
+}
+
+/// The result of one step.
+public struct StepResult: Sendable {
+    public var name: String
+    /// `create`, `execute`, … (see ``StepAction/operation``).
+    public var operation: String
+    public var outcome: Outcome
+    /// Wall time of the step on a monotonic clock.
+    public var duration: Duration
+    /// Offset of the step's start from the scenario's start.
+    public var startOffset: Duration
+    /// HTTP status of the step's main request, when there was one.
+    public var httpStatus: Int?
+    public var mismatches: [Mismatch]
+    /// For errors: what went wrong.
+    public var errorMessage: String?
+    public var location: SourceLocation?
+
+    public init(name: String, operation: String, outcome: Outcome, duration: Duration, startOffset: Duration = .zero,
+                httpStatus: Int? = nil, mismatches: [Mismatch] = [], errorMessage: String? = nil, location: SourceLocation? = nil) {
+        self.name = name
+        self.operation = operation
+        self.outcome = outcome
+        self.duration = duration
+        self.startOffset = startOffset
+        self.httpStatus = httpStatus
+        self.mismatches = mismatches
+        self.errorMessage = errorMessage
+        self.location = location
+    }
+
+    /// One line explaining a failure or error ("" when passed).
+    public var summary: String {
+        if let errorMessage { return errorMessage }
+        return mismatches.map(\.description).joined(separator: "; ")
+    }
+}
+
+/// The result of one scenario.
+public struct ScenarioResult: Sendable {
+    public var name: String
+    /// The scenario file it came from.
+    public var file: String
+    public var tags: [String]
+    public var outcome: Outcome
+    public var steps: [StepResult]
+    public var duration: Duration
+    /// Why it was skipped, when it was.
+    public var skipReason: String?
+    /// Problems met while cleaning up (a sandbox that could not be deleted).
+    public var cleanupProblems: [String]
+
+    public init(name: String, file: String, tags: [String] = [], outcome: Outcome, steps: [StepResult], duration: Duration,
+                skipReason: String? = nil, cleanupProblems: [String] = []) {
+        self.name = name
+        self.file = file
+        self.tags = tags
+        self.outcome = outcome
+        self.steps = steps
+        self.duration = duration
+        self.skipReason = skipReason
+        self.cleanupProblems = cleanupProblems
+    }
+
+    /// The first step that failed or errored.
+    public var failingStep: StepResult? { steps.first { $0.outcome == .failed || $0.outcome == .error } }
+}
+
+/// The result of a whole run: scenario results grouped by file.
+public struct RunResult: Sendable {
+    public var scenarios: [ScenarioResult]
+    /// Target description (URL or "emulator").
+    public var target: String
+    /// Wall-clock start, seconds since the Unix epoch.
+    public var startedAt: Double
+    public var duration: Duration
+    /// Sandboxes of this run still alive after clean-up (each one fails the run).
+    public var leaks: [String]
+
+    public init(scenarios: [ScenarioResult], target: String, startedAt: Double, duration: Duration, leaks: [String] = []) {
+        self.scenarios = scenarios
+        self.target = target
+        self.startedAt = startedAt
+        self.duration = duration
+        self.leaks = leaks
+    }
+
+    /// Scenario files in first-seen order with their results.
+    public var byFile: [(file: String, scenarios: [ScenarioResult])] {
+        var order: [String] = []
+        var groups: [String: [ScenarioResult]] = [:]
+        for s in scenarios {
+            if groups[s.file] == nil { order.append(s.file) }
+            groups[s.file, default: []].append(s)
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
+
+    public var passed: Bool { leaks.isEmpty && scenarios.allSatisfy { $0.outcome == .passed || $0.outcome == .skipped } }
+}

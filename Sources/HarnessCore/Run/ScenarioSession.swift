@@ -1,0 +1,292 @@
+public import SandboxAPI
+
+/// Everything a scenario runs with: the client, the engine, variables and shared bookkeeping.
+public struct SessionContext: Sendable {
+    public var client: SandboxClient
+    /// Engine resource name sandboxes are created under.
+    public var engine: String
+    /// `--var`, environment and other run-level variables.
+    public var variables: Variables
+    public var ledger: SandboxLedger
+    /// Prefix of display names, so a sweep can tell this run's sandboxes apart.
+    public var runID: String
+
+    public init(client: SandboxClient, engine: String, variables: Variables, ledger: SandboxLedger, runID: String) {
+        self.client = client
+        self.engine = engine
+        self.variables = variables
+        self.ledger = ledger
+        self.runID = runID
+    }
+}
+
+/// Called as each step finishes (load runs record latencies here).
+public typealias StepObserver = @Sendable (_ result: StepResult, _ scenario: String) -> Void
+
+/// Runs one scenario as one session: steps in order, expectations checked, captures saved, and
+/// every sandbox it created deleted at the end — after failures, errors and cancellation too.
+public struct ScenarioSession: Sendable {
+    public let scenario: Scenario
+    public let file: String
+    public let context: SessionContext
+    public let observer: StepObserver?
+
+    public init(scenario: Scenario, file: String, context: SessionContext, observer: StepObserver? = nil) {
+        self.scenario = scenario
+        self.file = file
+        self.context = context
+        self.observer = observer
+    }
+
+    /// Mutable state of one session.
+    struct State {
+        var variables: Variables
+        var current: String?
+        var created: [String] = []
+        var deleted: Set<String> = []
+    }
+
+    /// Runs the scenario to completion.
+    public func run() async -> ScenarioResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        if let reason = scenario.skip {
+            return ScenarioResult(name: scenario.name, file: file, tags: scenario.tags, outcome: .skipped, steps: [], duration: .zero, skipReason: reason)
+        }
+        var state = State(variables: context.variables)
+        state.variables["engine"] = context.engine
+        state.variables["scenario"] = scenario.name
+        state.variables["run_id"] = context.runID
+        var results: [StepResult] = []
+        var outcome = Outcome.passed
+        for step in scenario.steps {
+            if Task.isCancelled {
+                results.append(StepResult(name: step.name, operation: step.action.operation, outcome: .error, duration: .zero,
+                                          startOffset: clock.now - start, errorMessage: "interrupted", location: step.location))
+                outcome = .error
+                break
+            }
+            let stepStart = clock.now
+            var result = await runStep(step, state: &state)
+            result.startOffset = stepStart - start
+            observer?(result, scenario.name)
+            results.append(result)
+            outcome = outcome.combined(with: result.outcome)
+            if result.outcome != .passed { break }
+        }
+        // Clean up in a task of its own: a cancelled run must still delete what it created.
+        let cleanupProblems = await Task { [state] in await cleanUp(state) }.value
+        return ScenarioResult(name: scenario.name, file: file, tags: scenario.tags, outcome: outcome, steps: results,
+                              duration: clock.now - start, cleanupProblems: cleanupProblems)
+    }
+
+    private func cleanUp(_ state: State) async -> [String] {
+        var problems: [String] = []
+        for name in state.created where !state.deleted.contains(name) {
+            do {
+                let response = try await context.client.call("DELETE", name)
+                if response.status == 200 || response.status == 404 {
+                    await context.ledger.deleted(name)
+                } else {
+                    problems.append("could not delete \(name): HTTP \(response.status)")
+                }
+            } catch {
+                problems.append("could not delete \(name): \(error)")
+            }
+        }
+        return problems
+    }
+
+    // MARK: Steps
+
+    private func runStep(_ step: Step, state: inout State) async -> StepResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        func finish(_ outcome: Outcome, status: Int? = nil, mismatches: [Mismatch] = [], error: String? = nil) -> StepResult {
+            StepResult(name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
+                       httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
+        }
+        let observation: StepObservation
+        do {
+            observation = try await perform(step.action, state: &state)
+        } catch let failure as StepFailure {
+            return finish(failure.isAssertion ? .failed : .error, status: failure.status,
+                          mismatches: failure.mismatch.map { [$0] } ?? [], error: failure.isAssertion ? nil : failure.message)
+        } catch let undefined as Variables.Undefined {
+            return finish(.error, error: undefined.description)
+        } catch {
+            return finish(.error, error: "\(error)")
+        }
+        var seen = observation
+        seen.elapsed = clock.now - start
+        var expectsFailure = step.expectations.contains { e in
+            if case .httpStatus = e { return true }
+            if case .errorStatus = e { return true }
+            return false
+        }
+        // A wait for an HTTP status (404 after expiry) reached exactly what it waited for.
+        if case .wait(.httpStatus, _, _) = step.action { expectsFailure = true }
+        if let status = seen.status, status != 200, !expectsFailure {
+            let error = seen.error.map { "\($0.status.rawValue): \($0.message)" } ?? "no Google error body"
+            return finish(.error, status: status, error: "HTTP \(status) \(error)")
+        }
+        let mismatches = ExpectationChecker.mismatches(step.expectations, seen, variables: state.variables)
+        if !mismatches.isEmpty { return finish(.failed, status: seen.status, mismatches: mismatches) }
+        for capture in step.captures {
+            switch capture.source {
+            case .jsonPath(let path):
+                guard let value = seen.json?.at(path: path) else {
+                    return finish(.failed, status: seen.status, mismatches: [Mismatch(what: "save \(capture.variable)", expected: "a value at \(path)", actual: "nothing there")])
+                }
+                state.variables[capture.variable] = value.plainText
+            case .stdoutRegex(let pattern):
+                guard let regex = try? Regex(pattern), let match = (seen.stdout ?? "").firstMatch(of: regex) else {
+                    return finish(.failed, status: seen.status, mismatches: [Mismatch(what: "save \(capture.variable)", expected: "stdout matching /\(pattern)/", actual: ExpectationChecker.show(seen.stdout ?? ""))])
+                }
+                let text = match.output.count > 1 ? match.output[1].substring.map(String.init) : String(match.output[0].substring ?? "")
+                state.variables[capture.variable] = text ?? ""
+            }
+        }
+        return finish(.passed, status: seen.status)
+    }
+
+    /// Why a step stopped before its expectations were checked.
+    struct StepFailure: Error {
+        var message: String
+        var status: Int?
+        var isAssertion = false
+        var mismatch: Mismatch?
+    }
+
+    private func currentSandbox(_ state: State, _ named: String?) throws -> String {
+        if let named { return try state.variables.interpolate(named) }
+        guard let current = state.current else {
+            throw StepFailure(message: "no sandbox yet: add a create step before this one")
+        }
+        return current
+    }
+
+    private func observe(_ response: APIResponse) -> StepObservation {
+        StepObservation(status: response.status, json: response.json, error: response.googleError, elapsed: response.elapsed)
+    }
+
+    private func perform(_ action: StepAction, state: inout State) async throws -> StepObservation {
+        let client = context.client
+        do {
+            switch action {
+            case .create(let override):
+                var template = override ?? scenario.sandbox
+                template.displayName = try template.displayName.map { try state.variables.interpolate($0) } ?? "\(context.runID)-\(scenario.name)"
+                let response = try await client.call("POST", "\(context.engine)/sandboxEnvironments",
+                                                     body: SandboxClient.createBody(template).serialized())
+                guard response.status == 200, let json = response.json else { return observe(response) }
+                let op = try await client.waitForOperation(try SandboxClient.operation(json))
+                guard let name = op.response?["name"]?.stringValue else { throw StepFailure(message: "create finished without a sandbox name") }
+                state.created.append(name)
+                await context.ledger.created(name, by: scenario.name)
+                state.current = name
+                state.variables["sandbox"] = name
+                let get = try await client.call("GET", name)
+                var seen = observe(get)
+                seen.state = get.json.flatMap { try? SandboxEnvironment(json: $0, strict: false) }?.state
+                return seen
+            case .execute(let code, let files):
+                let name = try currentSandbox(state, nil)
+                var inputs: [SandboxFile] = []
+                for file in files {
+                    let content = file.isText ? Array(try state.variables.interpolate(String(decoding: file.content, as: UTF8.self)).utf8) : file.content
+                    inputs.append(SandboxFile(name: try state.variables.interpolate(file.name), content: content, mimeType: file.mimeType))
+                }
+                let request = ExecuteRequest(code: try state.variables.interpolate(code), files: inputs)
+                let response = try await client.call("POST", "\(name):execute", body: request.json.serialized())
+                var seen = observe(response)
+                if response.status == 200, let json = response.json {
+                    let parsed = try ExecuteResponse(json: json)
+                    seen.stdout = parsed.stdout
+                    seen.stderr = parsed.stderr
+                    seen.files = parsed.files
+                    state.variables["stdout"] = parsed.stdout
+                }
+                return seen
+            case .get(let named):
+                let name = try currentSandbox(state, named)
+                let response = try await client.call("GET", name)
+                var seen = observe(response)
+                seen.state = response.json.flatMap { try? SandboxEnvironment(json: $0, strict: false) }?.state
+                if response.status == 404 { await context.ledger.deleted(name) }
+                return seen
+            case .list(let pageSize, let pageToken, let filter):
+                var query: [String] = []
+                if let pageSize { query.append("pageSize=\(pageSize)") }
+                if let pageToken { query.append("pageToken=\(Self.percentEncode(try state.variables.interpolate(pageToken)))") }
+                if let filter { query.append("filter=\(Self.percentEncode(try state.variables.interpolate(filter)))") }
+                let path = "\(context.engine)/sandboxEnvironments" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+                let response = try await client.call("GET", path)
+                var seen = observe(response)
+                seen.listCount = response.json?["sandboxEnvironments"]?.arrayValue?.count ?? (response.status == 200 ? 0 : nil)
+                return seen
+            case .delete(let named):
+                let name = try currentSandbox(state, named)
+                let response = try await client.call("DELETE", name)
+                if response.status == 200 || response.status == 404 {
+                    state.deleted.insert(name)
+                    await context.ledger.deleted(name)
+                }
+                return observe(response)
+            case .wait(let condition, let timeout, let interval):
+                let name = try currentSandbox(state, nil)
+                let clock = ContinuousClock()
+                let deadline = clock.now + timeout
+                var last: StepObservation?
+                while true {
+                    let response = try await client.call("GET", name)
+                    var seen = observe(response)
+                    seen.state = response.json.flatMap { try? SandboxEnvironment(json: $0, strict: false) }?.state
+                    if response.status == 404 { await context.ledger.deleted(name); state.deleted.insert(name) }
+                    let done: Bool
+                    switch condition {
+                    case .state(let wanted): done = response.status == 200 && seen.state == wanted
+                    case .httpStatus(let wanted): done = response.status == wanted
+                    }
+                    if done { return seen }
+                    last = seen
+                    if clock.now + interval > deadline {
+                        let actual = last.map { s in s.state?.rawValue ?? "HTTP \(s.status ?? 0)" } ?? "nothing"
+                        let wanted: String = switch condition {
+                        case .state(let s): s.rawValue
+                        case .httpStatus(let c): "HTTP \(c)"
+                        }
+                        throw StepFailure(message: "wait timed out", status: last?.status, isAssertion: true,
+                                          mismatch: Mismatch(what: "wait", expected: "\(wanted) within \(HumanDuration.format(timeout))", actual: actual))
+                    }
+                    try await Task.sleep(for: interval)
+                }
+            case .request(let method, let path, let body, let headers):
+                var resolvedHeaders: [String: String] = [:]
+                for (k, v) in headers { resolvedHeaders[k] = try state.variables.interpolate(v) }
+                let response = try await client.call(method, try state.variables.interpolate(path),
+                                                     body: try body.map { Array(try state.variables.interpolate($0).utf8) }, headers: resolvedHeaders)
+                return observe(response)
+            }
+        } catch let failure as APIFailure {
+            switch failure {
+            case .http(let error): return StepObservation(status: error.httpStatus, error: error)
+            default: throw StepFailure(message: failure.description)
+            }
+        }
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+}

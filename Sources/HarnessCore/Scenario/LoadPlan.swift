@@ -1,0 +1,36 @@
+/// A workload for `sandbench load`: how many whole-scenario sessions run, and when.
+public struct LoadPlan: Sendable, Hashable {
+    /// Closed: a fixed number of virtual users loop the scenario. Open: sessions arrive at a rate.
+    public enum Model: Sendable, Hashable {
+        case closed(vus: Int, iterations: Int?, duration: Duration?)
+        case open(rate: Double, duration: Duration, maxInFlight: Int)
+    }
+
+    /// One ramp segment: move linearly to `target` (VUs or sessions/s) over `duration`.
+    public struct Stage: Sendable, Hashable {
+        public var duration: Duration
+        public var target: Double
+
+        public init(duration: Duration, target: Double) {
+            self.duration = duration
+            self.target = target
+        }
+    }
+
+    public var model: Model
+    /// When present, stages replace the model's constant level (the model says open or closed).
+    public var stages: [Stage]
+    /// SLO expressions such as `execute.p99 < 250ms`.
+    public var thresholds: [String]
+    public var seed: UInt64?
+    /// Stop the run as soon as a threshold is breached.
+    public var abortOnFail: Bool
+
+    public init(model: Model, stages: [Stage] = [], thresholds: [String] = [], seed: UInt64? = nil, abortOnFail: Bool = false) {
+        self.model = model
+        self.stages = stages
+        self.thresholds = thresholds
+        self.seed = seed
+        self.abortOnFail = abortOnFail
+    }
+}

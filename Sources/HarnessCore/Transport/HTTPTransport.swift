@@ -1,0 +1,72 @@
+/// One HTTP request as the harness sends it.
+public struct TransportRequest: Sendable {
+    public var method: String
+    /// Absolute URL.
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    /// Limit for the whole exchange; nil uses the transport's default.
+    public var timeout: Duration?
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// The answer to a ``TransportRequest``.
+public struct TransportResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Time from handing the request to the transport until the full response was read.
+    public var elapsed: Duration
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], elapsed: Duration = .zero) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.elapsed = elapsed
+    }
+
+    /// First header named `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// Why a request got no HTTP response.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case connect, timeout, tls, protocolError = "protocol", cancelled, other
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The URL that failed.
+    public var url: String
+
+    public init(_ kind: Kind, _ message: String, url: String) {
+        self.kind = kind
+        self.message = message
+        self.url = url
+    }
+
+    public var description: String { "\(kind.rawValue) error for \(url): \(message)" }
+}
+
+/// Sends HTTP requests. The harness's only way to reach a server: `CurlTransport` in HarnessHTTP
+/// is the real one.
+public protocol HTTPTransport: Sendable {
+    /// Sends `request` and returns the complete response, or throws ``TransportError``.
+    func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse
+}
+
+/// Supplies the `Authorization` header for a target (nil: send none).
+public protocol CredentialProvider: Sendable {
+    /// A bearer token, fetched or refreshed as needed.
+    func accessToken() async throws -> String?
+}

@@ -1,0 +1,142 @@
+import HarnessCore
+import SandboxAPI
+import Yams
+
+/// Reads a step's `expect:` block.
+struct ExpectationBuilder {
+    let reader: NodeReader
+    static let keys = ["stdout", "stderr", "files", "file_count", "status", "error", "error_message", "state", "within", "json", "count"]
+    static let textKeys = ["equals", "contains", "not_contains", "matches"]
+    static let fileKeys = ["present", "absent", "text", "equals", "contains", "not_contains", "matches", "sha256", "size", "base64"]
+
+    func expectations(_ node: Node) -> [Expectation] {
+        guard let entries = reader.mapping(node, "expect", allowed: Self.keys) else { return [] }
+        var out: [Expectation] = []
+        for (key, _, value) in entries {
+            switch key {
+            case "stdout": out += textMatches(value, "stdout").map(Expectation.stdout)
+            case "stderr": out += textMatches(value, "stderr").map(Expectation.stderr)
+            case "error_message": out += textMatches(value, "error_message").map(Expectation.errorMessage)
+            case "status": if let n = reader.int(value, "status", min: 100) { out.append(.httpStatus(n)) }
+            case "error":
+                if let s = reader.string(value, "error") {
+                    if StatusCode(rawValue: s) == nil {
+                        let hint = DidYouMean.suggestion(for: s, among: StatusCode.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+                        reader.fail(value, "error must be a Google status such as NOT_FOUND or INVALID_ARGUMENT, not \(s.debugDescription)\(hint)")
+                    } else {
+                        out.append(.errorStatus(s))
+                    }
+                }
+            case "state": if let s = reader.state(value) { out.append(.state(s)) }
+            case "within": if let d = reader.duration(value, "within") { out.append(.within(d)) }
+            case "count": if let n = reader.int(value, "count", min: 0) { out.append(.count(n)) }
+            case "file_count": if let n = reader.int(value, "file_count", min: 0) { out.append(.fileCount(n)) }
+            case "json":
+                for (path, _, match) in reader.freeMapping(value, "json") ?? [] {
+                    out += textMatches(match, "json \(path)").map { .json(path: path, $0) }
+                }
+            default:
+                for (name, _, match) in reader.freeMapping(value, "files") ?? [] {
+                    out += fileMatches(match, name).map { .file(name: name, $0) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// A scalar means "equals"; a mapping may combine equals/contains/not_contains/matches.
+    func textMatches(_ node: Node, _ what: String) -> [TextMatch] {
+        if case .scalar(let s) = node { return [.equals(s.string)] }
+        guard let entries = reader.mapping(node, what, allowed: Self.textKeys) else { return [] }
+        return entries.compactMap { key, _, value in
+            guard let text = reader.string(value, "\(what).\(key)") else { return nil }
+            switch key {
+            case "equals": return .equals(text)
+            case "contains": return .contains(text)
+            case "not_contains": return .notContains(text)
+            default:
+                if (try? Regex(text)) == nil { reader.fail(value, "\(what).matches is not a valid regular expression") }
+                return .matches(text)
+            }
+        }
+    }
+
+    func fileMatches(_ node: Node, _ name: String) -> [FileMatch] {
+        if case .scalar(let s) = node {
+            switch s.string {
+            case "present": return [.present]
+            case "absent": return [.absent]
+            default: return [.text(.equals(s.string))]
+            }
+        }
+        guard let entries = reader.mapping(node, "file \(name)", allowed: Self.fileKeys) else { return [] }
+        var out: [FileMatch] = []
+        for (key, _, value) in entries {
+            switch key {
+            case "present": if reader.bool(value, "present") == true { out.append(.present) } else { out.append(.absent) }
+            case "absent": if reader.bool(value, "absent") == true { out.append(.absent) } else { out.append(.present) }
+            case "text", "equals": if let t = reader.string(value, key) { out.append(.text(.equals(t))) }
+            case "contains": if let t = reader.string(value, key) { out.append(.text(.contains(t))) }
+            case "not_contains": if let t = reader.string(value, key) { out.append(.text(.notContains(t))) }
+            case "matches": if let t = reader.string(value, key) { out.append(.text(.matches(t))) }
+            case "sha256":
+                if let t = reader.string(value, key) {
+                    if t.count == 64, t.allSatisfy(\.isHexDigit) { out.append(.sha256(t)) } else { reader.fail(value, "sha256 must be 64 hex digits") }
+                }
+            case "size": if let n = reader.int(value, "size", min: 0) { out.append(.size(n)) }
+            default:
+                if let t = reader.string(value, key) {
+                    if let bytes = Base64.decode(t) { out.append(.bytes(bytes)) } else { reader.fail(value, "base64 is not valid base64") }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Reads a scenario's `load:` block.
+struct LoadBuilder {
+    let reader: NodeReader
+    static let keys = ["vus", "iterations", "duration", "rate", "max_in_flight", "stages", "thresholds", "seed", "abort_on_fail"]
+
+    func plan(_ node: Node) -> LoadPlan? {
+        guard let entries = reader.mapping(node, "load", allowed: Self.keys) else { return nil }
+        var vus: Int?, iterations: Int?, duration: Duration?, rate: Double?, maxInFlight = 1000
+        var stages: [LoadPlan.Stage] = [], thresholds: [String] = [], seed: UInt64?, abort = false
+        for (key, _, value) in entries {
+            switch key {
+            case "vus": vus = reader.int(value, "vus", min: 1)
+            case "iterations": iterations = reader.int(value, "iterations", min: 1)
+            case "duration": duration = reader.duration(value, "duration")
+            case "rate": rate = reader.number(value, "rate")
+            case "max_in_flight": maxInFlight = reader.int(value, "max_in_flight", min: 1) ?? maxInFlight
+            case "thresholds": thresholds = reader.strings(value, "thresholds") ?? []
+            case "seed": seed = reader.int(value, "seed", min: 0).map(UInt64.init)
+            case "abort_on_fail": abort = reader.bool(value, "abort_on_fail") ?? false
+            default:
+                for stageNode in reader.list(value, "stages") ?? [] {
+                    guard let fields = reader.mapping(stageNode, "a stage", allowed: ["duration", "target"]) else { continue }
+                    var d: Duration?, target: Double?
+                    for (k, _, v) in fields { if k == "duration" { d = reader.duration(v, "duration") } else { target = reader.number(v, "target") } }
+                    if let d, let target { stages.append(.init(duration: d, target: target)) } else { reader.fail(stageNode, "a stage needs 'duration' and 'target'") }
+                }
+            }
+        }
+        let model: LoadPlan.Model
+        if let rate {
+            let total = duration ?? stages.reduce(Duration.zero) { $0 + $1.duration }
+            if total == .zero { reader.fail(node, "an open workload (rate) needs a 'duration' or 'stages'") }
+            model = .open(rate: rate, duration: total, maxInFlight: maxInFlight)
+        } else if vus != nil || !stages.isEmpty {
+            if iterations == nil, duration == nil, stages.isEmpty { reader.fail(node, "a closed workload (vus) needs 'iterations' or 'duration'") }
+            model = .closed(vus: vus ?? 1, iterations: iterations, duration: duration)
+        } else {
+            reader.fail(node, "load needs 'vus' (closed model) or 'rate' (open model)")
+            return nil
+        }
+        for t in thresholds where Threshold.parse(t) == nil {
+            reader.fail(node, "threshold \(t.debugDescription) is not of the form 'METRIC.STAT < VALUE' (e.g. execute.p99 < 250ms, errors.rate < 1%)")
+        }
+        return LoadPlan(model: model, stages: stages, thresholds: thresholds, seed: seed, abortOnFail: abort)
+    }
+}
