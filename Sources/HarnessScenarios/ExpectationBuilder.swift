@@ -97,18 +97,26 @@ struct ExpectationBuilder {
 /// Reads a scenario's `load:` block.
 struct LoadBuilder {
     let reader: NodeReader
-    static let keys = ["vus", "iterations", "duration", "rate", "max_in_flight", "stages", "thresholds", "seed", "abort_on_fail"]
+    static let keys = ["vus", "iterations", "duration", "pacing", "rate", "arrivals", "max_in_flight", "stages", "thresholds", "seed", "abort_on_fail"]
 
     func plan(_ node: Node) -> LoadPlan? {
         guard let entries = reader.mapping(node, "load", allowed: Self.keys) else { return nil }
         var vus: Int?, iterations: Int?, duration: Duration?, rate: Double?, maxInFlight = 1000
         var stages: [LoadPlan.Stage] = [], thresholds: [String] = [], seed: UInt64?, abort = false
+        var pacing: Duration?, poisson = false
         for (key, _, value) in entries {
             switch key {
             case "vus": vus = reader.int(value, "vus", min: 1)
             case "iterations": iterations = reader.int(value, "iterations", min: 1)
             case "duration": duration = reader.duration(value, "duration")
             case "rate": rate = reader.number(value, "rate")
+            case "pacing": pacing = reader.duration(value, "pacing")
+            case "arrivals":
+                switch reader.string(value, "arrivals") {
+                case "uniform"?: poisson = false
+                case "poisson"?: poisson = true
+                default: reader.fail(value, "arrivals must be uniform or poisson")
+                }
             case "max_in_flight": maxInFlight = reader.int(value, "max_in_flight", min: 1) ?? maxInFlight
             case "thresholds": thresholds = reader.strings(value, "thresholds") ?? []
             case "seed": seed = reader.int(value, "seed", min: 0).map(UInt64.init)
@@ -129,7 +137,7 @@ struct LoadBuilder {
             model = .open(rate: rate, duration: total, maxInFlight: maxInFlight)
         } else if vus != nil || !stages.isEmpty {
             if iterations == nil, duration == nil, stages.isEmpty { reader.fail(node, "a closed workload (vus) needs 'iterations' or 'duration'") }
-            model = .closed(vus: vus ?? 1, iterations: iterations, duration: duration)
+            model = .closed(vus: vus ?? 1, iterations: iterations, duration: duration, pacing: pacing)
         } else {
             reader.fail(node, "load needs 'vus' (closed model) or 'rate' (open model)")
             return nil
@@ -137,6 +145,8 @@ struct LoadBuilder {
         for t in thresholds where Threshold.parse(t) == nil {
             reader.fail(node, "threshold \(t.debugDescription) is not of the form 'METRIC.STAT < VALUE' (e.g. execute.p99 < 250ms, errors.rate < 1%)")
         }
-        return LoadPlan(model: model, stages: stages, thresholds: thresholds, seed: seed, abortOnFail: abort)
+        var plan = LoadPlan(model: model, stages: stages, thresholds: thresholds, seed: seed, abortOnFail: abort)
+        plan.poissonArrivals = poisson
+        return plan
     }
 }

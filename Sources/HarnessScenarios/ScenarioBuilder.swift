@@ -148,7 +148,7 @@ struct ScenarioBuilder {
     }
 
     func file(_ node: Node) -> FileInput? {
-        guard let entries = reader.mapping(node, "a file", allowed: ["name", "text", "base64", "path", "mime_type"]) else { return nil }
+        guard let entries = reader.mapping(node, "a file", allowed: ["name", "text", "base64", "path", "random", "mime_type"]) else { return nil }
         var name: String?, content: [UInt8]?, isText = false, mime: String?
         for (key, _, value) in entries {
             switch key {
@@ -165,12 +165,38 @@ struct ScenarioBuilder {
                         reader.fail(value, "cannot read \(full) (paths are relative to the scenario file)")
                     }
                 }
+            case "random":
+                guard let fields = reader.mapping(value, "random", allowed: ["size", "seed"]) else { break }
+                var size: Int?, seed = 1
+                for (k, _, v) in fields {
+                    if k == "size" { size = reader.int(v, "size", min: 0) } else { seed = reader.int(v, "seed", min: 0) ?? seed }
+                }
+                if let size { content = Self.pseudoRandomBytes(count: size, seed: UInt64(seed)) } else { reader.fail(value, "random needs a 'size' in bytes") }
             default: mime = reader.string(value, "mime_type")
             }
         }
         guard let name else { reader.fail(node, "a file needs a 'name'"); return nil }
         guard let content else { reader.fail(node, "file '\(name)' needs one of 'text', 'base64' or 'path'"); return nil }
         return FileInput(name: name, content: content, isText: isText, mimeType: mime)
+    }
+
+    /// Deterministic bytes (SplitMix64) so a scenario can send a large file and know its digest in advance.
+    static func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        var out = [UInt8](repeating: 0, count: count)
+        var i = 0
+        while i < count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            for shift in stride(from: 0, to: 64, by: 8) where i < count {
+                out[i] = UInt8(truncatingIfNeeded: z >> UInt64(shift))
+                i += 1
+            }
+        }
+        return out
     }
 
     func captures(_ node: Node) -> [Capture] {

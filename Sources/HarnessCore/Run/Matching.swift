@@ -11,6 +11,8 @@ public struct StepObservation: Sendable {
     public var error: GoogleError?
     public var listCount: Int?
     public var elapsed: Duration
+    /// Named parts of the step's time, copied into ``StepResult/phases``.
+    public var phases: [(name: String, duration: Duration)] = []
 
     public init(status: Int? = nil, json: JSONValue? = nil, stdout: String? = nil, stderr: String? = nil, files: [SandboxFile]? = nil,
                 state: SandboxState? = nil, error: GoogleError? = nil, listCount: Int? = nil, elapsed: Duration = .zero) {
@@ -70,7 +72,7 @@ public enum ExpectationChecker {
             case .stdout(let m): text("stdout", m, seen.stdout)
             case .stderr(let m): text("stderr", m, seen.stderr)
             case .errorMessage(let m): text("error message", m, seen.error?.message ?? (seen.status == 200 ? "no error (HTTP 200)" : nil))
-            case .json(let path, let m): text("json \(path)", m, seen.json?.at(path: path)?.plainText)
+            case .json(let path, let m): text("json \(path)", m, seen.json.map { $0.at(path: path)?.plainText ?? "null" })
             case .httpStatus(let code):
                 if seen.status != code { out.append(Mismatch(what: "HTTP status", expected: "\(code)", actual: seen.status.map(String.init) ?? "no response")) }
             case .errorStatus(let status):

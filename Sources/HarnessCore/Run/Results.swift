@@ -45,6 +45,8 @@ public struct StepResult: Sendable {
     /// For errors: what went wrong.
     public var errorMessage: String?
     public var location: SourceLocation?
+    /// Named parts of the step's time (a create step records `create`, the POST, and `ready`, create→RUNNING).
+    public var phases: [(name: String, duration: Duration)] = []
 
     public init(name: String, operation: String, outcome: Outcome, duration: Duration, startOffset: Duration = .zero,
                 httpStatus: Int? = nil, mismatches: [Mismatch] = [], errorMessage: String? = nil, location: SourceLocation? = nil) {

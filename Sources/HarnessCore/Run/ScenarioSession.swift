@@ -75,7 +75,7 @@ public struct ScenarioSession: Sendable {
             if result.outcome != .passed { break }
         }
         // Clean up in a task of its own: a cancelled run must still delete what it created.
-        let cleanupProblems = await Task { [state] in await cleanUp(state) }.value
+        let cleanupProblems = state.created.isEmpty ? [] : await Task { [state] in await cleanUp(state) }.value
         return ScenarioResult(name: scenario.name, file: file, tags: scenario.tags, outcome: outcome, steps: results,
                               duration: clock.now - start, cleanupProblems: cleanupProblems)
     }
@@ -102,9 +102,12 @@ public struct ScenarioSession: Sendable {
     private func runStep(_ step: Step, state: inout State) async -> StepResult {
         let clock = ContinuousClock()
         let start = clock.now
+        var phases: [(name: String, duration: Duration)] = []
         func finish(_ outcome: Outcome, status: Int? = nil, mismatches: [Mismatch] = [], error: String? = nil) -> StepResult {
-            StepResult(name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
-                       httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
+            var result = StepResult(name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
+                                    httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
+            result.phases = phases
+            return result
         }
         let observation: StepObservation
         do {
@@ -119,6 +122,7 @@ public struct ScenarioSession: Sendable {
         }
         var seen = observation
         seen.elapsed = clock.now - start
+        phases = seen.phases
         var expectsFailure = step.expectations.contains { e in
             if case .httpStatus = e { return true }
             if case .errorStatus = e { return true }
@@ -177,10 +181,12 @@ public struct ScenarioSession: Sendable {
             case .create(let override):
                 var template = override ?? scenario.sandbox
                 template.displayName = try template.displayName.map { try state.variables.interpolate($0) } ?? "\(context.runID)-\(scenario.name)"
+                let postStart = ContinuousClock.now
                 let response = try await client.call("POST", "\(context.engine)/sandboxEnvironments",
                                                      body: SandboxClient.createBody(template).serialized())
                 guard response.status == 200, let json = response.json else { return observe(response) }
                 let op = try await client.waitForOperation(try SandboxClient.operation(json))
+                let ready = ContinuousClock.now - postStart
                 guard let name = op.response?["name"]?.stringValue else { throw StepFailure(message: "create finished without a sandbox name") }
                 state.created.append(name)
                 await context.ledger.created(name, by: scenario.name)
@@ -189,6 +195,7 @@ public struct ScenarioSession: Sendable {
                 let get = try await client.call("GET", name)
                 var seen = observe(get)
                 seen.state = get.json.flatMap { try? SandboxEnvironment(json: $0, strict: false) }?.state
+                seen.phases = [("create", response.elapsed), ("ready", ready)]
                 return seen
             case .execute(let code, let files):
                 let name = try currentSandbox(state, nil)

@@ -91,7 +91,7 @@ public struct SuiteRunner: Sendable {
     }
 
     /// Lists the engine's sandboxes; any this run created that is still alive is a leak (and is deleted now).
-    func sweep(engine: String, deleteEngine: Bool) async -> [String] {
+    public func sweep(engine: String, deleteEngine: Bool) async -> [String] {
         var leaks: [String] = []
         var token: String?
         repeat {

@@ -2,7 +2,9 @@
 public struct LoadPlan: Sendable, Hashable {
     /// Closed: a fixed number of virtual users loop the scenario. Open: sessions arrive at a rate.
     public enum Model: Sendable, Hashable {
-        case closed(vus: Int, iterations: Int?, duration: Duration?)
+        /// `pacing` gives each VU an iteration cadence: iterations are intended at start + k·pacing,
+        /// so a stalled server shows up in latencies measured from the intended start.
+        case closed(vus: Int, iterations: Int?, duration: Duration?, pacing: Duration?)
         case open(rate: Double, duration: Duration, maxInFlight: Int)
     }
 
@@ -23,6 +25,8 @@ public struct LoadPlan: Sendable, Hashable {
     /// SLO expressions such as `execute.p99 < 250ms`.
     public var thresholds: [String]
     public var seed: UInt64?
+    /// Open model: arrivals evenly spaced (`uniform`) or a seeded Poisson process (`poisson`).
+    public var poissonArrivals: Bool = false
     /// Stop the run as soon as a threshold is breached.
     public var abortOnFail: Bool
 

@@ -1,0 +1,92 @@
+public import Histogram
+
+/// An HDR histogram of latencies in microseconds, 1 µs to 1 h at 3 significant digits.
+public struct LatencyHistogram: Sendable {
+    public private(set) var histogram: Histogram<UInt64>
+
+    /// Largest latency tracked, in microseconds (one hour); larger values are clamped.
+    public static let highest: UInt64 = 3_600_000_000
+
+    public init() {
+        histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: Self.highest, numberOfSignificantValueDigits: .three)
+    }
+
+    /// Records one latency.
+    public mutating func record(_ d: Duration) {
+        _ = histogram.record(Swift.min(Self.highest, Swift.max(1, Self.micros(d))))
+    }
+
+    /// Records `count` occurrences of a value in microseconds (used when merging encoded runs).
+    public mutating func record(micros: UInt64, count: UInt64) {
+        _ = histogram.record(Swift.min(Self.highest, Swift.max(1, micros)), count: count)
+    }
+
+    /// Adds every value of `other`.
+    public mutating func merge(_ other: LatencyHistogram) { histogram.add(other.histogram) }
+
+    public var count: UInt64 { histogram.totalCount }
+
+    /// The value at percentile `p` (0–100) in seconds.
+    public func percentile(_ p: Double) -> Double { count == 0 ? 0 : Double(histogram.valueAtPercentile(p)) / 1e6 }
+    public var min: Double { count == 0 ? 0 : Double(histogram.min) / 1e6 }
+    public var max: Double { count == 0 ? 0 : Double(histogram.max) / 1e6 }
+    public var mean: Double { count == 0 ? 0 : histogram.mean / 1e6 }
+
+    /// Sparse `[[micros, count], …]` pairs at the histogram's own resolution: enough to rebuild and merge it.
+    public var encoded: [[UInt64]] {
+        histogram.recordedValues().map { [$0.value, UInt64($0.count)] }
+    }
+
+    /// Rebuilds a histogram from ``encoded``.
+    public init(encoded: [[UInt64]]) {
+        self.init()
+        for pair in encoded where pair.count == 2 { record(micros: pair[0], count: pair[1]) }
+    }
+
+    static func micros(_ d: Duration) -> UInt64 {
+        let (s, atto) = d.components
+        let us = s * 1_000_000 + atto / 1_000_000_000_000
+        return us < 0 ? 0 : UInt64(us)
+    }
+}
+
+/// A coarse fixed-size histogram for per-second timeline points (≈2% resolution, 1 µs to 1 h).
+public struct CoarseHistogram: Sendable {
+    /// log-spaced buckets: value(b) = 1µs · 1.02^b.
+    static let ratio = 1.02
+    static let buckets = 1_110
+    var counts: [UInt32]
+    public private(set) var count: Int = 0
+
+    public init() { counts = [] }
+
+    public mutating func record(_ seconds: Double) {
+        if counts.isEmpty { counts = [UInt32](repeating: 0, count: Self.buckets) }
+        let micros = Swift.max(1, seconds * 1e6)
+        let b = Swift.min(Self.buckets - 1, Int((log(micros) / log(Self.ratio)).rounded(.down)))
+        counts[Swift.max(0, b)] &+= 1
+        count += 1
+    }
+
+    public mutating func merge(_ other: CoarseHistogram) {
+        guard other.count > 0 else { return }
+        if counts.isEmpty { counts = other.counts } else { for i in counts.indices { counts[i] &+= other.counts[i] } }
+        count += other.count
+    }
+
+    /// Percentile `p` (0–100) in seconds.
+    public func percentile(_ p: Double) -> Double {
+        guard count > 0 else { return 0 }
+        let rank = Swift.max(1, Int((p / 100 * Double(count)).rounded(.up)))
+        var seen = 0
+        for (b, c) in counts.enumerated() {
+            seen += Int(c)
+            if seen >= rank { return pow(Self.ratio, Double(b) + 0.5) / 1e6 }
+        }
+        return 0
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

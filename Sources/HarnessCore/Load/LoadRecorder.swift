@@ -1,0 +1,200 @@
+import Synchronization
+
+/// Latency and counts of one metric (an operation, a step name, or whole sessions).
+public struct MetricStats: Sendable {
+    /// Measured from the actual send.
+    public var service = LatencyHistogram()
+    /// Measured from the intended start (coordinated-omission corrected).
+    public var corrected = LatencyHistogram()
+    public var errors = 0
+    public var failures = 0
+
+    public init() {}
+
+    public mutating func merge(_ other: MetricStats) {
+        service.merge(other.service)
+        corrected.merge(other.corrected)
+        errors += other.errors
+        failures += other.failures
+    }
+}
+
+/// One point of the per-second timeline.
+public struct TimelinePoint: Sendable {
+    /// Start of the point, seconds since the run began.
+    public var second: Double
+    /// Width of the point in seconds (1, or more after long runs are compacted).
+    public var width: Double
+    public var sessionsStarted = 0
+    public var sessionsFinished = 0
+    public var dropped = 0
+    public var requests = 0
+    public var errors = 0
+    /// Corrected step latencies that ended in this point.
+    public var latency = CoarseHistogram()
+
+    mutating func merge(_ other: TimelinePoint) {
+        width += other.width
+        sessionsStarted += other.sessionsStarted
+        sessionsFinished += other.sessionsFinished
+        dropped += other.dropped
+        requests += other.requests
+        errors += other.errors
+        latency.merge(other.latency)
+    }
+}
+
+/// Collects everything a load run measures, from many sessions at once, in fixed memory.
+public final class LoadRecorder: Sendable {
+    public struct Counters: Sendable {
+        public var sessionsStarted = 0
+        public var sessionsFinished = 0
+        public var sessionsFailed = 0
+        public var dropped = 0
+        public var steps = 0
+        public var stepErrors = 0
+        public var stepFailures = 0
+        public var inFlight = 0
+    }
+
+    struct State {
+        var counters = Counters()
+        var operations: [String: MetricStats] = [:]
+        var steps: [String: MetricStats] = [:]
+        var stepOrder: [String] = []
+        var session = MetricStats()
+        var timeline: [TimelinePoint] = []
+        var width = 1.0
+        var recent = CoarseHistogram()
+    }
+
+    /// Most timeline points kept; beyond it neighbours are merged, so memory stays flat.
+    public static let maxTimelinePoints = 1800
+
+    private let state = Mutex(State())
+    public let start: ContinuousClock.Instant
+
+    public init(start: ContinuousClock.Instant) { self.start = start }
+
+    private func seconds(_ instant: ContinuousClock.Instant) -> Double {
+        let (s, atto) = (instant - start).components
+        return Double(s) + Double(atto) / 1e18
+    }
+
+    private static func point(_ s: inout State, at t: Double) -> Int {
+        let index = max(0, Int(t / s.width))
+        while s.timeline.count <= index {
+            s.timeline.append(TimelinePoint(second: Double(s.timeline.count) * s.width, width: s.width))
+        }
+        if s.timeline.count > maxTimelinePoints {
+            var merged: [TimelinePoint] = []
+            for pair in stride(from: 0, to: s.timeline.count, by: 2) {
+                var p = s.timeline[pair]
+                if pair + 1 < s.timeline.count { p.merge(s.timeline[pair + 1]) }
+                merged.append(p)
+            }
+            s.timeline = merged
+            s.width *= 2
+            return max(0, Int(t / s.width))
+        }
+        return index
+    }
+
+    public func sessionStarted(at instant: ContinuousClock.Instant) {
+        let t = seconds(instant)
+        state.withLock { s in
+            s.counters.sessionsStarted += 1
+            s.counters.inFlight += 1
+            s.timeline[Self.point(&s, at: t)].sessionsStarted += 1
+        }
+    }
+
+    public func sessionDropped(at instant: ContinuousClock.Instant) {
+        let t = seconds(instant)
+        state.withLock { s in
+            s.counters.dropped += 1
+            s.timeline[Self.point(&s, at: t)].dropped += 1
+        }
+    }
+
+    /// Records a finished step; `lag` is how late its intended start was (added to the corrected latency).
+    public func record(step: StepResult, lag: Duration, endedAt instant: ContinuousClock.Instant) {
+        let t = seconds(instant)
+        let corrected = step.duration + lag
+        let (cs, ca) = corrected.components
+        let correctedSeconds = Double(cs) + Double(ca) / 1e18
+        state.withLock { s in
+            s.counters.steps += 1
+            var op = s.operations[step.operation] ?? MetricStats()
+            var named = s.steps[step.name] ?? MetricStats()
+            if s.steps[step.name] == nil { s.stepOrder.append(step.name) }
+            for phase in step.phases where phase.name != step.operation {
+                var stats = s.operations[phase.name] ?? MetricStats()
+                stats.service.record(phase.duration)
+                stats.corrected.record(phase.duration + lag)
+                s.operations[phase.name] = stats
+            }
+            let opDuration = step.phases.first { $0.name == step.operation }?.duration ?? step.duration
+            op.service.record(opDuration)
+            op.corrected.record(opDuration + lag)
+            named.service.record(step.duration)
+            named.corrected.record(corrected)
+            let index = Self.point(&s, at: t)
+            s.timeline[index].requests += 1
+            s.timeline[index].latency.record(correctedSeconds)
+            s.recent.record(correctedSeconds)
+            switch step.outcome {
+            case .error:
+                op.errors += 1; named.errors += 1; s.counters.stepErrors += 1
+                s.timeline[index].errors += 1
+            case .failed:
+                op.failures += 1; named.failures += 1; s.counters.stepFailures += 1
+                s.timeline[index].errors += 1
+            default: break
+            }
+            s.operations[step.operation] = op
+            s.steps[step.name] = named
+        }
+    }
+
+    /// Records a finished session: time from its actual and from its intended start.
+    public func sessionFinished(outcome: Outcome, service: Duration, corrected: Duration, at instant: ContinuousClock.Instant) {
+        let t = seconds(instant)
+        state.withLock { s in
+            s.counters.sessionsFinished += 1
+            s.counters.inFlight -= 1
+            if outcome == .failed || outcome == .error { s.counters.sessionsFailed += 1; s.session.errors += 1 }
+            s.session.service.record(service)
+            s.session.corrected.record(corrected)
+            s.timeline[Self.point(&s, at: t)].sessionsFinished += 1
+        }
+    }
+
+    public var counters: Counters { state.withLock { $0.counters } }
+
+    /// A live view for progress lines; `resetRecent` starts a new window for the "recent" percentiles.
+    public func snapshot(resetRecent: Bool) -> LoadSnapshot {
+        state.withLock { s in
+            let snap = LoadSnapshot(counters: s.counters, recentP50: s.recent.percentile(50), recentP99: s.recent.percentile(99),
+                                    overallP50: s.session.corrected.percentile(50), overallP99: s.session.corrected.percentile(99))
+            if resetRecent { s.recent = CoarseHistogram() }
+            return snap
+        }
+    }
+
+    /// Everything measured so far.
+    public func metrics() -> (operations: [String: MetricStats], steps: [(String, MetricStats)], session: MetricStats, timeline: [TimelinePoint], counters: Counters) {
+        state.withLock { s in (s.operations, s.stepOrder.compactMap { n in s.steps[n].map { (n, $0) } }, s.session, s.timeline, s.counters) }
+    }
+}
+
+/// Live numbers for the progress line.
+public struct LoadSnapshot: Sendable {
+    public var counters: LoadRecorder.Counters
+    /// Step latency percentiles since the previous snapshot (seconds).
+    public var recentP50: Double
+    public var recentP99: Double
+    /// Session latency percentiles over the whole run (seconds).
+    public var overallP50: Double
+    public var overallP99: Double
+}

@@ -1,0 +1,140 @@
+/// Summary statistics of one metric, in seconds.
+public struct MetricSummary: Sendable {
+    public var name: String
+    public var count: Int
+    /// Per second over the run.
+    public var rate: Double
+    public var min: Double
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+    public var mean: Double
+    public var errors: Int
+    public var failures: Int
+    public var stats: MetricStats
+
+    /// Summarises `stats` (corrected latencies) over `seconds` of run time.
+    public init(name: String, stats: MetricStats, seconds: Double) {
+        let h = stats.corrected
+        self.name = name
+        count = Int(h.count)
+        rate = seconds > 0 ? Double(h.count) / seconds : 0
+        min = h.min
+        p50 = h.percentile(50)
+        p90 = h.percentile(90)
+        p99 = h.percentile(99)
+        p999 = h.percentile(99.9)
+        max = h.max
+        mean = h.mean
+        errors = stats.errors
+        failures = stats.failures
+        self.stats = stats
+    }
+}
+
+/// How one threshold came out.
+public struct ThresholdResult: Sendable {
+    public var threshold: Threshold
+    /// The measured value (seconds, a fraction, or a count), nil when the metric does not exist.
+    public var actual: Double?
+    public var passed: Bool
+
+    /// `execute.p99 < 250ms: 12.3ms` style text.
+    public var summary: String {
+        guard let actual else { return "\(threshold.source): no such metric in this run" }
+        return "\(threshold.source): \(Self.format(actual, for: threshold))"
+    }
+
+    static func format(_ value: Double, for t: Threshold) -> String {
+        switch t.statistic {
+        case .count: return String(Int(value))
+        case .rate where ["errors", "checks", "dropped"].contains(t.metric): return String(format: "%.2f%%", value * 100)
+        case .rate: return String(format: "%.1f/s", value)
+        default: return HumanDuration.format(.nanoseconds(Int64(value * 1e9)))
+        }
+    }
+}
+
+/// Everything a load run produced.
+public struct LoadResult: Sendable {
+    public var scenario: String
+    public var file: String
+    public var target: String
+    public var plan: LoadPlan
+    public var startedAt: Double
+    /// Seconds from the first arrival to the last session's end.
+    public var seconds: Double
+    public var operations: [MetricSummary]
+    public var steps: [MetricSummary]
+    public var session: MetricSummary
+    public var timeline: [TimelinePoint]
+    public var counters: LoadRecorder.Counters
+    public var thresholds: [ThresholdResult]
+    /// Why the run stopped early, if it did.
+    public var aborted: String?
+    public var leaks: [String]
+
+    public var passed: Bool { thresholds.allSatisfy(\.passed) && leaks.isEmpty }
+
+    /// Builds the result from a recorder and evaluates the thresholds.
+    public init(scenario: String, file: String, target: String, plan: LoadPlan, startedAt: Double, seconds: Double,
+                recorder: LoadRecorder, aborted: String?, leaks: [String]) {
+        let m = recorder.metrics()
+        let order = ["create", "ready", "execute", "get", "list", "delete", "wait", "request"]
+        self.scenario = scenario
+        self.file = file
+        self.target = target
+        self.plan = plan
+        self.startedAt = startedAt
+        self.seconds = seconds
+        operations = m.operations.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
+            .map { MetricSummary(name: $0.key, stats: $0.value, seconds: seconds) }
+        steps = m.steps.map { MetricSummary(name: $0.0, stats: $0.1, seconds: seconds) }
+        session = MetricSummary(name: "session", stats: m.session, seconds: seconds)
+        timeline = m.timeline
+        counters = m.counters
+        self.aborted = aborted
+        self.leaks = leaks
+        thresholds = []
+        thresholds = plan.thresholds.compactMap(Threshold.parse).map(evaluate)
+    }
+
+    /// Measures `threshold` against this run.
+    public func evaluate(_ threshold: Threshold) -> ThresholdResult {
+        let actual = value(threshold)
+        return ThresholdResult(threshold: threshold, actual: actual, passed: actual.map(threshold.holds) ?? false)
+    }
+
+    func value(_ t: Threshold) -> Double? {
+        let c = counters
+        switch t.metric {
+        case "errors":
+            let bad = Double(c.stepErrors + c.stepFailures)
+            return t.statistic == .count ? bad : (c.steps == 0 ? 0 : bad / Double(c.steps))
+        case "checks":
+            let good = Double(c.steps - c.stepErrors - c.stepFailures)
+            return t.statistic == .count ? good : (c.steps == 0 ? 1 : good / Double(c.steps))
+        case "dropped":
+            let arrivals = c.sessionsStarted + c.dropped
+            return t.statistic == .count ? Double(c.dropped) : (arrivals == 0 ? 0 : Double(c.dropped) / Double(arrivals))
+        default: break
+        }
+        let metric = t.metric == "session" ? session : (operations.first { $0.name == t.metric } ?? steps.first { $0.name == t.metric })
+        guard let metric else { return nil }
+        switch t.statistic {
+        case .percentile(let p): return metric.stats.corrected.percentile(p)
+        case .min: return metric.min
+        case .max: return metric.max
+        case .mean: return metric.mean
+        case .count: return Double(metric.count)
+        case .rate: return metric.rate
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import SandboxAPI

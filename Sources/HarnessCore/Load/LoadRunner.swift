@@ -1,0 +1,155 @@
+import SandboxAPI
+
+import Synchronization
+
+/// Runs whole-scenario sessions under a ``LoadPlan`` and measures them.
+///
+/// Open model: one scheduler fires arrivals at their planned times (dropped when `max_in_flight`
+/// sessions run). Closed model: virtual users loop the scenario, optionally paced. Each session's
+/// latency is recorded from its actual and from its intended start.
+public struct LoadRunner: Sendable {
+    public var scenario: Scenario
+    public var file: String
+    public var plan: LoadPlan
+    public var context: SessionContext
+    public var recorder: LoadRecorder
+    /// How long in-flight sessions may run after the plan ends before they are cancelled (and cleaned up).
+    public var grace: Duration
+
+    public init(scenario: Scenario, file: String, plan: LoadPlan, context: SessionContext, recorder: LoadRecorder, grace: Duration = .seconds(30)) {
+        self.scenario = scenario
+        self.file = file
+        self.plan = plan
+        self.context = context
+        self.recorder = recorder
+        self.grace = grace
+    }
+
+    /// Shared stop flag: set by abort-on-fail or cancellation.
+    final class Stop: Sendable {
+        let reason = Mutex<String?>(nil)
+        var isSet: Bool { reason.withLock { $0 != nil } }
+        func set(_ why: String) { reason.withLock { if $0 == nil { $0 = why } } }
+    }
+
+    /// Runs the plan; `progress` is called about once a second with live numbers.
+    public func run(progress: @escaping @Sendable (LoadSnapshot, Double) -> Void) async -> (seconds: Double, aborted: String?) {
+        let clock = ContinuousClock()
+        let start = recorder.start
+        let stop = Stop()
+        let thresholds = plan.thresholds.compactMap(Threshold.parse)
+        let planSeconds = planDuration
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await drive(clock: clock, start: start, stop: stop); return true }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if Task.isCancelled { break }
+                    let elapsed = Self.seconds(clock.now - start)
+                    progress(recorder.snapshot(resetRecent: true), elapsed)
+                    if plan.abortOnFail, !thresholds.isEmpty {
+                        let interim = LoadResult(scenario: scenario.name, file: file, target: "", plan: plan, startedAt: 0, seconds: elapsed,
+                                                 recorder: recorder, aborted: nil, leaks: [])
+                        if let breach = interim.thresholds.first(where: { !$0.passed && $0.actual != nil }) {
+                            stop.set("threshold breached: \(breach.summary)")
+                        }
+                    }
+                    if let planSeconds, elapsed > planSeconds + Self.seconds(grace) {
+                        stop.set("sessions still running \(HumanDuration.format(grace)) after the plan ended were cancelled")
+                        return false
+                    }
+                }
+                return true
+            }
+            // The first child to finish decides: the driver (normal end) or the watchdog (grace exceeded).
+            _ = await group.next()
+            group.cancelAll()
+        }
+        if Task.isCancelled { stop.set("interrupted") }
+        return (Self.seconds(clock.now - start), stop.reason.withLock { $0 })
+    }
+
+    /// Seconds the plan schedules work for (nil: bounded by iterations only).
+    public var planDuration: Double? {
+        switch plan.model {
+        case .open(_, let duration, _): return Self.seconds(duration)
+        case .closed(_, _, let duration, _):
+            if let duration { return Self.seconds(duration) }
+            return plan.stages.isEmpty ? nil : plan.stages.reduce(0) { $0 + Self.seconds($1.duration) }
+        }
+    }
+
+    private func drive(clock: ContinuousClock, start: ContinuousClock.Instant, stop: Stop) async {
+        let stages = plan.stages.map { (duration: Self.seconds($0.duration), target: $0.target) }
+        switch plan.model {
+        case .open(let rate, let duration, let maxInFlight):
+            let schedule = ArrivalSchedule(rate: rate, duration: Self.seconds(duration), stages: stages,
+                                           poissonSeed: plan.poissonArrivals ? (plan.seed ?? 1) : nil)
+            var scheduler = OpenLoopScheduler(schedule: schedule, maxInFlight: maxInFlight)
+            await withDiscardingTaskGroup { sessions in
+                while !stop.isSet, !Task.isCancelled {
+                    let now = Self.seconds(clock.now - start)
+                    switch scheduler.poll(now: now, inFlight: recorder.counters.inFlight) {
+                    case .start(let intended):
+                        let planned = start + .nanoseconds(Int64(intended * 1e9))
+                        recorder.sessionStarted(at: clock.now)
+                        sessions.addTask { await session(intended: planned, clock: clock) }
+                    case .drop:
+                        recorder.sessionDropped(at: clock.now)
+                    case .sleep(let until):
+                        let wake = min(start + .nanoseconds(Int64(until * 1e9)), clock.now + .milliseconds(100))
+                        try? await clock.sleep(until: wake, tolerance: .zero)
+                    case .finished:
+                        return
+                    }
+                }
+            }
+        case .closed(let vus, let iterations, let duration, let pacing):
+            let users = VirtualUserPlan(vus: vus, stages: stages)
+            let end = duration.map(Self.seconds) ?? (stages.isEmpty ? nil : users.duration)
+            await withDiscardingTaskGroup { group in
+                for vu in 0..<max(1, users.peak) {
+                    group.addTask {
+                        let vuStart = clock.now
+                        var k = 0
+                        while !stop.isSet, !Task.isCancelled {
+                            let t = Self.seconds(clock.now - start)
+                            if let end, t >= end { break }
+                            if let iterations, k >= iterations { break }
+                            if vu >= users.target(at: t) {
+                                if end == nil || stages.isEmpty { break }
+                                try? await clock.sleep(for: .milliseconds(50))
+                                continue
+                            }
+                            var intended = clock.now
+                            if let pacing {
+                                intended = vuStart + pacing * k
+                                if intended > clock.now { try? await clock.sleep(until: intended, tolerance: .zero) }
+                            }
+                            recorder.sessionStarted(at: clock.now)
+                            await session(intended: intended, clock: clock)
+                            k += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One session: runs the scenario, then records its steps and its latency from the intended start.
+    private func session(intended: ContinuousClock.Instant, clock: ContinuousClock) async {
+        let actual = clock.now
+        let lag = max(.zero, actual - intended)
+        let result = await ScenarioSession(scenario: scenario, file: file, context: context).run()
+        let end = clock.now
+        for (i, step) in result.steps.enumerated() {
+            recorder.record(step: step, lag: i == 0 ? lag : .zero, endedAt: actual + step.startOffset + step.duration)
+        }
+        recorder.sessionFinished(outcome: result.outcome, service: end - actual, corrected: end - intended, at: end)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        let (s, atto) = d.components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

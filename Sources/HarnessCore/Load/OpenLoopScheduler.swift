@@ -1,0 +1,81 @@
+/// The open-model scheduler as a pure state machine: given the time and how many sessions are in
+/// flight, it says what to do next. Arrivals fire at their planned times; an arrival that finds
+/// `maxInFlight` sessions running is dropped and counted, never delayed.
+///
+/// ```swift
+/// var scheduler = OpenLoopScheduler(schedule: schedule, maxInFlight: 64)
+/// switch scheduler.poll(now: elapsedSeconds, inFlight: running) { … }
+/// ```
+public struct OpenLoopScheduler: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Start a session now; `intended` is its planned start (seconds from the run's start).
+        case start(intended: Double)
+        /// The arrival planned at `intended` found the in-flight limit reached.
+        case drop(intended: Double)
+        /// Nothing due before `until`.
+        case sleep(until: Double)
+        /// No arrivals remain.
+        case finished
+    }
+
+    private var schedule: ArrivalSchedule
+    public let maxInFlight: Int
+    private var pending: Double?
+    private var exhausted = false
+    public private(set) var started = 0
+    public private(set) var dropped = 0
+
+    public init(schedule: ArrivalSchedule, maxInFlight: Int) {
+        self.schedule = schedule
+        self.maxInFlight = maxInFlight
+    }
+
+    /// The next action at time `now` (seconds since start) with `inFlight` sessions running.
+    public mutating func poll(now: Double, inFlight: Int) -> Action {
+        if pending == nil, !exhausted {
+            pending = schedule.next()
+            if pending == nil || pending! > schedule.duration { pending = nil; exhausted = true }
+        }
+        guard let due = pending else { return .finished }
+        guard due <= now else { return .sleep(until: due) }
+        pending = nil
+        if inFlight >= maxInFlight {
+            dropped += 1
+            return .drop(intended: due)
+        }
+        started += 1
+        return .start(intended: due)
+    }
+}
+
+/// Closed-model ramps: how many virtual users should be active at a time.
+public struct VirtualUserPlan: Sendable {
+    let start: Int
+    let stages: [(duration: Double, target: Double)]
+
+    public init(vus: Int, stages: [(duration: Double, target: Double)]) {
+        self.start = vus
+        self.stages = stages
+    }
+
+    /// Total duration of the stages in seconds (0 without stages).
+    public var duration: Double { stages.reduce(0) { $0 + $1.duration } }
+
+    /// Target VUs at `t` seconds: linear between stage targets, rounded to the nearest user.
+    public func target(at t: Double) -> Int {
+        guard !stages.isEmpty else { return start }
+        var from = Double(start), elapsed = 0.0
+        for stage in stages {
+            if t < elapsed + stage.duration {
+                let fraction = stage.duration > 0 ? (t - elapsed) / stage.duration : 1
+                return Int((from + (stage.target - from) * fraction).rounded())
+            }
+            elapsed += stage.duration
+            from = stage.target
+        }
+        return Int(from.rounded())
+    }
+
+    /// The most VUs ever wanted.
+    public var peak: Int { max(start, Int((stages.map(\.target).max() ?? 0).rounded())) }
+}

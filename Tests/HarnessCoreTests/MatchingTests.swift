@@ -1,0 +1,38 @@
+import HarnessCore
+import SandboxAPI
+import Testing
+
+@Suite struct MatchingTests {
+    @Test func interpolationReplacesKnownVariablesAndNamesUnknownOnes() throws {
+        let vars = Variables(["sandbox": "projects/p/x", "n": "3"])
+        #expect(try vars.interpolate("${sandbox}:execute n=${n}") == "projects/p/x:execute n=3")
+        #expect(try vars.interpolate("literal $${n}") == "literal ${n}")
+        #expect(throws: Variables.Undefined.self) { try vars.interpolate("${missing}") }
+    }
+
+    @Test func expectationsReportExpectedAndActual() {
+        let seen = StepObservation(status: 200, stdout: "hello\n", stderr: "", files: [SandboxFile(name: "a.txt", content: Array("x".utf8))],
+                                   elapsed: .milliseconds(30))
+        let ok = ExpectationChecker.mismatches([.stdout(.equals("hello\n")), .stderr(.equals("")), .file(name: "a.txt", .text(.equals("x"))),
+                                                .fileCount(1), .within(.seconds(1)), .stdout(.matches("^hel+o$"))], seen, variables: Variables())
+        #expect(ok.isEmpty)
+        let bad = ExpectationChecker.mismatches([.stdout(.contains("bye")), .file(name: "b.txt", .present), .within(.milliseconds(10)),
+                                                 .file(name: "a.txt", .sha256(String(repeating: "0", count: 64)))], seen, variables: Variables())
+        #expect(bad.count == 4)
+        #expect(bad[0].expected.contains("bye") && bad[0].actual.contains("hello"))
+        #expect(bad[1].actual.contains("a.txt"))
+    }
+
+    @Test func sha256MatchesKnownDigests() {
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func jsonPathsIndexObjectsAndArrays() throws {
+        let json = try JSONValue.parse(#"{"a":{"b":[{"c":"x"},{"c":2}]}}"#)
+        #expect(json.at(path: "a.b.0.c")?.plainText == "x")
+        #expect(json.at(path: "a.b.1.c")?.plainText == "2")
+        #expect(json.at(path: "a.b.2.c") == nil)
+    }
+}

@@ -1,0 +1,132 @@
+import HarnessCore
+import HarnessScenarios
+import Testing
+
+@Suite struct ScenarioLoaderTests {
+    func parse(_ yaml: String) throws -> ScenarioFile {
+        try ScenarioLoader.parse(yaml: yaml, path: "t.yaml", baseDirectory: ".")
+    }
+
+    func errors(_ yaml: String) -> [String] {
+        do {
+            _ = try parse(yaml)
+            return []
+        } catch let e as ScenarioErrors {
+            return e.errors.map(\.description)
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    @Test func parsesAFullScenario() throws {
+        let file = try parse("""
+        scenarios:
+          - name: one
+            tags: [a, b]
+            sandbox: {language: javascript, machine_config: MACHINE_CONFIG_VCPU4_RAM4GIB, ttl: 90s}
+            steps:
+              - create: {}
+                expect: {state: STATE_RUNNING, within: 2s}
+              - execute:
+                  code: print(1)
+                  files:
+                    - {name: a.txt, text: hi}
+                    - {name: b.bin, base64: "-_-_"}
+                expect:
+                  stdout: {contains: "1", not_contains: "2"}
+                  files: {out.txt: present, gone.txt: absent, c.txt: {sha256: "\(String(repeating: "ab", count: 32))"}}
+                save:
+                  x: {stdout_regex: "(\\\\d)"}
+              - request: {method: post, path: "${sandbox}:execute", body: {inputs: []}}
+                expect: {status: 400, error: INVALID_ARGUMENT}
+              - wait: {status: 404, timeout: 3s}
+        """)
+        let s = try #require(file.scenarios.first)
+        #expect(s.name == "one" && s.tags == ["a", "b"])
+        #expect(s.sandbox.language == .javascript && s.sandbox.machineConfig == .vcpu4Ram4GiB && s.sandbox.ttl == .seconds(90))
+        #expect(s.steps.count == 4)
+        guard case .execute(_, let files) = s.steps[1].action else { Issue.record("not execute"); return }
+        #expect(files[1].content == [0xfb, 0xff, 0xbf])
+        #expect(s.steps[1].expectations.count == 5)
+        #expect(s.steps[1].captures == [Capture(variable: "x", source: .stdoutRegex("(\\d)"))])
+        guard case .request(let method, _, let body, _) = s.steps[2].action else { Issue.record("not request"); return }
+        #expect(method == "POST" && body == #"{"inputs":[]}"#)
+        #expect(s.steps[2].location.line == 18)
+    }
+
+    @Test func unknownKeysGetLineColumnAndASuggestion() {
+        let e = errors("""
+        scenarios:
+          - name: x
+            steps:
+              - create: {}
+                expcet: {status: 200}
+        """)
+        #expect(e.count == 1)
+        #expect(e.first?.hasPrefix("t.yaml:5:7: unknown key 'expcet'") == true)
+        #expect(e.first?.contains("did you mean 'expect'") == true)
+    }
+
+    @Test func everyProblemIsReportedNotJustTheFirst() {
+        let e = errors("""
+        scenarios:
+          - name: x
+            sandbox: {language: cobol, ttl: soon}
+            steps:
+              - execute: {code: 1, files: [{name: a}]}
+              - create: {}
+                wait: {state: STATE_RUNNING}
+              - get: {}
+                expect: {status: "two hundred", error: NOT_FOND, within: fast}
+          - steps: []
+        """)
+        let joined = e.joined(separator: "\n")
+        #expect(joined.contains("t.yaml:3:25: language must be python or javascript"))
+        #expect(joined.contains("t.yaml:3:38: ttl must be a duration"))
+        #expect(joined.contains("file 'a' needs one of 'text', 'base64' or 'path'"))
+        #expect(joined.contains("has 2 actions"))
+        #expect(joined.contains("status must be an integer"))
+        #expect(joined.contains("did you mean 'NOT_FOUND'"))
+        #expect(joined.contains("within must be a duration"))
+        #expect(joined.contains("a scenario needs a 'name'"))
+        #expect(e.count >= 8)
+    }
+
+    @Test func brokenYAMLPointsAtTheProblem() {
+        let e = errors("scenarios:\n  - name: x\n    steps: [\n")
+        #expect(e.count == 1)
+        #expect(e.first?.hasPrefix("t.yaml:") == true)
+        #expect(e.first?.contains("invalid YAML") == true)
+    }
+
+    @Test func loadBlocksAndThresholdsAreChecked() throws {
+        let file = try parse("""
+        name: single
+        steps: [{create: {}}]
+        load: {rate: 5, duration: 10s, max_in_flight: 3, seed: 9, arrivals: poisson, thresholds: ["execute.p99 < 1s"]}
+        """)
+        let plan = try #require(file.scenarios.first?.load)
+        #expect(plan.model == .open(rate: 5, duration: .seconds(10), maxInFlight: 3))
+        #expect(plan.seed == 9 && plan.poissonArrivals)
+        let e = errors("name: s\nsteps: [{create: {}}]\nload: {vus: 2, thresholds: [\"execute.p99 under 1s\"]}\n")
+        #expect(e.joined().contains("needs 'iterations' or 'duration'"))
+        #expect(e.joined().contains("is not of the form"))
+    }
+
+    @Test func shippedScenariosAreValid() throws {
+        let root = URLPath.repositoryRoot(#filePath)
+        let files = try ScenarioLoader.load(paths: [root + "/scenarios"])
+        #expect(files.count >= 6)
+        #expect(files.flatMap(\.scenarios).count >= 15)
+    }
+}
+
+enum URLPath {
+    /// The repository root, from a test file's path.
+    static func repositoryRoot(_ file: String) -> String {
+        var parts = file.split(separator: "/", omittingEmptySubsequences: false)
+        while let last = parts.last, last != "Tests" { parts.removeLast() }
+        parts.removeLast()
+        return parts.joined(separator: "/")
+    }
+}
