@@ -16,6 +16,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(name: "SandboxAPI"),
         .target(name: "CSpawn"),
@@ -23,9 +24,9 @@ let package = Package(
             "SandboxAPI",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
-        .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl"]),
+        .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl", "COpenSSL"]),
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
-        .target(name: "HarnessReports", dependencies: ["HarnessCore", "CLibXML2"]),
+        .target(name: "HarnessReports", dependencies: ["HarnessCore", "SandboxAPI", "CLibXML2"]),
         .target(name: "SandboxEmulator", dependencies: [
             "SandboxAPI", "CSpawn",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -39,16 +40,27 @@ let package = Package(
         .testTarget(name: "SandboxAPITests", dependencies: ["SandboxAPI"]),
         .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI"]),
         .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore"]),
-        .testTarget(name: "HarnessHTTPTests", dependencies: ["HarnessHTTP", "HarnessCore", "SandboxEmulator"]),
+        .testTarget(name: "HarnessHTTPTests", dependencies: [
+            "HarnessHTTP", "HarnessCore", "SandboxEmulator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
-        .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore"]),
+        .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SandboxAPI"]),
     ]
 )
 
+// Hot paths (JSON, base64, hashing, histograms, the emulator's request path) are optimised even in
+// debug builds, so the test suite and `swift run` move 10 MB files and measure latency at speed.
+let optimisedInDebug: Set<String> = ["SandboxAPI", "HarnessCore", "HarnessHTTP", "SandboxEmulator"]
+
 for target in package.targets where target.type != .system && target.name != "CSpawn" {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
+    var settings: [SwiftSetting] = [
         .enableUpcomingFeature("ExistentialAny"),
         .enableUpcomingFeature("InternalImportsByDefault"),
     ]
+    if optimisedInDebug.contains(target.name) {
+        settings.append(.unsafeFlags(["-O"], .when(configuration: .debug)))
+    }
+    target.swiftSettings = (target.swiftSettings ?? []) + settings
 }

@@ -17,12 +17,14 @@ struct ScenarioBuilder {
         var sawSteps = false
         var skip: String?
         var load: LoadPlan?
+        // The sandbox block first: create steps start from it.
+        for (key, _, value) in entries where key == "sandbox" { sandbox = template(value, "sandbox") ?? sandbox }
         for (key, _, value) in entries {
             switch key {
             case "name": name = reader.string(value, "name")
             case "description": _ = reader.string(value, "description")
             case "tags": tags = reader.strings(value, "tags") ?? []
-            case "sandbox": sandbox = template(value, "sandbox") ?? sandbox
+            case "sandbox": break
             case "skip":
                 if case .scalar(let s) = value, let b = Bool(s.string.lowercased()) { skip = b ? "skipped in the scenario file" : nil } else {
                     skip = reader.string(value, "skip")
@@ -31,7 +33,7 @@ struct ScenarioBuilder {
             case "steps":
                 sawSteps = true
                 for (i, stepNode) in (reader.list(value, "steps") ?? []).enumerated() {
-                    if let step = step(stepNode, index: i + 1) { steps.append(step) }
+                    if let step = step(stepNode, index: i + 1, base: sandbox) { steps.append(step) }
                 }
             default: break
             }
@@ -42,10 +44,12 @@ struct ScenarioBuilder {
         return Scenario(name: name, tags: tags, sandbox: sandbox, steps: steps, skip: skip, load: load, location: reader.location(node))
     }
 
-    func template(_ node: Node, _ what: String) -> SandboxTemplate? {
+    /// A sandbox block; fields not given keep `base`'s values.
+    func template(_ node: Node, _ what: String, base: SandboxTemplate = SandboxTemplate()) -> SandboxTemplate? {
         if NodeReader.isNull(node) { return nil }
         guard let entries = reader.mapping(node, what, allowed: ScenarioLoader.sandboxKeys) else { return nil }
-        var t = SandboxTemplate()
+        if entries.isEmpty { return nil }
+        var t = base
         for (key, _, value) in entries {
             switch key {
             case "language": t.language = reader.language(value) ?? t.language
@@ -58,7 +62,7 @@ struct ScenarioBuilder {
         return t
     }
 
-    func step(_ node: Node, index: Int) -> Step? {
+    func step(_ node: Node, index: Int, base: SandboxTemplate) -> Step? {
         guard let entries = reader.mapping(node, "step \(index)", allowed: ScenarioLoader.stepKeys) else { return nil }
         let kinds = entries.filter { ScenarioLoader.stepKinds.contains($0.key) }
         guard kinds.count == 1, let (kind, _, body) = kinds.first else {
@@ -66,7 +70,7 @@ struct ScenarioBuilder {
                                             : "step \(index) has \(kinds.count) actions (\(kinds.map(\.key).joined(separator: ", "))); give one per step")
             return nil
         }
-        guard let action = action(kind, body) else { return nil }
+        guard let action = action(kind, body, base: base) else { return nil }
         var name = "\(index)-\(kind)"
         var expectations: [Expectation] = []
         var captures: [Capture] = []
@@ -81,11 +85,11 @@ struct ScenarioBuilder {
         return Step(name: name, action: action, expectations: expectations, captures: captures, location: reader.location(node))
     }
 
-    func action(_ kind: String, _ body: Node) -> StepAction? {
+    func action(_ kind: String, _ body: Node, base: SandboxTemplate) -> StepAction? {
         let empty = NodeReader.isNull(body)
         switch kind {
         case "create":
-            return .create(empty ? nil : template(body, "create"))
+            return .create(empty ? nil : template(body, "create", base: base))
         case "execute":
             if case .scalar = body, let code = reader.string(body, "execute") { return .execute(code: code, files: []) }
             guard let entries = reader.mapping(body, "execute", allowed: ["code", "files"]) else { return nil }

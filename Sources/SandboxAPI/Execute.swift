@@ -82,14 +82,15 @@ public struct ExecuteRequest: Sendable, Hashable {
     /// Reads a request body strictly.
     public init(json: JSONValue) throws(GoogleError) {
         var f = try FieldReader(json, at: "execute_sandbox_environment_request", strict: true)
-        guard let list = try f.array("inputs") else {
+        let list = try f.array("inputs")
+        try f.finish()
+        guard let list else {
             throw GoogleError.invalid("Missing required field 'inputs' in the execute request.")
         }
         inputs = []
         for (i, item) in list.enumerated() {
             inputs.append(try Chunk(json: item, at: "inputs[\(i)]", strict: true))
         }
-        try f.finish()
     }
 
     public var json: JSONValue { ["inputs": .array(inputs.map(\.json))] }

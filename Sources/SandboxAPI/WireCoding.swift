@@ -10,24 +10,24 @@ public enum Base64 {
 
     /// Decodes either alphabet, padded or not; nil when `text` is not base64.
     public static func decode(_ text: String) -> [UInt8]? {
-        var normalized = String()
-        normalized.reserveCapacity(text.utf8.count + 3)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "-": normalized.unicodeScalars.append("+")
-            case "_": normalized.unicodeScalars.append("/")
-            case " ", "\n", "\r", "\t": continue
-            default: normalized.unicodeScalars.append(scalar)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(text.utf8.count + 3)
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): bytes.append(UInt8(ascii: "/"))
+            case UInt8(ascii: " "), 0x0A, 0x0D, 0x09: continue
+            default: bytes.append(b)
             }
         }
-        while normalized.utf8.last == UInt8(ascii: "=") { normalized.removeLast() }
-        switch normalized.utf8.count % 4 {
+        while bytes.last == UInt8(ascii: "=") { bytes.removeLast() }
+        switch bytes.count % 4 {
         case 1: return nil
-        case 2: normalized += "=="
-        case 3: normalized += "="
+        case 2: bytes += [61, 61]
+        case 3: bytes.append(61)
         default: break
         }
-        guard let data = Data(base64Encoded: normalized) else { return nil }
+        guard let data = Data(base64Encoded: Data(bytes)) else { return nil }
         return [UInt8](data)
     }
 }

@@ -104,9 +104,12 @@ public enum Emulator {
         } catch {
             outcome = .failure(error)
         }
-        await store.shutdown()
-        await pool.close()
-        profile.removeCgroups()
+        // The serving task may be cancelled by now; clean up in a task of its own so nothing is skipped.
+        await Task {
+            await store.shutdown()
+            await pool.close()
+            profile.removeCgroups()
+        }.value
         try outcome.get()
     }
 }

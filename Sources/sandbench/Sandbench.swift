@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `sandbench`: replay, assert, load-test and emulate code-execution sandboxes.
 @main
@@ -6,6 +7,24 @@ struct Sandbench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbench",
         abstract: "Replay, assert, load-test and emulate code-execution sandboxes (Vertex AI Agent Engine Code Execution API).",
-        subcommands: [EmulatorCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, LoadCommand.self, EmulatorCommand.self, BenchCommand.self]
     )
+
+    /// Runs the command; usage and configuration errors exit 2 (ArgumentParser's default is 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

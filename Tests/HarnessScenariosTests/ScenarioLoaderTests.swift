@@ -63,7 +63,7 @@ import Testing
                 expcet: {status: 200}
         """)
         #expect(e.count == 1)
-        #expect(e.first?.hasPrefix("t.yaml:5:7: unknown key 'expcet'") == true)
+        #expect(e.first?.hasPrefix("t.yaml:5:9: unknown key 'expcet'") == true)
         #expect(e.first?.contains("did you mean 'expect'") == true)
     }
 
@@ -82,7 +82,7 @@ import Testing
         """)
         let joined = e.joined(separator: "\n")
         #expect(joined.contains("t.yaml:3:25: language must be python or javascript"))
-        #expect(joined.contains("t.yaml:3:38: ttl must be a duration"))
+        #expect(joined.contains("t.yaml:3:37: ttl must be a duration"))
         #expect(joined.contains("file 'a' needs one of 'text', 'base64' or 'path'"))
         #expect(joined.contains("has 2 actions"))
         #expect(joined.contains("status must be an integer"))

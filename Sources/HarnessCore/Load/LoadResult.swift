@@ -47,7 +47,7 @@ public struct ThresholdResult: Sendable {
         return "\(threshold.source): \(Self.format(actual, for: threshold))"
     }
 
-    static func format(_ value: Double, for t: Threshold) -> String {
+    public static func format(_ value: Double, for t: Threshold) -> String {
         switch t.statistic {
         case .count: return String(Int(value))
         case .rate where ["errors", "checks", "dropped"].contains(t.metric): return String(format: "%.2f%%", value * 100)
@@ -123,6 +123,8 @@ public struct LoadResult: Sendable {
         }
         let metric = t.metric == "session" ? session : (operations.first { $0.name == t.metric } ?? steps.first { $0.name == t.metric })
         guard let metric else { return nil }
+        // A latency objective over no samples is not met: nothing was measured.
+        if metric.count == 0, t.statistic != .count, t.statistic != .rate { return nil }
         switch t.statistic {
         case .percentile(let p): return metric.stats.corrected.percentile(p)
         case .min: return metric.min

@@ -37,7 +37,8 @@ extension TextMatch {
         case .notContains(let s): return (!text.contains(s), nil)
         case .matches(let pattern):
             do {
-                let regex = try Regex(pattern)
+                // ^ and $ match at line boundaries, as users of multi-line output expect.
+                let regex = try Regex(pattern).anchorsMatchLineEndings()
                 return (text.contains(regex), nil)
             } catch {
                 return (false, "invalid regular expression /\(pattern)/: \(error)")

@@ -29,6 +29,9 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
     public var pidsCgroup: String?
     /// Whether `memory.memsw.limit_in_bytes` exists (swap accounting).
     public var hasMemsw: Bool
+    /// First uid of this emulator's sandboxes (slot n runs as `firstUID + n`); random per instance so
+    /// emulators on one machine do not share uids or per-uid process limits.
+    public var firstUID: Int = WorkerLaunch.firstUID + Int.random(in: 0..<400) * 1000
     /// Paths of the helper programs.
     var bwrapPath: String?
     var unsharePath: String?
@@ -72,7 +75,8 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
             profile.method = .unshare
         }
         if isRoot {
-            let tag = "sandbench-\(getpid())"
+            // Unique per emulator instance: several emulators may share a process (tests) or a machine.
+            let tag = "sandbench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             if let own = ownCgroup("memory") {
                 let dir = "/sys/fs/cgroup/memory\(own == "/" ? "" : own)/\(tag)"
                 if mkdir(dir, 0o755) == 0 || errno == EEXIST {

@@ -53,10 +53,11 @@ final class SandboxFactory: Sendable {
             t.next += 1
             return (t.next - 1, t.serial)
         }
-        let uid = profile.uidPerSandbox ? WorkerLaunch.firstUID + slot : Int(getuid())
+        let uid = profile.uidPerSandbox ? profile.firstUID + slot : Int(getuid())
         let directory = "\(stateDirectory)/sandboxes/s\(serial)"
         let logPath = "\(stateDirectory)/logs/s\(serial).log"
         var memoryCgroup: String?, pidsCgroup: String?
+        var ownedByProcess = false
         do {
             try FileManager.default.createDirectory(atPath: directory + "/work", withIntermediateDirectories: true)
             chmod(directory, 0o711)
@@ -64,20 +65,22 @@ final class SandboxFactory: Sendable {
             chown(directory + "/work", uid_t(uid), gid_t(uid))
             if let parent = profile.memoryCgroup {
                 let dir = "\(parent)/s\(serial)"
-                if mkdir(dir, 0o755) == 0 {
-                    memoryCgroup = dir
-                    writeControl(dir + "/memory.swappiness", "0")
-                    let limit = 1536 << 20
-                    writeControl(dir + "/memory.limit_in_bytes", "\(limit)")
-                    if profile.hasMemsw { writeControl(dir + "/memory.memsw.limit_in_bytes", "\(limit)") }
+                guard mkdir(dir, 0o755) == 0 else {
+                    throw FactoryError(message: "cannot create memory cgroup \(dir): \(String(cString: strerror(errno)))")
                 }
+                memoryCgroup = dir
+                writeControl(dir + "/memory.swappiness", "0")
+                let limit = 1536 << 20
+                writeControl(dir + "/memory.limit_in_bytes", "\(limit)")
+                if profile.hasMemsw { writeControl(dir + "/memory.memsw.limit_in_bytes", "\(limit)") }
             }
             if let parent = profile.pidsCgroup {
                 let dir = "\(parent)/s\(serial)"
-                if mkdir(dir, 0o755) == 0 {
-                    pidsCgroup = dir
-                    writeControl(dir + "/pids.max", "\(limits.maxProcesses)")
+                guard mkdir(dir, 0o755) == 0 else {
+                    throw FactoryError(message: "cannot create pids cgroup \(dir): \(String(cString: strerror(errno)))")
                 }
+                pidsCgroup = dir
+                writeControl(dir + "/pids.max", "\(limits.maxProcesses)")
             }
             let launch = WorkerLaunch(profile: profile, language: language, uid: uid, workdir: directory + "/work",
                                       runtimeDirectory: runtimeDirectory, memoryCgroup: memoryCgroup, pidsCgroup: pidsCgroup, limits: limits)
@@ -96,6 +99,7 @@ final class SandboxFactory: Sendable {
             let worker = try await WorkerChannel.open(group: group, replies: replies.read, requests: requests.write)
             let process = SandboxProcess(slot: slot, uid: uid, language: language, directory: directory,
                                          memoryCgroup: memoryCgroup, pidsCgroup: pidsCgroup, pid: pid, worker: worker, logPath: logPath)
+            ownedByProcess = true
             do {
                 _ = try await worker.waitUntilReady(timeout: .nanoseconds(SandboxProcess.nanoseconds(readyTimeout)))
             } catch {
@@ -105,7 +109,7 @@ final class SandboxFactory: Sendable {
                 throw FactoryError(message: "the \(language.rawValue) worker did not start: \(diagnostics.suffix(2000))")
             }
             return process
-        } catch let error as FactoryError {
+        } catch let error as FactoryError where ownedByProcess {
             throw error
         } catch {
             for dir in [memoryCgroup, pidsCgroup].compactMap({ $0 }) { rmdir(dir) }

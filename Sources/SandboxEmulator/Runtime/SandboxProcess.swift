@@ -196,15 +196,25 @@ final class SandboxProcess: Sendable {
                 done.resume()
             }
         }
+        // Killed processes leave the cgroup asynchronously; wait (up to 2 s, ignoring cancellation,
+        // since destroy also runs during shutdown) until it is empty, then remove it.
         for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
-            for _ in 0..<200 {
-                if rmdir(cgroup) == 0 || errno == ENOENT { break }
-                for p in Self.pids(in: cgroup) { Glibc.kill(p, SIGKILL) }
-                try? await Task.sleep(for: .milliseconds(5))
+            for _ in 0..<400 {
+                let left = Self.pids(in: cgroup)
+                if left.isEmpty, rmdir(cgroup) == 0 || errno == ENOENT { break }
+                for p in left { Glibc.kill(p, SIGKILL) }
+                await Self.pause(milliseconds: 5)
             }
         }
         try? FileManager.default.removeItem(atPath: directory)
         try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    /// Sleeps without observing task cancellation.
+    static func pause(milliseconds: Int) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { done.resume() }
+        }
     }
 
     static func pids(in cgroup: String) -> [pid_t] {

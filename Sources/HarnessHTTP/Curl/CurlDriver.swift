@@ -1,0 +1,191 @@
+import CCurl
+import Foundation
+import HarnessCore
+import Synchronization
+
+/// Owns a libcurl multi handle and the one thread that drives it.
+///
+/// Senders never touch the multi handle: they put exchanges (and cancellations) into `state` under
+/// its lock and wake the thread with `curl_multi_wakeup`, the one multi call that is thread-safe.
+/// The thread adds them, runs `curl_multi_perform`, resumes the finished ones and sleeps in
+/// `curl_multi_poll` until a socket is ready, a timer fires or a sender wakes it.
+final class CurlDriver: @unchecked Sendable {
+    private struct State {
+        var pending: [CurlExchange] = []
+        var cancelled: [CurlExchange] = []
+        var idleHandles: [CurlEasyHandle] = []
+        /// The driver thread is in (or about to enter) `curl_multi_poll` and needs a wakeup to see
+        /// new work; while it is busy it picks new work up on its next round by itself.
+        var sleeping = false
+        /// A wakeup is on its way, so further senders need not send another.
+        var wakeupSent = false
+        var stopping = false
+    }
+
+    /// `curl_global_init` must run once per process before any other libcurl call; a lazy static
+    /// gives exactly that.
+    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+
+    private let multi: UnsafeMutableRawPointer
+    private let state = Mutex(State())
+    private let exited = DispatchSemaphore(value: 0)
+    /// New connections opened so far (libcurl's `CURLINFO_NUM_CONNECTS`, summed).
+    let connectionsOpened = Atomic<Int>(0)
+
+    /// Creates the multi handle and starts the driver thread.
+    init(configuration: CurlTransport.Configuration) throws(TransportError) {
+        guard Self.globalInit == CURLE_OK, let multi = curl_multi_init() else {
+            throw TransportError(.other, "libcurl could not be initialised; check that libcurl and its TLS library are installed", url: "")
+        }
+        self.multi = multi
+        sb_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxConnections))
+        sb_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(1, configuration.maxConnections))
+        sb_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost ?? 0))
+        sb_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        Thread { [self] in run() }.start()
+    }
+
+    /// An idle easy handle, or a new one.
+    func checkoutHandle(url: String) throws(TransportError) -> CurlEasyHandle {
+        if let handle = state.withLock({ $0.idleHandles.popLast() }) { return handle }
+        guard let handle = CurlEasyHandle() else {
+            throw TransportError(.other, "libcurl could not create a handle (out of memory?); lower the concurrency", url: url)
+        }
+        return handle
+    }
+
+    /// Queues `exchange` for the driver thread, or resumes it at once when the transport is shut
+    /// down or the task was cancelled already.
+    func submit(_ exchange: CurlExchange) {
+        enum Decision { case wake, queued, shutDown, cancelled }
+        let decision: Decision = state.withLock { state in
+            if state.stopping { return .shutDown }
+            if exchange.cancelRequested.load(ordering: .acquiring) { return .cancelled }
+            state.pending.append(exchange)
+            if !state.sleeping || state.wakeupSent { return .queued }
+            state.wakeupSent = true
+            return .wake
+        }
+        switch decision {
+        case .wake: curl_multi_wakeup(multi)
+        case .queued: break
+        case .shutDown: exchange.fail(Self.shutDownError(exchange.url))
+        case .cancelled: exchange.fail(Self.cancelledError(exchange.url))
+        }
+    }
+
+    /// Asks the driver thread to drop `exchange`'s transfer and throw `.cancelled` to its task.
+    func cancel(_ exchange: CurlExchange) {
+        exchange.cancelRequested.store(true, ordering: .releasing)
+        let wake = state.withLock { state in
+            guard !state.stopping else { return false }
+            state.cancelled.append(exchange)
+            return true
+        }
+        if wake { curl_multi_wakeup(multi) }
+    }
+
+    /// Stops the driver thread, failing every unfinished request with `.cancelled`, and waits for it.
+    func shutdown() {
+        let first = state.withLock { state in
+            defer { state.stopping = true }
+            return !state.stopping
+        }
+        if first { curl_multi_wakeup(multi) }
+        exited.wait()
+        exited.signal()  // let any other caller through as well
+    }
+
+    // MARK: - Driver thread
+
+    private func run() {
+        Thread.current.name = "sandbench.curl"
+        var adds: [CurlExchange] = []
+        var cancels: [CurlExchange] = []
+        var released: [CurlEasyHandle] = []
+        var running: [UnsafeMutableRawPointer: CurlExchange] = [:]
+        while true {
+            let stopping = state.withLock { state in
+                state.sleeping = false
+                state.wakeupSent = false
+                // When stopping, leave the queue to stop(), which fails what is in it.
+                guard !state.stopping else { return true }
+                swap(&adds, &state.pending)
+                swap(&cancels, &state.cancelled)
+                state.idleHandles.append(contentsOf: released)
+                return false
+            }
+            if stopping { break }
+            released.removeAll(keepingCapacity: true)
+            for exchange in adds {
+                if exchange.cancelRequested.load(ordering: .acquiring) {
+                    exchange.fail(Self.cancelledError(exchange.url))
+                    released.append(exchange.handle)
+                } else if curl_multi_add_handle(multi, exchange.handle.raw) == CURLM_OK {
+                    running[exchange.handle.raw] = exchange
+                } else {
+                    exchange.fail(TransportError(.other, "libcurl could not start the request; retry it", url: exchange.url))
+                }
+            }
+            adds.removeAll(keepingCapacity: true)
+            for exchange in cancels where running[exchange.handle.raw] === exchange {
+                running[exchange.handle.raw] = nil
+                curl_multi_remove_handle(multi, exchange.handle.raw)
+                exchange.fail(Self.cancelledError(exchange.url))
+                released.append(exchange.handle)
+            }
+            cancels.removeAll(keepingCapacity: true)
+            var active: Int32 = 0
+            curl_multi_perform(multi, &active)
+            finishCompleted(&running, released: &released)
+            let idle = state.withLock { state in
+                state.sleeping = state.pending.isEmpty && state.cancelled.isEmpty && !state.stopping
+                return state.sleeping
+            }
+            if idle { curl_multi_poll(multi, nil, 0, 1000, nil) }
+        }
+        stop(running: running)
+    }
+
+    /// Resumes every transfer libcurl reports as done and detaches its handle.
+    private func finishCompleted(_ running: inout [UnsafeMutableRawPointer: CurlExchange], released: inout [CurlEasyHandle]) {
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(multi, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            // The message dies with curl_multi_remove_handle: read it first.
+            let code = message.pointee.data.result
+            guard let exchange = running.removeValue(forKey: easy) else { continue }
+            curl_multi_remove_handle(multi, easy)
+            connectionsOpened.add(exchange.handle.info(CURLINFO_NUM_CONNECTS), ordering: .relaxed)
+            exchange.finish(code)
+            released.append(exchange.handle)
+        }
+    }
+
+    private func stop(running: [UnsafeMutableRawPointer: CurlExchange]) {
+        // Senders see `stopping` and queue nothing more, so this empties the queue for good.
+        let pending = state.withLock { state in
+            state.idleHandles.removeAll()
+            state.cancelled.removeAll()
+            defer { state.pending.removeAll() }
+            return state.pending
+        }
+        for (easy, exchange) in running {
+            curl_multi_remove_handle(multi, easy)
+            exchange.fail(Self.shutDownError(exchange.url))
+        }
+        for exchange in pending {
+            exchange.fail(Self.shutDownError(exchange.url))
+        }
+        curl_multi_cleanup(multi)
+        exited.signal()
+    }
+
+    private static func shutDownError(_ url: String) -> TransportError {
+        TransportError(.cancelled, "the transport was shut down before the request finished; send requests only inside withCurlTransport or before shutdown()", url: url)
+    }
+
+    private static func cancelledError(_ url: String) -> TransportError {
+        TransportError(.cancelled, "the task was cancelled, so the request was abandoned", url: url)
+    }
+}

@@ -1,0 +1,70 @@
+public import Foundation
+public import HarnessCore
+
+/// Sends requests through another transport, retrying as a ``RetryPolicy`` says: on retryable
+/// statuses (429/503 by default) and on connect errors, with full-jitter backoff or the server's
+/// `Retry-After`.
+///
+/// ```swift
+/// let transport = RetryingTransport(wrapping: curl, policy: RetryPolicy(maxAttempts: 3))
+/// let response = try await transport.send(request)  // the last response when attempts run out
+/// ```
+///
+/// The returned response's `elapsed` is that of the last attempt alone.
+public struct RetryingTransport: HTTPTransport {
+    /// Waits for a duration; throws when the wait is cancelled.
+    public typealias Sleep = @Sendable (Duration) async throws -> Void
+
+    /// The transport each attempt goes through.
+    public let base: any HTTPTransport
+    /// When to retry and how long to wait.
+    public let policy: RetryPolicy
+    private let sleep: Sleep
+    private let now: @Sendable () -> Date
+    private let unitRandom: @Sendable () -> Double
+
+    /// Wraps `base`; the clock, sleep and random source are injectable so tests need not wait.
+    /// - Parameters:
+    ///   - sleep: waits between attempts (default `Task.sleep(for:)`).
+    ///   - now: wall-clock time, to read HTTP-date `Retry-After` values (default `Date()`).
+    ///   - unitRandom: uniform numbers in `[0, 1)` for jitter (default the system generator).
+    public init(
+        wrapping base: any HTTPTransport,
+        policy: RetryPolicy,
+        sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
+        now: @escaping @Sendable () -> Date = { Date() },
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.base = base
+        self.policy = policy
+        self.sleep = sleep
+        self.now = now
+        self.unitRandom = unitRandom
+    }
+
+    /// Sends `request`, retrying per ``policy``; returns the first non-retryable response, or the
+    /// last response when attempts run out.
+    /// - Throws: the last `TransportError` when attempts run out on errors, or `.cancelled` when
+    ///   the task is cancelled while waiting.
+    public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
+        var attempt = 1
+        while true {
+            let retryAfter: String?
+            do {
+                let response = try await base.send(request)
+                guard attempt < policy.maxAttempts, policy.shouldRetry(status: response.status) else { return response }
+                retryAfter = response.header("Retry-After")
+            } catch {
+                guard attempt < policy.maxAttempts, policy.shouldRetry(error) else { throw error }
+                retryAfter = nil
+            }
+            let delay = policy.delay(beforeRetry: attempt, retryAfter: retryAfter, now: now(), unitRandom: unitRandom())
+            do {
+                try await sleep(delay)
+            } catch {
+                throw TransportError(.cancelled, "cancelled while waiting \(delay) to retry (attempt \(attempt + 1) of \(policy.maxAttempts))", url: request.url)
+            }
+            attempt += 1
+        }
+    }
+}

@@ -1,0 +1,101 @@
+public import HarnessCore
+
+/// Renders a run as JUnit XML that validates against the Jenkins xunit `junit-10.xsd`.
+///
+/// One `<testsuite>` per scenario file (`name` = the file path) with a `target` property, one
+/// `<testcase>` per scenario (`classname` = the file path, `name` = the scenario name made unique
+/// within the file), `<failure>`/`<error>`/`<skipped>` with a message and a body, and a
+/// `<system-out>` listing the steps. Leaked sandboxes fail an extra `sandbox leak check` case.
+///
+/// ```swift
+/// try JUnitReport.write(result, to: "reports/junit.xml")
+/// ```
+public enum JUnitReport {
+    /// The `name` of the root `<testsuites>` element.
+    public static let rootName = "sandbench"
+
+    /// The UTF-8 bytes of the JUnit XML document for `run`.
+    ///
+    /// - Parameter hostname: written as each suite's `hostname`; omitted when nil.
+    /// - Throws: ``ReportError`` when libxml2's writer fails.
+    public static func render(_ run: RunResult, hostname: String?) throws -> [UInt8] {
+        let suites = JUnitSuite.suites(for: run)
+        let timestamp = ReportTime.isoTimestampWithoutZone(run.startedAt)
+        let host = hostname.map(ReportText.attribute).flatMap { $0.isEmpty ? nil : $0 }
+        let writer = try XMLTextWriter()
+        try writer.startDocument()
+        // junit-10.xsd allows only name, time, tests, failures and errors on <testsuites>.
+        try writer.element("testsuites", [
+            ("name", rootName),
+            ("tests", String(suites.reduce(0) { $0 + $1.cases.count })),
+            ("failures", String(suites.reduce(0) { $0 + $1.failures })),
+            ("errors", String(suites.reduce(0) { $0 + $1.errors })),
+            ("time", ReportTime.seconds(run.duration)),
+        ]) { () throws(ReportError) in
+            for suite in suites {
+                try write(suite, timestamp: timestamp, hostname: host, to: writer)
+            }
+        }
+        return try writer.finish()
+    }
+
+    /// Renders `run` with this machine's host name and writes it to `path`, creating missing directories.
+    ///
+    /// - Throws: ``ReportError`` when rendering or writing fails.
+    public static func write(_ run: RunResult, to path: String) throws {
+        try write(run, to: path, hostname: ReportTime.currentHostname())
+    }
+
+    /// Renders `run` with the given host name and writes it to `path`, creating missing directories.
+    public static func write(_ run: RunResult, to path: String, hostname: String?) throws {
+        try ReportFile.write(render(run, hostname: hostname), to: path)
+    }
+
+    private static func write(_ suite: JUnitSuite, timestamp: String, hostname: String?,
+                              to writer: XMLTextWriter) throws(ReportError) {
+        var attributes = [
+            ("name", suite.name),
+            ("tests", String(suite.cases.count)),
+            ("failures", String(suite.failures)),
+            ("errors", String(suite.errors)),
+            ("skipped", String(suite.skipped)),
+            ("time", ReportTime.seconds(suite.time)),
+            ("timestamp", timestamp),
+        ]
+        if let hostname { attributes.append(("hostname", hostname)) }
+        try writer.element("testsuite", attributes) { () throws(ReportError) in
+            try writer.element("properties") { () throws(ReportError) in
+                for property in suite.properties {
+                    try writer.element("property", [("name", property.name), ("value", property.value)])
+                }
+            }
+            for testCase in suite.cases {
+                try write(testCase, to: writer)
+            }
+        }
+    }
+
+    private static func write(_ testCase: JUnitSuite.Case, to writer: XMLTextWriter) throws(ReportError) {
+        let attributes = [
+            ("name", testCase.name),
+            ("classname", testCase.classname),
+            ("time", ReportTime.seconds(testCase.time)),
+        ]
+        try writer.element("testcase", attributes) { () throws(ReportError) in
+            let element: String? = switch testCase.verdict {
+            case .passed: nil
+            case .failure: "failure"
+            case .error: "error"
+            case .skipped: "skipped"
+            }
+            if let element {
+                var attributes = [("message", testCase.message)]
+                if let type = testCase.type { attributes.append(("type", type)) }
+                try writer.element(element, attributes) { () throws(ReportError) in
+                    try writer.text(testCase.body)
+                }
+            }
+            try writer.element("system-out") { () throws(ReportError) in try writer.text(testCase.systemOut) }
+        }
+    }
+}

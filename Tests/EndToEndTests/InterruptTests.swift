@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// Ctrl-C mid-suite leaves no sandbox alive on the emulator.
+@Suite(.serialized) struct InterruptTests {
+    @Test func interruptedRunDeletesEverySandbox() async throws {
+        let emulator = Process()
+        emulator.executableURL = URL(fileURLWithPath: CLI.binary)
+        emulator.arguments = ["emulator", "--port", "0", "--warm-python", "2"]
+        let emulatorOut = Pipe()
+        emulator.standardOutput = emulatorOut
+        emulator.standardError = FileHandle.nullDevice
+        try emulator.run()
+        defer { emulator.terminate(); emulator.waitUntilExit() }
+        let line = String(decoding: emulatorOut.fileHandleForReading.availableData, as: UTF8.self)
+        let base = try #require(line.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(line.hasPrefix("listening on http://127.0.0.1:"))
+
+        // A suite of slow scenarios, each holding a sandbox for a long time.
+        let dir = CLI.temporaryDirectory()
+        let scenario = dir + "/slow.yaml"
+        let slow = (1...4).map { i in
+            "  - name: slow \(i)\n    steps:\n      - create: {}\n      - execute: \"print('started', flush=True)\"\n      - execute: import time; time.sleep(60)\n"
+        }.joined()
+        try ("scenarios:\n" + slow).write(toFile: scenario, atomically: true, encoding: .utf8)
+
+        // The run reuses an engine it did not create, so it cannot lean on a forced engine delete:
+        // only its own clean-up can leave the engine empty.
+        let client = HTTP(base: base)
+        let engine = try #require(try client.post("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["response"] as? [String: Any])
+        let engineName = try #require(engine["name"] as? String)
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: CLI.binary)
+        run.arguments = ["run", scenario, "--target", base, "--engine", engineName, "--concurrency", "4", "--junit", dir + "/j.xml"]
+        run.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
+        run.standardOutput = FileHandle.nullDevice
+        run.standardError = FileHandle.nullDevice
+        try run.run()
+
+        // Wait (bounded) until the run has sandboxes alive, then interrupt it.
+        let deadline = Date().addingTimeInterval(60)
+        var alive = 0
+        while Date() < deadline {
+            alive = try await client.sandboxCount()
+            if alive >= 4 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(alive >= 4, "the run never had its sandboxes alive")
+        kill(run.processIdentifier, SIGINT)
+        let exited = await waitForExit(run, seconds: 30)
+        #expect(exited, "sandbench did not stop after Ctrl-C")
+        #expect(run.terminationStatus == 1)
+        #expect(try await client.sandboxCount() == 0, "sandboxes left alive after Ctrl-C")
+    }
+
+    func waitForExit(_ process: Process, seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return !process.isRunning
+    }
+}
+
+/// Counts sandboxes on an emulator through its REST API with curl's command-line tool.
+struct HTTP {
+    let base: String
+
+    func post(_ path: String) throws -> [String: Any] { try get(path, method: "POST") }
+
+    func get(_ path: String, method: String = "GET") throws -> [String: Any] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-s", "-X", method, base + path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+
+    /// Sandboxes alive across every engine the emulator knows.
+    func sandboxCount() async throws -> Int {
+        let engines = (try get("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["reasoningEngines"] as? [[String: Any]]) ?? []
+        var total = 0
+        for engine in engines {
+            guard let name = engine["name"] as? String else { continue }
+            total += ((try get("/v1beta1/\(name)/sandboxEnvironments")["sandboxEnvironments"] as? [Any]) ?? []).count
+        }
+        return total
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// `sandbench run` and `validate` end to end: the shipped suite against the embedded emulator.
+@Suite(.serialized) struct RunCommandTests {
+    @Test func shippedSuitePassesAndWritesValidJUnit() throws {
+        let dir = CLI.temporaryDirectory()
+        let junit = dir + "/junit.xml", json = dir + "/run.json"
+        let out = try CLI.run(["run", "scenarios", "--junit", junit, "--json", json])
+        #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
+        #expect(out.stdout.contains("PASS"))
+        #expect(!out.stdout.contains("FAIL"))
+        let (status, messages) = try CLI.validateJUnit(junit)
+        #expect(status == 0, "xmllint: \(messages)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("quickstart lifecycle"))
+        #expect(!xml.contains("<failure"))
+        let results = try String(contentsOfFile: json, encoding: .utf8)
+        #expect(results.contains("\"execute with an input file\""))
+    }
+
+    @Test func aBrokenExpectationExitsOneWithAFailureElement() throws {
+        let dir = CLI.temporaryDirectory()
+        let scenario = dir + "/broken.yaml"
+        try """
+        scenarios:
+          - name: wrong answer
+            steps:
+              - create: {}
+              - name: compute
+                execute: print(6 * 7)
+                expect:
+                  stdout: "41\\n"
+          - name: right answer
+            steps:
+              - create: {}
+              - execute: print(6 * 7)
+                expect: {stdout: "42\\n"}
+        """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let junit = dir + "/junit.xml"
+        let out = try CLI.run(["run", scenario, "--junit", junit])
+        #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
+        #expect(out.stdout.contains("FAIL"))
+        #expect(out.stdout.contains("41"), "expected vs actual shown")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("<failure"))
+        #expect(xml.contains("compute"))
+        let (status, messages) = try CLI.validateJUnit(junit)
+        #expect(status == 0, "xmllint: \(messages)")
+    }
+
+    @Test func invalidScenarioFilesExitTwoWithLocations() throws {
+        let dir = CLI.temporaryDirectory()
+        let scenario = dir + "/bad.yaml"
+        try "scenarios:\n  - name: x\n    steps:\n      - exeucte: print(1)\n".write(toFile: scenario, atomically: true, encoding: .utf8)
+        for command in ["validate", "run"] {
+            let out = try CLI.run([command, scenario])
+            #expect(out.status == 2)
+            #expect(out.stderr.contains("\(scenario):4:9: unknown key 'exeucte'"), "\(out.stderr)")
+            #expect(out.stderr.contains("did you mean 'execute'"))
+        }
+        let ok = try CLI.run(["validate", "scenarios"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try CLI.run(["run", "--concurrency", "0"]).status == 2)
+        #expect(try CLI.run(["run", "--target", "ftp://x"]).status == 2)
+        #expect(try CLI.run(["load", "scenarios/load/execute-session.yaml", "--threshold", "execute.p99 under 1s"]).status == 2)
+        #expect(try CLI.run(["bogus-command"]).status != 0)
+    }
+}
