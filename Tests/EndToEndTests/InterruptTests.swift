@@ -66,6 +66,19 @@ struct HTTP {
 
     func post(_ path: String) throws -> [String: Any] { try get(path, method: "POST") }
 
+    /// The raw body of a GET.
+    func raw(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-s", base + path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     func get(_ path: String, method: String = "GET") throws -> [String: Any] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")

@@ -22,6 +22,9 @@ final class CurlExchange: @unchecked Sendable {
     let cancelRequested = Atomic<Bool>(false)
     var continuation: UnsafeContinuation<Void, Never>?
     private var completion: Completion?
+    /// Publishes the driver thread's writes to the resumed task. The continuation already orders
+    /// them, but inside the uninstrumented runtime, where ThreadSanitizer cannot see it.
+    private let completed = Atomic<Bool>(false)
 
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var rawHeaders: [UInt8] = []
@@ -138,17 +141,22 @@ final class CurlExchange: @unchecked Sendable {
         } else {
             completion = .failure(TransportError(curlCode: code, detail: handle.errorDetail, url: url))
         }
+        completed.store(true, ordering: .releasing)
         continuation?.resume()
     }
 
     /// Resumes the waiting task with `error`.
     func fail(_ error: TransportError) {
         completion = .failure(error)
+        completed.store(true, ordering: .releasing)
         continuation?.resume()
     }
 
     /// The response or failure, built by the resumed task.
     func outcome() -> Result<TransportResponse, TransportError> {
+        guard completed.load(ordering: .acquiring) else {
+            return .failure(TransportError(.other, "the request ended without a result; this is a bug in CurlTransport", url: url))
+        }
         switch completion {
         case .response(let status, let end):
             return .success(TransportResponse(status: status, headers: Self.parseHeaders(rawHeaders), body: responseBody, elapsed: end - start))
