@@ -27,12 +27,13 @@ func transportError(_ transport: some HTTPTransport, _ request: TransportRequest
 
     @Test func silentServerTimesOutAtTheRequestTimeout() async throws {
         try await LoopbackServer.with({ _ in .silence }) { server in
-            try await withCurlTransport(configuration: .init(timeout: .seconds(30))) { transport in
+            try await withCurlTransport(configuration: .init(timeout: .seconds(120))) { transport in
                 let started = ContinuousClock.now
                 let error = await transportError(transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .milliseconds(300)))
                 let waited = ContinuousClock.now - started
                 #expect(error?.kind == .timeout)
-                #expect(waited >= .milliseconds(250) && waited < .seconds(3))
+                // Far below the configured 120 s, with room for a busy machine's scheduling delays.
+                #expect(waited >= .milliseconds(250) && waited < .seconds(60))
             }
         }
     }
@@ -76,16 +77,14 @@ func transportError(_ transport: some HTTPTransport, _ request: TransportRequest
     @Test func cancellingTheTaskAbandonsTheRequest() async throws {
         try await LoopbackServer.with({ _ in .silence }) { server in
             try await withCurlTransport { transport in
-                let started = ContinuousClock.now
                 let task = Task {
-                    await transportError(transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .seconds(20)))
+                    await transportError(transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .seconds(120)))
                 }
                 var arrivals = server.requests.makeAsyncIterator()
                 _ = await arrivals.next()  // the request is on the wire
                 task.cancel()
                 let error = await task.value
-                #expect(error?.kind == .cancelled)
-                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(error?.kind == .cancelled)  // a timeout would say `.timeout`
                 // The transport still works after a cancellation.
                 _ = await transportError(transport, TransportRequest(method: "GET", url: "http://127.0.0.1:\(closedLoopbackPort())"))
             }

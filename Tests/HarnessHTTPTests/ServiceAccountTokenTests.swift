@@ -13,14 +13,17 @@ func tokenEndpoint(status: Int = 200, body: String? = nil) -> @Sendable (Loopbac
 }
 
 /// Writes a service-account key file for `tokenURI` and returns its path.
-func writeKeyFile(tokenURI: String, fields: [String: Any]? = nil) throws -> String {
-    let key: [String: Any] = fields ?? [
-        "type": "service_account",
-        "client_email": "runner@test-project.iam.gserviceaccount.com",
-        "private_key": TestRSAKey.shared.privateKeyPEM,
-        "private_key_id": "kid-1",
-        "token_uri": tokenURI,
-    ]
+func writeKeyFile(tokenURI: String, fields: [String: Any]? = nil) async throws -> String {
+    var key = fields ?? [:]
+    if fields == nil {
+        key = [
+            "type": "service_account",
+            "client_email": "runner@test-project.iam.gserviceaccount.com",
+            "private_key": try await TestRSAKey.shared().privateKeyPEM,
+            "private_key_id": "kid-1",
+            "token_uri": tokenURI,
+        ]
+    }
     let path = try temporaryDirectory("key").appendingPathComponent("key.json").path
     try JSONSerialization.data(withJSONObject: key).write(to: URL(fileURLWithPath: path))
     return path
@@ -50,7 +53,7 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
     @Test func signsAJWTAndTradesItAtTheTokenEndpoint() async throws {
         try await LoopbackServer.with(tokenEndpoint()) { server in
             let tokenURI = "\(server.baseURL)/token"
-            let keyFile = try writeKeyFile(tokenURI: tokenURI)
+            let keyFile = try await writeKeyFile(tokenURI: tokenURI)
             let clock = ManualClock()
             try await withCurlTransport { curl in
                 let credentials = ServiceAccountToken(keyFile: keyFile, transport: curl, now: clock.now)
@@ -77,14 +80,18 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
             #expect(claims["iat"] as? Int == 1_700_000_000)
             #expect(claims["exp"] as? Int == 1_700_003_600)
             let signed = Array("\(parts[0]).\(parts[1])".utf8)
-            #expect(try TestRSAKey.shared.verifies(signature: base64URLDecoded(parts[2]), over: signed))
-            #expect(try !TestRSAKey.shared.verifies(signature: base64URLDecoded(parts[2]), over: signed + [0]))
+            let key = try await TestRSAKey.shared()
+            let signature = base64URLDecoded(parts[2])
+            let genuine = try await key.verifies(signature: signature, over: signed)
+            let tampered = try await key.verifies(signature: signature, over: signed + [0])
+            #expect(genuine)
+            #expect(!tampered)
         }
     }
 
     @Test func cachesUntilFiveMinutesBeforeExpiry() async throws {
         try await LoopbackServer.with(tokenEndpoint()) { server in
-            let keyFile = try writeKeyFile(tokenURI: "\(server.baseURL)/token")
+            let keyFile = try await writeKeyFile(tokenURI: "\(server.baseURL)/token")
             let clock = ManualClock()
             try await withCurlTransport { curl in
                 let credentials = ServiceAccountToken(keyFile: keyFile, transport: curl, now: clock.now)
@@ -101,7 +108,7 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
 
     @Test func concurrentCallersShareOneRefresh() async throws {
         try await LoopbackServer.with(tokenEndpoint()) { server in
-            let keyFile = try writeKeyFile(tokenURI: "\(server.baseURL)/token")
+            let keyFile = try await writeKeyFile(tokenURI: "\(server.baseURL)/token")
             try await withCurlTransport { curl in
                 let credentials = ServiceAccountToken(keyFile: keyFile, transport: curl)
                 let tokens = try await withThrowingTaskGroup(of: String?.self) { group in
@@ -117,7 +124,7 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
     @Test func refusedAssertionNamesTheKeyFileAndTheServersReason() async throws {
         let refusal = "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid JWT Signature.\"}"
         try await LoopbackServer.with(tokenEndpoint(status: 400, body: refusal)) { server in
-            let keyFile = try writeKeyFile(tokenURI: "\(server.baseURL)/token")
+            let keyFile = try await writeKeyFile(tokenURI: "\(server.baseURL)/token")
             try await withCurlTransport { curl in
                 let error = await #expect(throws: CredentialError.self) {
                     try await ServiceAccountToken(keyFile: keyFile, transport: curl).accessToken()
@@ -129,7 +136,7 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
     }
 
     @Test func unreachableTokenEndpointIsACredentialError() async throws {
-        let keyFile = try writeKeyFile(tokenURI: "http://127.0.0.1:\(closedLoopbackPort())/token")
+        let keyFile = try await writeKeyFile(tokenURI: "http://127.0.0.1:\(closedLoopbackPort())/token")
         try await withCurlTransport { curl in
             let error = await #expect(throws: CredentialError.self) {
                 try await ServiceAccountToken(keyFile: keyFile, transport: curl).accessToken()
@@ -143,32 +150,32 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
         ("client_email", "field \"client_email\" is missing"),
         ("private_key", "field \"private_key\" is missing"),
     ])
-    func missingFieldIsNamed(field: String, expected: String) throws {
-        var fields: [String: Any] = ["type": "service_account", "client_email": "a@b", "private_key": TestRSAKey.shared.privateKeyPEM]
+    func missingFieldIsNamed(field: String, expected: String) async throws {
+        var fields: [String: Any] = ["type": "service_account", "client_email": "a@b", "private_key": try await TestRSAKey.shared().privateKeyPEM]
         fields[field] = nil
-        let keyFile = try writeKeyFile(tokenURI: "", fields: fields)
+        let keyFile = try await writeKeyFile(tokenURI: "", fields: fields)
         let error = #expect(throws: CredentialError.self) { try ServiceAccountKey.load(path: keyFile) }
         #expect(error?.source == keyFile)
         #expect(error?.message.contains(expected) == true)
     }
 
-    @Test func keyFileProblemsSayWhatToDo() throws {
+    @Test func keyFileProblemsSayWhatToDo() async throws {
         let missing = #expect(throws: CredentialError.self) { try ServiceAccountKey.load(path: "/nonexistent/key.json") }
         #expect(missing?.source == "/nonexistent/key.json")
         #expect(missing?.message.contains("GOOGLE_APPLICATION_CREDENTIALS") == true)
 
-        let user = try writeKeyFile(tokenURI: "", fields: ["type": "authorized_user", "client_id": "x"])
+        let user = try await writeKeyFile(tokenURI: "", fields: ["type": "authorized_user", "client_id": "x"])
         let wrongType = #expect(throws: CredentialError.self) { try ServiceAccountKey.load(path: user) }
         #expect(wrongType?.message.contains("\"authorized_user\"") == true)
 
-        let badPEM = try writeKeyFile(tokenURI: "", fields: ["client_email": "a@b", "private_key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"])
+        let badPEM = try await writeKeyFile(tokenURI: "", fields: ["client_email": "a@b", "private_key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"])
         let key = try ServiceAccountKey.load(path: badPEM)
         #expect(key.tokenURI == ServiceAccountKey.defaultTokenURI)
         #expect(key.privateKeyID == nil)
     }
 
     @Test func unusablePrivateKeyIsNamedBeforeAnyRequest() async throws {
-        let keyFile = try writeKeyFile(tokenURI: "http://127.0.0.1:1/token", fields: [
+        let keyFile = try await writeKeyFile(tokenURI: "http://127.0.0.1:1/token", fields: [
             "client_email": "a@b", "private_key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n",
             "token_uri": "http://127.0.0.1:1/token",
         ])

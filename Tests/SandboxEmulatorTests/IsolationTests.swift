@@ -280,17 +280,13 @@ extension EmulatorTests {
             return (uid, cgroupPath(pid: pid, controller: "memory"), cgroupPath(pid: pid, controller: "pids"))
         }
 
-        /// Whether the sandbox's worker runs in cgroups of its own. When it does not, the cause is the
-        /// known cgroup-name collision (another emulator in this process, e.g. a test of another target
-        /// running in parallel, holds the same name): that is recorded as a known issue and the caller
-        /// skips the checks that need the limits.
+        /// Whether the sandbox's worker runs in cgroups of its own emulator (named `sandbench-<pid>-<tag>/s<n>`).
+        /// A sandbox without them is a failure: the limits would not apply.
         static func sandboxHasOwnCgroups(_ client: TestClient, _ sandbox: String) async throws -> Bool {
             let cg = try await workerCgroups(client, sandbox)
-            let own = "/sandbench-\(getpid())/"
+            let own = "/sandbench-\(getpid())-"
             guard cg.memory?.contains(own) == true, cg.pids?.contains(own) == true else {
-                withKnownIssue("bug: per-process cgroup names collide (see twoEmulatorsInOneProcessBothLimitTheirSandboxes)") {
-                    Issue.record("sandbox \(sandbox) runs without its own cgroups (memory \(cg.memory ?? "none"), pids \(cg.pids ?? "none")); limit checks skipped")
-                }
+                Issue.record("sandbox \(sandbox) runs without its own cgroups (memory \(cg.memory ?? "none"), pids \(cg.pids ?? "none"))")
                 return false
             }
             return true
@@ -307,16 +303,10 @@ extension EmulatorTests {
                 try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 0] }) { second in
                     let sb2 = try await second.createSandbox(engine: try await second.createEngine())
                     let two = try await Self.workerCgroups(second, sb2)
-                    withKnownIssue("""
-                        bug: cgroup names are unique per process, not per emulator (sandbench-<pid>/s<serial>, serial \
-                        restarting at 1 in every SandboxFactory); the second emulator's mkdir fails with EEXIST and \
-                        SandboxFactory.start silently runs the worker with no memory and no pids cgroup
-                        """) {
-                        #expect(two.memory?.contains("/sandbench-") == true && two.memory != one.memory,
-                                "second emulator's sandbox memory cgroup: \(two.memory ?? "none") (first: \(one.memory ?? "none"))")
-                        #expect(two.pids?.contains("/sandbench-") == true && two.pids != one.pids,
-                                "second emulator's sandbox pids cgroup: \(two.pids ?? "none") (first: \(one.pids ?? "none"))")
-                    }
+                    #expect(two.memory?.contains("/sandbench-") == true && two.memory != one.memory,
+                            "second emulator's sandbox memory cgroup: \(two.memory ?? "none") (first: \(one.memory ?? "none"))")
+                    #expect(two.pids?.contains("/sandbench-") == true && two.pids != one.pids,
+                            "second emulator's sandbox pids cgroup: \(two.pids ?? "none") (first: \(one.pids ?? "none"))")
                 }
             }
             removeLeakedCgroups()
@@ -346,15 +336,7 @@ extension EmulatorTests {
                 leaked += groups.filter { FileManager.default.fileExists(atPath: $0) }
                 removeLeakedCgroups()
             }
-            withKnownIssue("""
-                bug: the emulator's shutdown (Emulator.serve → store.shutdown()/pool.close() → SandboxProcess.destroy()) \
-                runs in the cancelled server task, so destroy()'s `try? await Task.sleep(for: .milliseconds(5))` returns \
-                at once and its 200-try rmdir loop ends within microseconds, before the SIGKILLed processes have left \
-                the memory cgroup; the group leaks, and a later emulator in the same process that reaches the same \
-                serial gets EEXIST and runs that sandbox with no memory limit
-                """, isIntermittent: true) {
-                #expect(leaked.isEmpty, "cgroups left behind after the emulator stopped: \(leaked)")
-            }
+            #expect(leaked.isEmpty, "cgroups left behind after the emulator stopped: \(leaked)")
         }
 
         /// Files a sandbox plants as symlinks must never let a request write or read host files.

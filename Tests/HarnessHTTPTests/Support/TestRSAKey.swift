@@ -2,33 +2,46 @@ import Foundation
 
 /// A throwaway RSA key made with the openssl CLI for this test run, and signature checks with it.
 struct TestRSAKey: Sendable {
-    let directory: URL
     let privateKeyPEM: String
     let publicKeyPath: String
 
-    /// One key per test run: generating costs a few hundred milliseconds.
-    static let shared: TestRSAKey = {
-        do { return try make() } catch { fatalError("could not make a test RSA key with openssl: \(error)") }
-    }()
+    /// One key per test run, shared by every test that asks (generating one takes a while).
+    static func shared() async throws -> TestRSAKey {
+        try await cache.key()
+    }
 
-    static func make() throws -> TestRSAKey {
+    private static let cache = KeyCache()
+
+    /// Makes the key once; later and concurrent callers wait for that one.
+    private actor KeyCache {
+        private var making: Task<TestRSAKey, any Error>?
+
+        func key() async throws -> TestRSAKey {
+            if let making { return try await making.value }
+            let task = Task { try await TestRSAKey.make() }
+            making = task
+            return try await task.value
+        }
+    }
+
+    private static func make() async throws -> TestRSAKey {
         let directory = try temporaryDirectory("rsa")
         let privatePath = directory.appendingPathComponent("key.pem").path
         let publicPath = directory.appendingPathComponent("pub.pem").path
-        try runChecked("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", privatePath])
-        try runChecked("openssl", ["pkey", "-in", privatePath, "-pubout", "-out", publicPath])
-        return TestRSAKey(directory: directory, privateKeyPEM: try String(contentsOfFile: privatePath, encoding: .utf8), publicKeyPath: publicPath)
+        try await runChecked("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", privatePath])
+        try await runChecked("openssl", ["pkey", "-in", privatePath, "-pubout", "-out", publicPath])
+        return TestRSAKey(privateKeyPEM: try String(contentsOfFile: privatePath, encoding: .utf8), publicKeyPath: publicPath)
     }
 
     /// Whether `openssl dgst -sha256 -verify` accepts `signature` over `data` (RS256).
-    func verifies(signature: [UInt8], over data: [UInt8]) throws -> Bool {
+    func verifies(signature: [UInt8], over data: [UInt8]) async throws -> Bool {
         let scratch = try temporaryDirectory("verify")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let dataPath = scratch.appendingPathComponent("data").path
         let signaturePath = scratch.appendingPathComponent("sig").path
         try Data(data).write(to: URL(fileURLWithPath: dataPath))
         try Data(signature).write(to: URL(fileURLWithPath: signaturePath))
-        let result = try run("openssl", ["dgst", "-sha256", "-verify", publicKeyPath, "-signature", signaturePath, dataPath])
+        let result = try await run("openssl", ["dgst", "-sha256", "-verify", publicKeyPath, "-signature", signaturePath, dataPath])
         return result.status == 0 && result.output.contains("Verified OK")
     }
 }
@@ -40,9 +53,9 @@ func temporaryDirectory(_ label: String) throws -> URL {
     return url
 }
 
-/// Runs `program` (looked up on PATH) and returns its exit status and combined output.
-@discardableResult
-func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+/// Runs `program` (looked up on PATH) and returns its exit status and combined output, waiting on
+/// a dispatch thread so the test's cooperative threads stay free for other tests.
+func run(_ program: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [program] + arguments
@@ -50,16 +63,20 @@ func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, out
     process.standardOutput = pipe
     process.standardError = pipe
     try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    return await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            continuation.resume(returning: (process.terminationStatus, String(decoding: output, as: UTF8.self)))
+        }
+    }
 }
 
 struct CommandFailed: Error, CustomStringConvertible {
     var description: String
 }
 
-func runChecked(_ program: String, _ arguments: [String]) throws {
-    let result = try run(program, arguments)
+func runChecked(_ program: String, _ arguments: [String]) async throws {
+    let result = try await run(program, arguments)
     guard result.status == 0 else { throw CommandFailed(description: "\(program) \(arguments.joined(separator: " ")): \(result.output)") }
 }
