@@ -128,12 +128,7 @@ struct LoadCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error.message)\n".utf8))
             throw ExitCode(2)
         }
-        var vars = ProcessInfo.processInfo.environment
-        for v in variables {
-            let parts = v.split(separator: "=", maxSplits: 1)
-            vars[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        let variables = Variables(vars)
+        let variables = commandLineVariables(variables)
         let isTTY = isatty(STDOUT_FILENO) == 1
         let color = isTTY && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let graceDuration = try EmulatorOptions.duration(grace, flag: "--grace")

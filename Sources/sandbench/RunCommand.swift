@@ -50,12 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         options.tags = tags
         options.engine = target.engine
         options.runID = "sb-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        var vars = ProcessInfo.processInfo.environment
-        for v in variables {
-            let parts = v.split(separator: "=", maxSplits: 1)
-            vars[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        options.variables = Variables(vars)
+        options.variables = commandLineVariables(variables)
         let selectedCount = files.reduce(0) { $0 + $1.scenarios.count }
         guard selectedCount > 0 else {
             FileHandle.standardError.write(Data("no scenarios found\n".utf8))

@@ -117,3 +117,13 @@ struct TargetOptions: ParsableArguments {
         }
     }
 }
+
+/// Scenario variables: the environment, overridden by `--var NAME=VALUE` pairs.
+func commandLineVariables(_ pairs: [String]) -> Variables {
+    var values = ProcessInfo.processInfo.environment
+    for pair in pairs {
+        let parts = pair.split(separator: "=", maxSplits: 1)
+        values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+    }
+    return Variables(values)
+}

@@ -1,4 +1,4 @@
-public import SandboxAPI
+import SandboxAPI
 
 /// Everything a scenario runs with: the client, the engine, variables and shared bookkeeping.
 public struct SessionContext: Sendable {

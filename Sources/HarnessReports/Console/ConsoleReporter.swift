@@ -136,16 +136,6 @@ public struct ConsoleReporter: Sendable {
         return (bold ? ANSI.bold : "") + color + text + ANSI.reset
     }
 
-    /// SGR codes used for the labels.
-    private enum ANSI {
-        static let reset = "\u{1B}[0m"
-        static let bold = "\u{1B}[1m"
-        static let dim = "\u{1B}[2m"
-        static let red = "\u{1B}[31m"
-        static let green = "\u{1B}[32m"
-        static let yellow = "\u{1B}[33m"
-        static let magenta = "\u{1B}[35m"
-    }
 }
 
 private extension String {

@@ -70,32 +70,8 @@ public enum JUnitReport {
                 }
             }
             for testCase in suite.cases {
-                try write(testCase, to: writer)
+                try testCase.write(to: writer)
             }
-        }
-    }
-
-    private static func write(_ testCase: JUnitSuite.Case, to writer: XMLTextWriter) throws(ReportError) {
-        let attributes = [
-            ("name", testCase.name),
-            ("classname", testCase.classname),
-            ("time", ReportTime.seconds(testCase.time)),
-        ]
-        try writer.element("testcase", attributes) { () throws(ReportError) in
-            let element: String? = switch testCase.verdict {
-            case .passed: nil
-            case .failure: "failure"
-            case .error: "error"
-            case .skipped: "skipped"
-            }
-            if let element {
-                var attributes = [("message", testCase.message)]
-                if let type = testCase.type { attributes.append(("type", type)) }
-                try writer.element(element, attributes) { () throws(ReportError) in
-                    try writer.text(testCase.body)
-                }
-            }
-            try writer.element("system-out") { () throws(ReportError) in try writer.text(testCase.systemOut) }
         }
     }
 }

@@ -185,3 +185,29 @@ private extension String {
         replacing("\r\n", with: "\\n").replacing("\n", with: "\\n").replacing("\r", with: "\\n")
     }
 }
+
+extension JUnitSuite.Case {
+    /// Writes this `<testcase>` with its verdict element and captured output.
+    func write(to writer: XMLTextWriter) throws(ReportError) {
+        try writer.element("testcase", [
+            ("name", name),
+            ("classname", classname),
+            ("time", ReportTime.seconds(time)),
+        ]) { () throws(ReportError) in
+            let element: String? = switch verdict {
+            case .passed: nil
+            case .failure: "failure"
+            case .error: "error"
+            case .skipped: "skipped"
+            }
+            if let element {
+                var attributes = [("message", message)]
+                if let type { attributes.append(("type", type)) }
+                try writer.element(element, attributes) { () throws(ReportError) in try writer.text(body) }
+            }
+            if !systemOut.isEmpty {
+                try writer.element("system-out") { () throws(ReportError) in try writer.text(systemOut) }
+            }
+        }
+    }
+}

@@ -48,7 +48,7 @@ public enum LoadJUnitReport {
                         try writer.element("property", [("name", property.name), ("value", property.value)])
                     }
                 }
-                for testCase in suite.cases { try write(testCase, to: writer) }
+                for testCase in suite.cases { try testCase.write(to: writer) }
             }
         }
         return try writer.finish()
@@ -128,28 +128,5 @@ public enum LoadJUnitReport {
             message: ReportText.attribute(LoadText.oneLine(problems.joined(separator: "; "))),
             body: ReportText.body(body),
             systemOut: ReportText.body(LoadTable.render(result, color: false)))
-    }
-
-    private static func write(_ testCase: JUnitSuite.Case, to writer: XMLTextWriter) throws(ReportError) {
-        try writer.element("testcase", [
-            ("name", testCase.name),
-            ("classname", testCase.classname),
-            ("time", ReportTime.seconds(testCase.time)),
-        ]) { () throws(ReportError) in
-            let element: String? = switch testCase.verdict {
-            case .passed: nil
-            case .failure: "failure"
-            case .error: "error"
-            case .skipped: "skipped"
-            }
-            if let element {
-                var attributes = [("message", testCase.message)]
-                if let type = testCase.type { attributes.append(("type", type)) }
-                try writer.element(element, attributes) { () throws(ReportError) in try writer.text(testCase.body) }
-            }
-            if !testCase.systemOut.isEmpty {
-                try writer.element("system-out") { () throws(ReportError) in try writer.text(testCase.systemOut) }
-            }
-        }
     }
 }
