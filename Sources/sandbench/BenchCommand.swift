@@ -42,7 +42,7 @@ struct BenchCommand: AsyncParsableCommand {
 /// Prints one figure with its goal and whether it is met.
 func report(_ label: String, _ value: String, goal: String? = nil, met: Bool? = nil) {
     var line = "  " + label.padding(toLength: 46, withPad: " ", startingAt: 0) + value
-    if let goal { line = line.padding(toLength: 70, withPad: " ", startingAt: 0) + "goal \(goal)" }
+    if let goal { line += String(repeating: " ", count: max(2, 70 - line.count)) + "goal \(goal)" }
     if let met { line += met ? "  ✓" : "  ✗" }
     print(line)
 }
@@ -136,12 +136,12 @@ struct EmulatorBench {
             if let name = op.response?["name"]?.stringValue { made.append(name) }
         }
         try await Task.sleep(for: .milliseconds(500))
-        let rss = ResidentMemory.ofUIDs(200_100...700_100)
+        let rss = ResidentMemory.ofDescendants(of: child.pid)
         if rss.uids.isEmpty {
             report("RSS per idle Python sandbox", "n/a (no per-sandbox uids: not root)")
         } else {
             let per = Double(rss.bytes) / Double(rss.uids.count)
-            report("RSS per idle Python sandbox", String(format: "%.1f MB (%d sandboxes incl. pool, %d processes)", per / 1e6, rss.uids.count, rss.processes),
+            report("RSS per idle Python sandbox", String(format: "%.1f MB (%d idle sandboxes incl. warm pool, %d processes)", per / 1e6, rss.uids.count, rss.processes),
                    goal: "≤ 16 MB", met: per <= 16e6)
         }
         _ = try? await client.call("DELETE", "\(engine)?force=true")

@@ -55,19 +55,35 @@ enum ResidentMemory {
         return kb * 1024
     }
 
-    /// Total VmRSS of all processes whose real uid is in `uids`, and how many there are.
-    static func ofUIDs(_ uids: ClosedRange<Int>) -> (bytes: Int, processes: Int, uids: Set<Int>) {
-        var total = 0, count = 0
-        var seen: Set<Int> = []
+    /// Total VmRSS of every descendant of `root` (the emulator's sandboxes), their count, and the
+    /// distinct uids among them (one per sandbox when the emulator runs as root).
+    static func ofDescendants(of root: Int32) -> (bytes: Int, processes: Int, uids: Set<Int>) {
+        var parent: [Int32: Int32] = [:]
+        var uid: [Int32: Int] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where entry.allSatisfy(\.isNumber) {
-            guard let text = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
-                  let uidLine = text.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-                  let uid = Int(uidLine.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first ?? ""),
-                  uids.contains(uid) else { continue }
-            total += of(entry)
-            count += 1
-            seen.insert(uid)
+            guard let pid = Int32(entry), let text = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n") {
+                let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
+                if line.hasPrefix("PPid:"), fields.count > 1 { parent[pid] = Int32(fields[1]) }
+                if line.hasPrefix("Uid:"), fields.count > 1 { uid[pid] = Int(fields[1]) }
+            }
         }
-        return (total, count, seen)
+        func descends(_ pid: Int32) -> Bool {
+            var p = parent[pid]
+            for _ in 0..<64 {
+                guard let current = p, current > 1 else { return false }
+                if current == root { return true }
+                p = parent[current]
+            }
+            return false
+        }
+        var total = 0, count = 0
+        var uids: Set<Int> = []
+        for pid in parent.keys where descends(pid) {
+            total += of(String(pid))
+            count += 1
+            if let u = uid[pid] { uids.insert(u) }
+        }
+        return (total, count, uids)
     }
 }

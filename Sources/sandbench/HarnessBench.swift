@@ -69,18 +69,37 @@ struct HarnessBench {
         report("RSS before / at 10% / after", String(format: "%.1f / %.1f / %.1f MB", Double(baseline) / 1e6, Double(early) / 1e6, Double(finalRSS) / 1e6),
                goal: "≤ 64 MB, flat", met: finalRSS <= 64_000_000 && Double(finalRSS) <= Double(early) * 1.1 + 2e6)
 
-        // Timing error against a fixed injected latency.
+        // Timing error against a fixed injected latency: one connection (no queueing), measured by
+        // sandbench and by wrk against the same server in the same run.
         let slow = try ChildEmulator(arguments: ["--warm-python", "0", "--warm-javascript", "0", "--inject-latency", "20ms"])
         defer { slow.stop() }
-        let timingPlan = LoadPlan(model: .closed(vus: 8, iterations: 250, duration: nil, pacing: nil))
+        let timingPlan = LoadPlan(model: .closed(vus: 1, iterations: 600, duration: nil, pacing: nil))
         let (timing, _) = await load(slow.baseURL, plan: timingPlan)
-        let fast = await load(child.baseURL, plan: LoadPlan(model: .closed(vus: 8, iterations: 250, duration: nil, pacing: nil))).0
-        let p50 = timing.session.p50, p99 = timing.session.p99
-        let floor50 = fast.session.p50
-        report("injected 20 ms: measured p50 / p99", String(format: "%.3f / %.3f ms", p50 * 1000, p99 * 1000))
-        report("  error at p50 / p99 (minus 20 ms)", String(format: "%+.3f / %+.3f ms", (p50 - 0.02) * 1000, (p99 - 0.02) * 1000),
-               goal: "≤ 0.2 ms", met: abs(p50 - 0.02) <= 0.0002 && abs(p99 - 0.02) <= 0.0002)
-        report("  same run without injection: p50", String(format: "%.3f ms (the loopback round trip inside the error)", floor50 * 1000))
+        let request = timing.operations.first { $0.name == "request" } ?? timing.session
+        let (p50, p99) = (request.p50, request.p99)
+        report("injected 20 ms, 1 conn: sandbench p50/p99", String(format: "%.3f / %.3f ms", p50 * 1000, p99 * 1000))
+        if let wrk = Self.wrkLatency(url: slow.baseURL + "/healthz", seconds: 12) {
+            report("  wrk -c1 --latency p50/p99, same server", String(format: "%.3f / %.3f ms", wrk.p50 * 1000, wrk.p99 * 1000))
+            report("  sandbench − wrk at p50/p99", String(format: "%+.3f / %+.3f ms", (p50 - wrk.p50) * 1000, (p99 - wrk.p99) * 1000),
+                   goal: "≤ 0.2 ms", met: abs(p50 - wrk.p50) <= 0.0002 && abs(p99 - wrk.p99) <= 0.0002)
+        }
+        report("  sandbench − nominal 20 ms at p50/p99", String(format: "%+.3f / %+.3f ms (server sleep overshoot, round trip)", (p50 - 0.02) * 1000, (p99 - 0.02) * 1000))
+    }
+
+    /// wrk's p50 and p99 latency over one connection, in seconds.
+    static func wrkLatency(url: String, seconds: Int) -> (p50: Double, p99: Double)? {
+        guard let out = run("/usr/bin/wrk", ["-t1", "-c1", "-d\(seconds)s", "--latency", url]) else { return nil }
+        func value(_ label: String) -> Double? {
+            guard let line = out.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
+                  let text = line.split(separator: " ").last else { return nil }
+            let units: [(String, Double)] = [("us", 1e-6), ("ms", 1e-3), ("s", 1)]
+            for (suffix, scale) in units where text.hasSuffix(suffix) {
+                if let n = Double(text.dropLast(suffix.count)) { return n * scale }
+            }
+            return nil
+        }
+        guard let p50 = value("50%"), let p99 = value("99%") else { return nil }
+        return (p50, p99)
     }
 
     /// wrk's Requests/sec, or nil when wrk is missing.
@@ -105,17 +124,18 @@ struct HarnessBench {
 
         """
         try? source.write(toFile: file, atomically: true, encoding: .utf8)
-        guard run("/usr/bin/env", ["python3", "-m", "locust", "-f", file, "--headless", "-u", "\(users)", "-r", "\(users)", "-t", "\(seconds)s",
-                                   "--host", base, "--csv", dir + "/out", "--only-summary"]) != nil,
-              let csv = try? String(contentsOfFile: dir + "/out_stats.csv", encoding: .utf8) else { return nil }
-        let lines = csv.split(separator: "\n")
+        // Locust exits non-zero for reasons unrelated to throughput (e.g. a slow shutdown); the CSV is what counts.
+        _ = run("/usr/bin/env", ["python3", "-m", "locust", "-f", file, "--headless", "-u", "\(users)", "-r", "\(users)", "-t", "\(seconds)s",
+                                 "--host", base, "--csv", dir + "/out", "--only-summary"], requireSuccess: false)
+        guard let csv = try? String(contentsOfFile: dir + "/out_stats.csv", encoding: .utf8) else { return nil }
+        let lines = csv.split(whereSeparator: \.isNewline)  // Python's csv writes \r\n, one Character in Swift
         guard let header = lines.first?.split(separator: ","), let index = header.firstIndex(of: "Requests/s"),
               let row = lines.first(where: { $0.contains("Aggregated") })?.split(separator: ",", omittingEmptySubsequences: false),
               index < row.count else { return nil }
         return Double(row[index])
     }
 
-    static func run(_ tool: String, _ arguments: [String]) -> String? {
+    static func run(_ tool: String, _ arguments: [String], requireSuccess: Bool = true) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -125,7 +145,7 @@ struct HarnessBench {
         guard (try? process.run()) != nil else { return nil }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+        return process.terminationStatus == 0 || !requireSuccess ? String(decoding: data, as: UTF8.self) : nil
     }
 }
 

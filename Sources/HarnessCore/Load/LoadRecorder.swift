@@ -125,35 +125,38 @@ public final class LoadRecorder: Sendable {
         let correctedSeconds = Double(cs) + Double(ca) / 1e18
         state.withLock { s in
             s.counters.steps += 1
-            var op = s.operations[step.operation] ?? MetricStats()
-            var named = s.steps[step.name] ?? MetricStats()
-            if s.steps[step.name] == nil { s.stepOrder.append(step.name) }
+            // Histograms are large value types: mutate them in place in the dictionaries (never copy
+            // one out and back, which would copy its whole counts array on every record).
+            if s.steps[step.name] == nil {
+                s.stepOrder.append(step.name)
+                s.steps[step.name] = MetricStats()
+            }
             for phase in step.phases where phase.name != step.operation {
-                var stats = s.operations[phase.name] ?? MetricStats()
-                stats.service.record(phase.duration)
-                stats.corrected.record(phase.duration + lag)
-                s.operations[phase.name] = stats
+                s.operations[phase.name, default: MetricStats()].service.record(phase.duration)
+                s.operations[phase.name, default: MetricStats()].corrected.record(phase.duration + lag)
             }
             let opDuration = step.phases.first { $0.name == step.operation }?.duration ?? step.duration
-            op.service.record(opDuration)
-            op.corrected.record(opDuration + lag)
-            named.service.record(step.duration)
-            named.corrected.record(corrected)
+            s.operations[step.operation, default: MetricStats()].service.record(opDuration)
+            s.operations[step.operation, default: MetricStats()].corrected.record(opDuration + lag)
+            s.steps[step.name]!.service.record(step.duration)
+            s.steps[step.name]!.corrected.record(corrected)
             let index = Self.point(&s, at: t)
             s.timeline[index].requests += 1
             s.timeline[index].latency.record(correctedSeconds)
             s.recent.record(correctedSeconds)
             switch step.outcome {
             case .error:
-                op.errors += 1; named.errors += 1; s.counters.stepErrors += 1
+                s.operations[step.operation]!.errors += 1
+                s.steps[step.name]!.errors += 1
+                s.counters.stepErrors += 1
                 s.timeline[index].errors += 1
             case .failed:
-                op.failures += 1; named.failures += 1; s.counters.stepFailures += 1
+                s.operations[step.operation]!.failures += 1
+                s.steps[step.name]!.failures += 1
+                s.counters.stepFailures += 1
                 s.timeline[index].errors += 1
             default: break
             }
-            s.operations[step.operation] = op
-            s.steps[step.name] = named
         }
     }
 

@@ -123,6 +123,13 @@ public struct ScenarioSession: Sendable {
         var seen = observation
         seen.elapsed = clock.now - start
         phases = seen.phases
+        // A one-request step's own latency is the transport's (send to last byte), free of the
+        // harness's scheduling; load statistics per operation use it.
+        switch step.action {
+        case .get, .list, .delete, .execute, .request:
+            if phases.isEmpty, observation.elapsed > .zero { phases = [(step.action.operation, observation.elapsed)] }
+        default: break
+        }
         var expectsFailure = step.expectations.contains { e in
             if case .httpStatus = e { return true }
             if case .errorStatus = e { return true }
