@@ -28,6 +28,16 @@ import Testing
         #expect(xml.contains("execute.p50 &lt; 1us") && xml.contains("<failure"))
     }
 
+    @Test func abortOnFailStopsTheRunEarly() throws {
+        let dir = CLI.temporaryDirectory()
+        let started = Date()
+        let out = try CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "1", "--duration", "60s",
+                               "--threshold", "execute.p50 < 1us", "--abort-on-fail", "--html", dir + "/a.html"])
+        #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30, "the run went on after the breach")
+        #expect(out.stdout.contains("threshold breached"))
+    }
+
     @Test func openModelWithRateRunsAndCountsSessions() throws {
         let dir = CLI.temporaryDirectory()
         let out = try CLI.run(["load", "scenarios/load/execute-session.yaml", "--scenario", "open arrivals", "--rate", "4",
