@@ -148,7 +148,11 @@ struct LoadCommand: AsyncParsableCommand {
                                           recorder: LoadRecorder(start: .now), aborted: "could not create the agent engine: \(error)", leaks: [])
                     }
                 }
-                let context = SessionContext(client: client, engine: engine!, variables: variables, ledger: ledger, runID: runID)
+                var shared = variables
+                shared["engine"] = engine!
+                shared["scenario"] = chosen.name
+                shared["run_id"] = runID
+                let context = SessionContext(client: client, engine: engine!, variables: shared, ledger: ledger, runID: runID)
                 let recorder = LoadRecorder(start: ContinuousClock.now)
                 let runner = LoadRunner(scenario: chosen, file: filePath, plan: plan, context: context, recorder: recorder, grace: graceDuration)
                 let total = runner.planDuration

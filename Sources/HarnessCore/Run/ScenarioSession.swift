@@ -54,9 +54,12 @@ public struct ScenarioSession: Sendable {
             return ScenarioResult(name: scenario.name, file: file, tags: scenario.tags, outcome: .skipped, steps: [], duration: .zero, skipReason: reason)
         }
         var state = State(variables: context.variables)
-        state.variables["engine"] = context.engine
-        state.variables["scenario"] = scenario.name
-        state.variables["run_id"] = context.runID
+        // Only write built-ins that differ: the variables are shared copy-on-write (the environment
+        // is in them), and a load run starts thousands of sessions.
+        for (name, value) in [("engine", context.engine), ("scenario", scenario.name), ("run_id", context.runID)]
+        where state.variables[name] != value {
+            state.variables[name] = value
+        }
         var results: [StepResult] = []
         var outcome = Outcome.passed
         for step in scenario.steps {
