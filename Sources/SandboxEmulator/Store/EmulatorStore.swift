@@ -35,6 +35,9 @@ actor EmulatorStore {
     private let logger: Logger
     private var closed = false
 
+    /// How long a create waits for a cold worker before answering with a running operation.
+    static let provisioningWait: Duration = .milliseconds(250)
+
     /// Operations kept for polling; the oldest are forgotten beyond this.
     static let maxOperations = 20_000
 
@@ -152,7 +155,16 @@ actor EmulatorStore {
         if await pool.hasReady(language) {
             await provision(name, operation: opName)
         } else {
-            provisioning[opName] = Task { await self.provision(name, operation: opName) }
+            // No warm worker: start one, and give it a short while to be ready before answering, so
+            // that a create usually returns a finished operation instead of sending the client polling.
+            let task = Task { await self.provision(name, operation: opName) }
+            provisioning[opName] = task
+            await withTaskGroup(of: Void.self) { race in
+                race.addTask { await task.value }
+                race.addTask { try? await Task.sleep(for: Self.provisioningWait) }
+                _ = await race.next()
+                race.cancelAll()
+            }
         }
         return operations[opName] ?? LongRunningOperation(name: opName, done: false, metadata: metadata(time))
     }
