@@ -133,10 +133,17 @@ public enum HumanDuration {
 
     /// Formats a duration compactly for people: `850µs`, `12.3ms`, `4.20s`.
     public static func format(_ d: Duration) -> String {
-        let (s, atto) = d.components
-        let seconds = Double(s) + Double(atto) / 1e18
+        let seconds = d.seconds
         if seconds < 1e-3 { return String(format: "%.0fµs", seconds * 1e6) }
         if seconds < 1 { return String(format: "%.1fms", seconds * 1e3) }
         return String(format: "%.2fs", seconds)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a floating-point number.
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
     }
 }

@@ -53,13 +53,10 @@ func ms(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000)
 func percentile(_ values: [Double], _ p: Double) -> Double {
     guard !values.isEmpty else { return 0 }
     let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1 < 0 ? 0 : Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)]
+    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))   // nearest-rank, 1-based
+    return sorted[min(sorted.count, max(1, rank)) - 1]
 }
 
-func durationSeconds(_ d: Duration) -> Double {
-    let (s, atto) = d.components
-    return Double(s) + Double(atto) / 1e18
-}
 
 /// Emulator figures: create→RUNNING, execute latency, executes/s, memory per idle sandbox.
 struct EmulatorBench {
@@ -98,7 +95,7 @@ struct EmulatorBench {
         for _ in 0..<2000 {
             let r = try await client.call("POST", "\(sandbox):execute", body: exec)
             guard r.status == 200 else { throw ChildEmulator.ChildError(message: "execute failed: HTTP \(r.status)") }
-            executes.append(durationSeconds(r.elapsed))
+            executes.append(r.elapsed.seconds)
         }
         report("execute print(1) p50", ms(percentile(executes, 50)), goal: "≤ 1 ms", met: percentile(executes, 50) <= 0.001)
         report("execute print(1) p99", ms(percentile(executes, 99)))
@@ -149,5 +146,5 @@ struct EmulatorBench {
 }
 
 enum HarnessBenchTools {
-    static func elapsed(since t0: ContinuousClock.Instant) -> Double { durationSeconds(ContinuousClock.now - t0) }
+    static func elapsed(since t0: ContinuousClock.Instant) -> Double { (ContinuousClock.now - t0).seconds }
 }

@@ -148,10 +148,7 @@ public struct SandboxClient: Sendable {
         if template.machineConfig != .unspecified { env["machineConfig"] = .string(template.machineConfig.rawValue) }
         var body: [String: JSONValue] = ["spec": ["codeExecutionEnvironment": .object(env)]]
         if let name = template.displayName { body["displayName"] = .string(name) }
-        if let ttl = template.ttl {
-            let (s, atto) = ttl.components
-            body["ttl"] = .string(ProtoDuration.format(Double(s) + Double(atto) / 1e18))
-        }
+        if let ttl = template.ttl { body["ttl"] = .string(ProtoDuration.format(ttl.seconds)) }
         return .object(body)
     }
 

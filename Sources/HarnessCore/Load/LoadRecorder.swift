@@ -1,3 +1,4 @@
+import SandboxAPI
 import Synchronization
 
 /// Latency and counts of one metric (an operation, a step name, or whole sessions).
@@ -76,10 +77,7 @@ public final class LoadRecorder: Sendable {
 
     public init(start: ContinuousClock.Instant) { self.start = start }
 
-    private func seconds(_ instant: ContinuousClock.Instant) -> Double {
-        let (s, atto) = (instant - start).components
-        return Double(s) + Double(atto) / 1e18
-    }
+    private func seconds(_ instant: ContinuousClock.Instant) -> Double { (instant - start).seconds }
 
     private static func point(_ s: inout State, at t: Double) -> Int {
         let index = max(0, Int(t / s.width))
@@ -121,8 +119,7 @@ public final class LoadRecorder: Sendable {
     public func record(step: StepResult, lag: Duration, endedAt instant: ContinuousClock.Instant) {
         let t = seconds(instant)
         let corrected = step.duration + lag
-        let (cs, ca) = corrected.components
-        let correctedSeconds = Double(cs) + Double(ca) / 1e18
+        let correctedSeconds = corrected.seconds
         state.withLock { s in
             s.counters.steps += 1
             // Histograms are large value types: mutate them in place in the dictionaries (never copy

@@ -45,7 +45,7 @@ public struct LoadRunner: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(1))
                     if Task.isCancelled { break }
-                    let elapsed = Self.seconds(clock.now - start)
+                    let elapsed = (clock.now - start).seconds
                     progress(recorder.snapshot(resetRecent: true), elapsed)
                     if plan.abortOnFail, !thresholds.isEmpty {
                         let interim = LoadResult(scenario: scenario.name, file: file, target: "", plan: plan, startedAt: 0, seconds: elapsed,
@@ -54,7 +54,7 @@ public struct LoadRunner: Sendable {
                             stop.set("threshold breached: \(breach.summary)")
                         }
                     }
-                    if let planSeconds, elapsed > planSeconds + Self.seconds(grace) {
+                    if let planSeconds, elapsed > planSeconds + grace.seconds {
                         stop.set("sessions still running \(HumanDuration.format(grace)) after the plan ended were cancelled")
                         return false
                     }
@@ -66,29 +66,29 @@ public struct LoadRunner: Sendable {
             group.cancelAll()
         }
         if Task.isCancelled { stop.set("interrupted") }
-        return (Self.seconds(clock.now - start), stop.reason.withLock { $0 })
+        return ((clock.now - start).seconds, stop.reason.withLock { $0 })
     }
 
     /// Seconds the plan schedules work for (nil: bounded by iterations only).
     public var planDuration: Double? {
         switch plan.model {
-        case .open(_, let duration, _): return Self.seconds(duration)
+        case .open(_, let duration, _): return duration.seconds
         case .closed(_, _, let duration, _):
-            if let duration { return Self.seconds(duration) }
-            return plan.stages.isEmpty ? nil : plan.stages.reduce(0) { $0 + Self.seconds($1.duration) }
+            if let duration { return duration.seconds }
+            return plan.stages.isEmpty ? nil : plan.stages.reduce(0) { $0 + $1.duration.seconds }
         }
     }
 
     private func drive(clock: ContinuousClock, start: ContinuousClock.Instant, stop: Stop) async {
-        let stages = plan.stages.map { (duration: Self.seconds($0.duration), target: $0.target) }
+        let stages = plan.stages.map { (duration: $0.duration.seconds, target: $0.target) }
         switch plan.model {
         case .open(let rate, let duration, let maxInFlight):
-            let schedule = ArrivalSchedule(rate: rate, duration: Self.seconds(duration), stages: stages,
+            let schedule = ArrivalSchedule(rate: rate, duration: duration.seconds, stages: stages,
                                            poissonSeed: plan.poissonArrivals ? (plan.seed ?? 1) : nil)
             var scheduler = OpenLoopScheduler(schedule: schedule, maxInFlight: maxInFlight)
             await withDiscardingTaskGroup { sessions in
                 while !stop.isSet, !Task.isCancelled {
-                    let now = Self.seconds(clock.now - start)
+                    let now = (clock.now - start).seconds
                     switch scheduler.poll(now: now, inFlight: recorder.counters.inFlight) {
                     case .start(let intended):
                         let planned = start + .nanoseconds(Int64(intended * 1e9))
@@ -106,14 +106,14 @@ public struct LoadRunner: Sendable {
             }
         case .closed(let vus, let iterations, let duration, let pacing):
             let users = VirtualUserPlan(vus: vus, stages: stages)
-            let end = duration.map(Self.seconds) ?? (stages.isEmpty ? nil : users.duration)
+            let end = duration.map(\.seconds) ?? (stages.isEmpty ? nil : users.duration)
             await withDiscardingTaskGroup { group in
                 for vu in 0..<max(1, users.peak) {
                     group.addTask {
                         let vuStart = clock.now
                         var k = 0
                         while !stop.isSet, !Task.isCancelled {
-                            let t = Self.seconds(clock.now - start)
+                            let t = (clock.now - start).seconds
                             if let end, t >= end { break }
                             if let iterations, k >= iterations { break }
                             if vu >= users.target(at: t) {
@@ -146,10 +146,5 @@ public struct LoadRunner: Sendable {
             recorder.record(step: step, lag: i == 0 ? lag : .zero, endedAt: actual + step.startOffset + step.duration)
         }
         recorder.sessionFinished(outcome: result.outcome, service: end - actual, corrected: end - intended, at: end)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        let (s, atto) = d.components
-        return Double(s) + Double(atto) / 1e18
     }
 }

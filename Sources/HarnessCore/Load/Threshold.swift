@@ -63,8 +63,7 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
         if rhs.hasSuffix("%"), let n = Double(rhs.dropLast()) {
             value = n / 100
         } else if let d = HumanDuration.parse(rhs) {
-            let (s, atto) = d.components
-            value = Double(s) + Double(atto) / 1e18
+            value = d.seconds
         } else if let n = Double(rhs) {
             value = n
         } else {

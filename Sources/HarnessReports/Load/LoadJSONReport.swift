@@ -117,10 +117,10 @@ public enum LoadJSONReport {
 
     /// The plan with the scenario file's key names; durations in seconds.
     static func plan(_ p: LoadPlan) -> JSONValue {
-        func seconds(_ d: Duration?) -> JSONValue { d.map { .number(LoadText.seconds($0)) } ?? .null }
+        func seconds(_ d: Duration?) -> JSONValue { d.map { .number($0.seconds) } ?? .null }
         var object: [String: JSONValue] = [
             "model": .string(LoadText.model(p)),
-            "stages": .array(p.stages.map { ["duration": .number(LoadText.seconds($0.duration)), "target": .number($0.target)] }),
+            "stages": .array(p.stages.map { ["duration": .number($0.duration.seconds), "target": .number($0.target)] }),
             "seed": p.seed.map { .string(String($0)) } ?? .null,
             "abort_on_fail": .bool(p.abortOnFail),
             "thresholds": .array(p.thresholds.map(JSONValue.string)),

@@ -1,4 +1,5 @@
 import HarnessCore
+import SandboxAPI
 
 /// Numbers, durations and plans as load-report text, without Foundation or the locale.
 enum LoadText {
@@ -34,7 +35,7 @@ enum LoadText {
 
     /// A configured duration as written in a plan: `1h`, `2m`, `30s`, else like ``duration(_:)``.
     static func planDuration(_ d: Duration) -> String {
-        let seconds = LoadText.seconds(d)
+        let seconds = d.seconds
         let whole = Int64(seconds.rounded())
         guard seconds >= 1, Double(whole) == seconds else { return duration(seconds) }
         if whole % 3600 == 0 { return "\(whole / 3600)h" }
@@ -53,12 +54,6 @@ enum LoadText {
     /// Seconds as milliseconds rounded to the microsecond, for JSON and charts.
     static func milliseconds(_ seconds: Double) -> Double {
         seconds.isFinite ? (seconds * 1e6).rounded() / 1e3 : 0
-    }
-
-    /// `d` in seconds.
-    static func seconds(_ d: Duration) -> Double {
-        let (s, atto) = d.components
-        return Double(s) + Double(atto) / 1e18
     }
 
     /// Untrusted text on one line: escape sequences and controls removed, line breaks and tabs as spaces.
