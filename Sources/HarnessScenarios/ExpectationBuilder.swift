@@ -17,7 +17,7 @@ struct ExpectationBuilder {
             case "stdout": out += textMatches(value, "stdout").map(Expectation.stdout)
             case "stderr": out += textMatches(value, "stderr").map(Expectation.stderr)
             case "error_message": out += textMatches(value, "error_message").map(Expectation.errorMessage)
-            case "status": if let n = reader.int(value, "status", min: 100) { out.append(.httpStatus(n)) }
+            case "status": if let n = reader.int(value, "status", min: 100, max: 599) { out.append(.httpStatus(n)) }
             case "error":
                 if let s = reader.string(value, "error") {
                     if StatusCode(rawValue: s) == nil {
@@ -106,10 +106,10 @@ struct LoadBuilder {
         var pacing: Duration?, poisson = false
         for (key, _, value) in entries {
             switch key {
-            case "vus": vus = reader.int(value, "vus", min: 1)
+            case "vus": vus = reader.int(value, "vus", min: 1, max: LoadPlan.maxVirtualUsers)
             case "iterations": iterations = reader.int(value, "iterations", min: 1)
             case "duration": duration = reader.duration(value, "duration")
-            case "rate": rate = reader.number(value, "rate")
+            case "rate": rate = reader.number(value, "rate", in: 0...LoadPlan.maxRate)
             case "pacing": pacing = reader.duration(value, "pacing")
             case "arrivals":
                 switch reader.string(value, "arrivals") {
@@ -117,7 +117,7 @@ struct LoadBuilder {
                 case "poisson"?: poisson = true
                 default: reader.fail(value, "arrivals must be uniform or poisson")
                 }
-            case "max_in_flight": maxInFlight = reader.int(value, "max_in_flight", min: 1) ?? maxInFlight
+            case "max_in_flight": maxInFlight = reader.int(value, "max_in_flight", min: 1, max: LoadPlan.maxVirtualUsers) ?? maxInFlight
             case "thresholds": thresholds = reader.strings(value, "thresholds") ?? []
             case "seed": seed = reader.int(value, "seed", min: 0).map(UInt64.init)
             case "abort_on_fail": abort = reader.bool(value, "abort_on_fail") ?? false
@@ -125,7 +125,7 @@ struct LoadBuilder {
                 for stageNode in reader.list(value, "stages") ?? [] {
                     guard let fields = reader.mapping(stageNode, "a stage", allowed: ["duration", "target"]) else { continue }
                     var d: Duration?, target: Double?
-                    for (k, _, v) in fields { if k == "duration" { d = reader.duration(v, "duration") } else { target = reader.number(v, "target") } }
+                    for (k, _, v) in fields { if k == "duration" { d = reader.duration(v, "duration") } else { target = reader.number(v, "target", in: 0...LoadPlan.maxRate) } }
                     if let d, let target { stages.append(.init(duration: d, target: target)) } else { reader.fail(stageNode, "a stage needs 'duration' and 'target'") }
                 }
             }

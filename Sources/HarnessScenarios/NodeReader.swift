@@ -20,7 +20,10 @@ final class NodeReader {
 
     func kind(_ node: Node) -> String {
         switch node {
-        case .scalar(let s): s.string.isEmpty && s.style == .plain ? "null" : "a scalar (\(s.string.debugDescription))"
+        case .scalar(let s):
+            s.string.isEmpty && s.style == .plain ? "null"
+                : s.string.count > 80 ? "a scalar (\(String(s.string.prefix(60)).debugDescription)… \(s.string.utf8.count) bytes)"
+                : "a scalar (\(s.string.debugDescription))"
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
@@ -85,20 +88,24 @@ final class NodeReader {
         return s.string
     }
 
-    func int(_ node: Node, _ what: String, min: Int = Int.min) -> Int? {
+    /// An integer in `min...max`; anything else (including numbers too large for `Int`) is an error at the node.
+    func int(_ node: Node, _ what: String, min: Int = Int.min, max: Int = Int.max) -> Int? {
         guard case .scalar(let s) = node, let n = Int(s.string) else {
             fail(node, "\(what) must be an integer, not \(kind(node))")
             return nil
         }
         guard n >= min else { fail(node, "\(what) must be at least \(min), not \(n)"); return nil }
+        guard n <= max else { fail(node, "\(what) must be at most \(max), not \(n)"); return nil }
         return n
     }
 
-    func number(_ node: Node, _ what: String) -> Double? {
+    /// A finite number in `range`.
+    func number(_ node: Node, _ what: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) -> Double? {
         guard case .scalar(let s) = node, let n = Double(s.string), n.isFinite else {
             fail(node, "\(what) must be a number, not \(kind(node))")
             return nil
         }
+        guard range.contains(n) else { fail(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound), not \(kind(node))"); return nil }
         return n
     }
 
@@ -112,7 +119,7 @@ final class NodeReader {
 
     func duration(_ node: Node, _ what: String) -> Duration? {
         guard case .scalar(let s) = node, let d = HumanDuration.parse(s.string) else {
-            fail(node, "\(what) must be a duration such as 250ms, 2s or 1m, not \(kind(node))")
+            fail(node, "\(what) must be a duration such as 250ms, 2s or 1m (at most 100 years), not \(kind(node))")
             return nil
         }
         return d

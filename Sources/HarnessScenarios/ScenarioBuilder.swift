@@ -112,7 +112,7 @@ struct ScenarioBuilder {
             if !empty, let entries = reader.mapping(body, "list", allowed: ["page_size", "page_token", "filter"]) {
                 for (key, _, value) in entries {
                     switch key {
-                    case "page_size": pageSize = reader.int(value, "page_size", min: 0)
+                    case "page_size": pageSize = reader.int(value, "page_size", min: 0, max: Int(Int32.max))
                     case "page_token": token = reader.string(value, "page_token")
                     default: filter = reader.string(value, "filter")
                     }
@@ -126,7 +126,7 @@ struct ScenarioBuilder {
             for (key, _, value) in entries {
                 switch key {
                 case "state": if let s = reader.state(value) { condition = .state(s) }
-                case "status": if let n = reader.int(value, "status", min: 100) { condition = .httpStatus(n) }
+                case "status": if let n = reader.int(value, "status", min: 100, max: 599) { condition = .httpStatus(n) }
                 case "timeout": timeout = reader.duration(value, "timeout") ?? timeout
                 default: interval = reader.duration(value, "interval") ?? interval
                 }
@@ -173,7 +173,7 @@ struct ScenarioBuilder {
                 guard let fields = reader.mapping(value, "random", allowed: ["size", "seed"]) else { break }
                 var size: Int?, seed = 1
                 for (k, _, v) in fields {
-                    if k == "size" { size = reader.int(v, "size", min: 0) } else { seed = reader.int(v, "seed", min: 0) ?? seed }
+                    if k == "size" { size = reader.int(v, "size", min: 0, max: FileInput.maxRandomBytes) } else { seed = reader.int(v, "seed", min: 0) ?? seed }
                 }
                 if let size { content = Self.pseudoRandomBytes(count: size, seed: UInt64(seed)) } else { reader.fail(value, "random needs a 'size' in bytes") }
             default: mime = reader.string(value, "mime_type")

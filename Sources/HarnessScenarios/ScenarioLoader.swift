@@ -102,6 +102,10 @@ public enum ScenarioLoader {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
             let where_ = context.map { " \($0.text)" } ?? ""
             return ScenarioError(SourceLocation(file: path, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(where_)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0.prefix(80))'" }.joined(separator: ", ")
+            return ScenarioError(SourceLocation(file: path, line: max(1, context.mark.line), column: max(1, context.mark.column)),
+                                 "the mapping starting here gives \(keys) more than once")
         default:
             return ScenarioError(SourceLocation(file: path, line: 1, column: 1), "invalid YAML: \(error)")
         }

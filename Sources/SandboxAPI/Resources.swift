@@ -91,6 +91,14 @@ public struct SandboxEnvironment: Sendable, Hashable {
             }
             ttlSeconds = seconds
         }
+        if strict, let expireTime {
+            guard ttlSeconds == nil else {
+                throw GoogleError.invalid("Invalid value at 'sandbox_environment': ttl and expire_time are one field (oneof 'expiration'); give one of them.")
+            }
+            guard ProtoTimestamp.parse(expireTime) != nil else {
+                throw GoogleError.invalid("Invalid value at 'sandbox_environment.expire_time' (google.protobuf.Timestamp), \"\(expireTime.prefix(64))\": expected an RFC 3339 time such as \"2026-12-01T10:00:00Z\" between years 1 and 9999.")
+            }
+        }
         codeExecution = nil
         if var spec = try f.object("spec") {
             if var env = try spec.object("codeExecutionEnvironment") {

@@ -118,7 +118,8 @@ public struct RPCStatus: Sendable, Hashable {
 
     /// Reads a status object (tolerant: missing fields become defaults).
     public init(json: JSONValue) {
-        code = Int(json["code"]?.numberValue ?? 2)
+        // An upstream can send any number here; one that is not a small integer reads as UNKNOWN (2).
+        code = json["code"]?.numberValue.flatMap { Int(exactly: $0) }.flatMap { (0...1_000).contains($0) ? $0 : nil } ?? 2
         message = json["message"]?.stringValue ?? ""
     }
 }

@@ -34,26 +34,36 @@ public enum Base64 {
 
 /// Protobuf `Duration` in JSON form (`"3600s"`, `"1.5s"`).
 public enum ProtoDuration {
-    /// Seconds in a duration string, or nil when it is not one (must end in `s`, non-negative).
+    /// The largest duration protobuf allows: 10,000 years (`google.protobuf.Duration`'s documented range).
+    public static let maxSeconds: Double = 315_576_000_000
+
+    /// Seconds in a duration string, or nil when it is not one (must end in `s`, non-negative,
+    /// no larger than ``maxSeconds``).
     public static func parse(_ text: String) -> Double? {
-        guard text.hasSuffix("s"), let value = Double(text.dropLast()), value.isFinite, value >= 0,
+        guard text.hasSuffix("s"), let value = Double(text.dropLast()), value.isFinite, value >= 0, value <= maxSeconds,
               !text.dropLast().contains(where: { $0 == "e" || $0 == "E" || $0 == "+" }) else { return nil }
         return value
     }
 
-    /// The JSON form of `seconds`, e.g. `"3600s"` or `"0.250s"`.
+    /// The JSON form of `seconds`, e.g. `"3600s"` or `"0.250s"`; never traps, whatever the value.
     public static func format(_ seconds: Double) -> String {
-        if seconds == seconds.rounded() { return "\(Int64(seconds))s" }
+        if let whole = Int64(exactly: seconds) { return "\(whole)s" }
+        guard seconds.isFinite else { return seconds > 0 ? "\(Int64(maxSeconds))s" : "0s" }
         return String(format: "%.3fs", seconds)
     }
 }
 
 /// Protobuf `Timestamp` in JSON form: RFC 3339 in UTC with `Z` and microseconds.
 public enum ProtoTimestamp {
-    /// Formats seconds since the Unix epoch, e.g. `2026-11-27T06:06:13.170125Z`.
+    /// The timestamps protobuf can carry: 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999999Z.
+    public static let range: ClosedRange<Double> = -62_135_596_800 ... 253_402_300_799.999_999
+
+    /// Formats seconds since the Unix epoch, e.g. `2026-11-27T06:06:13.170125Z`. Values outside
+    /// ``range`` (and NaN) are clamped into it rather than trapping.
     public static func format(_ secondsSince1970: Double) -> String {
-        var whole = Int64(secondsSince1970.rounded(.down))
-        var micros = Int64(((secondsSince1970 - Double(whole)) * 1_000_000).rounded())
+        let clamped = secondsSince1970.isNaN ? 0 : min(max(secondsSince1970, range.lowerBound), range.upperBound)
+        var whole = Int64(clamped.rounded(.down))
+        var micros = Int64(((clamped - Double(whole)) * 1_000_000).rounded())
         if micros >= 1_000_000 { whole += 1; micros -= 1_000_000 }
         var t = time_t(whole)
         var parts = tm()
@@ -89,7 +99,8 @@ public enum ProtoTimestamp {
         } else {
             return nil
         }
-        guard i == s.count else { return nil }
+        guard i == s.count, (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+              (0...60).contains(second), (0...23).contains(abs(offset) / 3600), year >= 1 else { return nil }
         var parts = tm()
         parts.tm_year = Int32(year - 1900)
         parts.tm_mon = Int32(month - 1)
@@ -119,14 +130,19 @@ public enum FieldName {
 
 /// Human-written durations as flags and scenario files use them: `250ms`, `1.5s`, `2m`, `1h`, `500us`, `3600s`.
 public enum HumanDuration {
+    /// The longest duration accepted: 100 years, far beyond any timeout or run length and far
+    /// below where nanosecond arithmetic on `Int64` could overflow.
+    public static let maxNanoseconds: Int64 = 100 * 366 * 86_400 * 1_000_000_000
+
     /// Parses `text`; nil when it is not a non-negative number followed by one of ns, us, µs, ms, s, m, h.
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
-            guard !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "." }), let value = Double(number) else { continue }
-            return .nanoseconds(Int64((value * scale * 1e9).rounded()))
+            guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let value = Double(number),
+                  let nanoseconds = Int64(exactly: (value * scale * 1e9).rounded()), nanoseconds <= maxNanoseconds else { return nil }
+            return .nanoseconds(nanoseconds)
         }
         return nil
     }

@@ -65,7 +65,7 @@ public enum Emulator {
         let profile = IsolationProfile.probe(stateDirectory: stateDirectory, preferred: configuration.isolation)
         let group = MultiThreadedEventLoopGroup.singleton
         let factory = try SandboxFactory(profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
-                                         group: group, logger: logger)
+                                         maxOutputBytes: configuration.maxOutputBytes, group: group, logger: logger)
         let pool = WarmPool(factory: factory, targets: configuration.warmPool, logger: logger)
         let store = EmulatorStore(pool: pool, factory: factory, configuration: configuration, logger: logger)
         let settings = ExecutionSettings(timeout: configuration.executeTimeout, killGrace: configuration.killGrace,

@@ -25,7 +25,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ["all", "emulator", "harness"].contains(suite) else { throw ValidationError("--suite must be all, emulator or harness") }
-        guard seconds >= 1, connections >= 1, requests >= 1000 else { throw ValidationError("--seconds ≥ 1, --connections ≥ 1, --requests ≥ 1000") }
+        guard (1...3600).contains(seconds), (1...10_000).contains(connections), (1000...1_000_000_000).contains(requests) else {
+            throw ValidationError("--seconds must be 1...3600, --connections 1...10000, --requests 1000...1000000000")
+        }
     }
 
     func run() async throws {

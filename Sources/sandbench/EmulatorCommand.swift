@@ -32,9 +32,11 @@ struct EmulatorOptions: ParsableArguments {
         config.executeTimeout = try Self.duration(executeTimeout, flag: "--execute-timeout")
         config.injectedLatency = try Self.duration(injectLatency, flag: "--inject-latency")
         config.injectedJitter = try Self.duration(injectJitter, flag: "--inject-jitter")
-        guard maxOutputBytes > 0 else { throw ValidationError("--max-output-bytes must be positive") }
+        guard (1...(256 << 20)).contains(maxOutputBytes) else { throw ValidationError("--max-output-bytes must be 1...\(256 << 20)") }
         config.maxOutputBytes = maxOutputBytes
-        guard warmPython >= 0, warmJavascript >= 0 else { throw ValidationError("warm pool sizes must not be negative") }
+        guard (0...256).contains(warmPython), (0...256).contains(warmJavascript) else {
+            throw ValidationError("--warm-python and --warm-javascript must be 0...256")
+        }
         config.warmPool = [.python: warmPython, .javascript: warmJavascript]
         if let isolation {
             guard let method = IsolationProfile.Method(rawValue: isolation) else {
@@ -47,7 +49,7 @@ struct EmulatorOptions: ParsableArguments {
 
     static func duration(_ text: String, flag: String) throws -> Duration {
         guard let d = HumanDuration.parse(text) else {
-            throw ValidationError("\(flag): \"\(text)\" is not a duration (examples: 250ms, 1.5s, 2m)")
+            throw ValidationError("\(flag): \"\(text.prefix(64))\" is not a duration (examples: 250ms, 1.5s, 2m; at most 100 years)")
         }
         return d
     }

@@ -64,10 +64,12 @@ struct LoadCommand: AsyncParsableCommand {
 
     func validate() throws {
         try target.validate()
-        if let rate, !(rate > 0) { throw ValidationError("--rate must be positive") }
-        if let vus, vus < 1 { throw ValidationError("--vus must be at least 1") }
+        if let rate, !(rate > 0 && rate <= LoadPlan.maxRate) { throw ValidationError("--rate must be positive and at most \(Int(LoadPlan.maxRate))") }
+        if let vus, !(1...LoadPlan.maxVirtualUsers).contains(vus) { throw ValidationError("--vus must be 1...\(LoadPlan.maxVirtualUsers)") }
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
-        if let maxInFlight, maxInFlight < 1 { throw ValidationError("--max-in-flight must be at least 1") }
+        if let maxInFlight, !(1...LoadPlan.maxVirtualUsers).contains(maxInFlight) {
+            throw ValidationError("--max-in-flight must be 1...\(LoadPlan.maxVirtualUsers)")
+        }
         if let duration { _ = try EmulatorOptions.duration(duration, flag: "--duration") }
         if let pacing { _ = try EmulatorOptions.duration(pacing, flag: "--pacing") }
         _ = try EmulatorOptions.duration(grace, flag: "--grace")

@@ -32,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var target: TargetOptions
 
     func validate() throws {
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...10000") }
         for v in variables where !v.contains("=") { throw ValidationError("--var needs NAME=VALUE, got \"\(v)\"") }
         try target.validate()
     }

@@ -63,7 +63,7 @@ struct TargetOptions: ParsableArguments {
         _ = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
         _ = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
         _ = try emulator.configuration()
-        guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
+        guard (1...100).contains(retries) else { throw ValidationError("--retries must be 1...100") }
     }
 
     /// Runs `body` with a client for the target; the embedded emulator and the transport live exactly as long as `body`.

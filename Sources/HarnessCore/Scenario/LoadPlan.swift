@@ -1,5 +1,10 @@
 /// A workload for `sandbench load`: how many whole-scenario sessions run, and when.
 public struct LoadPlan: Sendable, Hashable {
+    /// Most virtual users (or sessions in flight) one run may ask for; each is a task and a sandbox.
+    public static let maxVirtualUsers = 100_000
+    /// Highest arrival rate (sessions per second) one run may ask for.
+    public static let maxRate: Double = 1_000_000
+
     /// Closed: a fixed number of virtual users loop the scenario. Open: sessions arrive at a rate.
     public enum Model: Sendable, Hashable {
         /// `pacing` gives each VU an iteration cadence: iterations are intended at start + k·pacing,

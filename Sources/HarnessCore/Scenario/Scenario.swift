@@ -69,6 +69,9 @@ public struct Scenario: Sendable {
 
 /// A file sent into a sandbox with an execute step (content already resolved at load time).
 public struct FileInput: Sendable, Hashable {
+    /// Largest generated (`random:`) file: the API's 100 MB limit per request.
+    public static let maxRandomBytes = 100_000_000
+
     /// Name inside the sandbox; may contain `${var}`.
     public var name: String
     public var content: [UInt8]

@@ -71,6 +71,16 @@ enum ProcessSpawner {
         return 128 + (status & 0x7f)
     }
 
+    /// Waits for `pid` to exit on a Dispatch thread, never blocking the caller's executor.
+    static func reap(_ pid: pid_t) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                waitForExit(pid)
+                done.resume()
+            }
+        }
+    }
+
     /// A pipe with both ends close-on-exec (dup2 into the child clears the flag on the copy).
     static func pipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]

@@ -13,6 +13,8 @@ final class SandboxFactory: Sendable {
     let stateDirectory: String
     let runtimeDirectory: String
     let limits: SandboxLimits
+    /// Largest reply frame a worker may send (derived from the output limit).
+    let maxReplyFrame: Int
     let group: any EventLoopGroup
     let logger: Logger
     private let slots = Mutex<SlotTable>(SlotTable())
@@ -23,8 +25,10 @@ final class SandboxFactory: Sendable {
         var serial = 0
     }
 
-    init(profile: IsolationProfile, stateDirectory: String, limits: SandboxLimits, group: any EventLoopGroup, logger: Logger) throws {
+    init(profile: IsolationProfile, stateDirectory: String, limits: SandboxLimits, maxOutputBytes: Int,
+         group: any EventLoopGroup, logger: Logger) throws {
         self.profile = profile
+        self.maxReplyFrame = WorkerReply.maxFrameBytes(maxOutputBytes: maxOutputBytes)
         self.stateDirectory = stateDirectory
         self.runtimeDirectory = stateDirectory + "/runtime"
         self.limits = limits
@@ -96,7 +100,17 @@ final class SandboxFactory: Sendable {
                 throw error
             }
             for fd in [requests.read, replies.write, log] { close(fd) }
-            let worker = try await WorkerChannel.open(group: group, replies: replies.read, requests: requests.write)
+            let worker: WorkerChannel
+            do {
+                worker = try await WorkerChannel.open(group: group, replies: replies.read, requests: requests.write, maxFrame: maxReplyFrame)
+            } catch {
+                // The channel owns nothing yet: close our ends and reap the worker, which would otherwise outlive us.
+                for fd in [replies.read, requests.write] { close(fd) }
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                await ProcessSpawner.reap(pid)
+                throw error
+            }
             let process = SandboxProcess(slot: slot, uid: uid, language: language, directory: directory,
                                          memoryCgroup: memoryCgroup, pidsCgroup: pidsCgroup, pid: pid, worker: worker, logPath: logPath)
             ownedByProcess = true

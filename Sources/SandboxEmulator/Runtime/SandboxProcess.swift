@@ -128,23 +128,38 @@ final class SandboxProcess: Sendable {
                 killTimer.cancel()
             }
             do {
-                let answer = try await reply.get()
-                stdout = answer["stdout"]?.stringValue ?? ""
-                stderr = answer["stderr"]?.stringValue ?? ""
-                if answer["stdout_truncated"]?.boolValue == true {
-                    stdout += "\n[sandbench: stdout truncated to \(settings.maxOutputBytes) of \(Int(answer["stdout_bytes"]?.numberValue ?? 0)) bytes]\n"
+                let answer = try WorkerReply(json: try await reply.get(), maxOutputBytes: settings.maxOutputBytes)
+                stdout = answer.stdout
+                stderr = answer.stderr
+                if answer.stdoutTruncated {
+                    stdout += "\n[sandbench: stdout truncated to \(settings.maxOutputBytes) of \(answer.stdoutBytes) bytes]\n"
                 }
-                if answer["stderr_truncated"]?.boolValue == true {
-                    stderr += "\n[sandbench: stderr truncated to \(settings.maxOutputBytes) of \(Int(answer["stderr_bytes"]?.numberValue ?? 0)) bytes]\n"
+                if answer.stderrTruncated {
+                    stderr += "\n[sandbench: stderr truncated to \(settings.maxOutputBytes) of \(answer.stderrBytes) bytes]\n"
                 }
-                if answer["interrupted"]?.boolValue == true {
+                if answer.interrupted {
                     stderr += "\n[sandbench: execution interrupted after the \(settings.timeout) time limit; the sandbox's state is kept]\n"
                 }
             } catch {
                 terminated = true
-                state.withLock { $0.dead = true }
+                // Whatever ended the exchange, the worker is finished: kill it now so a worker that
+                // broke the protocol does not run on until the sandbox is deleted.
+                kill()
+                worker.close()
                 let destroyed = state.withLock { $0.destroyed }
-                stderr = destroyed ? "[sandbench: the sandbox was deleted while this code ran]\n" : "[sandbench: \(deathReason(settings: settings)); the sandbox is now STATE_TERMINATED]\n"
+                let violation: WorkerProtocolViolation? = switch error {
+                case let v as WorkerProtocolViolation: v
+                case WorkerChannelError.protocolViolation(let v): v
+                default: nil
+                }
+                if destroyed {
+                    stderr = "[sandbench: the sandbox was deleted while this code ran]\n"
+                } else if let violation {
+                    logger.warning("sandbox worker broke the protocol; killed it", metadata: ["slot": "\(slot)", "reason": "\(violation.reason)"])
+                    stderr = "[sandbench: the sandbox's worker was killed: it sent \(violation.reason); the sandbox is now STATE_TERMINATED]\n"
+                } else {
+                    stderr = "[sandbench: \(deathReason(settings: settings)); the sandbox is now STATE_TERMINATED]\n"
+                }
             }
         }
         let after = workdir.snapshot()
@@ -189,13 +204,7 @@ final class SandboxProcess: Sendable {
         guard first else { return }
         kill()
         worker.close()
-        let pid = self.pid
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                ProcessSpawner.waitForExit(pid)
-                done.resume()
-            }
-        }
+        await ProcessSpawner.reap(pid)
         // Killed processes leave the cgroup asynchronously; wait (up to 2 s, ignoring cancellation,
         // since destroy also runs during shutdown) until it is empty, then remove it.
         for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
@@ -222,9 +231,13 @@ final class SandboxProcess: Sendable {
         return text.split(separator: "\n").compactMap { pid_t($0) }
     }
 
+    /// Nanoseconds in `d`, saturating at a quarter of `Int64`'s range so that sums of two never overflow.
     static func nanoseconds(_ d: Duration) -> Int64 {
         let (s, atto) = d.components
-        return s * 1_000_000_000 + atto / 1_000_000_000
+        let limit = Int64.max / 4
+        let (whole, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, whole < limit, whole > -limit else { return s < 0 ? -limit : limit }
+        return whole + atto / 1_000_000_000
     }
 }
 

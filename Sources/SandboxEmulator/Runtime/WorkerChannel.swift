@@ -6,22 +6,26 @@ import SandboxAPI
 enum WorkerChannelError: Error {
     /// The worker's protocol pipe closed: it exited or was killed.
     case closed
-    /// The worker sent something that is not a framed JSON object.
-    case protocolViolation(String)
+    /// The worker sent something that breaks the protocol (garbage, an oversized frame, a forged reply).
+    case protocolViolation(WorkerProtocolViolation)
 }
 
 /// Splits the worker's output into frames: a 4-byte big-endian length, then that many bytes of JSON.
 struct WorkerFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
-    /// Replies larger than this are a protocol violation (outputs are capped well below it).
-    static let maxFrame = 256 << 20
+    /// Frames larger than this are a protocol violation (see ``WorkerReply/maxFrameBytes(maxOutputBytes:)``).
+    let maxFrame: Int
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
-        guard Int(length) <= Self.maxFrame else { throw WorkerChannelError.protocolViolation("frame of \(length) bytes") }
-        guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
+        let size = Int(length)  // UInt32 always fits in Int on the 64-bit platforms we build for
+        guard size <= maxFrame else {
+            throw WorkerChannelError.protocolViolation(WorkerProtocolViolation(reason: "a frame of \(size) bytes, over the \(maxFrame)-byte limit"))
+        }
+        guard buffer.readableBytes >= 4 + size else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
-        context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: Int(length))!))
+        guard let frame = buffer.readSlice(length: size) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }
 }
@@ -40,34 +44,44 @@ final class WorkerReplyHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard let message = try? JSONValue.parse(frame.readableBytesView) else {
-            context.close(promise: nil)
-            return
+            return violate(context, "a frame that is not JSON")
         }
         if !sawReady {
+            guard message["op"]?.stringValue == "ready" else { return violate(context, "a first frame that is not {\"op\":\"ready\"}") }
             sawReady = true
             ready.succeed(message)
             return
         }
-        guard let id = message["id"]?.numberValue.map(Int.init), let promise = pending.removeValue(forKey: id) else { return }
+        // Only one exec is ever in flight, so a frame for any other id was not asked for: a worker
+        // that sends such frames is broken or forged by user code, and could flood the event loop.
+        guard let id = WorkerReply.id(of: message), let promise = pending.removeValue(forKey: id) else {
+            return violate(context, "a frame with an id nobody waits for")
+        }
         promise.succeed(message)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        close()
+        close(because: .closed)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        close()
+        close(because: error as? WorkerChannelError ?? .closed)
         context.close(promise: nil)
     }
 
-    func close() {
+    private func violate(_ context: ChannelHandlerContext, _ reason: String) {
+        close(because: .protocolViolation(WorkerProtocolViolation(reason: reason)))
+        context.close(promise: nil)
+    }
+
+    /// Fails everything still waiting with `error`; later calls do nothing.
+    func close(because error: WorkerChannelError = .closed) {
         guard !isClosed else { return }
         isClosed = true
-        if !sawReady { ready.fail(WorkerChannelError.closed) }
+        if !sawReady { ready.fail(error) }
         sawReady = true
-        for promise in pending.values { promise.fail(WorkerChannelError.closed) }
+        for promise in pending.values { promise.fail(error) }
         pending = [:]
     }
 }
@@ -87,14 +101,14 @@ final class WorkerChannel: @unchecked Sendable {
     }
 
     /// Wraps the parent's ends of the pipes (`replies` to read, `requests` to write); takes ownership of both.
-    static func open(group: any EventLoopGroup, replies: Int32, requests: Int32) async throws -> WorkerChannel {
+    static func open(group: any EventLoopGroup, replies: Int32, requests: Int32, maxFrame: Int) async throws -> WorkerChannel {
         let eventLoop = group.next()
         let ready = eventLoop.makePromise(of: JSONValue.self)
         let handler = WorkerReplyHandler(ready: ready)
         let channel = try await NIOPipeBootstrap(group: eventLoop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WorkerFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WorkerFrameDecoder(maxFrame: maxFrame)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

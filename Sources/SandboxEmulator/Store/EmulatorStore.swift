@@ -132,10 +132,11 @@ actor EmulatorStore {
         guard sandboxes.count < configuration.maxSandboxes else {
             throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments may exist at once in this emulator.")
         }
-        if let ttl = requested.ttlSeconds, ttl > 14 * 86_400 * 1000 {
-            throw GoogleError(.invalidArgument, "ttl \(ProtoDuration.format(ttl)) is too long.")
-        }
         let created = now()
+        if let ttl = requested.ttlSeconds, !ProtoTimestamp.range.contains(created + ttl) {
+            throw GoogleError(.invalidArgument,
+                              "Invalid value at 'sandbox_environment.ttl': \(ProtoDuration.format(ttl)) puts expireTime past 9999-12-31T23:59:59Z.")
+        }
         let time = ProtoTimestamp.format(created)
         let name = "\(engineName)/sandboxEnvironments/\(newID())"
         seq += 1
@@ -143,7 +144,7 @@ actor EmulatorStore {
         requested.state = .provisioning
         requested.createTime = time
         requested.updateTime = time
-        let expireAt = requested.ttlSeconds.map { created + $0 }
+        let expireAt = requested.ttlSeconds.map { created + $0 } ?? requested.expireTime.flatMap(ProtoTimestamp.parse)
         requested.expireTime = expireAt.map(ProtoTimestamp.format)
         requested.ttlSeconds = nil
         let language: SandboxLanguage = env.effectiveLanguage == .javascript ? .javascript : .python
