@@ -42,6 +42,30 @@ extension EmulatorTests {
             }
         }
 
+        @Test func unreadBodiesDoNotStallTheConnection() async throws {
+            try await withTestEmulator { client in
+                let engine = try await client.createEngine()
+                let body = Array(#"{"force":""#.utf8) + [UInt8](repeating: UInt8(ascii: "z"), count: 4 << 20) + Array(#""}"#.utf8)
+                // Routes that need no body (DELETE of an unknown sandbox, GET) still answer at once.
+                for (method, target) in [("DELETE", "/v1beta1/\(engine)/sandboxEnvironments/0"), ("GET", "/healthz")] {
+                    let r = try await RawHTTP.send(port: client.port, method: method, target: target, body: body, timeoutSeconds: 10)
+                    #expect(r.status == 404 || r.status == 200, "\(method) \(target): \(r)")
+                }
+            }
+        }
+
+        @Test func oversizedBodiesAreRefusedAndTheConnectionClosed() async throws {
+            // maxBodyBytes is maxFileBytes * 4/3 + 8 MiB: with 1 KB of files allowed, 12 MiB is over it.
+            try await withTestEmulator({ $0.maxFileBytes = 1_000 }) { client in
+                let engine = try await client.createEngine()
+                let body = [UInt8](repeating: UInt8(ascii: " "), count: 12 << 20)
+                let r = try await RawHTTP.send(port: client.port, method: "POST", target: "/v1beta1/\(engine)/sandboxEnvironments",
+                                               body: body, timeoutSeconds: 10)
+                expectGoogleError(r, 400, "INVALID_ARGUMENT", "oversized body")
+                #expect(r.headers["connection"]?.lowercased() == "close", "\(r.headers)")
+            }
+        }
+
         @Test func expireTimeOnInputSetsTheExpiry() async throws {
             try await withTestEmulator { client in
                 let engine = try await client.createEngine()

@@ -23,6 +23,10 @@ struct EmulatorResponder: HTTPResponder {
         let response: Response
         do {
             response = try await route(request)
+        } catch let error as BodyTooLarge {
+            // The rest of the body is never read: close the connection after answering, or the
+            // client's unread bytes would hold it open.
+            response = Self.json(error.error.json, status: error.error.httpStatus, closing: true)
         } catch let error as GoogleError {
             response = Self.json(error.json, status: error.httpStatus)
         } catch {
@@ -40,13 +44,22 @@ struct EmulatorResponder: HTTPResponder {
         return response
     }
 
-    static func json(_ value: JSONValue, status: Int = 200) -> Response {
+    static func json(_ value: JSONValue, status: Int = 200, closing: Bool = false) -> Response {
         let bytes = value.serialized()
-        return Response(status: .init(code: status), headers: [.contentType: "application/json; charset=UTF-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        var headers: HTTPFields = [.contentType: "application/json; charset=UTF-8"]
+        if closing { headers[.connection] = "close" }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// A request body over ``maxBodyBytes``: answered with 400 and a closed connection.
+    struct BodyTooLarge: Error {
+        var error: GoogleError
     }
 
     private func route(_ request: Request) async throws -> Response {
+        // Every body is read before routing, also where no route needs one (GET, DELETE, errors): a
+        // body left unread stalls the connection, since the server neither reads nor closes it.
+        let payload = try await collect(request)
         let path = request.uri.path
         if path == "/healthz" || path == "/healthz/" {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
@@ -69,7 +82,7 @@ struct EmulatorResponder: HTTPResponder {
         if resource.hasSuffix("/reasoningEngines"), verb == nil,
            let location = ResourceName(String(resource.dropLast("/reasoningEngines".count))), location.engine == nil {
             switch method {
-            case .post: return Self.json(try await store.createEngine(location: location, body: try await body(request)).json)
+            case .post: return Self.json(try await store.createEngine(location: location, body: try body(payload)).json)
             case .get:
                 return Self.json(try await store.listEngines(location: location, pageSize: try pageSize(query), pageToken: query["pageToken"].map(String.init)))
             default: throw methodNotAllowed(method, resource)
@@ -79,7 +92,7 @@ struct EmulatorResponder: HTTPResponder {
            let parent = ResourceName(String(resource.dropLast("/sandboxEnvironments".count))), let engine = parent.enginePath,
            parent.sandbox == nil, parent.operation == nil {
             switch method {
-            case .post: return Self.json(try await store.createSandbox(engine: engine, body: try await body(request)).json)
+            case .post: return Self.json(try await store.createSandbox(engine: engine, body: try body(payload)).json)
             case .get:
                 let page = try await store.listSandboxes(engine: engine, pageSize: try pageSize(query),
                                                          pageToken: query["pageToken"].map(String.init), filter: query["filter"].map(String.init))
@@ -98,7 +111,7 @@ struct EmulatorResponder: HTTPResponder {
             switch (method, verb) {
             case (.get, nil): return Self.json(try await store.sandbox(sandboxPath).json)
             case (.delete, nil): return Self.json(try await store.deleteSandbox(sandboxPath).json)
-            case (.post, "execute"): return try await execute(sandboxPath, request: request)
+            case (.post, "execute"): return try await execute(sandboxPath, payload: payload)
             case (.post, "pause"): return Self.json(try await store.setPaused(sandboxPath, paused: true).json)
             case (.post, "resume"): return Self.json(try await store.setPaused(sandboxPath, paused: false).json)
             default: throw methodNotAllowed(method, resource + (verb.map { ":" + $0 } ?? ""))
@@ -109,14 +122,14 @@ struct EmulatorResponder: HTTPResponder {
         case (.delete, nil):
             var force = query["force"].map { $0 == "true" || $0 == "1" } ?? false
             // The Python SDK sends force in a JSON body on DELETE; the REST API defines it as a query parameter.
-            if !force, let payload = try? await body(request), payload["force"]?.boolValue == true { force = true }
+            if !force, let payload = try? body(payload), payload["force"]?.boolValue == true { force = true }
             return Self.json(try await store.deleteEngine(enginePath, force: force).json)
         default: throw methodNotAllowed(method, resource + (verb.map { ":" + $0 } ?? ""))
         }
     }
 
-    private func execute(_ sandbox: String, request: Request) async throws -> Response {
-        let parsed = try ExecuteRequest(json: try await body(request))
+    private func execute(_ sandbox: String, payload: ByteBuffer) async throws -> Response {
+        let parsed = try ExecuteRequest(json: try body(payload))
         let (code, files) = try parsed.decoded()
         let total = files.reduce(0) { $0 + $1.content.count }
         guard total <= configuration.maxFileBytes else {
@@ -131,14 +144,17 @@ struct EmulatorResponder: HTTPResponder {
         return Self.json(ExecuteResponse(stdout: outcome.stdout, stderr: outcome.stderr, files: outcome.files).json)
     }
 
-    private func body(_ request: Request) async throws -> JSONValue {
+    private func collect(_ request: Request) async throws(BodyTooLarge) -> ByteBuffer {
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maxBodyBytes)
+            return try await request.collectBody(upTo: maxBodyBytes)
         } catch {
-            throw GoogleError(.invalidArgument, "The request body is larger than \(maxBodyBytes) bytes; at most 100 MB of files are allowed per request.")
+            throw BodyTooLarge(error: GoogleError(.invalidArgument,
+                                                  "The request body is larger than \(maxBodyBytes) bytes; at most 100 MB of files are allowed per request."))
         }
+    }
+
+    private func body(_ buffer: ByteBuffer) throws(GoogleError) -> JSONValue {
         if buffer.readableBytes == 0 { return .object([:]) }
         do {
             return try JSONValue.parse(buffer.readableBytesView)
