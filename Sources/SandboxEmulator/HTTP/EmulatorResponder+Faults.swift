@@ -79,13 +79,13 @@ extension EmulatorResponder {
     }
 
     /// Wraps the response body for a `slow_body` or `truncate` outcome.
-    static func injectIntoBody(_ fault: FaultAction, of response: inout Response) {
+    static func injectIntoBody(_ fault: FaultAction, of response: inout Response, channel: any Channel) {
         let original = response.body
         let length = original.contentLength
         switch fault {
         case .truncate:
             response.body = ResponseBody(contentLength: length) { writer in
-                try await original.write(TruncatingBodyWriter(base: writer, remaining: (length ?? 0) / 2))
+                try await original.write(TruncatingBodyWriter(base: writer, remaining: (length ?? 0) / 2, channel: channel))
             }
         case .slowBody(let bytesPerSecond, _):
             response.body = ResponseBody(contentLength: length) { writer in
@@ -103,10 +103,11 @@ enum InjectedFault: Error {
     case truncated
 }
 
-/// Passes on the first `remaining` bytes of a body, then fails, which closes the connection.
+/// Passes on the first `remaining` bytes of a body, then closes the connection.
 struct TruncatingBodyWriter: ResponseBodyWriter {
     var base: any ResponseBodyWriter
     var remaining: Int
+    let channel: any Channel
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         var buffer = buffer
@@ -117,10 +118,17 @@ struct TruncatingBodyWriter: ResponseBodyWriter {
         }
         if remaining > 0, let head = buffer.readSlice(length: remaining) { try await base.write(head) }
         remaining = 0
-        throw InjectedFault.truncated
+        try await cut()
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await cut()
+    }
+
+    /// Shuts the output down once the bytes written so far have left (a plain close would drop
+    /// queued writes of a large body), then fails so Hummingbird closes the connection.
+    private func cut() async throws -> Never {
+        try? await channel.close(mode: .output)
         throw InjectedFault.truncated
     }
 }

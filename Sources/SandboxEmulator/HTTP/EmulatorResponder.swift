@@ -46,7 +46,7 @@ struct EmulatorResponder: HTTPResponder {
             }
             try? await Task.sleep(for: delay, tolerance: .zero)
         }
-        if let bodyFault { Self.injectIntoBody(bodyFault, of: &response) }
+        if let bodyFault { Self.injectIntoBody(bodyFault, of: &response, channel: context.channel) }
         return response
     }
 
