@@ -26,9 +26,13 @@ public struct FaultPlanError: Error, Sendable, CustomStringConvertible {
 
     /// One problem, at a 1-based line and column (0 when it concerns the whole file).
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The fault file's path as given.
         public var file: String
+        /// 1-based line; 0 when the problem concerns the whole file.
         public var line: Int
+        /// 1-based column; 0 when the problem concerns the whole file.
         public var column: Int
+        /// What is wrong, naming the field (`faults[2].error.rate`) and the allowed values.
         public var message: String
 
         public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
