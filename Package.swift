@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -28,9 +29,10 @@ let package = Package(
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessReports", dependencies: ["HarnessCore", "SandboxAPI", "CLibXML2"]),
         .target(name: "SandboxEmulator", dependencies: [
-            "SandboxAPI", "CSpawn",
+            "SandboxAPI", "CSpawn", "Yams",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
             "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessScenarios", "HarnessReports", "SandboxEmulator",

@@ -24,6 +24,16 @@ public enum Emulator {
         logger: Logger = Logger(label: "sandbench.emulator"),
         _ body: @Sendable (_ baseURL: String) async throws -> T
     ) async throws -> T {
+        try await withRunningEmulator(configuration: configuration, logger: logger) { info in try await body(info.baseURL) }
+    }
+
+    /// ``withEmulator(configuration:logger:_:)`` that hands `body` the whole ``EmulatorInfo``
+    /// (for instance to read or replace its fault plan).
+    public static func withRunningEmulator<T: Sendable>(
+        configuration: EmulatorConfiguration = EmulatorConfiguration(),
+        logger: Logger = Logger(label: "sandbench.emulator"),
+        _ body: @Sendable (_ emulator: EmulatorInfo) async throws -> T
+    ) async throws -> T {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: EmulatorInfo.self, bufferingPolicy: .bufferingNewest(1))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
@@ -40,7 +50,7 @@ public enum Emulator {
                 throw EmulatorError(message: "the emulator stopped before it was ready")
             }
             do {
-                let result = try await body(info.baseURL)
+                let result = try await body(info)
                 group.cancelAll()
                 try? await group.waitForAll()
                 return result
@@ -70,14 +80,17 @@ public enum Emulator {
         let store = EmulatorStore(pool: pool, factory: factory, configuration: configuration, logger: logger)
         let settings = ExecutionSettings(timeout: configuration.executeTimeout, killGrace: configuration.killGrace,
                                          maxOutputBytes: configuration.maxOutputBytes, maxReturnedBytes: configuration.maxFileBytes)
-        let responder = EmulatorResponder(store: store, configuration: configuration, executionSettings: settings, logger: logger)
+        let faults = configuration.faults.map(FaultInjector.init(plan:))
+        let responder = EmulatorResponder(store: store, configuration: configuration, executionSettings: settings, logger: logger,
+                                          faults: faults)
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sandbench-emulator"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                onReady(EmulatorInfo(baseURL: "http://\(host):\(port)", port: port, isolation: profile, stateDirectory: stateDirectory))
+                onReady(EmulatorInfo(baseURL: "http://\(host):\(port)", port: port, isolation: profile, stateDirectory: stateDirectory,
+                                     faults: faults))
             },
             eventLoopGroupProvider: .shared(group),
             logger: logger
@@ -121,6 +134,8 @@ public struct EmulatorInfo: Sendable {
     public var port: Int
     public var isolation: IsolationProfile
     public var stateDirectory: String
+    /// The live fault plan (counters, replacement), when the emulator was started with one.
+    public var faults: FaultInjector?
 }
 
 /// An emulator that could not start or serve.

@@ -28,6 +28,9 @@ public struct EmulatorConfiguration: Sendable {
     public var injectedLatency: Duration = .zero
     /// Uniform random extra latency in [0, jitter) added to every response.
     public var injectedJitter: Duration = .zero
+    /// Faults injected into API responses (errors, delays, resets, slow and truncated bodies); nil: none.
+    /// A running emulator's plan can be replaced through ``EmulatorInfo/faults``.
+    public var faults: FaultPlan?
     /// Most sandboxes alive at once; creates beyond it get 429 RESOURCE_EXHAUSTED.
     public var maxSandboxes = 1000
 

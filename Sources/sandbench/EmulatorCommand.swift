@@ -24,6 +24,10 @@ struct EmulatorOptions: ParsableArguments {
     @Option(help: "Uniform random extra latency up to this, e.g. 5ms.")
     var injectJitter: String = "0ms"
 
+    @Option(help: ArgumentHelp("Inject faults (errors, latency, resets, slow and truncated bodies) as FILE says; see docs/faults.md.",
+                               discussion: "`sandbench emulator` reads FILE again on SIGHUP.", valueName: "file"))
+    var faults: String?
+
     @Option(help: "Weakest acceptable isolation is chosen automatically; force one of: bubblewrap, unshare, none.")
     var isolation: String?
 
@@ -38,6 +42,13 @@ struct EmulatorOptions: ParsableArguments {
             throw ValidationError("--warm-python and --warm-javascript must be 0...256")
         }
         config.warmPool = [.python: warmPython, .javascript: warmJavascript]
+        if let faults {
+            do {
+                config.faults = try FaultPlan.load(path: faults)
+            } catch {
+                throw ValidationError("--faults: the fault file cannot be used:\n\(error.description)")
+            }
+        }
         if let isolation {
             guard let method = IsolationProfile.Method(rawValue: isolation) else {
                 throw ValidationError("--isolation must be bubblewrap, unshare or none, not \"\(isolation)\"")
@@ -80,9 +91,15 @@ struct EmulatorCommand: AsyncParsableCommand {
         config.port = port
         var logger = Logger(label: "sandbench.emulator")
         logger.logLevel = verbose ? .debug : .warning
+        let reloads = options.faults.map(FaultReloads.init(path:))
         try await Emulator.serve(configuration: config, logger: logger, shutdownSignals: true) { info in
+            reloads?.arm(info.faults)
             FileHandle.standardError.write(Data("isolation: \(info.isolation.summary)\n".utf8))
+            if let faults = info.faults?.report, let path = options.faults {
+                FileHandle.standardError.write(Data("faults: \(faults.rulesSummary) from \(path), seed \(faults.seed)\n".utf8))
+            }
             FileHandle.standardOutput.write(Data("listening on \(info.baseURL)\n".utf8))
         }
+        if let report = reloads?.report { FileHandle.standardError.write(Data(report.consoleText.utf8)) }
     }
 }

@@ -95,8 +95,11 @@ struct TargetOptions: ParsableArguments {
             emulatorConfig.port = 0
             var logger = Logger(label: "sandbench.emulator")
             logger.logLevel = .critical
-            return try await Emulator.withEmulator(configuration: emulatorConfig, logger: logger) { baseURL in
-                try await withCurlTransport(configuration: config) { transport in
+            return try await Emulator.withRunningEmulator(configuration: emulatorConfig, logger: logger) { emulator in
+                let baseURL = emulator.baseURL
+                // The fault counts go to stderr also when the run fails.
+                defer { if let faults = emulator.faults?.report { FileHandle.standardError.write(Data(faults.consoleText.utf8)) } }
+                return try await withCurlTransport(configuration: config) { transport in
                     try await body(client(transport, APIEndpoint(baseURL: baseURL, apiVersion: apiVersion, project: project, location: location), nil),
                                    "emulator (\(baseURL))")
                 }

@@ -9,18 +9,27 @@ import SandboxAPI
 /// Routes the Vertex REST surface (`/v1beta1/…` and `/v1/…`) to the store, rendering every failure
 /// as a Google error body with its HTTP status. Bad input never becomes a 5xx.
 struct EmulatorResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = EmulatorRequestContext
 
     let store: EmulatorStore
     let configuration: EmulatorConfiguration
     let executionSettings: ExecutionSettings
     let logger: Logger
+    /// The fault plan in force, when the emulator runs with one.
+    let faults: FaultInjector?
 
     /// Largest raw body read: 100 MB of files grows by a third in base64, plus JSON.
     var maxBodyBytes: Int { configuration.maxFileBytes / 3 * 4 + (8 << 20) }
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let response: Response
+        // Faults are decided before the store sees the request, so an injected error or reset has no side effects.
+        var bodyFault: FaultAction?
+        if let faults, let apiPath = Self.apiPath(request.uri.path) {
+            let decision = faults.decide(method: request.method.rawValue, path: apiPath)
+            if let early = try await injectBeforeServing(decision, context: context) { return early }
+            bodyFault = decision.outcome
+        }
+        var response: Response
         do {
             response = try await route(request)
         } catch let error as BodyTooLarge {
@@ -41,7 +50,20 @@ struct EmulatorResponder: HTTPResponder {
             }
             try? await Task.sleep(for: delay, tolerance: .zero)
         }
+        if let bodyFault { Self.injectIntoBody(bodyFault, of: &response, channel: context.channel) }
         return response
+    }
+
+    /// The path after the version segment (`/v1beta1/` or `/v1/`); nil outside the API.
+    static func apiPath(_ path: String) -> Substring? {
+        if path.hasPrefix("/v1beta1/") { return path.dropFirst(9) }
+        if path.hasPrefix("/v1/") { return path.dropFirst(4) }
+        return nil
+    }
+
+    /// Whether a query string holds a `faults` parameter (`?faults`, `?faults=1`).
+    static func asksForFaults(_ query: String) -> Bool {
+        query.split(separator: "&").contains { $0 == "faults" || $0.hasPrefix("faults=") }
     }
 
     static func json(_ value: JSONValue, status: Int = 200, closing: Bool = false) -> Response {
@@ -62,10 +84,10 @@ struct EmulatorResponder: HTTPResponder {
         let payload = try await collect(request)
         let path = request.uri.path
         if path == "/healthz" || path == "/healthz/" {
+            if Self.asksForFaults(request.uri.query ?? "") { return Self.json(faults?.report.json ?? FaultReport.disabledJSON) }
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        var rest: Substring
-        if path.hasPrefix("/v1beta1/") { rest = path.dropFirst(9) } else if path.hasPrefix("/v1/") { rest = path.dropFirst(4) } else {
+        guard var rest = Self.apiPath(path) else {
             throw GoogleError(.notFound, "The requested URL \(path) was not found on this server; the API lives under /v1beta1/ and /v1/.")
         }
         // Custom verbs: `{name}:verb` and the SDK's `{name}/:verb`.
