@@ -63,6 +63,19 @@ public enum Emulator {
     }
 
     /// Serves until cancelled (or SIGINT/SIGTERM when `shutdownSignals`), calling `onReady` once it accepts connections.
+    /// Default state directories are `TMPDIR/sandbench-emulator-PID-RANDOM`.
+    static let stateDirectoryPrefix = "sandbench-emulator-"
+
+    /// Removes default state directories (workdirs, logs) of emulators that died without cleaning up.
+    static func removeStaleStateDirectories() {
+        let temporary = NSTemporaryDirectory()
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where entry.hasPrefix(stateDirectoryPrefix) {
+            let fields = entry.dropFirst(stateDirectoryPrefix.count).split(separator: "-")
+            guard fields.count == 2, let owner = pid_t(fields[0]), !IsolationProfile.isAlive(owner) else { continue }
+            try? FileManager.default.removeItem(atPath: temporary + entry)
+        }
+    }
+
     public static func serve(
         configuration: EmulatorConfiguration,
         logger: Logger,
@@ -71,8 +84,15 @@ public enum Emulator {
     ) async throws {
         signal(SIGPIPE, SIG_IGN)
         let stateDirectory = configuration.stateDirectory
-            ?? (NSTemporaryDirectory() + "sandbench-emulator-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let profile = IsolationProfile.probe(stateDirectory: stateDirectory, preferred: configuration.isolation)
+            ?? (NSTemporaryDirectory() + "\(Self.stateDirectoryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        // The probe runs helper programs and waits for them: keep it off the cooperative pool.
+        let required = configuration.isolation
+        let profile = try await withCheckedThrowingContinuation { (done: CheckedContinuation<IsolationProfile, any Error>) in
+            DispatchQueue.global().async {
+                if configuration.stateDirectory == nil { Self.removeStaleStateDirectories() }
+                done.resume(with: Result { try IsolationProfile.probe(stateDirectory: stateDirectory, required: required) })
+            }
+        }
         let group = MultiThreadedEventLoopGroup.singleton
         let factory = try SandboxFactory(profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
                                          maxOutputBytes: configuration.maxOutputBytes, group: group, logger: logger)

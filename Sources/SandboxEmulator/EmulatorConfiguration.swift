@@ -20,7 +20,7 @@ public struct EmulatorConfiguration: Sendable {
     public var reapInterval: Duration = .milliseconds(250)
     /// Where workdirs, logs and worker programs live; default: a fresh folder under the temp dir.
     public var stateDirectory: String?
-    /// Caps the isolation method (nil: the strongest available).
+    /// The isolation method to use, exactly (nil: the strongest available); start-up fails if it is unavailable.
     public var isolation: IsolationProfile.Method?
     /// Per-sandbox process and file limits.
     public var limits = SandboxLimits()

@@ -92,6 +92,16 @@ struct EmulatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "sandbench.emulator")
         logger.logLevel = verbose ? .debug : .warning
         let reloads = options.faults.map(FaultReloads.init(path:))
+        do {
+            try await serve(config, logger: logger, reloads: reloads)
+        } catch let error as IsolationUnavailable {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if let report = reloads?.report { FileHandle.standardError.write(Data(report.consoleText.utf8)) }
+    }
+
+    private func serve(_ config: EmulatorConfiguration, logger: Logger, reloads: FaultReloads?) async throws {
         try await Emulator.serve(configuration: config, logger: logger, shutdownSignals: true) { info in
             reloads?.arm(info.faults)
             FileHandle.standardError.write(Data("isolation: \(info.isolation.summary)\n".utf8))
@@ -100,6 +110,5 @@ struct EmulatorCommand: AsyncParsableCommand {
             }
             FileHandle.standardOutput.write(Data("listening on \(info.baseURL)\n".utf8))
         }
-        if let report = reloads?.report { FileHandle.standardError.write(Data(report.consoleText.utf8)) }
     }
 }

@@ -58,8 +58,9 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         return parts.joined(separator: ", ")
     }
 
-    /// Probes this host. `preferred` caps the strength (tests and users can ask for a weaker chain).
-    static func probe(stateDirectory: String, preferred: Method?) -> IsolationProfile {
+    /// Probes this host. With `required` nil the strongest available chain is chosen; otherwise
+    /// exactly `required` is used, or the probe throws: never silently weaker (nor stronger).
+    static func probe(stateDirectory: String, required: Method?) throws(IsolationUnavailable) -> IsolationProfile {
         let isRoot = geteuid() == 0
         let bwrap = which("bwrap"), unshare = which("unshare"), setpriv = which("setpriv"), prlimit = which("prlimit")
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : (which("python3") ?? "/usr/bin/python3")
@@ -68,15 +69,28 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
                                        bwrapPath: bwrap, unsharePath: unshare, setprivPath: setpriv, prlimitPath: prlimit,
                                        pythonPath: python, nodePath: node)
         if isRoot, setpriv != nil { profile.uidPerSandbox = true }
-        let wantBwrap = preferred == nil || preferred == .bubblewrap
-        if wantBwrap, bwrap != nil, Self.bwrapWorks(profile) {
+        let bubblewrapWorks = (required == nil || required == .bubblewrap) && bwrap != nil && Self.bwrapWorks(profile)
+        let unshareWorks = isRoot && unshare != nil && setpriv != nil
+        switch required {
+        case nil: profile.method = bubblewrapWorks ? .bubblewrap : unshareWorks ? .unshare : .none
+        case .bubblewrap?:
+            guard bubblewrapWorks else {
+                throw IsolationUnavailable(method: .bubblewrap, reason: bwrap == nil
+                    ? "bwrap is not installed (apt-get install bubblewrap)"
+                    : "bwrap is installed but cannot create its namespaces here (a container without user namespaces?)")
+            }
             profile.method = .bubblewrap
-        } else if preferred != .none, isRoot, unshare != nil, setpriv != nil {
+        case .unshare?:
+            guard unshareWorks else {
+                throw IsolationUnavailable(method: .unshare, reason: isRoot ? "unshare or setpriv is missing (apt-get install util-linux)" : "it needs root")
+            }
             profile.method = .unshare
+        case .none?: profile.method = .none
         }
         if isRoot {
+            Self.sweepLeftovers()
             // Unique per emulator instance: several emulators may share a process (tests) or a machine.
-            let tag = "sandbench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let tag = "\(Self.cgroupPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             if let own = ownCgroup("memory") {
                 let dir = "/sys/fs/cgroup/memory\(own == "/" ? "" : own)/\(tag)"
                 if mkdir(dir, 0o755) == 0 || errno == EEXIST {
@@ -90,6 +104,46 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
             }
         }
         return profile
+    }
+
+    /// Names of the per-emulator parent cgroups: `sandbench-PID-RANDOM`.
+    static let cgroupPrefix = "sandbench-"
+
+    /// Kills and removes what emulators that died without cleaning up (SIGKILL, OOM, power loss)
+    /// left behind: processes still in their cgroups (in `none` mode a double-forked, `setsid`
+    /// child survives its emulator) and the cgroups themselves. Returns how many processes were killed.
+    @discardableResult
+    static func sweepLeftovers() -> Int {
+        var killed = 0
+        for controller in ["memory", "pids"] {
+            guard let own = ownCgroup(controller) else { continue }
+            let parent = "/sys/fs/cgroup/\(controller)\(own == "/" ? "" : own)"
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent) else { continue }
+            for entry in entries where entry.hasPrefix(cgroupPrefix) {
+                let fields = entry.dropFirst(cgroupPrefix.count).split(separator: "-")
+                guard fields.count == 2, let owner = pid_t(fields[0]), !isAlive(owner) else { continue }
+                let dir = parent + "/" + entry
+                let children = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                    .filter { FileManager.default.fileExists(atPath: "\(dir)/\($0)/cgroup.procs") }
+                for child in children.map({ "\(dir)/\($0)" }) + [dir] {
+                    // Killed processes leave the cgroup asynchronously: retry briefly until it is empty.
+                    for _ in 0..<200 {
+                        let left = SandboxProcess.pids(in: child)
+                        if left.isEmpty, rmdir(child) == 0 || errno == ENOENT { break }
+                        for p in left where kill(p, SIGKILL) == 0 { killed += 1 }
+                        usleep(5_000)
+                    }
+                }
+            }
+        }
+        return killed
+    }
+
+    /// Whether a process with this pid exists (and is not a zombie).
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[close...].dropFirst(2).hasPrefix("Z")
     }
 
     /// Removes the emulator's parent cgroups (children must be gone).
@@ -118,7 +172,7 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
     }
 
     /// This process's cgroup v1 path for `controller`, from /proc/self/cgroup.
-    private static func ownCgroup(_ controller: String) -> String? {
+    static func ownCgroup(_ controller: String) -> String? {
         guard let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
@@ -128,4 +182,13 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         }
         return nil
     }
+}
+
+/// The isolation asked for with `--isolation` cannot be had on this host; the emulator does not start.
+public struct IsolationUnavailable: Error, Sendable, CustomStringConvertible {
+    /// The method that was asked for.
+    public var method: IsolationProfile.Method
+    /// Why it is not available, and what to do about it.
+    public var reason: String
+    public var description: String { "isolation \(method.rawValue) is not available: \(reason)" }
 }

@@ -93,8 +93,9 @@ final class SandboxFactory: Sendable {
             let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             let pid: pid_t
             do {
-                pid = try ProcessSpawner.spawn(launch.argv, fds: [-1, -1, log, requests.read, replies.write],
-                                               directory: directory + "/work")
+                let argv = launch.argv, workdir = directory + "/work"
+                let fds: [Int32] = [-1, -1, log, requests.read, replies.write]
+                pid = try await LauncherThread.shared.run { try ProcessSpawner.spawn(argv, fds: fds, directory: workdir) }
             } catch {
                 for fd in [requests.read, requests.write, replies.read, replies.write, log] { close(fd) }
                 throw error

@@ -34,16 +34,20 @@ struct WorkerLaunch {
             if profile.uidPerSandbox { chain.append("--nproc=\(limits.maxProcesses)") }
             chain.append("--")
         }
-        if profile.uidPerSandbox, let setpriv = profile.setprivPath {
-            chain += [setpriv, "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--no-new-privs"]
-            if profile.method != .bubblewrap { chain += ["--bounding-set=-all", "--inh-caps=-all"] }
-            chain.append("--")
+        // The uid drop comes before bwrap (which makes its own user namespace) but after unshare
+        // (which needs root to make its namespaces).
+        let dropUID = profile.uidPerSandbox ? ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--no-new-privs"] : []
+        if let setpriv = profile.setprivPath {
+            // SIGKILL when the emulator dies, even by SIGKILL: setpriv sets it last, after the uid change
+            // (which would clear it), and it survives the exec of bwrap/unshare, which pass it on to the
+            // sandbox (--die-with-parent, --kill-child); their pid namespace takes every process in it along.
+            chain += [setpriv, "--pdeathsig", "KILL"] + (profile.method == .unshare ? [] : dropUID) + ["--"]
         }
         let home: String
         switch profile.method {
         case .bubblewrap:
             home = Self.sandboxHome
-            chain += [profile.bwrapPath!, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+            chain += [profile.bwrapPath ?? "/usr/bin/bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
                       "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                       "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
             for etc in ["/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11"]
@@ -58,7 +62,10 @@ struct WorkerLaunch {
                       "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1", "--setenv", "MPLBACKEND", "Agg", "--"]
         case .unshare:
             home = workdir
-            chain += [profile.unsharePath!, "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts", "--"]
+            chain += [profile.unsharePath ?? "/usr/bin/unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts", "--"]
+            if let setpriv = profile.setprivPath, !dropUID.isEmpty {
+                chain += [setpriv] + dropUID + ["--bounding-set=-all", "--inh-caps=-all", "--"]
+            }
             chain += ["/usr/bin/env", "-i", "HOME=\(home)", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "MPLBACKEND=Agg"]
         case .none:
             home = workdir

@@ -1,0 +1,41 @@
+import Foundation
+
+/// A thread that lives as long as the process and starts every worker chain.
+///
+/// Worker chains ask for SIGKILL on parent death (`setpriv --pdeathsig KILL`), so that they die with
+/// an emulator that is killed outright. Linux sends that signal when the *thread* that spawned the
+/// child exits, not the process: spawned from a pool thread that later retires, workers would die at
+/// random. This thread never exits, so the signal fires exactly when the process dies.
+final class LauncherThread: @unchecked Sendable {
+    // @unchecked: `jobs` is only touched under `condition`'s lock.
+    static let shared = LauncherThread()
+
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "sandbench-launcher"
+        thread.start()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+
+    /// Runs `body` on the launcher thread and returns its result; `body` must be short (a spawn).
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            condition.lock()
+            jobs.append { continuation.resume(with: Result { try body() }) }
+            condition.signal()
+            condition.unlock()
+        }
+    }
+}
