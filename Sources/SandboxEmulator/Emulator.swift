@@ -37,6 +37,8 @@ public enum Emulator {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: EmulatorInfo.self, bufferingPolicy: .bufferingNewest(1))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
+                // Finished on every path: a server that fails before listening must not leave the wait below hanging.
+                defer { readyContinuation.finish() }
                 try await serve(configuration: configuration, logger: logger, shutdownSignals: false) { info in
                     readyContinuation.yield(info)
                     readyContinuation.finish()
@@ -83,6 +85,9 @@ public enum Emulator {
         onReady: @escaping @Sendable (EmulatorInfo) -> Void
     ) async throws {
         signal(SIGPIPE, SIG_IGN)
+        if !configuration.bindsLoopbackOnly, (configuration.authToken ?? "").isEmpty {
+            throw RemoteBindRefused(reason: "binding \(configuration.host), which is not loopback, needs a bearer token (authToken)")
+        }
         let stateDirectory = configuration.stateDirectory
             ?? (NSTemporaryDirectory() + "\(Self.stateDirectoryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         // The probe runs helper programs and waits for them: keep it off the cooperative pool.
@@ -92,6 +97,10 @@ public enum Emulator {
                 if configuration.stateDirectory == nil { Self.removeStaleStateDirectories() }
                 done.resume(with: Result { try IsolationProfile.probe(stateDirectory: stateDirectory, required: required) })
             }
+        }
+        if !configuration.bindsLoopbackOnly, profile.method != .bubblewrap {
+            throw RemoteBindRefused(reason: "binding \(configuration.host), which is not loopback, needs bubblewrap isolation; "
+                                    + "this host has \(profile.method.rawValue) (install bubblewrap, or bind 127.0.0.1)")
         }
         let group = MultiThreadedEventLoopGroup.singleton
         let factory = try SandboxFactory(profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,

@@ -2,8 +2,10 @@ import Foundation
 
 /// Everything that shapes an emulator instance; the defaults serve the Vertex API on a free loopback port.
 public struct EmulatorConfiguration: Sendable {
-    /// Address to bind (loopback by default).
+    /// Address to bind (loopback by default). Any other address needs ``authToken`` and bubblewrap isolation.
     public var host = "127.0.0.1"
+    /// When set, every request must carry `Authorization: Bearer <authToken>`, else 401 UNAUTHENTICATED.
+    public var authToken: String?
     /// Port to bind; 0 picks a free one.
     public var port = 0
     /// Per-execute wall-clock limit; the code is interrupted at the deadline and the sandbox keeps its state.
@@ -35,4 +37,24 @@ public struct EmulatorConfiguration: Sendable {
     public var maxSandboxes = 1000
 
     public init() {}
+}
+
+extension EmulatorConfiguration {
+    /// Whether ``host`` is a loopback address (127.0.0.0/8, ::1 or `localhost`).
+    public var bindsLoopbackOnly: Bool { Self.isLoopback(host) }
+
+    /// Whether `host` names a loopback address.
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        if h == "localhost" || h == "::1" || h == "[::1]" { return true }
+        let octets = h.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// The emulator refuses to serve a non-loopback address without a token or with weak isolation.
+public struct RemoteBindRefused: Error, Sendable, CustomStringConvertible {
+    /// Why, and what to do.
+    public var reason: String
+    public var description: String { reason }
 }

@@ -79,6 +79,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Port to bind (0 picks a free port).")
     var port: Int = 8080
 
+    @Flag(help: "Allow binding an address other than loopback (needs bubblewrap; every request then needs the bearer token).")
+    var allowRemote = false
+
+    @Option(help: "Bearer token every request must carry (default: none on loopback; generated and printed once with --allow-remote).")
+    var authToken: String?
+
     @OptionGroup var options: EmulatorOptions
 
     @Flag(help: "Log every request and sandbox event to stderr.")
@@ -89,12 +95,29 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         config.host = host
         config.port = port
+        if !config.bindsLoopbackOnly, !allowRemote {
+            throw ValidationError("--host \(host) is not a loopback address: add --allow-remote (every request then needs a bearer token)")
+        }
+        if let authToken, authToken.isEmpty || authToken.utf8.count > 4096 || authToken.contains(where: { $0.isWhitespace }) {
+            throw ValidationError("--auth-token must be 1 to 4096 characters without spaces")
+        }
+        config.authToken = authToken
+        if !config.bindsLoopbackOnly, authToken == nil {
+            var generator = SystemRandomNumberGenerator()
+            let hex = Array("0123456789abcdef")
+            let token = String((0..<64).map { _ in hex[Int(truncatingIfNeeded: generator.next() & 0xf)] })
+            config.authToken = token
+            FileHandle.standardError.write(Data("auth token (send as 'Authorization: Bearer TOKEN'; shown once): \(token)\n".utf8))
+        }
         var logger = Logger(label: "sandbench.emulator")
         logger.logLevel = verbose ? .debug : .warning
         let reloads = options.faults.map(FaultReloads.init(path:))
         do {
             try await serve(config, logger: logger, reloads: reloads)
         } catch let error as IsolationUnavailable {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(2)
+        } catch let error as RemoteBindRefused {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(2)
         }

@@ -44,3 +44,45 @@ import Testing
         #expect(out.stderr.contains("Error") || out.stderr.contains("error"), "\(out.stderr.suffix(400))")
     }
 }
+
+/// Binding beyond loopback: only with --allow-remote, bubblewrap and a bearer token.
+@Suite struct RemoteBindTests {
+    @Test func nonLoopbackNeedsAllowRemote() throws {
+        let out = try CLI.run(["emulator", "--host", "0.0.0.0", "--port", "0"], timeout: 60)
+        #expect(out.status == 2, "\(out.stderr)")
+        #expect(out.stderr.contains("--allow-remote"), "\(out.stderr)")
+        let weak = try CLI.run(["emulator", "--host", "0.0.0.0", "--port", "0", "--allow-remote", "--isolation", "none"], timeout: 60)
+        #expect(weak.status == 2, "\(weak.stderr)")
+        #expect(weak.stderr.contains("needs bubblewrap"), "\(weak.stderr)")
+    }
+
+    @Test func allowRemoteGeneratesAndEnforcesAToken() async throws {
+        let emulator = Process()
+        emulator.executableURL = URL(fileURLWithPath: CLI.binary)
+        emulator.arguments = ["emulator", "--host", "0.0.0.0", "--port", "0", "--allow-remote", "--warm-python", "0", "--warm-javascript", "0"]
+        let out = Pipe(), err = Pipe()
+        emulator.standardOutput = out
+        emulator.standardError = err
+        try emulator.run()
+        defer { emulator.terminate(); emulator.waitUntilExit() }
+        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, "\(line)")
+        try #require(line.hasPrefix("listening on http://0.0.0.0:"), "\(line)")
+        // The token is on stderr, once, before the listening line.
+        let banner = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        let token = try #require(banner.split(separator: "\n").first { $0.hasPrefix("auth token") }?.split(separator: " ").last.map(String.init),
+                                 "\(banner)")
+        #expect(token.count == 64)
+        let denied = HTTP(base: "http://127.0.0.1:\(port)")
+        #expect(try denied.raw("/healthz").contains("UNAUTHENTICATED"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-s", "-H", "Authorization: Bearer \(token)", "http://127.0.0.1:\(port)/healthz"]
+        let body = Pipe()
+        p.standardOutput = body
+        try p.run()
+        let text = String(decoding: body.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text == "ok\n", "\(text)")
+    }
+}

@@ -134,6 +134,62 @@ extension EmulatorTests {
             }
         }
 
+        @Test func plantedFIFOsAndLinksAreReplacedNotOpened() async throws {
+            try await withTestEmulator { client in
+                let engine = try await client.createEngine()
+                let sandbox = try await client.createSandbox(engine: engine)
+                let plant = """
+                    import os
+                    os.mkfifo('in.txt')
+                    os.mkdir('d'); os.mkfifo('d/in.txt')
+                    open('target.txt', 'w').write('original')
+                    os.link('target.txt', 'linked.txt')
+                    os.symlink('target.txt', 'sym.txt')
+                    print('planted')
+                    """
+                #expect(try await client.execute(sandbox, code: plant).stdout == "planted\n")
+                // Opening a FIFO for writing would block until a reader came: the upload must replace it.
+                let files = ["in.txt", "d/in.txt", "linked.txt", "sym.txt"].map { InputFile(name: $0, content: Array("uploaded \($0)".utf8)) }
+                let check = """
+                    import os, stat
+                    for n in ['in.txt', 'd/in.txt', 'linked.txt', 'sym.txt']:
+                        st = os.lstat(n)
+                        print(n, stat.S_ISREG(st.st_mode), open(n).read())
+                    print('target', open('target.txt').read())
+                    """
+                let run = try await client.execute(sandbox, code: check, files: files)
+                #expect(run.stdout == """
+                    in.txt True uploaded in.txt
+                    d/in.txt True uploaded d/in.txt
+                    linked.txt True uploaded linked.txt
+                    sym.txt True uploaded sym.txt
+                    target original
+
+                    """, "\(run.stdout)\(run.stderr)")
+                #expect(try await client.raw("GET", "/healthz").status == 200)
+            }
+        }
+
+        @Test func farFutureTimestampsAndManyEntriesDoNotHurt() async throws {
+            try await withTestEmulator { client in
+                let engine = try await client.createEngine()
+                let sandbox = try await client.createSandbox(engine: engine)
+                let future = """
+                    import os
+                    open('future.txt', 'w').write('x')
+                    os.utime('future.txt', (0, 10**10))       # year 2286: seconds × 10⁹ overflows Int64
+                    print('done')
+                    """
+                let run = try await client.execute(sandbox, code: future)
+                #expect(run.stdout == "done\n", "\(run.stderr)")
+                #expect(run.files.contains { $0.name == "future.txt" }, "\(run.files.map(\.name))")
+                // 20,000 FIFOs: the snapshot walk stops at its entry limit instead of taking its time.
+                let many = try await client.execute(sandbox, code: "os.mkdir('many')\nfor i in range(20000): os.mkfifo('many/f%d' % i)\nprint('ok')")
+                #expect(many.stdout == "ok\n", "\(many.stderr)")
+                #expect(try await client.raw("GET", "/healthz").status == 200)
+            }
+        }
+
         @Test func forgedFrameFromJavaScriptTerminatesOnlyThatSandbox() async throws {
             try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 1] }) { client in
                 let engine = try await client.createEngine()
@@ -151,6 +207,42 @@ extension EmulatorTests {
                 let python = try await client.createSandbox(engine: engine)
                 #expect(try await client.execute(python, code: "print('ok')").stdout == "ok\n")
             }
+        }
+    }
+}
+
+/// With a bearer token configured, a request without it (or with a wrong one) gets 401 UNAUTHENTICATED.
+extension EmulatorTests {
+    @Suite struct BearerToken {
+        @Test func everyRequestNeedsTheToken() async throws {
+            let token = "s3cret-token"
+            try await withTestEmulator({ $0.authToken = token }) { client in
+                let engines = "/v1beta1/\(client.locationPath)/reasoningEngines"
+                for headers in [[], [("Authorization", "Bearer wrong")], [("Authorization", "Bearer s3cret-toke")],
+                                [("Authorization", "Basic \(token)")], [("Authorization", "Bearer \(token)x")]] {
+                    for (method, target) in [("GET", "/healthz"), ("GET", engines), ("POST", engines)] {
+                        let r = try await client.raw(method, target, headers: headers)
+                        expectGoogleError(r, 401, "UNAUTHENTICATED", "\(method) \(target) with \(headers)")
+                        #expect(r.headers["www-authenticate"] == "Bearer")
+                    }
+                }
+                let ok = try await client.raw("POST", engines, headers: [("Authorization", "Bearer \(token)")])
+                #expect(ok.status == 200, "\(ok)")
+                let health = try await client.raw("GET", "/healthz", headers: [("authorization", "bearer \(token)")])
+                #expect(health.status == 200, "\(health)")
+            }
+        }
+
+        @Test func aNonLoopbackAddressNeedsAToken() async throws {
+            var cfg = smallConfiguration()
+            cfg.host = "0.0.0.0"
+            await #expect(throws: RemoteBindRefused.self) {
+                try await Emulator.withEmulator(configuration: cfg, logger: quietLogger) { _ in }
+            }
+            #expect(EmulatorConfiguration.isLoopback("127.0.0.1") && EmulatorConfiguration.isLoopback("127.1.2.3")
+                    && EmulatorConfiguration.isLoopback("::1") && EmulatorConfiguration.isLoopback("localhost"))
+            #expect(!EmulatorConfiguration.isLoopback("0.0.0.0") && !EmulatorConfiguration.isLoopback("::")
+                    && !EmulatorConfiguration.isLoopback("127.0.0.1.example.com") && !EmulatorConfiguration.isLoopback("10.0.0.1"))
         }
     }
 }

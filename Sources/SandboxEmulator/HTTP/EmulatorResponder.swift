@@ -22,6 +22,14 @@ struct EmulatorResponder: HTTPResponder {
     var maxBodyBytes: Int { configuration.maxFileBytes / 3 * 4 + (8 << 20) }
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if let token = configuration.authToken, !Self.carries(token, request.headers[.authorization]) {
+            // Closing: the body of an unauthenticated request is never read.
+            var response = Self.json(GoogleError(.unauthenticated, "Request is missing required authentication credential. "
+                                                 + "Expected an 'Authorization: Bearer' header with this emulator's token.").json,
+                                     status: 401, closing: true)
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
         // Faults are decided before the store sees the request, so an injected error or reset has no side effects.
         var bodyFault: FaultAction?
         if let faults, let apiPath = Self.apiPath(request.uri.path) {
@@ -71,6 +79,15 @@ struct EmulatorResponder: HTTPResponder {
         var headers: HTTPFields = [.contentType: "application/json; charset=UTF-8"]
         if closing { headers[.connection] = "close" }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Whether `header` is `Bearer <token>`, compared in time independent of where they differ.
+    static func carries(_ token: String, _ header: String?) -> Bool {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return false }
+        let given = Array(header.utf8.dropFirst(7)), wanted = Array(token.utf8)
+        var difference = UInt8(truncatingIfNeeded: given.count ^ wanted.count)
+        for i in 0..<wanted.count { difference |= wanted[i] ^ (i < given.count ? given[i] : 0) }
+        return difference == 0 && given.count == wanted.count
     }
 
     /// A request body over ``maxBodyBytes``: answered with 400 and a closed connection.

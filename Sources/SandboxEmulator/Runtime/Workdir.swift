@@ -15,7 +15,9 @@ struct Workdir: Sendable {
     /// One entry of a snapshot: enough to tell that a file was created or modified.
     struct Stamp: Equatable {
         var size: Int64
-        var mtimeNanos: Int64
+        // Seconds and nanoseconds apart: sandbox code sets any mtime (utime), and seconds × 10⁹ overflows past 2262.
+        var mtimeSeconds: Int64
+        var mtimeNanoseconds: Int64
         var inode: UInt64
     }
 
@@ -57,25 +59,36 @@ struct Workdir: Sendable {
             close(dir)
             dir = next
         }
-        let leaf = parts.last!
-        var fd = openat(dir, leaf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        if fd < 0, errno == ELOOP || errno == EISDIR || errno == ENXIO {
-            unlinkat(dir, leaf, 0)
-            fd = openat(dir, leaf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        }
+        guard let leaf = parts.last else { throw GoogleError(.invalidArgument, "file name \"\(file.name)\" is empty") }
+        // Written to a new file, then renamed over the name: whatever the sandbox planted there (a
+        // FIFO that would block an open, a hard link to another file, a symlink) is replaced, never
+        // opened or written through.
+        var generator = SystemRandomNumberGenerator()
+        let temporary = ".sandbench-upload-\(String(generator.next(), radix: 36))"
+        let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0o644)
         guard fd >= 0 else { throw GoogleError(.invalidArgument, "cannot write \"\(file.name)\": \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         fchown(fd, uid, uid)
         var offset = 0
         let written: Bool = file.content.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return true }
             while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let n = write(fd, base + offset, raw.count - offset)
                 if n < 0 { if errno == EINTR { continue }; return false }
                 offset += n
             }
             return true
         }
-        guard written else { throw GoogleError(.internal, "cannot write \"\(file.name)\": \(String(cString: strerror(errno)))") }
+        let writeError = errno
+        close(fd)
+        guard written else {
+            unlinkat(dir, temporary, 0)
+            throw GoogleError(.internal, "cannot write \"\(file.name)\": \(String(cString: strerror(writeError)))")
+        }
+        guard renameat(dir, temporary, dir, leaf) == 0 else {
+            let renameError = errno
+            unlinkat(dir, temporary, 0)
+            throw GoogleError(.invalidArgument, "cannot write \"\(file.name)\": \(String(cString: strerror(renameError)))")
+        }
     }
 
     /// Relative path → stamp for every regular file under the workdir (links are not followed).
@@ -83,14 +96,18 @@ struct Workdir: Sendable {
         var result: [String: Stamp] = [:]
         let root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard root >= 0 else { return result }
-        walk(root, prefix: "", depth: 0, into: &result)
+        var visited = 0
+        walk(root, prefix: "", depth: 0, visited: &visited, into: &result)
         return result
     }
 
-    private func walk(_ dirFD: Int32, prefix: String, depth: Int, into result: inout [String: Stamp]) {
+    /// Every entry counts towards ``maxEntries`` (directories, FIFOs and the rest too), so a sandbox
+    /// that makes millions of entries cannot make a snapshot slow.
+    private func walk(_ dirFD: Int32, prefix: String, depth: Int, visited: inout Int, into result: inout [String: Stamp]) {
         guard let dir = fdopendir(dirFD) else { close(dirFD); return }
         defer { closedir(dir) }
-        while let entry = readdir(dir), result.count < Self.maxEntries {
+        while visited < Self.maxEntries, let entry = readdir(dir) {
+            visited += 1
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
@@ -99,11 +116,11 @@ struct Workdir: Sendable {
             guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             let mode = st.st_mode & S_IFMT
             if mode == S_IFREG {
-                result[prefix + name] = Stamp(size: Int64(st.st_size), mtimeNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                                              inode: UInt64(st.st_ino))
+                result[prefix + name] = Stamp(size: Int64(st.st_size), mtimeSeconds: Int64(st.st_mtim.tv_sec),
+                                              mtimeNanoseconds: Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
             } else if mode == S_IFDIR, depth < Self.maxDepth {
                 let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if child >= 0 { walk(child, prefix: prefix + name + "/", depth: depth + 1, into: &result) }
+                if child >= 0 { walk(child, prefix: prefix + name + "/", depth: depth + 1, visited: &visited, into: &result) }
             }
         }
     }
@@ -124,7 +141,8 @@ struct Workdir: Sendable {
             guard next >= 0 else { return nil }
             dir = next
         }
-        let fd = openat(dir, parts.last!, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard let leaf = parts.last else { close(dir); return nil }
+        let fd = openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         close(dir)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -133,7 +151,7 @@ struct Workdir: Sendable {
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeMutableBytes { raw in raw.baseAddress.map { read(fd, $0 + offset, raw.count - offset) } ?? 0 }
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
             offset += n
