@@ -27,7 +27,8 @@ extension TransportError {
              CURLE_SSL_CLIENTCERT:
             return .tls
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_HTTP3,
-             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_BAD_CONTENT_ENCODING, CURLE_TOO_MANY_REDIRECTS:
+             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_BAD_CONTENT_ENCODING, CURLE_TOO_MANY_REDIRECTS,
+             CURLE_FILESIZE_EXCEEDED:
             return .protocolError
         case CURLE_ABORTED_BY_CALLBACK:
             return .cancelled
@@ -39,6 +40,9 @@ extension TransportError {
     private static func hint(for code: CURLcode, kind: Kind) -> String? {
         if code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT {
             return "use an absolute http:// or https:// URL"
+        }
+        if code == CURLE_PARTIAL_FILE || code == CURLE_GOT_NOTHING {
+            return "the server closed the connection before its answer was complete"
         }
         return switch kind {
         case .connect: "check that the server is running and the host and port are right"

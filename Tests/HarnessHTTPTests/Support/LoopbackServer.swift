@@ -27,6 +27,9 @@ final class LoopbackServer: Sendable {
         case raw([UInt8])
         /// Nothing, until the client goes away.
         case silence
+        /// `head` verbatim, then `chunk` over and over (waiting `pause` between chunks, if given)
+        /// until the client goes away: a body that never ends.
+        case endless(head: [UInt8], chunk: [UInt8], pause: Duration? = nil)
     }
 
     let port: Int
@@ -120,6 +123,13 @@ final class LoopbackServer: Sendable {
             case .silence:
                 var scratch = [UInt8](repeating: 0, count: 1024)
                 while recv(connection, &scratch, scratch.count, 0) > 0 {}
+                return
+            case .endless(let head, let chunk, let pause):
+                guard write(connection, head) else { return }
+                // Pacing the hostile server's own output, not synchronising the test.
+                while write(connection, chunk) {
+                    if let pause { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+                }
                 return
             }
         }
