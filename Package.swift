@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI"]),
         .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore"]),
         .testTarget(name: "HarnessHTTPTests", dependencies: [
-            "HarnessHTTP", "HarnessCore", "SandboxEmulator",
+            "HarnessHTTP", "HarnessCore", "HarnessReports", "SandboxAPI", "SandboxEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),

@@ -5,11 +5,13 @@ extension TransportError {
     /// The transport error for a transfer that libcurl ended with `code`, with libcurl's detail
     /// (`CURLOPT_ERRORBUFFER`) and a hint of what to check.
     init(curlCode code: CURLcode, detail: String?, url: String) {
-        let kind = Self.kind(forCurlCode: code)
+        // libcurl says "unsupported protocol" for a server that answers without an HTTP status line.
+        let notHTTP = code == CURLE_UNSUPPORTED_PROTOCOL && detail?.contains("HTTP/0.9") == true
+        let kind = notHTTP ? .protocolError : Self.kind(forCurlCode: code)
         let summary = String(cString: curl_easy_strerror(code))
         var message = "curl error \(code.rawValue) (\(summary))"
         if let detail, !detail.isEmpty { message += ": \(detail)" }
-        if let hint = Self.hint(for: code, kind: kind) { message += "; \(hint)" }
+        if let hint = notHTTP ? Self.hint(for: CURLE_WEIRD_SERVER_REPLY, kind: kind) : Self.hint(for: code, kind: kind) { message += "; \(hint)" }
         self.init(kind, message, url: url)
     }
 
