@@ -269,4 +269,68 @@ struct HostileAnswer: Sendable, CustomTestStringConvertible {
             }
         }
     }
+
+    /// A status the step names is its answer; a 5xx it does not name is a server error, while a
+    /// wrong 4xx is a failed expectation.
+    @Test(arguments: [
+        ([HarnessCore.Expectation.httpStatus(400)], 503, Outcome.error),
+        ([.httpStatus(503)], 503, .passed),
+        ([.errorStatus("UNAVAILABLE")], 503, .passed),
+        ([.httpStatus(400)], 404, .failed),
+        ([.errorStatus("INVALID_ARGUMENT")], 500, .error),
+        ([], 404, .error),
+    ])
+    func unexpectedServerErrorsAreErrorsNotFailures(expectations: [HarnessCore.Expectation], status: Int, outcome: Outcome) async throws {
+        let statuses = [400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 500: "INTERNAL", 503: "UNAVAILABLE"]
+        let api = FakeSandboxAPI { route, _ in
+            route == .other
+                ? FakeSandboxAPI.json(["error": ["code": .number(Double(status)), "message": "m", "status": .string(statuses[status] ?? "")]], status: status)
+                : nil
+        }
+        let at = SourceLocation(file: "t.yaml", line: 1, column: 1)
+        let scenario = Scenario(name: "raw", steps: [
+            Step(name: "raw", action: .request(method: "POST", path: "projects/p/locations/l/elsewhere", body: "{}", headers: [:]),
+                 expectations: expectations, location: at),
+        ], location: at)
+        try await LoopbackServer.with(api.respond) { server in
+            try await withCurlTransport { transport in
+                let context = SessionContext(client: hostileTestClient(server, transport), engine: FakeSandboxAPI.engine,
+                                             variables: Variables(), ledger: SandboxLedger(), runID: "t")
+                let result = await ScenarioSession(scenario: scenario, file: "t.yaml", context: context).run()
+                let step = try #require(result.steps.first)
+                #expect(step.outcome == outcome, "\(step.summary)")
+                #expect(step.httpStatus == status)
+                if outcome == .error { #expect(step.errorMessage?.hasPrefix("HTTP \(status) ") == true && step.mismatches.isEmpty) }
+                if outcome == .failed { #expect(step.errorMessage == nil && !step.mismatches.isEmpty) }
+            }
+        }
+    }
+
+    /// DELETE is idempotent, so clean-up retries a reset, a 503 or a 429 on its own, without
+    /// `--retries`: a flaky server does not leave sandboxes behind.
+    @Test func cleanUpRetriesTransientDeleteFailures() async throws {
+        let deletes = Counter()
+        let api = FakeSandboxAPI { route, _ in
+            guard route == .deleteSandbox else { return nil }
+            switch deletes.next() {
+            case 1: return .raw([])  // closed without an answer
+            case 2: return FakeSandboxAPI.json(["error": ["code": 503, "message": "busy", "status": "UNAVAILABLE"]], status: 503)
+            default: return nil
+            }
+        }
+        var scenario = hostileTestScenario()
+        scenario.steps = Array(scenario.steps.prefix(2))
+        try await LoopbackServer.with(api.respond) { server in
+            try await withCurlTransport { transport in
+                let context = SessionContext(client: hostileTestClient(server, transport), engine: FakeSandboxAPI.engine,
+                                             variables: Variables(), ledger: SandboxLedger(), runID: "t")
+                let result = await ScenarioSession(scenario: scenario, file: "hostile.yaml", context: context).run()
+                #expect(result.outcome == .passed, "\(result.cleanupProblems)")
+                #expect(result.cleanupProblems.isEmpty)
+                #expect(api.alive.isEmpty)
+                #expect(api.hits(.deleteSandbox) >= 3)
+                #expect(await context.ledger.remaining.isEmpty)
+            }
+        }
+    }
 }

@@ -89,15 +89,9 @@ public struct ScenarioSession: Sendable {
     private func cleanUp(_ state: State) async -> [String] {
         var problems: [String] = []
         for name in state.created where !state.deleted.contains(name) {
-            do {
-                let response = try await context.client.call("DELETE", name)
-                if response.status == 200 || response.status == 404 {
-                    await context.ledger.deleted(name)
-                } else {
-                    problems.append("could not delete \(name): HTTP \(response.status)")
-                }
-            } catch {
-                problems.append("could not delete \(name): \(error)")
+            switch await context.client.deleteForCleanUp(name) {
+            case .deleted, .gone: await context.ledger.deleted(name)
+            case .failed(let why): problems.append("could not delete \(name): \(why)")
             }
         }
         return problems
@@ -143,7 +137,10 @@ public struct ScenarioSession: Sendable {
         }
         // A wait for an HTTP status (404 after expiry) reached exactly what it waited for.
         if case .wait(.httpStatus, _, _) = step.action { expectsFailure = true }
-        if let status = seen.status, status != 200, !expectsFailure {
+        // An error status the step does not expect is a server error. So is any 5xx it does not
+        // name exactly: a step expecting 400 that meets a 503 met an unavailable server, not a
+        // wrong answer.
+        if let status = seen.status, status != 200, !expectsFailure || (status >= 500 && !Self.names(status, seen.error, step)) {
             let error = seen.error.map { "\($0.status.rawValue): \($0.message)" } ?? "no Google error body"
             return finish(.error, status: status, error: "HTTP \(status) \(error)")
         }
@@ -165,6 +162,18 @@ public struct ScenarioSession: Sendable {
             }
         }
         return finish(.passed, status: seen.status)
+    }
+
+    /// Whether `step` expects exactly this HTTP status or Google error status.
+    static func names(_ status: Int, _ error: GoogleError?, _ step: Step) -> Bool {
+        if case .wait(.httpStatus(let wanted), _, _) = step.action, wanted == status { return true }
+        return step.expectations.contains { e in
+            switch e {
+            case .httpStatus(let wanted): wanted == status
+            case .errorStatus(let wanted): wanted == error?.status.rawValue
+            default: false
+            }
+        }
     }
 
     /// Why a step stopped before its expectations were checked.

@@ -113,7 +113,7 @@ public struct SuiteRunner: Sendable {
                   let page = try? SandboxPage(json: json) else { break }
             for sandbox in page.sandboxes where await ledger.isOurs(sandbox.name) && listed.insert(sandbox.name).inserted {
                 leaks.append(sandbox.name)
-                if let r = try? await client.call("DELETE", sandbox.name), r.status == 200 || r.status == 404 {
+                if case .failed = await client.deleteForCleanUp(sandbox.name) {} else {
                     await ledger.deleted(sandbox.name)
                 }
             }
@@ -122,9 +122,9 @@ public struct SuiteRunner: Sendable {
             token = next
         }
         for (name, _) in await ledger.remaining where !listed.contains(name) {
-            let status = (try? await client.call("DELETE", name))?.status
-            if status == 200 || status == 404 { await ledger.deleted(name) }
-            if status != 404 { leaks.append(name) }
+            let deletion = await client.deleteForCleanUp(name)
+            if case .failed = deletion {} else { await ledger.deleted(name) }
+            if deletion != .gone { leaks.append(name) }
         }
         if deleteEngine { _ = try? await client.call("DELETE", "\(engine)?force=true") }
         return leaks
