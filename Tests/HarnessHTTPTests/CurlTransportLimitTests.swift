@@ -2,6 +2,7 @@ import Foundation
 import HarnessCore
 import HarnessHTTP
 import Testing
+import TestServers
 
 /// Every response has a cap: a server that sends too much, or never stops, gets a protocol error,
 /// not an allocation of whatever it sends.

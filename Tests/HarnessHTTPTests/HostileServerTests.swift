@@ -4,6 +4,7 @@ import HarnessHTTP
 import HarnessReports
 import SandboxAPI
 import Testing
+import TestServers
 
 /// A session whose execute prints "hi", then gets, lists and deletes its sandbox.
 func hostileTestScenario(_ name: String = "hostile", code: String = "print('hi')", expecting stdout: String = "hi\n") -> Scenario {

@@ -2,6 +2,7 @@ import Foundation
 import HarnessCore
 import HarnessHTTP
 import Testing
+import TestServers
 
 @Suite struct RetryingTransportTests {
     let request = TransportRequest(method: "POST", url: "http://scripted/v1/things", body: Array("{}".utf8))

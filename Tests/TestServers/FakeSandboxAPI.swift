@@ -1,6 +1,5 @@
 import Foundation
-import HarnessCore
-import SandboxAPI
+package import SandboxAPI
 import Synchronization
 
 /// The sandbox API answered correctly by a ``LoopbackServer``, except where a test makes one route
@@ -10,13 +9,13 @@ import Synchronization
 /// let api = FakeSandboxAPI { route, _ in route == .execute ? .raw(junk) : nil }
 /// try await LoopbackServer.with(api.respond) { server in … }
 /// ```
-final class FakeSandboxAPI: Sendable {
+package final class FakeSandboxAPI: Sendable {
     /// Which API call a request is.
-    enum Route: String, Sendable, CaseIterable {
+    package enum Route: String, Sendable, CaseIterable {
         case createEngine, createSandbox, pollOperation, getSandbox, execute, list, deleteSandbox, deleteEngine, other
     }
 
-    static let engine = "projects/p/locations/l/reasoningEngines/1"
+    package static let engine = "projects/p/locations/l/reasoningEngines/1"
 
     private struct State {
         var alive: Set<String> = []
@@ -27,24 +26,24 @@ final class FakeSandboxAPI: Sendable {
     private let state = Mutex(State())
     private let hostile: @Sendable (Route, LoopbackServer.Request) -> LoopbackServer.Reply?
     /// What a correct execute prints to stdout.
-    let stdout: String
+    package let stdout: String
 
     /// - Parameters:
     ///   - stdout: the `msg_out` of every correct execute answer.
     ///   - hostile: the answer for a route, or nil to answer it correctly.
-    init(stdout: String = "hi\n", hostile: @escaping @Sendable (Route, LoopbackServer.Request) -> LoopbackServer.Reply? = { _, _ in nil }) {
+    package init(stdout: String = "hi\n", hostile: @escaping @Sendable (Route, LoopbackServer.Request) -> LoopbackServer.Reply? = { _, _ in nil }) {
         self.stdout = stdout
         self.hostile = hostile
     }
 
     /// Sandboxes created and not deleted.
-    var alive: Set<String> { state.withLock { $0.alive } }
+    package var alive: Set<String> { state.withLock { $0.alive } }
 
     /// How often each route was called.
-    func hits(_ route: Route) -> Int { state.withLock { $0.hits[route] ?? 0 } }
+    package func hits(_ route: Route) -> Int { state.withLock { $0.hits[route] ?? 0 } }
 
     /// The server's reply function.
-    var respond: @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply {
+    package var respond: @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply {
         { [self] request in
             let route = Self.route(request)
             state.withLock { $0.hits[route, default: 0] += 1 }
@@ -52,7 +51,7 @@ final class FakeSandboxAPI: Sendable {
         }
     }
 
-    static func route(_ request: LoopbackServer.Request) -> Route {
+    package static func route(_ request: LoopbackServer.Request) -> Route {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
         let sandboxes = "/v1beta1/\(engine)/sandboxEnvironments"
         switch request.method {
@@ -102,14 +101,14 @@ final class FakeSandboxAPI: Sendable {
         }
     }
 
-    static func json(_ value: JSONValue, status: Int = 200) -> LoopbackServer.Reply {
+    package static func json(_ value: JSONValue, status: Int = 200) -> LoopbackServer.Reply {
         .response(status: status, headers: [("Content-Type", "application/json")], body: value.serialized())
     }
 
-    static let notFound = json(["error": ["code": 404, "message": "not found", "status": "NOT_FOUND"]], status: 404)
+    package static let notFound = json(["error": ["code": 404, "message": "not found", "status": "NOT_FOUND"]], status: 404)
 
     /// A 200 answer with `text` as its body.
-    static func ok(_ text: String) -> LoopbackServer.Reply {
+    package static func ok(_ text: String) -> LoopbackServer.Reply {
         .response(status: 200, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
     }
 }
