@@ -115,6 +115,17 @@ import Testing
         #expect(result.thresholds[3].summary == "failures.rate < 30%: 30.00%")
     }
 
+    @Test(arguments: [Duration.seconds(Int64.max), .seconds(Int64.min), .zero, .nanoseconds(-1), .seconds(9_223_372_036_854)])
+    func anyDurationIsRecordedWithoutTrapping(duration: Duration) {
+        var histogram = LatencyHistogram()
+        histogram.record(duration)
+        #expect(histogram.count == 1)
+        #expect(histogram.percentile(100) >= 0 && histogram.percentile(100) <= Double(LatencyHistogram.highest) / 1e6 * 1.01)
+        var coarse = CoarseHistogram()
+        for seconds in [Double(duration.components.seconds), .infinity, -.infinity, .nan, 1e300] { coarse.record(seconds) }
+        #expect(coarse.count == 5)
+    }
+
     @Test func timelineStaysBoundedOnLongRuns() {
         let start = ContinuousClock.now
         let recorder = LoadRecorder(start: start)
