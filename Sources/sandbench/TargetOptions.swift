@@ -32,7 +32,7 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Limit for waiting on a long-running operation (sandbox creation).")
     var pollTimeout: String = "300s"
 
-    @Option(help: "Attempts per request for 429/503 and connect errors (1 = no retries), waiting as Retry-After says or with jittered backoff.")
+    @Option(help: "Attempts per request for 429/503 and connect errors (1 = no retries); waits as Retry-After says, else backs off.")
     var retries: Int = 1
 
     @Option(help: "Largest response body accepted, in bytes (1024...17179869184); a larger one is a protocol error.")
@@ -67,7 +67,9 @@ struct TargetOptions: ParsableArguments {
         _ = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
         _ = try emulator.configuration()
         guard (1...100).contains(retries) else { throw ValidationError("--retries must be 1...100") }
-        guard (1024...(1 << 34)).contains(maxResponseBytes) else { throw ValidationError("--max-response-bytes must be 1024...17179869184") }
+        guard (1024...(1 << 34)).contains(maxResponseBytes) else {
+            throw ValidationError("--max-response-bytes must be 1024...17179869184")
+        }
     }
 
     /// Runs `body` with a client for the target; the embedded emulator and the transport live exactly as long as `body`.

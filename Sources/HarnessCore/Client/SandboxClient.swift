@@ -186,7 +186,9 @@ public struct SandboxClient: Sendable {
         while !op.done {
             let name = try Self.resourceName(.string(op.name), .operation, what: "the operation's name")
             if clock.now >= deadline { throw .timedOut("operation \(name) not done after \(poll.timeout)") }
-            do { try await Task.sleep(for: interval) } catch { throw .transport(TransportError(.cancelled, "cancelled while polling", url: name)) }
+            do { try await Task.sleep(for: interval) } catch {
+                throw .transport(TransportError(.cancelled, "cancelled while polling", url: name))
+            }
             interval = interval >= poll.maxInterval / multiplier ? poll.maxInterval : interval * multiplier
             let (json, _) = try await callOK("GET", name)
             op = try Self.operation(json)

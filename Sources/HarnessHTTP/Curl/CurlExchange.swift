@@ -190,9 +190,12 @@ final class CurlExchange: @unchecked Sendable {
         switch part {
         case .body:
             TransportError(.protocolError, "the response body is larger than the limit of \(bodyLimit) bytes, so the transfer was stopped; "
-                + "raise CurlTransport.Configuration.maxResponseBytes (sandbench: --max-response-bytes) if the server really sends that much", url: url)
+                + "raise CurlTransport.Configuration.maxResponseBytes (sandbench: --max-response-bytes) "
+                + "if the server really sends that much",
+                url: url)
         case .headers:
-            TransportError(.protocolError, "the response headers are larger than \(Self.maxHeaderBytes) bytes, so the transfer was stopped", url: url)
+            TransportError(.protocolError, "the response headers are larger than \(Self.maxHeaderBytes) bytes, so the transfer was stopped",
+                           url: url)
         }
     }
 

@@ -11,7 +11,7 @@ extension TransportError {
         let summary = String(cString: curl_easy_strerror(code))
         var message = "curl error \(code.rawValue) (\(summary))"
         if let detail, !detail.isEmpty { message += ": \(detail)" }
-        if let hint = notHTTP ? Self.hint(for: CURLE_WEIRD_SERVER_REPLY, kind: kind) : Self.hint(for: code, kind: kind) { message += "; \(hint)" }
+        if let hint = Self.hint(for: notHTTP ? CURLE_WEIRD_SERVER_REPLY : code, kind: kind) { message += "; \(hint)" }
         self.init(kind, message, url: url)
     }
 

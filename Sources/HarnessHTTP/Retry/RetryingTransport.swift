@@ -57,7 +57,8 @@ public struct RetryingTransport: HTTPTransport {
             do {
                 let response = try await base.send(request)
                 guard attempt < policy.maxAttempts, policy.shouldRetry(status: response.status),
-                      let wait = policy.delay(beforeRetry: attempt, retryAfter: response.header("Retry-After"), now: now(), unitRandom: unitRandom())
+                      let wait = policy.delay(beforeRetry: attempt, retryAfter: response.header("Retry-After"),
+                                              now: now(), unitRandom: unitRandom())
                 else { return response }
                 delay = wait
             } catch {

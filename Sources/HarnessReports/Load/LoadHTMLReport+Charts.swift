@@ -62,7 +62,9 @@ extension LoadHTMLReport {
         }
         let half = (points.first?.width ?? 1) / 2
         let errors = points.map { t -> (x: Double, y: Double)? in (t.second, t.width > 0 ? Double(t.errors) / t.width : 0) }
-        let failures = points.map { t -> (x: Double, y: Double)? in (t.second + t.width / 2, t.width > 0 ? Double(t.failures) / t.width : 0) }
+        let failures = points.map { t -> (x: Double, y: Double)? in
+            (t.second + t.width / 2, t.width > 0 ? Double(t.failures) / t.width : 0)
+        }
         let series: [SVGChart.Series] = [
             .init(name: "requests/s", color: purple, style: .line(dashed: false), points: rate(\.requests)),
             .init(name: "sessions finished/s", color: blue, style: .line(dashed: false), points: rate(\.sessionsFinished)),

@@ -42,8 +42,8 @@ public enum LoadHTMLReport {
                        caption: "Latency by percentile from the full HDR histograms, measured from the intended start (solid) "
                            + "and as service time only (dashed). Hover a dot for its value.")
         html += figure("Throughput and errors", throughputAndErrors(result),
-                       caption: "Requests and finished sessions per second; per second, steps that errored (transport, protocol or server errors) "
-                           + "in red and steps whose expectation failed in orange.")
+                       caption: "Requests and finished sessions per second; per second, steps that errored (transport, protocol or "
+                           + "server errors) in red and steps whose expectation failed in orange.")
         html += """
         <footer>sandbench load report · \(HTML.escape(LoadJSONReport.format))</footer>
         </main>
