@@ -42,13 +42,15 @@ let package = Package(
         .testTarget(name: "SandboxAPITests", dependencies: ["SandboxAPI"]),
         .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI"]),
         .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore"]),
+        // Raw loopback servers (hostile on demand) for the HTTP tests and the end-to-end tests.
+        .target(name: "TestServers", dependencies: ["SandboxAPI"], path: "Tests/TestServers"),
         .testTarget(name: "HarnessHTTPTests", dependencies: [
-            "HarnessHTTP", "HarnessCore", "SandboxEmulator",
+            "HarnessHTTP", "HarnessCore", "HarnessReports", "SandboxAPI", "SandboxEmulator", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SandboxAPI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SandboxAPI", "TestServers"]),
     ]
 )
 

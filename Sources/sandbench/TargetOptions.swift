@@ -32,8 +32,11 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Limit for waiting on a long-running operation (sandbox creation).")
     var pollTimeout: String = "300s"
 
-    @Option(help: "Attempts per request for 429/503 and connect errors (1 = no retries).")
+    @Option(help: "Attempts per request for 429/503 and connect errors (1 = no retries); waits as Retry-After says, else backs off.")
     var retries: Int = 1
+
+    @Option(help: "Largest response body accepted, in bytes (1024...17179869184); a larger one is a protocol error.")
+    var maxResponseBytes: Int = CurlTransport.Configuration.defaultMaxResponseBytes
 
     @OptionGroup(title: "Embedded emulator") var emulator: EmulatorOptions
 
@@ -64,6 +67,9 @@ struct TargetOptions: ParsableArguments {
         _ = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
         _ = try emulator.configuration()
         guard (1...100).contains(retries) else { throw ValidationError("--retries must be 1...100") }
+        guard (1024...(1 << 34)).contains(maxResponseBytes) else {
+            throw ValidationError("--max-response-bytes must be 1024...17179869184")
+        }
     }
 
     /// Runs `body` with a client for the target; the embedded emulator and the transport live exactly as long as `body`.
@@ -78,6 +84,7 @@ struct TargetOptions: ParsableArguments {
         let location = self.location, apiVersion = self.apiVersion
         var transportConfig = CurlTransport.Configuration()
         transportConfig.timeout = requestTimeout
+        transportConfig.maxResponseBytes = maxResponseBytes
         let config = transportConfig
         @Sendable func client(_ transport: any HTTPTransport, _ endpoint: APIEndpoint, _ credentials: (any CredentialProvider)?) -> SandboxClient {
             var wrapped: any HTTPTransport = transport

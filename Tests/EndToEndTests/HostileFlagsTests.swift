@@ -31,6 +31,8 @@ import Testing
         ["run", "--concurrency", "0"],
         ["run", "--request-timeout", "1e400s"],
         ["run", "--retries", "9223372036854775807"],
+        ["run", "--max-response-bytes", "0"],
+        ["run", "--max-response-bytes", "99999999999999999999"],
         ["load", "scenarios/load/execute-session.yaml", "--rate", "1e300", "--duration", "1s"],
         ["load", "scenarios/load/execute-session.yaml", "--vus", "1000000000000"],
         ["load", "scenarios/load/execute-session.yaml", "--duration", "100000000000000000000h"],

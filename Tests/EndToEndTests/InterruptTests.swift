@@ -1,12 +1,52 @@
 import Foundation
 import Testing
 
-/// Ctrl-C mid-suite leaves no sandbox alive on the emulator.
+/// Ctrl-C mid-suite leaves no sandbox alive on the emulator, faults or not.
 @Suite(.serialized) struct InterruptTests {
     @Test func interruptedRunDeletesEverySandbox() async throws {
+        let outcome = try await interruptMidRun(emulatorArguments: [], runArguments: [], until: { alive, _ in alive >= 4 })
+        #expect(outcome.stderr.contains("interrupted: stopping and deleting this run's sandboxes"), "\(outcome.stderr)")
+    }
+
+    /// Faults everywhere (latency, 503 and 429 with Retry-After, slow bodies): Ctrl-C lands while
+    /// sessions wait to retry or read a slow answer, and clean-up still deletes everything.
+    @Test func interruptedFaultyRunDeletesEverySandbox() async throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        seed: 11
+        faults:
+          - match: {path: "*"}
+            latency: 20ms
+            jitter: 20ms
+          - match: {method: POST, path: "*:execute"}
+            error: {status: 503, rate: 0.3, retry_after: 1s}
+          - match: {method: GET, path: "*/sandboxEnvironments/*"}
+            error: {status: 429, rate: 0.2, retry_after: 1s}
+          - match: {method: POST, path: "*:execute"}
+            slow_body: {bytes_per_second: 2000, rate: 0.3}
+
+        """.write(toFile: dir + "/faults.yaml", atomically: true, encoding: .utf8)
+        let outcome = try await interruptMidRun(emulatorArguments: ["--faults", dir + "/faults.yaml"], runArguments: ["--retries", "5"],
+                                                until: { alive, http in try alive >= 3 && http.firedErrors() >= 1 })
+        #expect(outcome.stderr.contains("interrupted: stopping and deleting this run's sandboxes"), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("forced exit") && !outcome.stderr.contains("leaked sandboxes"), "\(outcome.stderr)")
+        #expect(outcome.firedErrors >= 1, "no fault fired, so the run was not faulty")
+    }
+
+    struct Interrupted {
+        /// Error faults the emulator injected during the run.
+        var firedErrors: Int
+        var stderr: String
+    }
+
+    /// Starts an emulator and a run of four slow scenarios against it, sends SIGINT once `ready`
+    /// holds (given the sandboxes alive), and checks the run exits 1 leaving no sandbox alive.
+    func interruptMidRun(emulatorArguments: [String], runArguments: [String],
+                         until ready: (Int, HTTP) throws -> Bool) async throws -> Interrupted {
         let emulator = Process()
         emulator.executableURL = URL(fileURLWithPath: CLI.binary)
-        emulator.arguments = ["emulator", "--port", "0", "--warm-python", "2"]
+        emulator.arguments = ["emulator", "--port", "0", "--warm-python", "2"] + emulatorArguments
         let emulatorOut = Pipe()
         emulator.standardOutput = emulatorOut
         emulator.standardError = FileHandle.nullDevice
@@ -18,6 +58,7 @@ import Testing
 
         // A suite of slow scenarios, each holding a sandbox for a long time.
         let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let scenario = dir + "/slow.yaml"
         let slow = (1...4).map { i in
             "  - name: slow \(i)\n    steps:\n      - create: {}\n      - execute: \"print('started', flush=True)\"\n      - execute: import time; time.sleep(60)\n"
@@ -31,26 +72,38 @@ import Testing
         let engineName = try #require(engine["name"] as? String)
         let run = Process()
         run.executableURL = URL(fileURLWithPath: CLI.binary)
-        run.arguments = ["run", scenario, "--target", base, "--engine", engineName, "--concurrency", "4", "--junit", dir + "/j.xml"]
+        run.arguments = ["run", scenario, "--target", base, "--engine", engineName, "--concurrency", "4", "--junit", dir + "/j.xml"] + runArguments
         run.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
         run.standardOutput = FileHandle.nullDevice
-        run.standardError = FileHandle.nullDevice
+        let runErr = Pipe()
+        run.standardError = runErr
+        let stderr = Locked(Data())
+        let drained = DispatchSemaphore(value: 0)
         try run.run()
+        DispatchQueue.global().async {
+            stderr.set(runErr.fileHandleForReading.readDataToEndOfFile())
+            drained.signal()
+        }
 
-        // Wait (bounded) until the run has sandboxes alive, then interrupt it.
+        // Wait (bounded) until the run is where the test wants it, then interrupt it.
         let deadline = Date().addingTimeInterval(60)
         var alive = 0
+        var isReady = false
         while Date() < deadline {
             alive = try await client.sandboxCount()
-            if alive >= 4 { break }
+            isReady = try ready(alive, client)
+            if isReady { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(alive >= 4, "the run never had its sandboxes alive")
+        #expect(isReady, "the run never got there (\(alive) sandboxes alive)")
         kill(run.processIdentifier, SIGINT)
         let exited = await waitForExit(run, seconds: 30)
         #expect(exited, "sandbench did not stop after Ctrl-C")
+        if !exited { run.terminate() }
+        drained.wait()
         #expect(run.terminationStatus == 1)
         #expect(try await client.sandboxCount() == 0, "sandboxes left alive after Ctrl-C")
+        return Interrupted(firedErrors: try client.firedErrors(), stderr: String(decoding: stderr.get(), as: UTF8.self))
     }
 
     func waitForExit(_ process: Process, seconds: Double) async -> Bool {
@@ -63,6 +116,11 @@ import Testing
 /// Counts sandboxes on an emulator through its REST API with curl's command-line tool.
 struct HTTP {
     let base: String
+
+    /// Error faults (`error` rules) fired so far, from `GET /healthz?faults`.
+    func firedErrors() throws -> Int {
+        (try get("/healthz?faults")["fired"] as? [String: Any])?["error"] as? Int ?? 0
+    }
 
     func post(_ path: String) throws -> [String: Any] { try get(path, method: "POST") }
 

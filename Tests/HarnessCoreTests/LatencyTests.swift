@@ -93,6 +93,39 @@ import Testing
         #expect(result.operations.first?.count == 100)
     }
 
+    @Test func errorsAndFailuresAreCountedApart() {
+        let start = ContinuousClock.now
+        let recorder = LoadRecorder(start: start)
+        let outcomes: [Outcome] = [.error, .error, .failed, .failed, .failed, .passed, .passed, .passed, .passed, .passed]
+        for outcome in outcomes {
+            recorder.sessionStarted(at: start)
+            recorder.record(step: step("execute", .milliseconds(10), outcome), lag: .zero, endedAt: start)
+            recorder.sessionFinished(outcome: outcome, service: .milliseconds(10), corrected: .milliseconds(10), at: start)
+        }
+        let c = recorder.counters
+        #expect((c.stepErrors, c.stepFailures, c.sessionsErrored, c.sessionsFailed) == (2, 3, 2, 3))
+        let metrics = recorder.metrics()
+        #expect(metrics.timeline.first.map { ($0.errors, $0.failures) } ?? (0, 0) == (2, 3))
+        #expect((metrics.session.errors, metrics.session.failures) == (2, 3))
+        #expect(metrics.operations["execute"].map { ($0.errors, $0.failures) } ?? (0, 0) == (2, 3))
+        let plan = LoadPlan(model: .closed(vus: 1, iterations: 10, duration: nil, pacing: nil),
+                            thresholds: ["errors.count <= 2", "errors.count < 2", "failures.count >= 3", "failures.rate < 30%", "checks.rate >= 50%"])
+        let result = LoadResult(scenario: "s", file: "f", target: "t", plan: plan, startedAt: 0, seconds: 1, recorder: recorder, aborted: nil, leaks: [])
+        #expect(result.thresholds.map(\.passed) == [true, false, true, false, true])
+        #expect(result.thresholds[3].summary == "failures.rate < 30%: 30.00%")
+    }
+
+    @Test(arguments: [Duration.seconds(Int64.max), .seconds(Int64.min), .zero, .nanoseconds(-1), .seconds(9_223_372_036_854)])
+    func anyDurationIsRecordedWithoutTrapping(duration: Duration) {
+        var histogram = LatencyHistogram()
+        histogram.record(duration)
+        #expect(histogram.count == 1)
+        #expect(histogram.percentile(100) >= 0 && histogram.percentile(100) <= Double(LatencyHistogram.highest) / 1e6 * 1.01)
+        var coarse = CoarseHistogram()
+        for seconds in [Double(duration.components.seconds), .infinity, -.infinity, .nan, 1e300] { coarse.record(seconds) }
+        #expect(coarse.count == 5)
+    }
+
     @Test func timelineStaysBoundedOnLongRuns() {
         let start = ContinuousClock.now
         let recorder = LoadRecorder(start: start)

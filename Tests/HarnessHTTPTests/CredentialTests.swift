@@ -2,6 +2,7 @@ import Foundation
 import HarnessCore
 import HarnessHTTP
 import Testing
+import TestServers
 
 /// Writes a stand-in `gcloud` into a fresh directory: it logs each call to `calls.log` and prints
 /// `fake-token-N`, or fails like gcloud does when `fail` is set.

@@ -2,6 +2,7 @@ import Foundation
 import HarnessCore
 import HarnessHTTP
 import Testing
+import TestServers
 
 /// Sends `request` and returns the transport error it must end with.
 func transportError(_ transport: some HTTPTransport, _ request: TransportRequest) async -> TransportError? {

@@ -4,6 +4,7 @@ import HarnessHTTP
 import Logging
 import SandboxEmulator
 import Testing
+import TestServers
 
 /// An emulator without interpreter workers: these tests only need its HTTP surface.
 func withTestEmulator<T: Sendable>(_ body: @Sendable (_ baseURL: String) async throws -> T) async throws -> T {

@@ -2,6 +2,7 @@ import Foundation
 import HarnessCore
 import HarnessHTTP
 import Testing
+import TestServers
 
 @Suite struct RetryingTransportTests {
     let request = TransportRequest(method: "POST", url: "http://scripted/v1/things", body: Array("{}".utf8))
@@ -38,20 +39,68 @@ import Testing
     }
 
     @Test(arguments: [
-        ("120", Duration.seconds(10)),  // capped at maxDelay
+        ("10", Duration?.some(.seconds(10))),  // exactly maxDelay
+        ("11", nil),  // longer than maxDelay: not retried
         ("0", .zero),
         ("Sun, 06 Nov 1994 08:49:37 GMT", .zero),  // in the past
         ("Sunday, 06-Nov-94 08:49:37 GMT", .zero),  // RFC 850 form
     ])
-    func retryAfterIsCappedAndNeverNegative(header: String, expected: Duration) {
+    func retryAfterIsHonouredUpToMaxDelayAndNeverNegative(header: String, expected: Duration?) {
         let policy = RetryPolicy(maxAttempts: 2, maxDelay: .seconds(10))
         #expect(policy.delay(beforeRetry: 1, retryAfter: header, now: Date(), unitRandom: 0.5) == expected)
     }
 
-    @Test func unreadableRetryAfterFallsBackToBackoff() {
-        let policy = RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1))
-        #expect(RetryPolicy.parseRetryAfter("soon", now: Date()) == nil)
-        #expect(policy.delay(beforeRetry: 1, retryAfter: "soon", now: Date(), unitRandom: 0.5) == .milliseconds(500))
+    /// What hostile servers put in `Retry-After`: none of it traps, and each reads as a wait the
+    /// policy can act on (or as garbage, which means backoff).
+    @Test(arguments: [
+        ("99999999999999999999999999999", RetryPolicy.longestRetryAfter),  // beyond Int64
+        ("9223372036854775807", RetryPolicy.longestRetryAfter),  // Int64.max seconds
+        ("Fri, 31 Dec 9999 23:59:59 GMT", RetryPolicy.longestRetryAfter),  // a date far away
+        ("Thu, 01 Jan 1970 00:00:00 GMT", .zero),  // a date long past
+        ("-5", nil), ("1.5", nil), ("+3", nil), ("0x10", nil), ("", nil), ("soon", nil),
+        ("Tue, 99 Foo 2023 99:99:99 GMT", nil),
+        (String(repeating: "9", count: 10_000), nil),  // too long to be a delay or a date
+        ("\u{0}\u{7f}ÿ", nil),
+    ])
+    func absurdRetryAfterValuesNeverTrap(header: String, expected: Duration?) {
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        #expect(RetryPolicy.parseRetryAfter(header, now: now) == expected)
+        let policy = RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1), maxDelay: .seconds(10))
+        let delay = policy.delay(beforeRetry: 1, retryAfter: header, now: now, unitRandom: 0.5)
+        if let expected, expected > .seconds(10) {
+            #expect(delay == nil)  // the server asked for longer than the policy waits
+        } else if let expected {
+            #expect(delay == expected)
+        } else {
+            #expect(delay == .milliseconds(500))  // unreadable: backoff
+        }
+    }
+
+    @Test func retryAfterBeyondMaxDelayReturnsTheResponseWithoutWaiting() async throws {
+        let base = ScriptedTransport([reply(429, [("Retry-After", "3600")], body: "later"), reply(200)])
+        let sleeper = SleepRecorder()
+        let transport = RetryingTransport(wrapping: base, policy: RetryPolicy(maxAttempts: 5, maxDelay: .seconds(10)), sleep: sleeper.sleep)
+        let response = try await transport.send(request)
+        #expect(response.status == 429)
+        #expect(utf8(response.body) == "later")
+        #expect(base.requests.count == 1)
+        #expect(sleeper.recorded.isEmpty)
+    }
+
+    @Test(arguments: [Double.nan, -Double.infinity, .infinity, -1, 7])
+    func backoffWithAnyRandomNumberStaysInItsWindow(unitRandom: Double) {
+        let policy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(100), maxDelay: .seconds(1))
+        let delay = policy.backoff(beforeRetry: 2, unitRandom: unitRandom)
+        #expect(delay >= .zero && delay <= .milliseconds(200))
+    }
+
+    @Test func backoffWithNonsensePolicyValuesNeverTraps() {
+        let negative = RetryPolicy(maxAttempts: 100, baseDelay: .seconds(-5), maxDelay: .seconds(-1))
+        #expect(negative.backoff(beforeRetry: Int.max, unitRandom: 1) == .zero)
+        let huge = RetryPolicy(maxAttempts: 100, baseDelay: .seconds(Int64.max), maxDelay: .seconds(Int64.max))
+        #expect(huge.backoff(beforeRetry: Int.max, unitRandom: 1) == .seconds(Int64.max))
+        let tiny = RetryPolicy(maxAttempts: 100, baseDelay: .nanoseconds(1), maxDelay: .seconds(Int64.max))
+        #expect(tiny.backoff(beforeRetry: Int.max, unitRandom: 1) > .seconds(1_000_000))
     }
 
     @Test func backoffWindowDoublesUpToTheCapWithFullJitter() {

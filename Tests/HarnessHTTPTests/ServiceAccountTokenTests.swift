@@ -2,6 +2,7 @@ import Foundation
 import HarnessCore
 import HarnessHTTP
 import Testing
+import TestServers
 
 /// A local OAuth token endpoint: answers each form POST with `ya29.test-N` (N counting up).
 func tokenEndpoint(status: Int = 200, body: String? = nil) -> @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply {

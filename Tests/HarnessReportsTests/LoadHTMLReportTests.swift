@@ -32,6 +32,7 @@ import Testing
         }
         #expect(svg(html, id: "percentile-distribution")?.contains(">99.9%</text>") == true)
         #expect(svg(html, id: "throughput-errors")?.contains("fill=\"#dc2626\"><rect") == true, "error bars")
+        #expect(svg(html, id: "throughput-errors")?.contains("fill=\"#ea580c\"><rect") == true, "failure bars")
         #expect(!html.contains("<script"))
         #expect(!html.contains(" src=") && !html.contains(" href="), "self-contained: no external assets")
         expectNoBadNumbers(html)

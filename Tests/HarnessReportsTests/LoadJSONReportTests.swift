@@ -30,8 +30,8 @@ import Testing
             "thresholds": .array(LoadSampleRuns.thresholds.map(JSONValue.string)),
         ])
         #expect(doc["counters"] == [
-            "sessionsStarted": 1000, "sessionsFinished": 1000, "sessionsFailed": 10, "dropped": 0,
-            "steps": 3000, "stepErrors": 0, "stepFailures": 10,
+            "sessionsStarted": 1000, "sessionsFinished": 1000, "sessionsFailed": 10, "sessionsErrored": 10, "dropped": 0,
+            "steps": 3000, "stepErrors": 10, "stepFailures": 10,
         ])
     }
 
@@ -55,6 +55,8 @@ import Testing
         #expect(execute["count"] == 1000)
         #expect(execute["rate"] == 100)
         #expect(execute["failures"] == 10)
+        #expect(execute["errors"] == 10)
+        #expect(doc["session"]?["failures"] == 10 && doc["session"]?["errors"] == 10)
         #expect(execute["minMs"] == 1)
         #expect(execute["p50Ms"] == 500.223)
         #expect(execute["p99Ms"] == 990.207)
@@ -82,7 +84,8 @@ import Testing
         #expect(timeline[3]["started"] == 100)
         #expect(timeline[3]["finished"] == 100)
         #expect(timeline[3]["requests"] == 300)
-        #expect(timeline[3]["errors"] == 1)
+        #expect(timeline[3]["errors"] == 1)  // i = 349
+        #expect(timeline[3]["failures"] == 1)  // i = 399
         #expect((timeline[3]["p50Ms"]?.numberValue ?? 0) > 0)
         #expect((timeline[3]["p99Ms"]?.numberValue ?? 0) > (timeline[3]["p50Ms"]?.numberValue ?? 0))
     }

@@ -15,7 +15,8 @@ enum LoadSampleRuns {
     }
 
     /// `sessions` sessions over 10 s; session i runs create (phases create 2 ms + ready 8 ms), then
-    /// `run hello` (execute) taking `executeBase + i` ms, every 100th failing, then delete (1 ms).
+    /// `run hello` (execute) taking `executeBase + i` ms, every 100th failing (i = 99, 199, …) and
+    /// every 100th erroring (i = 49, 149, …), then delete (1 ms).
     /// With the defaults execute latencies are 1…1000 ms: p50 = 500 ms, p99 = 990 ms.
     static func recorder(sessions: Int = 1000, executeBase: Int = 1, lagMs: Int = 0) -> LoadRecorder {
         let start = ContinuousClock.now
@@ -28,7 +29,7 @@ enum LoadSampleRuns {
             create.phases = [(name: "create", duration: .milliseconds(2)), (name: "ready", duration: .milliseconds(8))]
             recorder.record(step: create, lag: lag, endedAt: at)
             let executeMs = executeBase + i
-            let outcome: Outcome = i % 100 == 99 ? .failed : .passed
+            let outcome: Outcome = i % 100 == 99 ? .failed : i % 100 == 49 ? .error : .passed
             let execute = StepResult(name: "run hello", operation: "execute", outcome: outcome, duration: .milliseconds(executeMs))
             recorder.record(step: execute, lag: lag, endedAt: at)
             recorder.record(step: StepResult(name: "delete", operation: "delete", outcome: .passed, duration: .milliseconds(1)),

@@ -15,9 +15,11 @@ import Testing
 
     @Test func showsKnownPercentilesForEveryOperationStepAndSession() throws {
         let table = LoadTable.render(LoadSampleRuns.result(), color: false)
-        // count, rate, min, p50, p90, p99, p99.9, max, errors
+        // count, rate, min, p50, p90, p99, p99.9, max, errors, failed
         let execute = try #require(row(table, "execute"))
-        #expect(execute == ["1000", "100", "1.00ms", "500ms", "900ms", "990ms", "999ms", "1.00s", "10"])
+        #expect(execute == ["1000", "100", "1.00ms", "500ms", "900ms", "990ms", "999ms", "1.00s", "10", "10"])
+        #expect(try #require(row(table, "create")).suffix(2) == ["0", "0"])
+        #expect(try #require(row(table, "session")).suffix(2) == ["10", "10"])
         let create = try #require(row(table, "create"))
         #expect(create[0] == "1000" && create[3] == "2.00ms")
         let ready = try #require(row(table, "ready"))
@@ -45,7 +47,7 @@ import Testing
 
     @Test func summaryLinesThresholdsAndVerdict() {
         let table = LoadTable.render(LoadSampleRuns.result(), color: false)
-        #expect(table.contains("sessions    1000 started, 1000 finished, 10 failed, 0 dropped"))
+        #expect(table.contains("sessions    1000 started, 1000 finished, 10 failed, 10 errored, 0 dropped"))
         #expect(table.contains("run time    10.0s"))
         #expect(table.contains("thresholds  FAIL execute.p99 < 250ms: "))
         #expect(table.contains("            PASS errors.rate < 5%: 0.33%"))
@@ -66,7 +68,7 @@ import Testing
     @Test func emptyRunShowsDashes() {
         let table = LoadTable.render(LoadSampleRuns.empty(), color: false)
         #expect(table.contains("session"))
-        #expect(row(table, "session") == ["0", "0", "-", "-", "-", "-", "-", "-", "0"])
+        #expect(row(table, "session") == ["0", "0", "-", "-", "-", "-", "-", "-", "0", "0"])
         #expect(table.contains("aborted     interrupted"))
         #expect(table.contains("FAIL execute.p99 < 1s: no such metric in this run"))
     }
@@ -75,11 +77,11 @@ import Testing
         let recorder = LoadSampleRuns.recorder()
         let line = LoadProgress.line(recorder.snapshot(resetRecent: false), elapsed: 12.4, total: 60)
         #expect(line.count <= LoadProgress.maxColumns)
-        #expect(line.hasPrefix("00:12/01:00 20%  sessions 1000  80.6/s  in flight 0  errors 10  p50 "))
+        #expect(line.hasPrefix("00:12/01:00 20%  sessions 1000  80.6/s  in flight 0  errors 10  failed 10  p50 "))
         #expect(line.contains("p99 "))
         #expect(!line.contains("\n"))
 
         let idle = LoadProgress.line(LoadRecorder(start: .now).snapshot(resetRecent: true), elapsed: 0, total: nil)
-        #expect(idle == "00:00  sessions 0  0/s  in flight 0  errors 0  p50 -  p99 -")
+        #expect(idle == "00:00  sessions 0  0/s  in flight 0  errors 0  failed 0  p50 -  p99 -")
     }
 }

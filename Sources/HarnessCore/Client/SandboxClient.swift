@@ -38,11 +38,36 @@ public struct APIResponse: Sendable {
     public var body: [UInt8]
     public var elapsed: Duration
 
-    /// The Google error in a non-200 answer.
+    /// The Google error in a non-200 answer; its message is cut to ``maxErrorMessageBytes``.
     public var googleError: GoogleError? {
         guard status != 200 else { return nil }
-        if let json, let error = GoogleError(httpStatus: status, body: json) { return error }
-        return GoogleError(.unknown, String(decoding: body.prefix(500), as: UTF8.self), httpStatus: status)
+        if let json, var error = GoogleError(httpStatus: status, body: json) {
+            error.message = Self.cut(error.message)
+            return error
+        }
+        return GoogleError(.unknown, Self.cut(String(decoding: body.prefix(Self.maxErrorMessageBytes), as: UTF8.self), total: body.count),
+                           httpStatus: status)
+    }
+
+    /// Most bytes of a server's error message kept for reports; the rest is summarised.
+    public static let maxErrorMessageBytes = 2048
+
+    private static func cut(_ text: String, total: Int? = nil) -> String {
+        let total = total ?? text.utf8.count
+        guard total > maxErrorMessageBytes else { return text }
+        let kept = String(decoding: text.utf8.prefix(maxErrorMessageBytes), as: UTF8.self)
+        return kept + "… (\(total) bytes in all)"
+    }
+
+    /// The JSON body of a 200 answer to `what`, or a protocol error saying why there is none.
+    public func requireJSON(_ what: String) throws(APIFailure) -> JSONValue {
+        if let json { return json }
+        if body.isEmpty { throw .malformed("\(what) answered HTTP \(status) with an empty body instead of JSON") }
+        do {
+            return try JSONValue.parse(body)
+        } catch {
+            throw .malformed("\(what) answered HTTP \(status) with a body that is not JSON (\(error), \(body.count) bytes)")
+        }
     }
 }
 
@@ -51,7 +76,7 @@ public enum APIFailure: Error, Sendable, CustomStringConvertible {
     case transport(TransportError)
     /// The server answered with an error status.
     case http(GoogleError)
-    /// The answer was 200 but not the expected shape.
+    /// The answer was 200 but not the expected shape: a protocol error.
     case malformed(String)
     /// An operation did not finish within the polling limit.
     case timedOut(String)
@@ -62,7 +87,7 @@ public enum APIFailure: Error, Sendable, CustomStringConvertible {
         switch self {
         case .transport(let e): e.description
         case .http(let e): "HTTP \(e.httpStatus) \(e.status.rawValue): \(e.message)"
-        case .malformed(let m): "unexpected response: \(m)"
+        case .malformed(let m): "protocol error: \(m)"
         case .timedOut(let m): m
         case .operationFailed(let s): "operation failed: code \(s.code): \(s.message)"
         }
@@ -120,8 +145,7 @@ public struct SandboxClient: Sendable {
     public func callOK(_ method: String, _ path: String, json: JSONValue? = nil) async throws(APIFailure) -> (JSONValue, APIResponse) {
         let response = try await call(method, path, body: json?.serialized())
         if let error = response.googleError { throw .http(error) }
-        guard let body = response.json else { throw .malformed("\(method) \(path) answered 200 without a JSON body") }
-        return (body, response)
+        return (try response.requireJSON("\(method) \(path)"), response)
     }
 
     // MARK: Engines
@@ -130,8 +154,7 @@ public struct SandboxClient: Sendable {
     public func createEngine(displayName: String) async throws(APIFailure) -> String {
         let (opJSON, _) = try await callOK("POST", "\(endpoint.locationPath)/reasoningEngines", json: ["displayName": .string(displayName)])
         let op = try await waitForOperation(try Self.operation(opJSON))
-        guard let name = op.response?["name"]?.stringValue else { throw .malformed("engine operation finished without a response name") }
-        return name
+        return try Self.resourceName(op.response?["name"], .engine, what: "the engine operation's response.name")
     }
 
     /// Deletes an engine (`force` also deletes its sandboxes).
@@ -157,15 +180,17 @@ public struct SandboxClient: Sendable {
         var op = start
         let clock = ContinuousClock()
         let deadline = clock.now + poll.timeout
-        var interval = poll.initialInterval
-        var polledOnce = false
-        while !op.done || !polledOnce {
-            if op.done { break }
-            polledOnce = true
-            if clock.now >= deadline { throw .timedOut("operation \(op.name) not done after \(poll.timeout)") }
-            do { try await Task.sleep(for: interval) } catch { throw .transport(TransportError(.cancelled, "cancelled while polling", url: op.name)) }
-            interval = min(poll.maxInterval, interval * poll.multiplier)
-            let (json, _) = try await callOK("GET", op.name)
+        var interval = max(.milliseconds(1), poll.initialInterval)
+        // Checked once: the interval stays finite and positive whatever the policy says.
+        let multiplier = poll.multiplier.isFinite ? min(max(poll.multiplier, 1), 10) : 1
+        while !op.done {
+            let name = try Self.resourceName(.string(op.name), .operation, what: "the operation's name")
+            if clock.now >= deadline { throw .timedOut("operation \(name) not done after \(poll.timeout)") }
+            do { try await Task.sleep(for: interval) } catch {
+                throw .transport(TransportError(.cancelled, "cancelled while polling", url: name))
+            }
+            interval = interval >= poll.maxInterval / multiplier ? poll.maxInterval : interval * multiplier
+            let (json, _) = try await callOK("GET", name)
             op = try Self.operation(json)
         }
         if let error = op.error { throw .operationFailed(error) }
@@ -174,5 +199,51 @@ public struct SandboxClient: Sendable {
 
     static func operation(_ json: JSONValue) throws(APIFailure) -> LongRunningOperation {
         do { return try LongRunningOperation(json: json) } catch { throw .malformed("not an operation: \(error.message)") }
+    }
+
+    // MARK: Names from the server
+
+    /// Which resource a name from the server must denote.
+    public enum NameKind: String, Sendable {
+        case engine = "an agent engine", sandbox = "a sandbox environment", operation = "an operation"
+    }
+
+    /// Longest resource name from a server that the harness puts into a URL. Real names are about
+    /// 150 bytes.
+    public static let maxResourceNameBytes = 1024
+
+    /// A resource name from a server, checked before the harness puts it into a URL: a string of at
+    /// most ``maxResourceNameBytes`` bytes of letters, digits and `-._~`, in `/`-separated
+    /// segments, shaped like `projects/P/locations/L/…` for `kind`. Anything else (a path that
+    /// climbs with `..`, a query, a 10 MB string) is a protocol error.
+    public static func resourceName(_ value: JSONValue?, _ kind: NameKind, what: String) throws(APIFailure) -> String {
+        guard let value else { throw .malformed("\(what) is missing") }
+        guard case .string(let name) = value else { throw .malformed("\(what) is a JSON \(value.kindName), not a string") }
+        guard name.utf8.count <= maxResourceNameBytes else {
+            throw .malformed("\(what) is \(name.utf8.count) bytes long; a resource name has at most \(maxResourceNameBytes)")
+        }
+        let safe = name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"): true
+            default: false
+            }
+        }
+        let segments = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard safe, !segments.contains(where: { $0 == "." || $0 == ".." }), let parsed = ResourceName(name) else {
+            throw .malformed("\(what) is not \(kind.rawValue) resource name: \(shown(name))")
+        }
+        let fits = switch kind {
+        case .engine: parsed.engine != nil && parsed.sandbox == nil && parsed.operation == nil
+        case .sandbox: parsed.sandbox != nil && parsed.operation == nil
+        case .operation: parsed.engine != nil && parsed.operation != nil
+        }
+        guard fits else { throw .malformed("\(what) is not \(kind.rawValue) resource name: \(shown(name))") }
+        return name
+    }
+
+    /// `text` quoted for a message, cut to 120 characters.
+    static func shown(_ text: String) -> String {
+        text.count > 120 ? String(text.prefix(120)).debugDescription + "… (\(text.utf8.count) bytes)" : text.debugDescription
     }
 }

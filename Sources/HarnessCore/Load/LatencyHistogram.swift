@@ -43,9 +43,13 @@ public struct LatencyHistogram: Sendable {
         for pair in encoded where pair.count == 2 { record(micros: pair[0], count: pair[1]) }
     }
 
+    /// Whole microseconds, 0 for negative durations and `UInt64.max` beyond what fits (then the
+    /// histogram clamps it to ``highest``).
     static func micros(_ d: Duration) -> UInt64 {
         let (s, atto) = d.components
-        let us = s * 1_000_000 + atto / 1_000_000_000_000
+        let (scaled, overflow) = s.multipliedReportingOverflow(by: 1_000_000)
+        let (us, carry) = scaled.addingReportingOverflow(atto / 1_000_000_000_000)
+        guard !overflow, !carry else { return s < 0 ? 0 : UInt64.max }
         return us < 0 ? 0 : UInt64(us)
     }
 }
@@ -62,7 +66,8 @@ public struct CoarseHistogram: Sendable {
 
     public mutating func record(_ seconds: Double) {
         if counts.isEmpty { counts = [UInt32](repeating: 0, count: Self.buckets) }
-        let micros = Swift.max(1, seconds * 1e6)
+        // Clamped before the conversion to Int, which would trap on an infinite or NaN logarithm.
+        let micros = seconds.isFinite ? Swift.min(Swift.max(1, seconds * 1e6), 1e12) : 1
         let b = Swift.min(Self.buckets - 1, Int((log(micros) / log(Self.ratio)).rounded(.down)))
         counts[Swift.max(0, b)] &+= 1
         count += 1

@@ -30,7 +30,10 @@ public struct TimelinePoint: Sendable {
     public var sessionsFinished = 0
     public var dropped = 0
     public var requests = 0
+    /// Steps that ended in an error (transport, protocol or server).
     public var errors = 0
+    /// Steps whose expectation was not met.
+    public var failures = 0
     /// Corrected step latencies that ended in this point.
     public var latency = CoarseHistogram()
 
@@ -41,16 +44,22 @@ public struct TimelinePoint: Sendable {
         dropped += other.dropped
         requests += other.requests
         errors += other.errors
+        failures += other.failures
         latency.merge(other.latency)
     }
 }
 
 /// Collects everything a load run measures, from many sessions at once, in fixed memory.
 public final class LoadRecorder: Sendable {
+    /// Running totals. Failures (an expectation not met) and errors (transport, protocol or server
+    /// errors) are counted apart throughout.
     public struct Counters: Sendable {
         public var sessionsStarted = 0
         public var sessionsFinished = 0
+        /// Sessions that ended with a failed expectation.
         public var sessionsFailed = 0
+        /// Sessions that ended with an error.
+        public var sessionsErrored = 0
         public var dropped = 0
         public var steps = 0
         public var stepErrors = 0
@@ -151,7 +160,7 @@ public final class LoadRecorder: Sendable {
                 s.operations[step.operation]!.failures += 1
                 s.steps[step.name]!.failures += 1
                 s.counters.stepFailures += 1
-                s.timeline[index].errors += 1
+                s.timeline[index].failures += 1
             default: break
             }
         }
@@ -163,7 +172,16 @@ public final class LoadRecorder: Sendable {
         state.withLock { s in
             s.counters.sessionsFinished += 1
             s.counters.inFlight -= 1
-            if outcome == .failed || outcome == .error { s.counters.sessionsFailed += 1; s.session.errors += 1 }
+            switch outcome {
+            case .failed:
+                s.counters.sessionsFailed += 1
+                s.session.failures += 1
+            case .error:
+                s.counters.sessionsErrored += 1
+                s.session.errors += 1
+            case .passed, .skipped:
+                break
+            }
             s.session.service.record(service)
             s.session.corrected.record(corrected)
             s.timeline[Self.point(&s, at: t)].sessionsFinished += 1

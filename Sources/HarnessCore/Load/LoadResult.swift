@@ -50,7 +50,7 @@ public struct ThresholdResult: Sendable {
     public static func format(_ value: Double, for t: Threshold) -> String {
         switch t.statistic {
         case .count: return String(Int(value))
-        case .rate where ["errors", "checks", "dropped"].contains(t.metric): return String(format: "%.2f%%", value * 100)
+        case .rate where ["errors", "failures", "checks", "dropped"].contains(t.metric): return String(format: "%.2f%%", value * 100)
         case .rate: return String(format: "%.1f/s", value)
         default: return HumanDuration.format(.nanoseconds(Int64(value * 1e9)))
         }
@@ -110,8 +110,8 @@ public struct LoadResult: Sendable {
     func value(_ t: Threshold) -> Double? {
         let c = counters
         switch t.metric {
-        case "errors":
-            let bad = Double(c.stepErrors + c.stepFailures)
+        case "errors", "failures":
+            let bad = Double(t.metric == "errors" ? c.stepErrors : c.stepFailures)
             return t.statistic == .count ? bad : (c.steps == 0 ? 0 : bad / Double(c.steps))
         case "checks":
             let good = Double(c.steps - c.stepErrors - c.stepFailures)

@@ -25,7 +25,9 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
 
     /// The text as written.
     public var source: String
-    /// Operation (`create`, `ready`, `execute`, …), a step name, `session`, `errors`, `checks` or `dropped`.
+    /// Operation (`create`, `ready`, `execute`, …), a step name, `session`, `errors` (steps that
+    /// errored), `failures` (steps whose expectation was not met), `checks` (steps that passed) or
+    /// `dropped`.
     public var metric: String
     public var statistic: Statistic
     public var comparison: Comparison

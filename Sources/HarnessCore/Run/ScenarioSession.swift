@@ -79,6 +79,9 @@ public struct ScenarioSession: Sendable {
         }
         // Clean up in a task of its own: a cancelled run must still delete what it created.
         let cleanupProblems = state.created.isEmpty ? [] : await Task { [state] in await cleanUp(state) }.value
+        // A sandbox that could not be deleted is an error even when every step passed (a scenario
+        // that failed an expectation stays failed, with the clean-up problem listed beside it).
+        if !cleanupProblems.isEmpty, outcome == .passed { outcome = .error }
         return ScenarioResult(name: scenario.name, file: file, tags: scenario.tags, outcome: outcome, steps: results,
                               duration: clock.now - start, cleanupProblems: cleanupProblems)
     }
@@ -86,15 +89,9 @@ public struct ScenarioSession: Sendable {
     private func cleanUp(_ state: State) async -> [String] {
         var problems: [String] = []
         for name in state.created where !state.deleted.contains(name) {
-            do {
-                let response = try await context.client.call("DELETE", name)
-                if response.status == 200 || response.status == 404 {
-                    await context.ledger.deleted(name)
-                } else {
-                    problems.append("could not delete \(name): HTTP \(response.status)")
-                }
-            } catch {
-                problems.append("could not delete \(name): \(error)")
+            switch await context.client.deleteForCleanUp(name) {
+            case .deleted, .gone: await context.ledger.deleted(name)
+            case .failed(let why): problems.append("could not delete \(name): \(why)")
             }
         }
         return problems
@@ -140,7 +137,10 @@ public struct ScenarioSession: Sendable {
         }
         // A wait for an HTTP status (404 after expiry) reached exactly what it waited for.
         if case .wait(.httpStatus, _, _) = step.action { expectsFailure = true }
-        if let status = seen.status, status != 200, !expectsFailure {
+        // An error status the step does not expect is a server error. So is any 5xx it does not
+        // name exactly: a step expecting 400 that meets a 503 met an unavailable server, not a
+        // wrong answer.
+        if let status = seen.status, status != 200, !expectsFailure || (status >= 500 && !Self.names(status, seen.error, step)) {
             let error = seen.error.map { "\($0.status.rawValue): \($0.message)" } ?? "no Google error body"
             return finish(.error, status: status, error: "HTTP \(status) \(error)")
         }
@@ -162,6 +162,18 @@ public struct ScenarioSession: Sendable {
             }
         }
         return finish(.passed, status: seen.status)
+    }
+
+    /// Whether `step` expects exactly this HTTP status or Google error status.
+    static func names(_ status: Int, _ error: GoogleError?, _ step: Step) -> Bool {
+        if case .wait(.httpStatus(let wanted), _, _) = step.action, wanted == status { return true }
+        return step.expectations.contains { e in
+            switch e {
+            case .httpStatus(let wanted): wanted == status
+            case .errorStatus(let wanted): wanted == error?.status.rawValue
+            default: false
+            }
+        }
     }
 
     /// Why a step stopped before its expectations were checked.
@@ -194,17 +206,17 @@ public struct ScenarioSession: Sendable {
                 let postStart = ContinuousClock.now
                 let response = try await client.call("POST", "\(context.engine)/sandboxEnvironments",
                                                      body: SandboxClient.createBody(template).serialized())
-                guard response.status == 200, let json = response.json else { return observe(response) }
-                let op = try await client.waitForOperation(try SandboxClient.operation(json))
+                guard response.status == 200 else { return observe(response) }
+                let op = try await client.waitForOperation(try SandboxClient.operation(try response.requireJSON("create")))
                 let ready = ContinuousClock.now - postStart
-                guard let name = op.response?["name"]?.stringValue else { throw StepFailure(message: "create finished without a sandbox name") }
+                let name = try SandboxClient.resourceName(op.response?["name"], .sandbox, what: "the create operation's response.name")
                 state.created.append(name)
                 await context.ledger.created(name, by: scenario.name)
                 state.current = name
                 state.variables["sandbox"] = name
                 let get = try await client.call("GET", name)
                 var seen = observe(get)
-                seen.state = get.json.flatMap { try? SandboxEnvironment(json: $0, strict: false) }?.state
+                seen.state = try Self.sandboxState(get, "GET of the new sandbox")
                 seen.phases = [("create", response.elapsed), ("ready", ready)]
                 return seen
             case .execute(let code, let files):
@@ -217,8 +229,8 @@ public struct ScenarioSession: Sendable {
                 let request = ExecuteRequest(code: try state.variables.interpolate(code), files: inputs)
                 let response = try await client.call("POST", "\(name):execute", body: request.json.serialized())
                 var seen = observe(response)
-                if response.status == 200, let json = response.json {
-                    let parsed = try ExecuteResponse(json: json)
+                if response.status == 200 {
+                    let parsed = try Self.executeResponse(response)
                     seen.stdout = parsed.stdout
                     seen.stderr = parsed.stderr
                     seen.files = parsed.files
@@ -229,7 +241,7 @@ public struct ScenarioSession: Sendable {
                 let name = try currentSandbox(state, named)
                 let response = try await client.call("GET", name)
                 var seen = observe(response)
-                seen.state = response.json.flatMap { try? SandboxEnvironment(json: $0, strict: false) }?.state
+                seen.state = try Self.sandboxState(response, "get")
                 if response.status == 404 { await context.ledger.deleted(name) }
                 return seen
             case .list(let pageSize, let pageToken, let filter):
@@ -240,7 +252,13 @@ public struct ScenarioSession: Sendable {
                 let path = "\(context.engine)/sandboxEnvironments" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
                 let response = try await client.call("GET", path)
                 var seen = observe(response)
-                seen.listCount = response.json?["sandboxEnvironments"]?.arrayValue?.count ?? (response.status == 200 ? 0 : nil)
+                if response.status == 200 {
+                    do {
+                        seen.listCount = try SandboxPage(json: try response.requireJSON("list")).sandboxes.count
+                    } catch let error as GoogleError {
+                        throw APIFailure.malformed("list answered HTTP 200 with a body that is not a page of sandboxes: \(error.message)")
+                    }
+                }
                 return seen
             case .delete(let named):
                 let name = try currentSandbox(state, named)
@@ -258,7 +276,7 @@ public struct ScenarioSession: Sendable {
                 while true {
                     let response = try await client.call("GET", name)
                     var seen = observe(response)
-                    seen.state = response.json.flatMap { try? SandboxEnvironment(json: $0, strict: false) }?.state
+                    seen.state = try Self.sandboxState(response, "wait")
                     if response.status == 404 { await context.ledger.deleted(name); state.deleted.insert(name) }
                     let done: Bool
                     switch condition {
@@ -291,6 +309,42 @@ public struct ScenarioSession: Sendable {
             default: throw StepFailure(message: failure.description)
             }
         }
+    }
+
+    /// The state in a 200 answer about a sandbox (nil for other statuses); a 200 that is not a
+    /// sandbox is a protocol error, never an expectation that failed.
+    static func sandboxState(_ response: APIResponse, _ what: String) throws(APIFailure) -> SandboxState? {
+        guard response.status == 200 else { return nil }
+        do {
+            return try SandboxEnvironment(json: try response.requireJSON(what), strict: false).state
+        } catch let error as GoogleError {
+            throw .malformed("\(what) answered HTTP 200 with a body that is not a sandbox environment: \(error.message)")
+        } catch let error as APIFailure {
+            throw error
+        } catch {
+            throw .malformed("\(what): \(error)")
+        }
+    }
+
+    /// The execute answer in a 200 response; anything not shaped like one (wrong types, invalid
+    /// base64, a console chunk that is not JSON with string `msg_out`/`msg_err`) is a protocol error.
+    static func executeResponse(_ response: APIResponse) throws(APIFailure) -> ExecuteResponse {
+        let json = try response.requireJSON("execute")
+        let parsed: ExecuteResponse
+        do { parsed = try ExecuteResponse(json: json) } catch {
+            throw .malformed("execute answered HTTP 200 with a body that is not an execute response: \(error.message)")
+        }
+        if let chunk = parsed.outputs.first(where: { $0.fileName == nil }) {
+            guard case .object(let console)? = try? JSONValue.parse(chunk.data) else {
+                throw .malformed("execute answered HTTP 200 with a console chunk that is not a JSON object (\(chunk.data.count) bytes)")
+            }
+            for key in ["msg_out", "msg_err"] {
+                if let value = console[key], value.stringValue == nil {
+                    throw .malformed("execute answered HTTP 200 with \(key) as a JSON \(value.kindName), not a string")
+                }
+            }
+        }
+        return parsed
     }
 
     static func percentEncode(_ s: String) -> String {

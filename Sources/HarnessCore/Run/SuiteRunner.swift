@@ -90,22 +90,42 @@ public struct SuiteRunner: Sendable {
         return RunResult(scenarios: results.compactMap { $0 }, target: target, startedAt: startedAt, duration: clock.now - start, leaks: leaks)
     }
 
-    /// Lists the engine's sandboxes; any this run created that is still alive is a leak (and is deleted now).
+    /// Most pages the leak sweep reads: 100,000 sandboxes. A server that keeps handing out page
+    /// tokens cannot hold the run forever.
+    public static let maxSweepPages = 1000
+
+    /// Longest page token the sweep sends back; a longer one ends the listing.
+    public static let maxPageTokenBytes = 8192
+
+    /// Finds and deletes the sandboxes this run left alive, and returns their names (leaks).
+    ///
+    /// Lists the engine's sandboxes: any this run created is a leak. Then every sandbox the ledger
+    /// still holds as alive but the listing did not show (because listing failed, or the server
+    /// hid it) is deleted: a 404 means it was gone after all, anything else makes it a leak.
     public func sweep(engine: String, deleteEngine: Bool) async -> [String] {
         var leaks: [String] = []
+        var listed: Set<String> = []
+        var tokens: Set<String> = []
         var token: String?
-        repeat {
+        for _ in 0..<Self.maxSweepPages {
             let path = "\(engine)/sandboxEnvironments?pageSize=100" + (token.map { "&pageToken=\(ScenarioSession.percentEncode($0))" } ?? "")
             guard let response = try? await client.call("GET", path), response.status == 200, let json = response.json,
                   let page = try? SandboxPage(json: json) else { break }
-            for sandbox in page.sandboxes where await ledger.isOurs(sandbox.name) {
+            for sandbox in page.sandboxes where await ledger.isOurs(sandbox.name) && listed.insert(sandbox.name).inserted {
                 leaks.append(sandbox.name)
-                if let r = try? await client.call("DELETE", sandbox.name), r.status == 200 || r.status == 404 {
+                if case .failed = await client.deleteForCleanUp(sandbox.name) {} else {
                     await ledger.deleted(sandbox.name)
                 }
             }
-            token = page.nextPageToken.flatMap { $0.isEmpty ? nil : $0 }
-        } while token != nil
+            guard let next = page.nextPageToken, !next.isEmpty, next.utf8.count <= Self.maxPageTokenBytes,
+                  tokens.insert(next).inserted else { break }
+            token = next
+        }
+        for (name, _) in await ledger.remaining where !listed.contains(name) {
+            let deletion = await client.deleteForCleanUp(name)
+            if case .failed = deletion {} else { await ledger.deleted(name) }
+            if deletion != .gone { leaks.append(name) }
+        }
         if deleteEngine { _ = try? await client.call("DELETE", "\(engine)?force=true") }
         return leaks
     }

@@ -29,6 +29,19 @@ final class CurlExchange: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var rawHeaders: [UInt8] = []
     private var responseBody: [UInt8] = []
+    /// Most body bytes kept (``CurlTransport/Configuration/maxResponseBytes``).
+    private var bodyLimit = 0
+    /// Which limit the server's answer broke, when the transfer was stopped for it.
+    private var exceeded: ExceededLimit?
+
+    /// A response part that grew past its cap, so the transfer was stopped.
+    private enum ExceededLimit {
+        case body, headers
+    }
+
+    /// Most bytes of response headers kept (1 MiB), whatever the server sends; libcurl's own
+    /// limits apply per line.
+    static let maxHeaderBytes = 1 << 20
 
     init(handle: CurlEasyHandle, url: String, start: ContinuousClock.Instant) {
         self.handle = handle
@@ -52,20 +65,27 @@ final class CurlExchange: @unchecked Sendable {
         handle.set(CURLOPT_NOSIGNAL, 1)
         handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
         handle.set(CURLOPT_ERRORBUFFER, pointer: handle.errorBuffer)
+        bodyLimit = max(0, configuration.maxResponseBytes)
+        // A body announced larger than the cap fails before any of it is read; one without a
+        // length (chunked, or until close) is stopped by the write callback when it gets there.
+        sb_easy_setopt_off(handle.raw, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(bodyLimit))
+        // Returning fewer bytes than given makes libcurl stop the transfer with CURLE_WRITE_ERROR.
         sb_easy_setopt_write_cb(handle.raw) { data, size, count, context in
             guard let data, let context else { return 0 }
-            let bytes = size * count
-            Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
-                .responseBody.append(contentsOf: UnsafeRawBufferPointer(start: data, count: bytes))
-            return bytes
+            let (bytes, overflow) = size.multipliedReportingOverflow(by: count)
+            guard !overflow else { return 0 }
+            let accepted = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
+                .receiveBody(UnsafeRawBufferPointer(start: data, count: bytes))
+            return accepted ? bytes : 0
         }
         handle.set(CURLOPT_WRITEDATA, pointer: context)
         sb_easy_setopt_header_cb(handle.raw) { data, size, count, context in
             guard let data, let context else { return 0 }
-            let bytes = size * count
-            Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
+            let (bytes, overflow) = size.multipliedReportingOverflow(by: count)
+            guard !overflow else { return 0 }
+            let accepted = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
                 .receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: bytes))
-            return bytes
+            return accepted ? bytes : 0
         }
         handle.set(CURLOPT_HEADERDATA, pointer: context)
         handle.set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
@@ -122,27 +142,61 @@ final class CurlExchange: @unchecked Sendable {
         handle.set(CURLOPT_HTTPHEADER, pointer: list)
     }
 
+    /// Collects body bytes up to the cap; false (stop the transfer) once the body would exceed it.
+    private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count <= bodyLimit - responseBody.count else {
+            exceeded = .body
+            return false
+        }
+        responseBody.append(contentsOf: bytes)
+        return true
+    }
+
     /// Collects one raw response header line; a status line starts a new header block, so only the
     /// final response's headers remain (after `100 Continue` or a proxy's `CONNECT` answer). The
-    /// lines are parsed by the waiting task, off the driver thread.
-    private func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+    /// lines are parsed by the waiting task, off the driver thread. False (stop the transfer) once
+    /// the block would exceed ``maxHeaderBytes``.
+    private func receiveHeaderLine(_ line: UnsafeRawBufferPointer) -> Bool {
         if line.starts(with: "HTTP/".utf8) {
             rawHeaders.removeAll(keepingCapacity: true)
-        } else {
-            rawHeaders.append(contentsOf: line)
+            return true
         }
+        guard line.count <= Self.maxHeaderBytes - rawHeaders.count else {
+            exceeded = .headers
+            return false
+        }
+        rawHeaders.append(contentsOf: line)
+        return true
     }
 
     /// Records how libcurl finished the transfer and resumes the waiting task. Driver thread only,
     /// before the handle goes back to the pool: the task reads nothing from the handle.
     func finish(_ code: CURLcode) {
-        if code == CURLE_OK {
+        if let exceeded, code != CURLE_OK {
+            completion = .failure(tooLargeError(exceeded))
+        } else if code == CURLE_FILESIZE_EXCEEDED {
+            completion = .failure(tooLargeError(.body))
+        } else if code == CURLE_OK {
             completion = .response(status: handle.info(CURLINFO_RESPONSE_CODE), end: .now)
         } else {
             completion = .failure(TransportError(curlCode: code, detail: handle.errorDetail, url: url))
         }
         completed.store(true, ordering: .releasing)
         continuation?.resume()
+    }
+
+    /// The error for a response that broke a cap: the server's answer, not the network, is at fault.
+    private func tooLargeError(_ part: ExceededLimit) -> TransportError {
+        switch part {
+        case .body:
+            TransportError(.protocolError, "the response body is larger than the limit of \(bodyLimit) bytes, so the transfer was stopped; "
+                + "raise CurlTransport.Configuration.maxResponseBytes (sandbench: --max-response-bytes) "
+                + "if the server really sends that much",
+                url: url)
+        case .headers:
+            TransportError(.protocolError, "the response headers are larger than \(Self.maxHeaderBytes) bytes, so the transfer was stopped",
+                           url: url)
+        }
     }
 
     /// Resumes the waiting task with `error`.

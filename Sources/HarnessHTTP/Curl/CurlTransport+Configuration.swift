@@ -37,6 +37,18 @@ extension CurlTransport {
         /// Whether libcurl prints every exchange's protocol details to standard error (default false).
         public var verbose: Bool = false
 
+        /// Largest response body accepted, in bytes (default 256 MiB, ``defaultMaxResponseBytes``).
+        ///
+        /// A body announced larger fails before it is read; one that grows larger (chunked, or sent
+        /// until the connection closes) is stopped when it crosses the limit. Either way the request
+        /// throws a `.protocolError` `TransportError` instead of allocating what the server sends.
+        /// Response headers have a fixed cap of 1 MiB.
+        public var maxResponseBytes: Int = Self.defaultMaxResponseBytes
+
+        /// 256 MiB: well above the API's largest answer, an execute returning 100 MB of files, which
+        /// is about 134 MB as base64 in JSON.
+        public static let defaultMaxResponseBytes = 256 << 20
+
         /// Makes a configuration with the documented defaults, overriding the ones given.
         public init(
             connectTimeout: Duration = .seconds(10),
@@ -45,7 +57,8 @@ extension CurlTransport {
             maxConnectionsPerHost: Int? = nil,
             userAgent: String = "sandbench/0.1",
             caBundlePath: String? = nil,
-            verbose: Bool = false
+            verbose: Bool = false,
+            maxResponseBytes: Int = Self.defaultMaxResponseBytes
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
@@ -54,16 +67,23 @@ extension CurlTransport {
             self.userAgent = userAgent
             self.caBundlePath = caBundlePath
             self.verbose = verbose
+            self.maxResponseBytes = maxResponseBytes
         }
     }
 }
 
 extension Duration {
-    /// Whole milliseconds for a libcurl timeout option, at least 1 because libcurl reads 0 as "never".
+    /// Longest timeout handed to libcurl: 100 days, far beyond any request, and far from the
+    /// overflow of libcurl's millisecond arithmetic.
+    static let curlMaxMilliseconds = 100 * 86_400 * 1000
+
+    /// Whole milliseconds for a libcurl timeout option, in 1...``curlMaxMilliseconds``: at least 1
+    /// because libcurl reads 0 as "never"; negative durations give 1.
     var curlMilliseconds: Int {
         let (seconds, attoseconds) = components
-        let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
-        guard !milliseconds.overflow else { return Int.max }
-        return max(1, Int(milliseconds.partialValue + attoseconds / 1_000_000_000_000_000))
+        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 1 }
+        guard seconds < Int64(Self.curlMaxMilliseconds / 1000) else { return Self.curlMaxMilliseconds }
+        // Both parts are now small: seconds below 8.64e6, attoseconds below 1e18.
+        return min(Self.curlMaxMilliseconds, max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)))
     }
 }

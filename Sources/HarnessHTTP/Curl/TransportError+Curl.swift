@@ -5,11 +5,13 @@ extension TransportError {
     /// The transport error for a transfer that libcurl ended with `code`, with libcurl's detail
     /// (`CURLOPT_ERRORBUFFER`) and a hint of what to check.
     init(curlCode code: CURLcode, detail: String?, url: String) {
-        let kind = Self.kind(forCurlCode: code)
+        // libcurl says "unsupported protocol" for a server that answers without an HTTP status line.
+        let notHTTP = code == CURLE_UNSUPPORTED_PROTOCOL && detail?.contains("HTTP/0.9") == true
+        let kind = notHTTP ? .protocolError : Self.kind(forCurlCode: code)
         let summary = String(cString: curl_easy_strerror(code))
         var message = "curl error \(code.rawValue) (\(summary))"
         if let detail, !detail.isEmpty { message += ": \(detail)" }
-        if let hint = Self.hint(for: code, kind: kind) { message += "; \(hint)" }
+        if let hint = Self.hint(for: notHTTP ? CURLE_WEIRD_SERVER_REPLY : code, kind: kind) { message += "; \(hint)" }
         self.init(kind, message, url: url)
     }
 
@@ -27,7 +29,8 @@ extension TransportError {
              CURLE_SSL_CLIENTCERT:
             return .tls
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_HTTP3,
-             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_BAD_CONTENT_ENCODING, CURLE_TOO_MANY_REDIRECTS:
+             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_BAD_CONTENT_ENCODING, CURLE_TOO_MANY_REDIRECTS,
+             CURLE_FILESIZE_EXCEEDED:
             return .protocolError
         case CURLE_ABORTED_BY_CALLBACK:
             return .cancelled
@@ -39,6 +42,9 @@ extension TransportError {
     private static func hint(for code: CURLcode, kind: Kind) -> String? {
         if code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT {
             return "use an absolute http:// or https:// URL"
+        }
+        if code == CURLE_PARTIAL_FILE || code == CURLE_GOT_NOTHING {
+            return "the server closed the connection before its answer was complete"
         }
         return switch kind {
         case .connect: "check that the server is running and the host and port are right"

@@ -4,8 +4,9 @@ public import HarnessCore
 /// When and how long ``RetryingTransport`` waits before sending a request again; off by default.
 ///
 /// Delays follow exponential backoff with full jitter: before retry `n` the wait is uniform in
-/// `[0, min(maxDelay, baseDelay * 2^(n-1))]`, unless the server's `Retry-After` says otherwise
-/// (then that, capped at `maxDelay`).
+/// `[0, min(maxDelay, baseDelay * 2^(n-1))]`, unless the server's `Retry-After` says otherwise.
+/// Then that is the wait, and when it is longer than `maxDelay` the request is not retried: the
+/// 429 or 503 stands rather than being sent again before the server said to.
 ///
 /// ```swift
 /// let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
@@ -16,7 +17,7 @@ public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
     /// Upper bound of the first backoff (default 200 ms).
     public var baseDelay: Duration
-    /// Upper bound of any wait, `Retry-After` included (default 10 s).
+    /// Upper bound of any wait (default 10 s); a `Retry-After` asking for more ends the retries.
     public var maxDelay: Duration
     /// Response statuses that are retried (default 429 and 503).
     public var retryableStatuses: Set<Int>
@@ -53,43 +54,61 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The full-jitter wait before retry number `retry` (1 for the first retry).
-    /// - Parameter unitRandom: a number in `[0, 1)` that picks the point in the jitter window.
+    /// - Parameter unitRandom: a number in `[0, 1)` that picks the point in the jitter window; values
+    ///   outside it are clamped, and NaN counts as 0.
     public func backoff(beforeRetry retry: Int, unitRandom: Double) -> Duration {
-        var window = min(baseDelay, maxDelay)
-        for _ in 1..<max(retry, 1) where window < maxDelay {
-            window = window > maxDelay / 2 ? maxDelay : window * 2
+        let cap = max(.zero, maxDelay)
+        var window = min(max(.zero, baseDelay), cap)
+        var doublings = max(retry, 1) - 1
+        while doublings > 0, window > .zero, window < cap {
+            window = window > cap / 2 ? cap : window * 2
+            doublings -= 1
         }
-        return window * min(max(unitRandom, 0), 1)
+        let fraction = unitRandom.isNaN ? 0 : min(max(unitRandom, 0), 1)
+        // The ends exactly, without a round trip through Double.
+        return fraction <= 0 ? .zero : fraction >= 1 ? window : window * fraction
     }
 
-    /// The wait before retry number `retry`: the server's `Retry-After` when it sent one (capped at
-    /// ``maxDelay``), else ``backoff(beforeRetry:unitRandom:)``.
+    /// The wait before retry number `retry`, or nil when the server asks for a longer wait than
+    /// ``maxDelay`` (then retrying sooner would ignore it, so the response stands).
+    ///
+    /// The server's `Retry-After` decides when it is readable: delay seconds or an HTTP-date, a
+    /// date in the past meaning "now". Otherwise (absent, negative, fractional, garbage) the wait
+    /// is ``backoff(beforeRetry:unitRandom:)``.
     /// - Parameters:
-    ///   - retryAfter: the response's `Retry-After` value: delay seconds or an HTTP-date.
+    ///   - retryAfter: the response's `Retry-After` value.
     ///   - now: the wall-clock time, to turn an HTTP-date into a delay.
-    public func delay(beforeRetry retry: Int, retryAfter: String?, now: Date, unitRandom: Double) -> Duration {
+    public func delay(beforeRetry retry: Int, retryAfter: String?, now: Date, unitRandom: Double) -> Duration? {
         if let retryAfter, let wait = Self.parseRetryAfter(retryAfter, now: now) {
-            return min(wait, maxDelay)
+            return wait <= max(.zero, maxDelay) ? wait : nil
         }
         return backoff(beforeRetry: retry, unitRandom: unitRandom)
     }
 
-    /// The delay a `Retry-After` value asks for (never negative), or nil when it is neither delay
-    /// seconds nor an HTTP-date (RFC 9110 §10.2.3).
+    /// Longest `Retry-After` told apart from "longer": 100 years. A larger value (or a date further
+    /// away) reads as this, so no server value can overflow a `Duration`.
+    public static let longestRetryAfter = Duration.seconds(100 * 366 * 86_400)
+
+    /// The delay a `Retry-After` value asks for, in `0...longestRetryAfter`, or nil when it is
+    /// neither delay seconds (digits only) nor an HTTP-date (RFC 9110 §10.2.3).
     public static func parseRetryAfter(_ value: String, now: Date) -> Duration? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Int64(trimmed) {
-            return .seconds(max(0, seconds))
+        // The longest HTTP-date is 37 bytes; anything much longer is garbage, whatever it holds.
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 64 else { return nil }
+        if trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            guard let seconds = Int64(trimmed) else { return longestRetryAfter }  // more digits than Int64 holds
+            return min(.seconds(seconds), longestRetryAfter)
         }
         for format in httpDateFormats {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = format
-            if let date = formatter.date(from: trimmed) {
-                let seconds = max(0, date.timeIntervalSince(now))
-                return .milliseconds(Int64((seconds * 1000).rounded(.up)))
-            }
+            guard let date = formatter.date(from: trimmed) else { continue }
+            let seconds = date.timeIntervalSince(now)
+            guard seconds.isFinite, seconds > 0 else { return seconds.isNaN ? nil : .zero }
+            guard seconds < longestRetryAfter / .seconds(1) else { return longestRetryAfter }
+            return .milliseconds(Int64((seconds * 1000).rounded(.up)))
         }
         return nil
     }

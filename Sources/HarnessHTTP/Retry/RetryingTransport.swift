@@ -3,7 +3,11 @@ public import HarnessCore
 
 /// Sends requests through another transport, retrying as a ``RetryPolicy`` says: on retryable
 /// statuses (429/503 by default) and on connect errors, with full-jitter backoff or the server's
-/// `Retry-After`.
+/// `Retry-After` (a 429/503 whose `Retry-After` exceeds the policy's `maxDelay` is returned as is).
+///
+/// A retried request is sent again whole, so only retry requests the server did not act on: a
+/// connect error never reached it, and a 429/503 from a server that refuses before doing any work
+/// (as Vertex and sandbench's emulator do, faults included) left nothing behind.
 ///
 /// ```swift
 /// let transport = RetryingTransport(wrapping: curl, policy: RetryPolicy(maxAttempts: 3))
@@ -42,23 +46,25 @@ public struct RetryingTransport: HTTPTransport {
         self.unitRandom = unitRandom
     }
 
-    /// Sends `request`, retrying per ``policy``; returns the first non-retryable response, or the
-    /// last response when attempts run out.
+    /// Sends `request`, retrying per ``policy``; returns the first non-retryable response, the last
+    /// response when attempts run out, or a retryable one whose `Retry-After` is beyond the policy.
     /// - Throws: the last `TransportError` when attempts run out on errors, or `.cancelled` when
     ///   the task is cancelled while waiting.
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         var attempt = 1
         while true {
-            let retryAfter: String?
+            let delay: Duration
             do {
                 let response = try await base.send(request)
-                guard attempt < policy.maxAttempts, policy.shouldRetry(status: response.status) else { return response }
-                retryAfter = response.header("Retry-After")
+                guard attempt < policy.maxAttempts, policy.shouldRetry(status: response.status),
+                      let wait = policy.delay(beforeRetry: attempt, retryAfter: response.header("Retry-After"),
+                                              now: now(), unitRandom: unitRandom())
+                else { return response }
+                delay = wait
             } catch {
                 guard attempt < policy.maxAttempts, policy.shouldRetry(error) else { throw error }
-                retryAfter = nil
+                delay = policy.backoff(beforeRetry: attempt, unitRandom: unitRandom())
             }
-            let delay = policy.delay(beforeRetry: attempt, retryAfter: retryAfter, now: now(), unitRandom: unitRandom())
             do {
                 try await sleep(delay)
             } catch {

@@ -53,21 +53,27 @@ extension LoadHTMLReport {
         return chart.render(emptyNote: "no data: no session finished during the run")
     }
 
-    /// Sessions finished per second and requests per second as lines, errors per second as red bars.
+    /// Sessions finished per second and requests per second as lines; errors per second as red bars
+    /// beside failures per second as orange bars (each half a time slice wide).
     static func throughputAndErrors(_ r: LoadResult) -> String {
         let points = r.timeline
         func rate(_ value: (TimelinePoint) -> Int) -> [(x: Double, y: Double)?] {
             points.map { t in (t.second + t.width / 2, t.width > 0 ? Double(value(t)) / t.width : 0) }
         }
+        let half = (points.first?.width ?? 1) / 2
         let errors = points.map { t -> (x: Double, y: Double)? in (t.second, t.width > 0 ? Double(t.errors) / t.width : 0) }
+        let failures = points.map { t -> (x: Double, y: Double)? in
+            (t.second + t.width / 2, t.width > 0 ? Double(t.failures) / t.width : 0)
+        }
         let series: [SVGChart.Series] = [
             .init(name: "requests/s", color: purple, style: .line(dashed: false), points: rate(\.requests)),
             .init(name: "sessions finished/s", color: blue, style: .line(dashed: false), points: rate(\.sessionsFinished)),
-            .init(name: "errors/s", color: red, style: .bars(width: points.first?.width ?? 1), points: errors),
+            .init(name: "errors/s", color: red, style: .bars(width: half), points: errors),
+            .init(name: "failed/s", color: orange, style: .bars(width: half), points: failures),
         ]
         let bands = points.map { t in
             SVGChart.Band(from: t.second, to: t.second + t.width, tooltip: "\(span(t)): \(t.requests) requests, "
-                + "\(t.sessionsStarted) sessions started, \(t.sessionsFinished) finished, \(t.errors) errors"
+                + "\(t.sessionsStarted) sessions started, \(t.sessionsFinished) finished, \(t.errors) errors, \(t.failures) failed"
                 + (t.dropped > 0 ? ", \(t.dropped) dropped" : ""))
         }
         let chart = SVGChart(

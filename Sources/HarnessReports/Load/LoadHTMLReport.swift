@@ -42,7 +42,8 @@ public enum LoadHTMLReport {
                        caption: "Latency by percentile from the full HDR histograms, measured from the intended start (solid) "
                            + "and as service time only (dashed). Hover a dot for its value.")
         html += figure("Throughput and errors", throughputAndErrors(result),
-                       caption: "Requests and finished sessions per second; errors (step errors and failed expectations) per second in red.")
+                       caption: "Requests and finished sessions per second; per second, steps that errored (transport, protocol or "
+                           + "server errors) in red and steps whose expectation failed in orange.")
         html += """
         <footer>sandbench load report · \(HTML.escape(LoadJSONReport.format))</footer>
         </main>
@@ -70,7 +71,8 @@ public enum LoadHTMLReport {
             ("plan", LoadText.plan(r.plan)),
             ("started", ReportTime.isoTimestampWithoutZone(r.startedAt).replacing("T", with: " ") + " UTC"),
             ("duration", LoadText.duration(r.seconds)),
-            ("sessions", "\(c.sessionsStarted) started, \(c.sessionsFinished) finished, \(c.sessionsFailed) failed, \(c.dropped) dropped"),
+            ("sessions", "\(c.sessionsStarted) started, \(c.sessionsFinished) finished, \(c.sessionsFailed) failed, "
+                + "\(c.sessionsErrored) errored, \(c.dropped) dropped"),
         ]
         var html = "<header>\n<p class=\"kicker\">sandbench load</p>\n"
         html += "<h1>\(HTML.escape(r.scenario)) <span class=\"badge \(verdict.rawValue.lowercased())\">\(verdict.rawValue)</span></h1>\n"
@@ -118,7 +120,7 @@ public enum LoadHTMLReport {
                 let cells = LoadTable.cells(m)
                 html += "<tr\(section.title == nil ? " class=\"total\"" : "")><th>\(HTML.escape(m.name))</th>"
                 html += cells.enumerated().map { i, cell in
-                    let bad = i == cells.count - 1 && cell != "0"
+                    let bad = i >= cells.count - LoadTable.badColumns && cell != "0"
                     return "<td\(bad ? " class=\"bad\"" : "")>\(HTML.escape(cell))</td>"
                 }.joined()
                 html += "</tr>\n"

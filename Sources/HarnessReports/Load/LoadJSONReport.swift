@@ -11,12 +11,12 @@ public import SandboxAPI
 ///  "plan": {"model": "open", "rate": 50, "vus": null, "duration": 60, "iterations": null, "pacing": null,
 ///           "max_in_flight": 1000, "arrivals": "uniform", "stages": [{"duration": 30, "target": 10}],
 ///           "seed": "7", "abort_on_fail": false, "thresholds": ["execute.p99 < 250ms"]},
-///  "counters": {"sessionsStarted": 3000, "sessionsFinished": 3000, "sessionsFailed": 0, "dropped": 0,
-///               "steps": 9000, "stepErrors": 0, "stepFailures": 0},
+///  "counters": {"sessionsStarted": 3000, "sessionsFinished": 3000, "sessionsFailed": 0, "sessionsErrored": 0,
+///               "dropped": 0, "steps": 9000, "stepErrors": 0, "stepFailures": 0},
 ///  "operations": [METRIC, …], "steps": [METRIC, …], "session": METRIC,
 ///  "thresholds": [{"source": "execute.p99 < 250ms", "actual": 0.0123, "passed": true, "summary": "…"}],
 ///  "timeline": [{"second": 0, "width": 1, "started": 50, "finished": 48, "dropped": 0, "requests": 150,
-///                "errors": 0, "p50Ms": 10.2, "p99Ms": 30.5}]}
+///                "errors": 0, "failures": 0, "p50Ms": 10.2, "p99Ms": 30.5}]}
 /// ```
 /// where METRIC is
 /// ```json
@@ -24,6 +24,9 @@ public import SandboxAPI
 ///  "p999Ms": 40.9, "maxMs": 41.0, "meanMs": 11.0, "errors": 0, "failures": 0,
 ///  "histograms": {"unit": "us", "service": [[1200, 3], …], "corrected": [[1200, 2], …]}}
 /// ```
+/// Errors (transport, protocol or server errors) and failures (expectations not met) are counted
+/// apart everywhere: `sessionsErrored`/`sessionsFailed`, `stepErrors`/`stepFailures`, and `errors`/
+/// `failures` of each metric and timeline point.
 /// `actual` is in the threshold's own unit: seconds for latencies, a fraction for `errors.rate`, else a plain number.
 /// `seed` is a decimal string so every `UInt64` survives JSON's doubles.
 public enum LoadJSONReport {
@@ -95,6 +98,7 @@ public enum LoadJSONReport {
                 "sessionsStarted": .number(Double(c.sessionsStarted)),
                 "sessionsFinished": .number(Double(c.sessionsFinished)),
                 "sessionsFailed": .number(Double(c.sessionsFailed)),
+                "sessionsErrored": .number(Double(c.sessionsErrored)),
                 "dropped": .number(Double(c.dropped)),
                 "steps": .number(Double(c.steps)),
                 "stepErrors": .number(Double(c.stepErrors)),
@@ -181,6 +185,7 @@ public enum LoadJSONReport {
             "dropped": .number(Double(p.dropped)),
             "requests": .number(Double(p.requests)),
             "errors": .number(Double(p.errors)),
+            "failures": .number(Double(p.failures)),
             "p50Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(50))) : .null,
             "p99Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(99))) : .null,
         ]

@@ -4,7 +4,7 @@ public import HarnessCore
 ///
 /// ```swift
 /// let line = LoadProgress.line(recorder.snapshot(resetRecent: true), elapsed: 12.4, total: 60)
-/// // 00:12/01:00 20%  sessions 248  20.0/s  in flight 12  errors 3  p50 12.3ms  p99 45.6ms
+/// // 00:12/01:00 20%  sessions 248  20.0/s  in flight 12  errors 3  failed 1  p50 12.3ms  p99 45.6ms
 /// ```
 public enum LoadProgress {
     /// The longest line returned, so it never wraps on an 80–100 column terminal redraw.
@@ -30,7 +30,8 @@ public enum LoadProgress {
             "sessions \(c.sessionsStarted)",
             "\(LoadText.number(rate))/s",
             "in flight \(c.inFlight)",
-            "errors \(c.stepErrors + c.stepFailures)",
+            "errors \(c.stepErrors)",
+            "failed \(c.stepFailures)",
         ]
         if c.dropped > 0 { parts.append("dropped \(c.dropped)") }
         parts.append("p50 " + (recent ? LoadText.duration(snapshot.recentP50) : "-"))

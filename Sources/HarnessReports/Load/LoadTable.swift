@@ -7,20 +7,22 @@ public import HarnessCore
 /// ```
 /// Output looks like:
 /// ```
-///                   count  rate/s     min     p50     p90     p99   p99.9     max  errors
+///                   count  rate/s     min     p50     p90     p99   p99.9     max  errors  failed
 /// operations
-///   create            120    12.0  3.10ms  4.02ms  6.55ms  9.80ms  12.1ms  12.1ms       0
-///   execute           120    12.0  10.2ms  20.1ms  35.0ms  80.3ms  95.0ms  95.0ms       2
+///   create            120    12.0  3.10ms  4.02ms  6.55ms  9.80ms  12.1ms  12.1ms       0       0
+///   execute           120    12.0  10.2ms  20.1ms  35.0ms  80.3ms  95.0ms  95.0ms       1       1
 /// steps
-///   run hello         120    12.0  10.2ms  20.1ms  35.0ms  80.3ms  95.0ms  95.0ms       2
-/// session             120    12.0  15.0ms  30.2ms  50.1ms   101ms   120ms   120ms       2
+///   run hello         120    12.0  10.2ms  20.1ms  35.0ms  80.3ms  95.0ms  95.0ms       1       1
+/// session             120    12.0  15.0ms  30.2ms  50.1ms   101ms   120ms   120ms       1       1
 ///
-/// sessions    120 started, 120 finished, 2 failed, 0 dropped
+/// sessions    120 started, 120 finished, 1 failed, 1 errored, 0 dropped
 /// run time    10.0s
 /// thresholds  ✓ execute.p99 < 250ms: 80.3ms
 ///             ✗ errors.rate < 1%: 1.67%
 /// result      FAILED
 /// ```
+/// `errors` counts steps that ended in a transport, protocol or server error; `failed` counts steps
+/// whose expectation was not met.
 public enum LoadTable {
     /// The table and the lines below it, without a trailing newline.
     ///
@@ -32,6 +34,7 @@ public enum LoadTable {
         let c = result.counters
         lines.append(label("sessions") + "\(c.sessionsStarted) started, \(c.sessionsFinished) finished, "
             + paint(c.sessionsFailed > 0 ? ANSI.red : nil, "\(c.sessionsFailed) failed") + ", "
+            + paint(c.sessionsErrored > 0 ? ANSI.red : nil, "\(c.sessionsErrored) errored") + ", "
             + paint(c.dropped > 0 ? ANSI.yellow : nil, "\(c.dropped) dropped"))
         lines.append(label("run time") + LoadText.duration(result.seconds))
         for (i, t) in result.thresholds.enumerated() {
@@ -60,16 +63,19 @@ public enum LoadTable {
     }
 
     /// Column titles after the name column.
-    static let columns = ["count", "rate/s", "min", "p50", "p90", "p99", "p99.9", "max", "errors"]
+    static let columns = ["count", "rate/s", "min", "p50", "p90", "p99", "p99.9", "max", "errors", "failed"]
+
+    /// How many trailing columns are counts of bad steps (errors, failed), shown red when not 0.
+    static let badColumns = 2
 
     /// The cells of one metric's row after its name; latencies are `-` when nothing was recorded.
     static func cells(_ m: MetricSummary) -> [String] {
         let latencies = [m.min, m.p50, m.p90, m.p99, m.p999, m.max].map { m.count == 0 ? "-" : LoadText.duration($0) }
-        return [String(m.count), LoadText.number(m.rate)] + latencies + [String(m.errors + m.failures)]
+        return [String(m.count), LoadText.number(m.rate)] + latencies + [String(m.errors), String(m.failures)]
     }
 
     private static func table(_ result: LoadResult, paint: Paint) -> [String] {
-        typealias Row = (name: String, cells: [String], errors: Bool)
+        typealias Row = (name: String, cells: [String])
         var rows: [Row?] = []  // nil: a section title, filled in below
         var titles: [String] = []
         for section in sections(result) {
@@ -79,7 +85,7 @@ public enum LoadTable {
                 titles.append(title)
             }
             for m in section.metrics {
-                rows.append((indent + LoadText.oneLine(m.name), cells(m), m.errors + m.failures > 0))
+                rows.append((indent + LoadText.oneLine(m.name), cells(m)))
             }
         }
         let nameWidth = max(rows.compactMap { $0?.name.count }.max() ?? 0, titles.map(\.count).max() ?? 0)
@@ -101,7 +107,7 @@ public enum LoadTable {
             var line = padRight(row.name, nameWidth)
             for (i, cell) in row.cells.enumerated() {
                 let text = "  " + pad(cell, widths[i])
-                line += i == row.cells.count - 1 && row.errors ? paint(ANSI.red, text) : text
+                line += i >= row.cells.count - badColumns && cell != "0" ? paint(ANSI.red, text) : text
             }
             lines.append(line)
         }

@@ -5,32 +5,36 @@ import Glibc
 #endif
 
 /// A small HTTP/1.1 server on 127.0.0.1 for tests that need answers the emulator does not give:
-/// canned statuses and headers, garbage, or no answer at all. One thread per connection.
-final class LoopbackServer: Sendable {
+/// canned statuses and headers, garbage, bodies that never end, or no answer at all. One thread
+/// per connection. Shared by the HTTP tests and the end-to-end tests of the built binary.
+package final class LoopbackServer: Sendable {
     /// A request as the server read it.
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [(name: String, value: String)]
-        var body: [UInt8]
+    package struct Request: Sendable {
+        package var method: String
+        package var path: String
+        package var headers: [(name: String, value: String)]
+        package var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
     }
 
     /// What the server does with a request.
-    enum Reply: Sendable {
+    package enum Reply: Sendable {
         /// A well-formed response; `Content-Length` is added.
         case response(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [])
         /// These bytes verbatim, then the connection closes.
         case raw([UInt8])
         /// Nothing, until the client goes away.
         case silence
+        /// `head` verbatim, then `chunk` over and over (waiting `pause` between chunks, if given)
+        /// until the client goes away: a body that never ends.
+        case endless(head: [UInt8], chunk: [UInt8], pause: Duration? = nil)
     }
 
-    let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    package let port: Int
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     private let listener: Int32
     private let respond: @Sendable (Request) -> Reply
@@ -38,10 +42,10 @@ final class LoopbackServer: Sendable {
     private let log = Mutex<[Request]>([])
     private let arrivals: AsyncStream<Request>.Continuation
     /// Every request, as it arrives: lets a test wait for the server instead of sleeping.
-    let requests: AsyncStream<Request>
+    package let requests: AsyncStream<Request>
 
     /// Starts listening on a free loopback port.
-    init(_ respond: @escaping @Sendable (Request) -> Reply) throws {
+    package init(_ respond: @escaping @Sendable (Request) -> Reply) throws {
         self.respond = respond
         (requests, arrivals) = AsyncStream.makeStream(of: Request.self)
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -65,7 +69,7 @@ final class LoopbackServer: Sendable {
     }
 
     /// Runs `body` with a running server and stops it afterwards, also when `body` throws.
-    static func with<T>(
+    package static func with<T>(
         _ respond: @escaping @Sendable (Request) -> Reply,
         _ body: (LoopbackServer) async throws -> T
     ) async throws -> T {
@@ -75,10 +79,10 @@ final class LoopbackServer: Sendable {
     }
 
     /// Requests received so far.
-    var received: [Request] { log.withLock { $0 } }
+    package var received: [Request] { log.withLock { $0 } }
 
     /// Stops accepting and drops every connection.
-    func stop() {
+    package func stop() {
         Glibc.shutdown(listener, Int32(SHUT_RDWR))
         openConnections.withLock { connections in
             for connection in connections { Glibc.shutdown(connection, Int32(SHUT_RDWR)) }
@@ -120,6 +124,13 @@ final class LoopbackServer: Sendable {
             case .silence:
                 var scratch = [UInt8](repeating: 0, count: 1024)
                 while recv(connection, &scratch, scratch.count, 0) > 0 {}
+                return
+            case .endless(let head, let chunk, let pause):
+                guard write(connection, head) else { return }
+                // Pacing the hostile server's own output, not synchronising the test.
+                while write(connection, chunk) {
+                    if let pause { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+                }
                 return
             }
         }
@@ -172,7 +183,7 @@ final class LoopbackServer: Sendable {
 }
 
 /// A loopback port with nothing listening on it: bound without listening, then closed.
-func closedLoopbackPort() -> Int {
+package func closedLoopbackPort() -> Int {
     let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(probe) }
     var address = sockaddr_in()
