@@ -27,13 +27,14 @@ let package = Package(
         .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl", "COpenSSL"]),
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessReports", dependencies: ["HarnessCore", "SandboxAPI", "CLibXML2"]),
+        .target(name: "Orchestration", dependencies: ["HarnessCore", "HarnessHTTP", "HarnessReports", "SandboxAPI"]),
         .target(name: "SandboxEmulator", dependencies: [
             "SandboxAPI", "CSpawn",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessScenarios", "HarnessReports", "SandboxEmulator",
+            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessScenarios", "HarnessReports", "Orchestration", "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -46,6 +47,10 @@ let package = Package(
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
+        .testTarget(name: "OrchestrationTests", dependencies: [
+            "Orchestration", "HarnessCore", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["SandboxAPI"]),
     ]
 )

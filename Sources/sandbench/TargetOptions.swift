@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import HarnessCore
-import HarnessHTTP
 import Logging
-import SandboxAPI
+import Orchestration
 import SandboxEmulator
 
 /// Which server a command talks to, and how.
@@ -66,55 +65,48 @@ struct TargetOptions: ParsableArguments {
         guard (1...100).contains(retries) else { throw ValidationError("--retries must be 1...100") }
     }
 
-    /// Runs `body` with a client for the target; the embedded emulator and the transport live exactly as long as `body`.
-    func withClient<T: Sendable>(_ body: @escaping @Sendable (SandboxClient, String) async throws -> T) async throws -> T {
-        let kind = try kind()
-        var pollPolicy = PollPolicy()
-        pollPolicy.timeout = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
-        let poll = pollPolicy
-        let requestTimeout = try EmulatorOptions.duration(self.requestTimeout, flag: "--request-timeout")
-        let retries = self.retries
-        let project = self.project ?? "sandbench"
-        let location = self.location, apiVersion = self.apiVersion
-        var transportConfig = CurlTransport.Configuration()
-        transportConfig.timeout = requestTimeout
-        let config = transportConfig
-        @Sendable func client(_ transport: any HTTPTransport, _ endpoint: APIEndpoint, _ credentials: (any CredentialProvider)?) -> SandboxClient {
-            var wrapped: any HTTPTransport = transport
-            if retries > 1 {
-                var policy = RetryPolicy()
-                policy.maxAttempts = retries
-                wrapped = RetryingTransport(wrapping: transport, policy: policy)
-            }
-            return SandboxClient(transport: wrapped, endpoint: endpoint, credentials: credentials, poll: poll, requestTimeout: requestTimeout)
+    /// The target these options describe, for the orchestrator.
+    func configuration() throws -> TargetConfiguration {
+        var configuration: TargetConfiguration
+        switch try kind() {
+        case .emulator: configuration = TargetConfiguration(kind: .embedded)
+        case .url(let url): configuration = TargetConfiguration(kind: .url(url))
+        case .vertex(let project): configuration = TargetConfiguration(kind: .vertex(project: project))
         }
-        switch kind {
-        case .emulator:
-            var emulatorConfig = try emulator.configuration()
-            emulatorConfig.host = "127.0.0.1"
-            emulatorConfig.port = 0
-            var logger = Logger(label: "sandbench.emulator")
-            logger.logLevel = .critical
-            return try await Emulator.withEmulator(configuration: emulatorConfig, logger: logger) { baseURL in
-                try await withCurlTransport(configuration: config) { transport in
-                    try await body(client(transport, APIEndpoint(baseURL: baseURL, apiVersion: apiVersion, project: project, location: location), nil),
-                                   "emulator (\(baseURL))")
-                }
-            }
-        case .url(let url):
-            let credentials: (any CredentialProvider)? = (accessToken ?? ProcessInfo.processInfo.environment["SANDBENCH_ACCESS_TOKEN"]).map { StaticToken($0) }
-            return try await withCurlTransport(configuration: config) { transport in
-                try await body(client(transport, APIEndpoint(baseURL: url, apiVersion: apiVersion, project: project, location: location), credentials), url)
-            }
-        case .vertex(let project):
-            let explicit = accessToken
-            return try await withCurlTransport(configuration: config) { transport in
-                let credentials = resolveCredentials(explicitToken: explicit, environment: ProcessInfo.processInfo.environment, transport: transport)
-                var endpoint = APIEndpoint.vertex(project: project, location: location)
-                endpoint.apiVersion = apiVersion
-                return try await body(client(transport, endpoint, credentials), endpoint.baseURL)
-            }
-        }
+        configuration.project = project ?? "sandbench"
+        configuration.location = location
+        configuration.apiVersion = apiVersion
+        configuration.accessToken = accessToken
+        configuration.engine = engine
+        configuration.requestTimeout = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
+        configuration.pollTimeout = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
+        configuration.retries = retries
+        configuration.environment = ProcessInfo.processInfo.environment
+        return configuration
+    }
+
+    /// The embedded emulator, shaped by the emulator options, on a free loopback port.
+    func embeddedEmulator() throws -> EmbeddedEmulator {
+        var configuration = try emulator.configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        return EmbeddedEmulator(configuration: configuration)
+    }
+
+    /// An orchestrator for these options; `run` and `load` stop cleanly on SIGINT/SIGTERM.
+    func orchestrator() throws -> Orchestrator {
+        Orchestrator(target: try configuration(), embedded: try embeddedEmulator(), interruption: .signals)
+    }
+}
+
+/// The emulator started inside this process for `--target emulator`, quiet but for critical errors.
+struct EmbeddedEmulator: EmbeddedTarget {
+    var configuration: EmulatorConfiguration
+
+    func withBaseURL<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+        var logger = Logger(label: "sandbench.emulator")
+        logger.logLevel = .critical
+        return try await Emulator.withEmulator(configuration: configuration, logger: logger, body)
     }
 }
 

@@ -4,8 +4,6 @@ import SandboxAPI
 public struct RunOptions: Sendable {
     /// Scenarios run at once.
     public var concurrency: Int = 4
-    /// Reuse this engine instead of creating (and deleting) one.
-    public var engine: String?
     /// Run only scenarios carrying one of these tags (empty: all).
     public var tags: [String] = []
     public var variables: Variables = Variables()
@@ -15,21 +13,17 @@ public struct RunOptions: Sendable {
     public init() {}
 }
 
-/// Runs scenario files against one target: creates the run's engine, runs scenarios concurrently,
-/// then sweeps the engine for sandboxes this run left alive and deletes the engine.
+/// Runs the selected scenarios of some files as concurrent sessions under one engine. Setting up
+/// the engine, sweeping for leaks and writing reports belong to the caller (the `Orchestration`
+/// module's `Orchestrator`).
 public struct SuiteRunner: Sendable {
-    public var client: SandboxClient
     public var options: RunOptions
-    public var ledger: SandboxLedger
     public var observer: StepObserver?
     /// Called when each scenario finishes (console progress).
     public var onScenarioFinished: (@Sendable (ScenarioResult) -> Void)?
 
-    public init(client: SandboxClient, options: RunOptions, ledger: SandboxLedger = SandboxLedger(),
-                observer: StepObserver? = nil, onScenarioFinished: (@Sendable (ScenarioResult) -> Void)? = nil) {
-        self.client = client
+    public init(options: RunOptions, observer: StepObserver? = nil, onScenarioFinished: (@Sendable (ScenarioResult) -> Void)? = nil) {
         self.options = options
-        self.ledger = ledger
         self.observer = observer
         self.onScenarioFinished = onScenarioFinished
     }
@@ -41,31 +35,10 @@ public struct SuiteRunner: Sendable {
         }
     }
 
-    /// Runs everything and returns the results in file order.
-    public func run(_ files: [ScenarioFile], target: String, startedAt: Double) async -> RunResult {
-        let clock = ContinuousClock()
-        let start = clock.now
+    /// Runs the selected scenarios, at most ``RunOptions/concurrency`` at once, and returns their
+    /// results in file order.
+    public func run(_ files: [ScenarioFile], context: SessionContext) async -> [ScenarioResult] {
         let work = selected(files)
-        let engine: String
-        let ownEngine: Bool
-        if let given = options.engine {
-            engine = given
-            ownEngine = false
-        } else {
-            do {
-                engine = try await client.createEngine(displayName: "\(options.runID)-engine")
-                ownEngine = true
-            } catch {
-                let results = work.map { item in
-                    ScenarioResult(name: item.scenario.name, file: item.file, tags: item.scenario.tags, outcome: .error,
-                                   steps: [StepResult(name: "setup: create agent engine", operation: "create", outcome: .error, duration: .zero,
-                                                      errorMessage: "could not create the run's agent engine: \(error)")],
-                                   duration: .zero)
-                }
-                return RunResult(scenarios: results, target: target, startedAt: startedAt, duration: clock.now - start)
-            }
-        }
-        let context = SessionContext(client: client, engine: engine, variables: options.variables, ledger: ledger, runID: options.runID)
         var results = [ScenarioResult?](repeating: nil, count: work.count)
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
             var next = 0
@@ -85,28 +58,15 @@ public struct SuiteRunner: Sendable {
                 launch()
             }
         }
-        // Sweep and engine clean-up run even after cancellation.
-        let leaks = await Task { await sweep(engine: engine, deleteEngine: ownEngine) }.value
-        return RunResult(scenarios: results.compactMap { $0 }, target: target, startedAt: startedAt, duration: clock.now - start, leaks: leaks)
+        return results.compactMap { $0 }
     }
 
-    /// Lists the engine's sandboxes; any this run created that is still alive is a leak (and is deleted now).
-    public func sweep(engine: String, deleteEngine: Bool) async -> [String] {
-        var leaks: [String] = []
-        var token: String?
-        repeat {
-            let path = "\(engine)/sandboxEnvironments?pageSize=100" + (token.map { "&pageToken=\(ScenarioSession.percentEncode($0))" } ?? "")
-            guard let response = try? await client.call("GET", path), response.status == 200, let json = response.json,
-                  let page = try? SandboxPage(json: json) else { break }
-            for sandbox in page.sandboxes where await ledger.isOurs(sandbox.name) {
-                leaks.append(sandbox.name)
-                if let r = try? await client.call("DELETE", sandbox.name), r.status == 200 || r.status == 404 {
-                    await ledger.deleted(sandbox.name)
-                }
-            }
-            token = page.nextPageToken.flatMap { $0.isEmpty ? nil : $0 }
-        } while token != nil
-        if deleteEngine { _ = try? await client.call("DELETE", "\(engine)?force=true") }
-        return leaks
+    /// What each selected scenario reports when the run could not set up: one errored step named `step`.
+    public func setupFailed(_ files: [ScenarioFile], step: String, message: String) -> [ScenarioResult] {
+        selected(files).map { item in
+            ScenarioResult(name: item.scenario.name, file: item.file, tags: item.scenario.tags, outcome: .error,
+                           steps: [StepResult(name: step, operation: "create", outcome: .error, duration: .zero, errorMessage: message)],
+                           duration: .zero)
+        }
     }
 }
