@@ -10,7 +10,7 @@ import Synchronization
 final class CurlExchange: @unchecked Sendable {
     /// How the transfer ended, as the driver thread saw it.
     enum Completion {
-        case response(status: Int, end: ContinuousClock.Instant)
+        case response(status: Int, end: ContinuousClock.Instant, firstByteToEnd: Duration?)
         case failure(TransportError)
     }
 
@@ -29,6 +29,9 @@ final class CurlExchange: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var rawHeaders: [UInt8] = []
     private var responseBody: [UInt8] = []
+    /// `TransportRequest.maxResponseBytes`; the write callback refuses bytes beyond it.
+    private var maxResponseBytes = Int.max
+    private var responseTooLarge = false
 
     init(handle: CurlEasyHandle, url: String, start: ContinuousClock.Instant) {
         self.handle = handle
@@ -52,11 +55,17 @@ final class CurlExchange: @unchecked Sendable {
         handle.set(CURLOPT_NOSIGNAL, 1)
         handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
         handle.set(CURLOPT_ERRORBUFFER, pointer: handle.errorBuffer)
+        maxResponseBytes = request.maxResponseBytes.map { max(0, $0) } ?? Int.max
+        responseTooLarge = false
         sb_easy_setopt_write_cb(handle.raw) { data, size, count, context in
             guard let data, let context else { return 0 }
-            let bytes = size * count
-            Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
-                .responseBody.append(contentsOf: UnsafeRawBufferPointer(start: data, count: bytes))
+            let (bytes, overflow) = size.multipliedReportingOverflow(by: count)
+            let exchange = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
+            guard !overflow, bytes <= exchange.maxResponseBytes - exchange.responseBody.count else {
+                exchange.responseTooLarge = true
+                return 0  // libcurl ends the transfer with CURLE_WRITE_ERROR
+            }
+            exchange.responseBody.append(contentsOf: UnsafeRawBufferPointer(start: data, count: bytes))
             return bytes
         }
         handle.set(CURLOPT_WRITEDATA, pointer: context)
@@ -137,7 +146,19 @@ final class CurlExchange: @unchecked Sendable {
     /// before the handle goes back to the pool: the task reads nothing from the handle.
     func finish(_ code: CURLcode) {
         if code == CURLE_OK {
-            completion = .response(status: handle.info(CURLINFO_RESPONSE_CODE), end: .now)
+            // libcurl times from when the driver started the transfer, a little after `start`; what
+            // it measures from the first byte to the end is exact, so count back from the end.
+            var total: curl_off_t = 0, startTransfer: curl_off_t = 0
+            var lastBytes: Duration?
+            if sb_easy_getinfo_off(handle.raw, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK,
+               sb_easy_getinfo_off(handle.raw, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer) == CURLE_OK,
+               startTransfer > 0, total >= startTransfer {
+                lastBytes = .microseconds(total - startTransfer)
+            }
+            completion = .response(status: handle.info(CURLINFO_RESPONSE_CODE), end: .now, firstByteToEnd: lastBytes)
+        } else if responseTooLarge {
+            let message = "the response body is larger than the \(maxResponseBytes) bytes allowed"
+            completion = .failure(TransportError(.protocolError, message, url: url))
         } else {
             completion = .failure(TransportError(curlCode: code, detail: handle.errorDetail, url: url))
         }
@@ -158,8 +179,10 @@ final class CurlExchange: @unchecked Sendable {
             return .failure(TransportError(.other, "the request ended without a result; this is a bug in CurlTransport", url: url))
         }
         switch completion {
-        case .response(let status, let end):
-            return .success(TransportResponse(status: status, headers: Self.parseHeaders(rawHeaders), body: responseBody, elapsed: end - start))
+        case .response(let status, let end, let firstByteToEnd):
+            let elapsed = end - start
+            return .success(TransportResponse(status: status, headers: Self.parseHeaders(rawHeaders), body: responseBody, elapsed: elapsed,
+                                              firstByte: firstByteToEnd.map { max(.zero, elapsed - $0) }))
         case .failure(let error):
             return .failure(error)
         case nil:
