@@ -27,14 +27,24 @@ let package = Package(
         .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl", "COpenSSL"]),
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessReports", dependencies: ["HarnessCore", "SandboxAPI", "CLibXML2"]),
-        .target(name: "Orchestration", dependencies: ["HarnessCore", "HarnessHTTP", "HarnessReports", "SandboxAPI"]),
+        .target(name: "HarnessCassettes", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
+        .target(name: "HarnessRecorder", dependencies: [
+            "HarnessCassettes", "HarnessCore", "SandboxAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Orchestration", dependencies: [
+            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReports", "SandboxAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SandboxEmulator", dependencies: [
             "SandboxAPI", "CSpawn",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessScenarios", "HarnessReports", "Orchestration", "SandboxEmulator",
+            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessScenarios", "HarnessReports", "Orchestration",
+            "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -47,17 +57,24 @@ let package = Package(
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
-        .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "HarnessCore", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
+        .testTarget(name: "HarnessCassettesTests", dependencies: ["HarnessCassettes", "HarnessCore", "SandboxAPI", "Yams"]),
+        .testTarget(name: "HarnessRecorderTests", dependencies: [
+            "HarnessRecorder", "HarnessCassettes", "HarnessCore", "HarnessHTTP", "SandboxAPI", "SandboxEmulator",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SandboxAPI"]),
+        .testTarget(name: "OrchestrationTests", dependencies: [
+            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessRecorder", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HarnessCassettes", "SandboxAPI"]),
     ]
 )
 
 // Hot paths (JSON, base64, hashing, histograms, the emulator's request path) are optimised even in
 // debug builds, so the test suite and `swift run` move 10 MB files and measure latency at speed.
-let optimisedInDebug: Set<String> = ["SandboxAPI", "HarnessCore", "HarnessHTTP", "SandboxEmulator"]
+let optimisedInDebug: Set<String> = ["SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessCassettes", "HarnessRecorder", "SandboxEmulator"]
 
 for target in package.targets where target.type != .system && target.name != "CSpawn" {
     var settings: [SwiftSetting] = [

@@ -5,12 +5,32 @@ import Logging
 import Orchestration
 import SandboxEmulator
 
-/// Which server a command talks to, and how.
+/// Which server `run` and `load` talk to, and how.
 struct TargetOptions: ParsableArguments {
     @Option(help: "emulator (start the embedded emulator on a free loopback port), a URL such as http://127.0.0.1:8080, or vertex.")
     var target: String = "emulator"
 
-    @Option(help: "Google Cloud project (with --target vertex, or the path prefix for other targets).")
+    @Option(help: "Reuse this agent engine (projects/…/reasoningEngines/ID) instead of creating and deleting one.")
+    var engine: String?
+
+    @OptionGroup var connection: ConnectionOptions
+
+    /// Validates every option now, so usage errors exit 2 before anything runs.
+    func validate() throws {
+        try connection.validate(target: target, flag: "--target")
+    }
+
+    /// An orchestrator for these options; `run` and `load` stop cleanly on SIGINT/SIGTERM.
+    func orchestrator() throws -> Orchestrator {
+        var configuration = try connection.configuration(target: target, flag: "--target")
+        configuration.engine = engine
+        return Orchestrator(target: configuration, embedded: try connection.embeddedEmulator(), interruption: .signals)
+    }
+}
+
+/// How to reach a target once chosen: project, location, credentials, limits, and the embedded emulator's settings.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "Google Cloud project (with vertex, or the path prefix for other targets).")
     var project: String?
 
     @Option(help: "Location, e.g. us-central1.")
@@ -21,9 +41,6 @@ struct TargetOptions: ParsableArguments {
 
     @Option(help: "Bearer token for the target (default for vertex: $SANDBENCH_ACCESS_TOKEN, $GOOGLE_APPLICATION_CREDENTIALS, then gcloud).")
     var accessToken: String?
-
-    @Option(help: "Reuse this agent engine (projects/…/reasoningEngines/ID) instead of creating and deleting one.")
-    var engine: String?
 
     @Option(help: "Limit for each HTTP request.")
     var requestTimeout: String = "330s"
@@ -36,48 +53,37 @@ struct TargetOptions: ParsableArguments {
 
     @OptionGroup(title: "Embedded emulator") var emulator: EmulatorOptions
 
-    enum Kind {
-        case emulator
-        case url(String)
-        case vertex(project: String)
-    }
-
-    func kind() throws -> Kind {
-        switch target {
-        case "emulator": return .emulator
+    /// The kind of target `text` names (`emulator`, `vertex` or a URL), given with `flag`.
+    func kind(_ text: String, flag: String) throws -> TargetConfiguration.Kind {
+        switch text {
+        case "emulator": return .embedded
         case "vertex":
-            guard let project else { throw ValidationError("--target vertex needs --project") }
+            guard let project else { throw ValidationError("\(flag) vertex needs --project") }
             return .vertex(project: project)
         default:
-            guard target.hasPrefix("http://") || target.hasPrefix("https://") else {
-                throw ValidationError("--target must be emulator, vertex or an http(s):// URL, not \"\(target)\"")
+            guard text.hasPrefix("http://") || text.hasPrefix("https://") else {
+                throw ValidationError("\(flag) must be emulator, vertex or an http(s):// URL, not \"\(text)\"")
             }
-            return .url(target)
+            return .url(text)
         }
     }
 
     /// Validates every option now, so usage errors exit 2 before anything runs.
-    func validate() throws {
-        _ = try kind()
+    func validate(target: String, flag: String) throws {
+        _ = try kind(target, flag: flag)
         _ = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
         _ = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
         _ = try emulator.configuration()
         guard (1...100).contains(retries) else { throw ValidationError("--retries must be 1...100") }
     }
 
-    /// The target these options describe, for the orchestrator.
-    func configuration() throws -> TargetConfiguration {
-        var configuration: TargetConfiguration
-        switch try kind() {
-        case .emulator: configuration = TargetConfiguration(kind: .embedded)
-        case .url(let url): configuration = TargetConfiguration(kind: .url(url))
-        case .vertex(let project): configuration = TargetConfiguration(kind: .vertex(project: project))
-        }
+    /// The target `target` with these options, for the orchestrator.
+    func configuration(target: String, flag: String) throws -> TargetConfiguration {
+        var configuration = TargetConfiguration(kind: try kind(target, flag: flag))
         configuration.project = project ?? "sandbench"
         configuration.location = location
         configuration.apiVersion = apiVersion
         configuration.accessToken = accessToken
-        configuration.engine = engine
         configuration.requestTimeout = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
         configuration.pollTimeout = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
         configuration.retries = retries
@@ -91,11 +97,6 @@ struct TargetOptions: ParsableArguments {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         return EmbeddedEmulator(configuration: configuration)
-    }
-
-    /// An orchestrator for these options; `run` and `load` stop cleanly on SIGINT/SIGTERM.
-    func orchestrator() throws -> Orchestrator {
-        Orchestrator(target: try configuration(), embedded: try embeddedEmulator(), interruption: .signals)
     }
 }
 
