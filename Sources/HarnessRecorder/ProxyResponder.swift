@@ -30,6 +30,12 @@ struct ProxyResponder: HTTPResponder {
         let target = request.head.path ?? "/"
         let clientHeaders = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
         let sent = ContinuousClock.now
+        context.logger.debug("received \(method) \(target)")
+        guard target.hasPrefix("/") else {
+            let message = "sandbench record: a reverse proxy takes paths such as /v1beta1/projects/…, not \"\(target.prefix(200))\""
+            record(method, target, clientHeaders, [], sent: sent, error: message)
+            return Self.googleError(400, .invalidArgument, message)
+        }
         let body: [UInt8]
         do {
             body = Array(try await request.collectBody(upTo: configuration.maxBodyBytes).readableBytesView)

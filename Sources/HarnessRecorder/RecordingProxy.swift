@@ -5,6 +5,8 @@ public import Logging
 import NIOCore
 import NIOPosix
 import SandboxAPI
+import ServiceLifecycle
+import Synchronization
 
 /// A recording reverse proxy: clients talk to it as they would to the service, every exchange is
 /// forwarded upstream and answered with the upstream's response, and the exchanges become a
@@ -20,10 +22,11 @@ import SandboxAPI
 /// Bodies are read whole (up to ``RecordingConfiguration/maxBodyBytes``) before they are passed on
 /// in either direction, so what is recorded is exactly what travelled.
 public enum RecordingProxy {
-    /// Serves until the task is cancelled or, with `shutdownSignals`, SIGINT/SIGTERM arrives; waits
-    /// for requests in flight, then returns what was recorded.
+    /// Serves until the task is cancelled or, with `shutdownSignals`, SIGINT/SIGTERM arrives; gives
+    /// requests in flight up to ``RecordingConfiguration/shutdownGrace`` to finish, then returns
+    /// what was recorded.
     /// - Parameter onReady: called once with the base URL (`http://HOST:PORT`) when connections are accepted.
-    /// - Throws: when the address cannot be bound.
+    /// - Throws: when the server could not start (e.g. the address cannot be bound).
     public static func serve(
         configuration: RecordingConfiguration = RecordingConfiguration(),
         upstream: Upstream,
@@ -43,11 +46,13 @@ public enum RecordingProxy {
             for await exchange in exchanges { builder.add(exchange) }
             return builder
         }
+        let served = Atomic<Bool>(false)
         let responder = ProxyResponder(upstream: upstream, configuration: configuration, recorder: recorder, start: .now)
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sandbench-record"),
             onServerRunning: { channel in
+                served.store(true, ordering: .releasing)
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
                 onReady("http://\(host):\(port)")
@@ -55,9 +60,13 @@ public enum RecordingProxy {
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
             logger: logger
         )
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: shutdownSignals ? [.sigterm, .sigint] : [],
+                                              logger: logger)
+        // Requests still in flight when a signal arrives get this long to finish, then are cut off.
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace
         let outcome: Result<Void, any Error>
         do {
-            try await app.runService(gracefulShutdownSignals: shutdownSignals ? [.sigterm, .sigint] : [])
+            try await ServiceGroup(configuration: group).run()
             outcome = .success(())
         } catch {
             outcome = .failure(error)
@@ -66,7 +75,8 @@ public enum RecordingProxy {
         var builder = await building.value
         // A token fetched after the first request (a refresh) is a secret too.
         if let token = try? await upstream.credentials?.accessToken() { builder.learnSecret(token) }
-        try outcome.get()
+        // Once it served, whatever stopped the server, what was recorded is kept.
+        if !served.load(ordering: .acquiring) { try outcome.get() }
         return builder.cassette()
     }
 

@@ -41,6 +41,8 @@ public struct RecordingConfiguration: Sendable {
     public var maxBodyBytes: Int = 100_000_000 / 3 * 4 + (8 << 20)
     /// Limit for each upstream exchange.
     public var requestTimeout: Duration = .seconds(330)
+    /// After SIGINT/SIGTERM, how long requests in flight may take to finish before they are cut off.
+    public var shutdownGrace: Duration = .seconds(10)
 
     public init() {}
 }

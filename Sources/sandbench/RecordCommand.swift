@@ -26,6 +26,9 @@ struct RecordCommand: AsyncParsableCommand {
     @Flag(help: "Keep files over 64 KiB in full instead of by size and sha256 only.")
     var keepBodies = false
 
+    @Option(help: "After SIGINT/SIGTERM, how long requests in flight may take before they are cut off (recorded with an error).")
+    var shutdownGrace: String = "10s"
+
     @Flag(help: "Log every request to stderr.")
     var verbose = false
 
@@ -39,6 +42,7 @@ struct RecordCommand: AsyncParsableCommand {
                 + "the proxy forwards anything it receives with the upstream's credentials")
         }
         guard !out.isEmpty else { throw ValidationError("--out needs a file name") }
+        _ = try EmulatorOptions.duration(shutdownGrace, flag: "--shutdown-grace")
     }
 
     func run() async throws {
@@ -47,6 +51,7 @@ struct RecordCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.keepBodies = keepBodies
         configuration.requestTimeout = try EmulatorOptions.duration(connection.requestTimeout, flag: "--request-timeout")
+        configuration.shutdownGrace = try EmulatorOptions.duration(shutdownGrace, flag: "--shutdown-grace")
         let target = try connection.configuration(target: upstream, flag: "--upstream")
         let orchestrator = Orchestrator(target: target, embedded: try connection.embeddedEmulator(), interruption: .signals)
         var logger = Logger(label: "sandbench.record")

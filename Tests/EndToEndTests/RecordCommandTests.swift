@@ -82,6 +82,44 @@ import Testing
         #expect(output.msgOut == "42\n")
     }
 
+    @Test(.timeLimit(.minutes(2))) func aRequestInFlightAtTheSignalIsCutOffAfterTheGraceAndRecorded() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/inflight.yaml"
+        let recorder = try Recorder.start(["--upstream", "emulator", "--out", out, "--shutdown-grace", "1s", "--verbose"])
+        let proxy = HTTP(base: recorder.baseURL + "/v1beta1/")
+        let created = try JSONValue.parse(try proxy.send("POST", "projects/p/locations/us-central1/reasoningEngines"))
+        let engine = try #require(created["response"]?["name"]?.stringValue)
+        let sandboxOp = try JSONValue.parse(try proxy.send("POST", "\(engine)/sandboxEnvironments",
+                                                           body: #"{"spec":{"codeExecutionEnvironment":{}}}"#))
+        let sandbox = try #require(sandboxOp["response"]?["name"]?.stringValue)
+        let code = Base64.encode(Array(#"{"code": "print('started', flush=True)\nimport time\ntime.sleep(60)"}"#.utf8))
+        let slow = DispatchGroup()
+        slow.enter()
+        DispatchQueue.global().async {
+            _ = try? proxy.send("POST", "\(sandbox)/:execute", body: #"{"inputs":[{"mimeType":"application/json","data":"\#(code)"}]}"#)
+            slow.leave()
+        }
+        // With --verbose the proxy logs each request as it arrives: wait (bounded) for the execute's.
+        var log = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !log.contains(":execute"), Date() < deadline {
+            let chunk = recorder.stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(log.contains("received POST"), "the proxy never logged the execute: \(log)")
+        let started = Date()
+        let (status, _, stderr) = recorder.stop(SIGINT)
+        #expect(status == 0, "\(stderr)")
+        #expect(Date().timeIntervalSince(started) < 20, "the proxy waited for the in-flight request beyond its grace")
+        #expect(slow.wait(timeout: .now() + 30) == .success, "the client of the cut-off request never got an answer")
+        let cassette = try Cassette(yaml: try String(contentsOfFile: out, encoding: .utf8))
+        let execute = cassette.exchanges.first { $0.path.hasSuffix("/:execute") }
+        #expect(execute?.status == nil && execute?.error?.contains("cancelled") == true,
+                "the cut-off execute: \(String(describing: execute))")
+    }
+
     static let usageErrors: [[String]] = [
         ["--upstream", "emulator"],
         ["--out", "x.yaml"],
@@ -101,12 +139,12 @@ import Testing
         #expect(!out.stderr.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecorded() async throws {
+    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecorded() throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/quickstart.yaml"
         let recorder = try Recorder.start(["--upstream", "emulator", "--out", out])
-        let (status, output) = try await Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
+        let (status, output) = try Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
         let (recorderStatus, _, stderr) = recorder.stop()
         try #require(status != 3 && status != 127,
                      "the official Python client is not available (pip install google-cloud-aiplatform==2.7.0):\n\(output)")
@@ -128,7 +166,7 @@ import Testing
 
 /// Runs `python3` with the environment scrubbed of Google settings and proxies, as the compatibility test does.
 enum Python {
-    static func run(_ arguments: [String]) async throws -> (Int32, String) {
+    static func run(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -148,11 +186,9 @@ enum Python {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
+        try process.run()
+        process.waitUntilExit()
         try? log.close()
-        return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        return (process.terminationStatus, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
     }
 }
