@@ -20,6 +20,7 @@ public struct Cassette: Sendable, Hashable {
     public var inlineLimit: Int
     /// Whether every body was kept whatever its size.
     public var keepBodies: Bool
+    /// Every exchange, in the order its request was sent upstream.
     public var exchanges: [Exchange]
 
     public init(recordedAt: String, upstream: String, inlineLimit: Int = Cassette.defaultInlineLimit, keepBodies: Bool = false,
@@ -37,6 +38,7 @@ public struct Cassette: Sendable, Hashable {
 
 /// One request and what came back.
 public struct Exchange: Sendable, Hashable {
+    /// The HTTP method, as sent.
     public var method: String
     /// The request path as sent, percent-encoding intact, without the query.
     public var path: String
@@ -46,8 +48,11 @@ public struct Exchange: Sendable, Hashable {
     public var status: Int?
     /// Why there was no response: connect failure, timeout, a body over the limit.
     public var error: String?
+    /// When the request went upstream and the response came back.
     public var timing: Timing
+    /// What the client sent.
     public var request: Message
+    /// What the upstream answered (empty when it did not).
     public var response: Message
 
     public init(method: String, path: String, query: [Field] = [], status: Int?, error: String? = nil, timing: Timing,
@@ -65,7 +70,9 @@ public struct Exchange: Sendable, Hashable {
 
 /// A name and a value: a header or a query parameter.
 public struct Field: Sendable, Hashable {
+    /// The name; header names are lowercased.
     public var name: String
+    /// The value; credentials read `<redacted>`.
     public var value: String
 
     public init(_ name: String, _ value: String) {
@@ -94,6 +101,7 @@ public struct Timing: Sendable, Hashable {
 public struct Message: Sendable, Hashable {
     /// Headers from a fixed list (names lowercased); credentials appear as `<redacted>`.
     public var headers: [Field]
+    /// The body, decoded.
     public var body: Body
 
     public init(headers: [Field] = [], body: Body = .none) {
@@ -122,6 +130,7 @@ public enum Body: Sendable, Hashable {
 public struct ExecuteInput: Sendable, Hashable {
     /// The code chunk's `code`, nil when the request had none.
     public var code: String?
+    /// The input files, by name.
     public var files: [RecordedFile]
 
     public init(code: String?, files: [RecordedFile]) {
@@ -132,8 +141,11 @@ public struct ExecuteInput: Sendable, Hashable {
 
 /// The decoded outputs of `:execute`.
 public struct ExecuteOutput: Sendable, Hashable {
+    /// The console chunk's `msg_out`.
     public var msgOut: String
+    /// The console chunk's `msg_err`.
     public var msgErr: String
+    /// The files created or changed by the call.
     public var files: [RecordedFile]
 
     public init(msgOut: String, msgErr: String, files: [RecordedFile]) {
@@ -145,8 +157,11 @@ public struct ExecuteOutput: Sendable, Hashable {
 
 /// A file sent into or returned from a sandbox.
 public struct RecordedFile: Sendable, Hashable {
+    /// The `file_name` attribute.
     public var name: String
+    /// The chunk's MIME type, when it had one.
     public var mimeType: String?
+    /// Size, hash and content.
     public var bytes: RecordedBytes
 
     public init(name: String, mimeType: String?, bytes: RecordedBytes) {
@@ -169,9 +184,11 @@ public struct RecordedBytes: Sendable, Hashable {
         case omitted
     }
 
+    /// Size in bytes of what travelled.
     public var size: Int
     /// Lowercase hex SHA-256 of the bytes.
     public var sha256: String
+    /// The bytes themselves, unless omitted.
     public var content: Content
     /// Whether secrets were removed from ``content`` (size and sha256 still describe the original).
     public var redacted: Bool

@@ -4,6 +4,7 @@ public import HarnessCore
 public struct Upstream: Sendable {
     /// `http://127.0.0.1:8080` or `https://us-central1-aiplatform.googleapis.com`, without a trailing slash.
     public var baseURL: String
+    /// The HTTP client that carries forwarded requests.
     public var transport: any HTTPTransport
     /// The upstream's own credentials; when set they replace the client's `Authorization`, so a
     /// client can talk to the proxy with any token while the proxy authenticates upstream.
