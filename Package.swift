@@ -28,6 +28,17 @@ let package = Package(
         .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl", "COpenSSL"]),
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessReports", dependencies: ["HarnessCore", "SandboxAPI", "CLibXML2"]),
+        .target(name: "HarnessCassettes", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
+        .target(name: "HarnessRecorder", dependencies: [
+            "HarnessCassettes", "HarnessCore", "SandboxAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "Orchestration", dependencies: [
+            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReports", "SandboxAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SandboxEmulator", dependencies: [
             "SandboxAPI", "CSpawn", "Yams",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -35,7 +46,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessScenarios", "HarnessReports", "SandboxEmulator",
+            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessScenarios", "HarnessReports", "Orchestration",
+            "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -45,18 +57,29 @@ let package = Package(
         // Raw loopback servers (hostile on demand) for the HTTP tests and the end-to-end tests.
         .target(name: "TestServers", dependencies: ["SandboxAPI"], path: "Tests/TestServers"),
         .testTarget(name: "HarnessHTTPTests", dependencies: [
-            "HarnessHTTP", "HarnessCore", "HarnessReports", "SandboxAPI", "SandboxEmulator", "TestServers",
+            "HarnessHTTP", "Orchestration", "HarnessCore", "HarnessReports", "SandboxAPI", "SandboxEmulator", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SandboxAPI", "TestServers"]),
+        .testTarget(name: "HarnessCassettesTests", dependencies: ["HarnessCassettes", "HarnessCore", "SandboxAPI", "Yams"]),
+        .testTarget(name: "HarnessRecorderTests", dependencies: [
+            "HarnessRecorder", "HarnessCassettes", "HarnessCore", "HarnessHTTP", "SandboxAPI", "SandboxEmulator",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "OrchestrationTests", dependencies: [
+            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessRecorder", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HarnessCassettes", "SandboxAPI", "TestServers"]),
     ]
 )
 
 // Hot paths (JSON, base64, hashing, histograms, the emulator's request path) are optimised even in
 // debug builds, so the test suite and `swift run` move 10 MB files and measure latency at speed.
-let optimisedInDebug: Set<String> = ["SandboxAPI", "HarnessCore", "HarnessHTTP", "SandboxEmulator"]
+let optimisedInDebug: Set<String> = ["SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessCassettes", "HarnessRecorder", "SandboxEmulator"]
 
 for target in package.targets where target.type != .system && target.name != "CSpawn" {
     var settings: [SwiftSetting] = [

@@ -25,7 +25,7 @@ public enum ScenarioLoader {
         return files
     }
 
-    /// Scenario files under `paths` (files as given, directories searched recursively), sorted.
+    /// Scenario files under `paths` (files as given, directories searched recursively, cassettes skipped), sorted.
     static func discover(_ paths: [String], errors: inout [ScenarioError]) -> [String] {
         var out: [String] = []
         let fm = FileManager.default
@@ -40,9 +40,18 @@ public enum ScenarioLoader {
                 .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.split(separator: "/").contains { $0.hasPrefix(".") || $0 == "files" } }
                 .sorted()
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-            out += found.map { "\(base)/\($0)" }
+            out += found.map { "\(base)/\($0)" }.filter { !isCassette($0) }
         }
         return out
+    }
+
+    /// Whether the file at `path` is a cassette written by `sandbench record` (its first lines say
+    /// `format: sandbench-cassette/…`): a directory of scenarios may hold recordings beside them.
+    static func isCassette(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)
+        return head.split(separator: "\n").prefix(4).contains { $0.hasPrefix("format: sandbench-cassette/") }
     }
 
     /// Loads one file.

@@ -136,7 +136,13 @@ public enum Emulator {
                     }
                 }
                 tasks.addTask {
-                    try await app.runService(gracefulShutdownSignals: shutdownSignals ? [.sigterm, .sigint] : [])
+                    // A graceful shutdown waits for requests in flight; an execute running long code
+                    // would hold it for minutes, so cancellation kills the sandboxes first.
+                    try await withTaskCancellationHandler {
+                        try await app.runService(gracefulShutdownSignals: shutdownSignals ? [.sigterm, .sigint] : [])
+                    } onCancel: {
+                        factory.killAll()
+                    }
                 }
                 // When the server stops (signal or cancellation), stop the helpers too.
                 _ = try await tasks.next()

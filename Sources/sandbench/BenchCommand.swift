@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmark the emulator and the load harness on loopback (figures, goals and ratios against wrk and Locust measured in the same run)."
     )
 
-    @Option(help: "Which part: all, emulator or harness.")
+    @Option(help: "Which part: all, emulator, harness or record.")
     var suite: String = "all"
 
     @Option(help: "Seconds each throughput measurement runs.")
@@ -24,7 +24,9 @@ struct BenchCommand: AsyncParsableCommand {
     var requests: Int = 1_000_000
 
     func validate() throws {
-        guard ["all", "emulator", "harness"].contains(suite) else { throw ValidationError("--suite must be all, emulator or harness") }
+        guard ["all", "emulator", "harness", "record"].contains(suite) else {
+            throw ValidationError("--suite must be all, emulator, harness or record")
+        }
         guard (1...3600).contains(seconds), (1...10_000).contains(connections), (1000...1_000_000_000).contains(requests) else {
             throw ValidationError("--seconds must be 1...3600, --connections 1...10000, --requests 1000...1000000000")
         }
@@ -33,10 +35,11 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         print("sandbench bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, all traffic on 127.0.0.1")
         try await withCurlTransport(configuration: CurlTransport.Configuration()) { transport in
-            if suite != "harness" { try await EmulatorBench(transport: transport, seconds: seconds).run() }
-            if suite != "emulator" {
+            if suite == "all" || suite == "emulator" { try await EmulatorBench(transport: transport, seconds: seconds).run() }
+            if suite == "all" || suite == "harness" {
                 try await HarnessBench(transport: transport, seconds: seconds, connections: connections, requests: requests).run()
             }
+            if suite == "all" || suite == "record" { try await ProxyBench(transport: transport, exchanges: 2000).run() }
         }
     }
 }

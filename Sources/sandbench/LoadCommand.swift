@@ -3,6 +3,7 @@ import Foundation
 import HarnessCore
 import HarnessReports
 import HarnessScenarios
+import Orchestration
 import SandboxAPI
 
 /// `sandbench load`: run one scenario as concurrent sessions under an open or closed workload.
@@ -130,58 +131,29 @@ struct LoadCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error.message)\n".utf8))
             throw ExitCode(2)
         }
-        let variables = commandLineVariables(variables)
         let isTTY = isatty(STDOUT_FILENO) == 1
         let color = isTTY && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        let graceDuration = try EmulatorOptions.duration(grace, flag: "--grace")
-        let ledger = SandboxLedger()
-        let interrupts = Interrupts()
-        let engineName = target.engine
-        let startedAt = Date().timeIntervalSince1970
-        let filePath = file.path
-        let result: LoadResult = try await target.withClient { client, description in
-            let task = Task { () -> LoadResult in
-                let runID = "sb-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-                var engine = engineName
-                if engine == nil {
-                    do { engine = try await client.createEngine(displayName: "\(runID)-load") } catch {
-                        FileHandle.standardError.write(Data("could not create the run's agent engine: \(error)\n".utf8))
-                        return LoadResult(scenario: chosen.name, file: filePath, target: description, plan: plan, startedAt: startedAt, seconds: 0,
-                                          recorder: LoadRecorder(start: .now), aborted: "could not create the agent engine: \(error)", leaks: [])
-                    }
-                }
-                var shared = variables
-                shared["engine"] = engine!
-                shared["scenario"] = chosen.name
-                shared["run_id"] = runID
-                let context = SessionContext(client: client, engine: engine!, variables: shared, ledger: ledger, runID: runID)
-                let recorder = LoadRecorder(start: ContinuousClock.now)
-                let runner = LoadRunner(scenario: chosen, file: filePath, plan: plan, context: context, recorder: recorder, grace: graceDuration)
-                let total = runner.planDuration
-                let (seconds, aborted) = await runner.run { snapshot, elapsed in
-                    guard isTTY else { return }
-                    FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + LoadProgress.line(snapshot, elapsed: elapsed, total: total)).utf8))
-                }
-                if isTTY { FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8)) }
-                let sweeper = SuiteRunner(client: client, options: RunOptions(), ledger: ledger)
-                let leaks = await Task { await sweeper.sweep(engine: engine!, deleteEngine: engineName == nil) }.value
-                return LoadResult(scenario: chosen.name, file: filePath, target: description, plan: plan, startedAt: startedAt,
-                                  seconds: seconds, recorder: recorder, aborted: aborted, leaks: leaks)
-            }
-            interrupts.arm(cancel: { task.cancel() }, ledger: ledger)
-            return await task.value
-        }
-        print(LoadTable.render(result, color: color))
+        let request = LoadRequest(scenario: chosen, file: file.path, plan: plan, variables: commandLineVariables(variables),
+                                  grace: try EmulatorOptions.duration(grace, flag: "--grace"))
         let htmlPath = html ?? "reports/\(Self.slug(chosen.name)).html"
+        let events = LoadEvents(
+            progress: { snapshot, elapsed, total in
+                guard isTTY else { return }
+                FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + LoadProgress.line(snapshot, elapsed: elapsed, total: total)).utf8))
+            },
+            sessionsEnded: { if isTTY { FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8)) } },
+            warning: { FileHandle.standardError.write(Data("\($0)\n".utf8)) },
+            finished: { print(LoadTable.render($0, color: color)) }
+        )
+        let orchestrator = try target.orchestrator()
+        let result: LoadResult
         do {
-            if let json { try LoadJSONReport.write(result, to: json) }
-            if let junit { try LoadJUnitReport.write(result, to: junit) }
-            try LoadHTMLReport.write(result, to: htmlPath)
-            print("HTML report: \(htmlPath)")
+            result = try await orchestrator.load(request, reports: LoadReports(json: json, junit: junit, html: htmlPath), events: events)
         } catch {
-            FileHandle.standardError.write(Data("cannot write a report: \(error)\n".utf8))
-            throw ExitCode(2)
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(error.exitCode)
         }
+        print("HTML report: \(htmlPath)")
         if !result.passed || result.aborted != nil { throw ExitCode(1) }
     }
 

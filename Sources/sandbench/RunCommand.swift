@@ -3,6 +3,7 @@ import Foundation
 import HarnessCore
 import HarnessReports
 import HarnessScenarios
+import Orchestration
 
 /// `sandbench run`: run scenario files against a target, assert every step, write JUnit and JSON.
 struct RunCommand: AsyncParsableCommand {
@@ -48,8 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         var options = RunOptions()
         options.concurrency = concurrency
         options.tags = tags
-        options.engine = target.engine
-        options.runID = "sb-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        options.runID = Orchestrator.newRunID()
         options.variables = commandLineVariables(variables)
         let selectedCount = files.reduce(0) { $0 + $1.scenarios.count }
         guard selectedCount > 0 else {
@@ -57,31 +57,29 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let console = ConsoleReporter(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
-        let ledger = SandboxLedger()
-        let interrupts = Interrupts()
-        let startedAt = Date().timeIntervalSince1970
-        let opts = options
-        let result = try await target.withClient { client, description in
-            let runner = SuiteRunner(client: client, options: opts, ledger: ledger, onScenarioFinished: { scenario in
-                FileHandle.standardOutput.write(Data(console.render(scenario).utf8))
-            })
-            let task = Task { await runner.run(files, target: description, startedAt: startedAt) }
-            interrupts.arm(cancel: { task.cancel() }, ledger: ledger)
-            return await task.value
-        }
-        FileHandle.standardOutput.write(Data(console.renderSummary(result).utf8))
+        let events = SuiteEvents(
+            scenarioFinished: { FileHandle.standardOutput.write(Data(console.render($0).utf8)) },
+            finished: { FileHandle.standardOutput.write(Data(console.renderSummary($0).utf8)) }
+        )
+        let orchestrator = try target.orchestrator()
+        let result: RunResult
         do {
-            try JUnitReport.write(result, to: junit)
-            if let json { try JSONReport.write(result, to: json) }
+            result = try await orchestrator.run(files, options: options, reports: SuiteReports(junit: junit, json: json), events: events)
         } catch {
-            FileHandle.standardError.write(Data("cannot write a report: \(error)\n".utf8))
-            throw ExitCode(2)
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(error.exitCode)
         }
         if !result.leaks.isEmpty {
-            FileHandle.standardError.write(Data("leaked sandboxes (still alive after clean-up; now deleted):\n\(result.leaks.joined(separator: "\n"))\n".utf8))
+            let list = result.leaks.joined(separator: "\n")
+            FileHandle.standardError.write(Data("leaked sandboxes (still alive after clean-up; now deleted):\n\(list)\n".utf8))
         }
         if !result.passed { throw ExitCode(1) }
     }
+}
+
+extension RunFailure {
+    /// The command's exit status for this failure: 2 for usage, configuration and report errors, 1 otherwise.
+    var exitCode: Int32 { code == .target ? 1 : 2 }
 }
 
 /// `sandbench validate`: check scenario files without running anything.

@@ -3,15 +3,35 @@ import Foundation
 import HarnessCore
 import HarnessHTTP
 import Logging
-import SandboxAPI
+import Orchestration
 import SandboxEmulator
 
-/// Which server a command talks to, and how.
+/// Which server `run` and `load` talk to, and how.
 struct TargetOptions: ParsableArguments {
     @Option(help: "emulator (start the embedded emulator on a free loopback port), a URL such as http://127.0.0.1:8080, or vertex.")
     var target: String = "emulator"
 
-    @Option(help: "Google Cloud project (with --target vertex, or the path prefix for other targets).")
+    @Option(help: "Reuse this agent engine (projects/…/reasoningEngines/ID) instead of creating and deleting one.")
+    var engine: String?
+
+    @OptionGroup var connection: ConnectionOptions
+
+    /// Validates every option now, so usage errors exit 2 before anything runs.
+    func validate() throws {
+        try connection.validate(target: target, flag: "--target")
+    }
+
+    /// An orchestrator for these options; `run` and `load` stop cleanly on SIGINT/SIGTERM.
+    func orchestrator() throws -> Orchestrator {
+        var configuration = try connection.configuration(target: target, flag: "--target")
+        configuration.engine = engine
+        return Orchestrator(target: configuration, embedded: try connection.embeddedEmulator(), interruption: .signals)
+    }
+}
+
+/// How to reach a target once chosen: project, location, credentials, limits, and the embedded emulator's settings.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "Google Cloud project (with vertex, or the path prefix for other targets).")
     var project: String?
 
     @Option(help: "Location, e.g. us-central1.")
@@ -22,9 +42,6 @@ struct TargetOptions: ParsableArguments {
 
     @Option(help: "Bearer token for the target (default for vertex: $SANDBENCH_ACCESS_TOKEN, $GOOGLE_APPLICATION_CREDENTIALS, then gcloud).")
     var accessToken: String?
-
-    @Option(help: "Reuse this agent engine (projects/…/reasoningEngines/ID) instead of creating and deleting one.")
-    var engine: String?
 
     @Option(help: "Limit for each HTTP request.")
     var requestTimeout: String = "330s"
@@ -40,29 +57,24 @@ struct TargetOptions: ParsableArguments {
 
     @OptionGroup(title: "Embedded emulator") var emulator: EmulatorOptions
 
-    enum Kind {
-        case emulator
-        case url(String)
-        case vertex(project: String)
-    }
-
-    func kind() throws -> Kind {
-        switch target {
-        case "emulator": return .emulator
+    /// The kind of target `text` names (`emulator`, `vertex` or a URL), given with `flag`.
+    func kind(_ text: String, flag: String) throws -> TargetConfiguration.Kind {
+        switch text {
+        case "emulator": return .embedded
         case "vertex":
-            guard let project else { throw ValidationError("--target vertex needs --project") }
+            guard let project else { throw ValidationError("\(flag) vertex needs --project") }
             return .vertex(project: project)
         default:
-            guard target.hasPrefix("http://") || target.hasPrefix("https://") else {
-                throw ValidationError("--target must be emulator, vertex or an http(s):// URL, not \"\(target)\"")
+            guard text.hasPrefix("http://") || text.hasPrefix("https://") else {
+                throw ValidationError("\(flag) must be emulator, vertex or an http(s):// URL, not \"\(text)\"")
             }
-            return .url(target)
+            return .url(text)
         }
     }
 
     /// Validates every option now, so usage errors exit 2 before anything runs.
-    func validate() throws {
-        _ = try kind()
+    func validate(target: String, flag: String) throws {
+        _ = try kind(target, flag: flag)
         _ = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
         _ = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
         _ = try emulator.configuration()
@@ -72,58 +84,41 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` with a client for the target; the embedded emulator and the transport live exactly as long as `body`.
-    func withClient<T: Sendable>(_ body: @escaping @Sendable (SandboxClient, String) async throws -> T) async throws -> T {
-        let kind = try kind()
-        var pollPolicy = PollPolicy()
-        pollPolicy.timeout = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
-        let poll = pollPolicy
-        let requestTimeout = try EmulatorOptions.duration(self.requestTimeout, flag: "--request-timeout")
-        let retries = self.retries
-        let project = self.project ?? "sandbench"
-        let location = self.location, apiVersion = self.apiVersion
-        var transportConfig = CurlTransport.Configuration()
-        transportConfig.timeout = requestTimeout
-        transportConfig.maxResponseBytes = maxResponseBytes
-        let config = transportConfig
-        @Sendable func client(_ transport: any HTTPTransport, _ endpoint: APIEndpoint, _ credentials: (any CredentialProvider)?) -> SandboxClient {
-            var wrapped: any HTTPTransport = transport
-            if retries > 1 {
-                var policy = RetryPolicy()
-                policy.maxAttempts = retries
-                wrapped = RetryingTransport(wrapping: transport, policy: policy)
-            }
-            return SandboxClient(transport: wrapped, endpoint: endpoint, credentials: credentials, poll: poll, requestTimeout: requestTimeout)
-        }
-        switch kind {
-        case .emulator:
-            var emulatorConfig = try emulator.configuration()
-            emulatorConfig.host = "127.0.0.1"
-            emulatorConfig.port = 0
-            var logger = Logger(label: "sandbench.emulator")
-            logger.logLevel = .critical
-            return try await Emulator.withRunningEmulator(configuration: emulatorConfig, logger: logger) { emulator in
-                let baseURL = emulator.baseURL
-                // The fault counts go to stderr also when the run fails.
-                defer { if let faults = emulator.faults?.report { FileHandle.standardError.write(Data(faults.consoleText.utf8)) } }
-                return try await withCurlTransport(configuration: config) { transport in
-                    try await body(client(transport, APIEndpoint(baseURL: baseURL, apiVersion: apiVersion, project: project, location: location), nil),
-                                   "emulator (\(baseURL))")
-                }
-            }
-        case .url(let url):
-            let credentials: (any CredentialProvider)? = (accessToken ?? ProcessInfo.processInfo.environment["SANDBENCH_ACCESS_TOKEN"]).map { StaticToken($0) }
-            return try await withCurlTransport(configuration: config) { transport in
-                try await body(client(transport, APIEndpoint(baseURL: url, apiVersion: apiVersion, project: project, location: location), credentials), url)
-            }
-        case .vertex(let project):
-            let explicit = accessToken
-            return try await withCurlTransport(configuration: config) { transport in
-                let credentials = resolveCredentials(explicitToken: explicit, environment: ProcessInfo.processInfo.environment, transport: transport)
-                var endpoint = APIEndpoint.vertex(project: project, location: location)
-                endpoint.apiVersion = apiVersion
-                return try await body(client(transport, endpoint, credentials), endpoint.baseURL)
-            }
+    /// The target `target` with these options, for the orchestrator.
+    func configuration(target: String, flag: String) throws -> TargetConfiguration {
+        var configuration = TargetConfiguration(kind: try kind(target, flag: flag))
+        configuration.project = project ?? "sandbench"
+        configuration.location = location
+        configuration.apiVersion = apiVersion
+        configuration.accessToken = accessToken
+        configuration.requestTimeout = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
+        configuration.pollTimeout = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
+        configuration.retries = retries
+        configuration.maxResponseBytes = maxResponseBytes
+        configuration.environment = ProcessInfo.processInfo.environment
+        return configuration
+    }
+
+    /// The embedded emulator, shaped by the emulator options, on a free loopback port.
+    func embeddedEmulator() throws -> EmbeddedEmulator {
+        var configuration = try emulator.configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        return EmbeddedEmulator(configuration: configuration)
+    }
+}
+
+/// The emulator started inside this process for `--target emulator`, quiet but for critical errors.
+struct EmbeddedEmulator: EmbeddedTarget {
+    var configuration: EmulatorConfiguration
+
+    func withBaseURL<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+        var logger = Logger(label: "sandbench.emulator")
+        logger.logLevel = .critical
+        return try await Emulator.withRunningEmulator(configuration: configuration, logger: logger) { emulator in
+            // The fault counts go to stderr also when the run fails.
+            defer { if let faults = emulator.faults?.report { FileHandle.standardError.write(Data(faults.consoleText.utf8)) } }
+            return try await body(emulator.baseURL)
         }
     }
 }

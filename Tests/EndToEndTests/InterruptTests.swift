@@ -126,27 +126,24 @@ struct HTTP {
 
     /// The raw body of a GET.
     func raw(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", base + path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try send("GET", path), as: UTF8.self)
     }
 
     func get(_ path: String, method: String = "GET") throws -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: try send(method, path)) as? [String: Any]) ?? [:]
+    }
+
+    /// The body of any request, sent with `headers` (`Name: value`) and `body`.
+    func send(_ method: String, _ path: String, headers: [String] = [], body: String? = nil) throws -> Data {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", "-X", method, base + path]
+        p.arguments = ["-s", "-X", method, base + path] + headers.flatMap { ["-H", $0] } + (body.map { ["--data-binary", $0] } ?? [])
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        return data
     }
 
     /// Sandboxes alive across every engine the emulator knows.

@@ -57,6 +57,20 @@ func transportError(_ transport: some HTTPTransport, _ request: TransportRequest
         }
     }
 
+    @Test func aResponseOverTheLimitFailsAndOneAtTheLimitArrives() async throws {
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: 3 << 20)
+        try await LoopbackServer.with({ _ in .response(status: 200, body: body) }) { server in
+            try await withCurlTransport { transport in
+                let limited = TransportRequest(method: "GET", url: server.baseURL, maxResponseBytes: body.count - 1)
+                let error = await transportError(transport, limited)
+                #expect(error?.kind == .protocolError)
+                #expect(error?.message.contains("larger than the limit of \(body.count - 1) bytes") == true, "\(String(describing: error))")
+                let response = try await transport.send(TransportRequest(method: "GET", url: server.baseURL, maxResponseBytes: body.count))
+                #expect(response.body == body)
+            }
+        }
+    }
+
     @Test(arguments: ["ftp://127.0.0.1:1/file", "file:///etc/passwd", "not a url"])
     func nonHTTPURLsAreRefused(url: String) async throws {
         try await withCurlTransport { transport in

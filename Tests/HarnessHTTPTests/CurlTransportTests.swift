@@ -127,6 +127,16 @@ func utf8(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
         }
     }
 
+    @Test func firstByteIsTimedWithinTheExchange() async throws {
+        try await withTestEmulator { base in
+            try await withCurlTransport { transport in
+                let response = try await transport.send(TransportRequest(method: "GET", url: "\(base)/healthz"))
+                let firstByte = try #require(response.firstByte)
+                #expect(firstByte > .zero && firstByte <= response.elapsed)
+            }
+        }
+    }
+
     @Test func userAgentComesFromConfigurationUnlessTheRequestSetsOne() async throws {
         try await LoopbackServer.with({ _ in .response(status: 204) }) { server in
             try await withCurlTransport(configuration: .init(userAgent: "probe/2")) { transport in

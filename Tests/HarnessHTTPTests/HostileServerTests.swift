@@ -1,6 +1,7 @@
 import Foundation
 import HarnessCore
 import HarnessHTTP
+import Orchestration
 import HarnessReports
 import SandboxAPI
 import Testing
@@ -24,6 +25,16 @@ func hostileTestClient(_ server: LoopbackServer, _ transport: any HTTPTransport)
     poll.timeout = .seconds(5)
     return SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: server.baseURL, project: "p", location: "l"),
                          poll: poll, requestTimeout: .seconds(20))
+}
+
+/// The same target as ``hostileTestClient(_:_:)`` for the orchestrator.
+func hostileTestTarget(_ server: LoopbackServer) -> TargetConfiguration {
+    var target = TargetConfiguration(kind: .url(server.baseURL))
+    target.project = "p"
+    target.location = "l"
+    target.pollTimeout = .seconds(5)
+    target.requestTimeout = .seconds(20)
+    return target
 }
 
 /// One way a server can answer badly, on one route.
@@ -147,9 +158,8 @@ struct HostileAnswer: Sendable, CustomTestStringConvertible {
         let api = FakeSandboxAPI { route, _ in route == .createEngine ? long : nil }
         try await LoopbackServer.with(api.respond) { server in
             try await withCurlTransport { transport in
-                let runner = SuiteRunner(client: hostileTestClient(server, transport), options: RunOptions())
                 let file = ScenarioFile(path: "hostile.yaml", scenarios: [hostileTestScenario()])
-                let run = await runner.run([file], target: server.baseURL, startedAt: 0)
+                let run = try await Orchestrator(target: hostileTestTarget(server)).run([file], options: RunOptions(), reports: SuiteReports())
                 #expect(run.scenarios.map(\.outcome) == [.error])
                 #expect(run.scenarios.first?.steps.first?.errorMessage?.contains("bytes long") == true)
                 #expect(api.hits(.createSandbox) == 0)
@@ -200,13 +210,12 @@ struct HostileAnswer: Sendable, CustomTestStringConvertible {
         }
         try await LoopbackServer.with(api.respond) { server in
             try await withCurlTransport { transport in
-                let runner = SuiteRunner(client: hostileTestClient(server, transport), options: RunOptions())
                 let file = ScenarioFile(path: "hostile.yaml", scenarios: [hostileTestScenario()])
-                let run = await runner.run([file], target: server.baseURL, startedAt: 0)
+                let run = try await Orchestrator(target: hostileTestTarget(server)).run([file], options: RunOptions(), reports: SuiteReports())
                 #expect(run.leaks == [Self.sandbox])
                 #expect(!run.passed)
                 #expect(run.scenarios.first?.outcome == .error)  // its delete step met the 500
-                #expect(api.hits(.list) <= SuiteRunner.maxSweepPages + 1)
+                #expect(api.hits(.list) <= LeakSweep.maxPages + 1)
             }
         }
     }
@@ -227,8 +236,8 @@ struct HostileAnswer: Sendable, CustomTestStringConvertible {
             try await withCurlTransport { transport in
                 var options = RunOptions()
                 options.concurrency = 1
-                let runner = SuiteRunner(client: hostileTestClient(server, transport), options: options)
-                let run = await runner.run([ScenarioFile(path: "mixed.yaml", scenarios: scenarios)], target: server.baseURL, startedAt: 0)
+                let run = try await Orchestrator(target: hostileTestTarget(server))
+                    .run([ScenarioFile(path: "mixed.yaml", scenarios: scenarios)], options: options, reports: SuiteReports())
                 #expect(run.scenarios.map(\.outcome) == [.passed, .failed, .error])
                 #expect(run.leaks.isEmpty && api.alive.isEmpty)
 

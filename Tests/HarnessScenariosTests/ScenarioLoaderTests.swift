@@ -1,3 +1,4 @@
+import Foundation
 import HarnessCore
 import HarnessScenarios
 import Testing
@@ -16,6 +17,19 @@ import Testing
         } catch {
             return ["\(error)"]
         }
+    }
+
+    @Test func aDirectoryLoadSkipsCassettesButAnExplicitOneIsStillChecked() throws {
+        let dir = NSTemporaryDirectory() + "sandbench-loader-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/recorded", withIntermediateDirectories: true)
+        try "scenarios:\n  - name: s\n    steps:\n      - create: {}\n".write(toFile: dir + "/a.yaml", atomically: true, encoding: .utf8)
+        let cassette = "# sandbench cassette\nformat: sandbench-cassette/1\nrecorded_at: t\nupstream: emulator\n"
+            + "inline_limit: 1\nexchanges: []\n"
+        try cassette.write(toFile: dir + "/recorded/q.yaml", atomically: true, encoding: .utf8)
+        let files = try ScenarioLoader.load(paths: [dir])
+        #expect(files.map(\.path) == [dir + "/a.yaml"])
+        #expect(throws: ScenarioErrors.self) { try ScenarioLoader.load(paths: [dir + "/recorded/q.yaml"]) }
     }
 
     @Test func parsesAFullScenario() throws {

@@ -4,8 +4,6 @@ import SandboxAPI
 public struct RunOptions: Sendable {
     /// Scenarios run at once.
     public var concurrency: Int = 4
-    /// Reuse this engine instead of creating (and deleting) one.
-    public var engine: String?
     /// Run only scenarios carrying one of these tags (empty: all).
     public var tags: [String] = []
     public var variables: Variables = Variables()
@@ -15,21 +13,17 @@ public struct RunOptions: Sendable {
     public init() {}
 }
 
-/// Runs scenario files against one target: creates the run's engine, runs scenarios concurrently,
-/// then sweeps the engine for sandboxes this run left alive and deletes the engine.
+/// Runs the selected scenarios of some files as concurrent sessions under one engine. Setting up
+/// the engine, sweeping for leaks and writing reports belong to the caller (the `Orchestration`
+/// module's `Orchestrator`).
 public struct SuiteRunner: Sendable {
-    public var client: SandboxClient
     public var options: RunOptions
-    public var ledger: SandboxLedger
     public var observer: StepObserver?
     /// Called when each scenario finishes (console progress).
     public var onScenarioFinished: (@Sendable (ScenarioResult) -> Void)?
 
-    public init(client: SandboxClient, options: RunOptions, ledger: SandboxLedger = SandboxLedger(),
-                observer: StepObserver? = nil, onScenarioFinished: (@Sendable (ScenarioResult) -> Void)? = nil) {
-        self.client = client
+    public init(options: RunOptions, observer: StepObserver? = nil, onScenarioFinished: (@Sendable (ScenarioResult) -> Void)? = nil) {
         self.options = options
-        self.ledger = ledger
         self.observer = observer
         self.onScenarioFinished = onScenarioFinished
     }
@@ -41,31 +35,10 @@ public struct SuiteRunner: Sendable {
         }
     }
 
-    /// Runs everything and returns the results in file order.
-    public func run(_ files: [ScenarioFile], target: String, startedAt: Double) async -> RunResult {
-        let clock = ContinuousClock()
-        let start = clock.now
+    /// Runs the selected scenarios, at most ``RunOptions/concurrency`` at once, and returns their
+    /// results in file order.
+    public func run(_ files: [ScenarioFile], context: SessionContext) async -> [ScenarioResult] {
         let work = selected(files)
-        let engine: String
-        let ownEngine: Bool
-        if let given = options.engine {
-            engine = given
-            ownEngine = false
-        } else {
-            do {
-                engine = try await client.createEngine(displayName: "\(options.runID)-engine")
-                ownEngine = true
-            } catch {
-                let results = work.map { item in
-                    ScenarioResult(name: item.scenario.name, file: item.file, tags: item.scenario.tags, outcome: .error,
-                                   steps: [StepResult(name: "setup: create agent engine", operation: "create", outcome: .error, duration: .zero,
-                                                      errorMessage: "could not create the run's agent engine: \(error)")],
-                                   duration: .zero)
-                }
-                return RunResult(scenarios: results, target: target, startedAt: startedAt, duration: clock.now - start)
-            }
-        }
-        let context = SessionContext(client: client, engine: engine, variables: options.variables, ledger: ledger, runID: options.runID)
         var results = [ScenarioResult?](repeating: nil, count: work.count)
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
             var next = 0
@@ -85,48 +58,15 @@ public struct SuiteRunner: Sendable {
                 launch()
             }
         }
-        // Sweep and engine clean-up run even after cancellation.
-        let leaks = await Task { await sweep(engine: engine, deleteEngine: ownEngine) }.value
-        return RunResult(scenarios: results.compactMap { $0 }, target: target, startedAt: startedAt, duration: clock.now - start, leaks: leaks)
+        return results.compactMap { $0 }
     }
 
-    /// Most pages the leak sweep reads: 100,000 sandboxes. A server that keeps handing out page
-    /// tokens cannot hold the run forever.
-    public static let maxSweepPages = 1000
-
-    /// Longest page token the sweep sends back; a longer one ends the listing.
-    public static let maxPageTokenBytes = 8192
-
-    /// Finds and deletes the sandboxes this run left alive, and returns their names (leaks).
-    ///
-    /// Lists the engine's sandboxes: any this run created is a leak. Then every sandbox the ledger
-    /// still holds as alive but the listing did not show (because listing failed, or the server
-    /// hid it) is deleted: a 404 means it was gone after all, anything else makes it a leak.
-    public func sweep(engine: String, deleteEngine: Bool) async -> [String] {
-        var leaks: [String] = []
-        var listed: Set<String> = []
-        var tokens: Set<String> = []
-        var token: String?
-        for _ in 0..<Self.maxSweepPages {
-            let path = "\(engine)/sandboxEnvironments?pageSize=100" + (token.map { "&pageToken=\(ScenarioSession.percentEncode($0))" } ?? "")
-            guard let response = try? await client.call("GET", path), response.status == 200, let json = response.json,
-                  let page = try? SandboxPage(json: json) else { break }
-            for sandbox in page.sandboxes where await ledger.isOurs(sandbox.name) && listed.insert(sandbox.name).inserted {
-                leaks.append(sandbox.name)
-                if case .failed = await client.deleteForCleanUp(sandbox.name) {} else {
-                    await ledger.deleted(sandbox.name)
-                }
-            }
-            guard let next = page.nextPageToken, !next.isEmpty, next.utf8.count <= Self.maxPageTokenBytes,
-                  tokens.insert(next).inserted else { break }
-            token = next
+    /// What each selected scenario reports when the run could not set up: one errored step named `step`.
+    public func setupFailed(_ files: [ScenarioFile], step: String, message: String) -> [ScenarioResult] {
+        selected(files).map { item in
+            ScenarioResult(name: item.scenario.name, file: item.file, tags: item.scenario.tags, outcome: .error,
+                           steps: [StepResult(name: step, operation: "create", outcome: .error, duration: .zero, errorMessage: message)],
+                           duration: .zero)
         }
-        for (name, _) in await ledger.remaining where !listed.contains(name) {
-            let deletion = await client.deleteForCleanUp(name)
-            if case .failed = deletion {} else { await ledger.deleted(name) }
-            if deletion != .gone { leaks.append(name) }
-        }
-        if deleteEngine { _ = try? await client.call("DELETE", "\(engine)?force=true") }
-        return leaks
     }
 }

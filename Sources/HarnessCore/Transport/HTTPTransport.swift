@@ -7,13 +7,17 @@ public struct TransportRequest: Sendable {
     public var body: [UInt8]?
     /// Limit for the whole exchange; nil uses the transport's default.
     public var timeout: Duration?
+    /// Most response body bytes accepted; a longer body fails the request (nil: no limit).
+    public var maxResponseBytes: Int?
 
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil) {
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
+                maxResponseBytes: Int? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 
@@ -24,12 +28,17 @@ public struct TransportResponse: Sendable {
     public var body: [UInt8]
     /// Time from handing the request to the transport until the full response was read.
     public var elapsed: Duration
+    /// Time from handing the request to the transport until the first response byte arrived, when
+    /// the transport measures it.
+    public var firstByte: Duration?
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], elapsed: Duration = .zero) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], elapsed: Duration = .zero,
+                firstByte: Duration? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.elapsed = elapsed
+        self.firstByte = firstByte
     }
 
     /// First header named `name` (case-insensitive).

@@ -10,7 +10,7 @@ import Synchronization
 final class CurlExchange: @unchecked Sendable {
     /// How the transfer ended, as the driver thread saw it.
     enum Completion {
-        case response(status: Int, end: ContinuousClock.Instant)
+        case response(status: Int, end: ContinuousClock.Instant, firstByteToEnd: Duration?)
         case failure(TransportError)
     }
 
@@ -65,7 +65,8 @@ final class CurlExchange: @unchecked Sendable {
         handle.set(CURLOPT_NOSIGNAL, 1)
         handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
         handle.set(CURLOPT_ERRORBUFFER, pointer: handle.errorBuffer)
-        bodyLimit = max(0, configuration.maxResponseBytes)
+        // The transport's cap, lowered further by a request that asks for less (the recorder does).
+        bodyLimit = min(max(0, configuration.maxResponseBytes), request.maxResponseBytes.map { max(0, $0) } ?? Int.max)
         // A body announced larger than the cap fails before any of it is read; one without a
         // length (chunked, or until close) is stopped by the write callback when it gets there.
         sb_easy_setopt_off(handle.raw, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(bodyLimit))
@@ -177,7 +178,16 @@ final class CurlExchange: @unchecked Sendable {
         } else if code == CURLE_FILESIZE_EXCEEDED {
             completion = .failure(tooLargeError(.body))
         } else if code == CURLE_OK {
-            completion = .response(status: handle.info(CURLINFO_RESPONSE_CODE), end: .now)
+            // libcurl times from when the driver started the transfer, a little after `start`; what
+            // it measures from the first byte to the end is exact, so count back from the end.
+            var total: curl_off_t = 0, startTransfer: curl_off_t = 0
+            var lastBytes: Duration?
+            if sb_easy_getinfo_off(handle.raw, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK,
+               sb_easy_getinfo_off(handle.raw, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer) == CURLE_OK,
+               startTransfer > 0, total >= startTransfer {
+                lastBytes = .microseconds(total - startTransfer)
+            }
+            completion = .response(status: handle.info(CURLINFO_RESPONSE_CODE), end: .now, firstByteToEnd: lastBytes)
         } else {
             completion = .failure(TransportError(curlCode: code, detail: handle.errorDetail, url: url))
         }
@@ -212,8 +222,10 @@ final class CurlExchange: @unchecked Sendable {
             return .failure(TransportError(.other, "the request ended without a result; this is a bug in CurlTransport", url: url))
         }
         switch completion {
-        case .response(let status, let end):
-            return .success(TransportResponse(status: status, headers: Self.parseHeaders(rawHeaders), body: responseBody, elapsed: end - start))
+        case .response(let status, let end, let firstByteToEnd):
+            let elapsed = end - start
+            return .success(TransportResponse(status: status, headers: Self.parseHeaders(rawHeaders), body: responseBody, elapsed: elapsed,
+                                              firstByte: firstByteToEnd.map { max(.zero, elapsed - $0) }))
         case .failure(let error):
             return .failure(error)
         case nil:

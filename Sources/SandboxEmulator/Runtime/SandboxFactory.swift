@@ -18,6 +18,8 @@ final class SandboxFactory: Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     private let slots = Mutex<SlotTable>(SlotTable())
+    /// Every started process not yet destroyed, so a shutdown can kill them all at once.
+    private let live = Mutex<[ObjectIdentifier: SandboxProcess]>([:])
 
     struct SlotTable {
         var free: [Int] = []
@@ -123,6 +125,7 @@ final class SandboxFactory: Sendable {
                 release(slot)
                 throw FactoryError(message: "the \(language.rawValue) worker did not start: \(diagnostics.suffix(2000))")
             }
+            live.withLock { $0[ObjectIdentifier(process)] = process }
             return process
         } catch let error as FactoryError where ownedByProcess {
             throw error
@@ -134,6 +137,13 @@ final class SandboxFactory: Sendable {
         }
     }
 
+    /// Kills every live sandbox's processes now, without waiting: executes in flight end at once
+    /// (their worker is gone), so a server shutting down does not wait for code that runs for minutes.
+    /// Their clean-up (reaping, cgroups, files) follows through ``destroy(_:)``.
+    func killAll() {
+        for process in live.withLock({ Array($0.values) }) { process.kill() }
+    }
+
     /// Returns a slot (and its uid) to the free list once its sandbox is destroyed.
     func release(_ slot: Int) {
         slots.withLock { $0.free.append(slot) }
@@ -141,6 +151,7 @@ final class SandboxFactory: Sendable {
 
     /// Destroys a sandbox process and frees its slot.
     func destroy(_ process: SandboxProcess) async {
+        _ = live.withLock { $0.removeValue(forKey: ObjectIdentifier(process)) }
         await process.destroy()
         release(process.slot)
     }

@@ -1,0 +1,80 @@
+import SandboxAPI
+
+/// The agent engine a run creates its sandboxes under: made for the run and deleted with it, or
+/// given with `--engine` and left in place.
+public struct RunEngine: Sendable, Hashable {
+    /// Resource name, `projects/…/locations/…/reasoningEngines/ID`.
+    public var name: String
+    /// Whether the run created the engine, and so deletes it at its end.
+    public var owned: Bool
+
+    public init(name: String, owned: Bool) {
+        self.name = name
+        self.owned = owned
+    }
+
+    /// Reuses `existing` when given, else creates an engine named `displayName` and waits for it.
+    /// - Throws: the ``APIFailure`` of the create call or of its operation.
+    public static func acquire(_ client: SandboxClient, reusing existing: String?,
+                               displayName: String) async throws(APIFailure) -> RunEngine {
+        if let existing { return RunEngine(name: existing, owned: false) }
+        return RunEngine(name: try await client.createEngine(displayName: displayName), owned: true)
+    }
+}
+
+/// The end-of-run check: any sandbox of this run still alive under its engine is a leak, and is
+/// deleted now; an engine the run created is then deleted with `force`.
+public struct LeakSweep: Sendable {
+    public var client: SandboxClient
+    public var ledger: SandboxLedger
+
+    public init(client: SandboxClient, ledger: SandboxLedger) {
+        self.client = client
+        self.ledger = ledger
+    }
+
+    /// Sweeps `engine` and returns the names of the leaked sandboxes. Runs to the end even when the
+    /// calling task is cancelled (it works in a task of its own).
+    public func run(_ engine: RunEngine) async -> [String] {
+        let sweep = self
+        return await Task { await sweep.sweep(engine) }.value
+    }
+
+    /// Most pages the sweep reads: 100,000 sandboxes. A server that keeps handing out page tokens
+    /// cannot hold the run forever.
+    public static let maxPages = 1000
+
+    /// Longest page token the sweep sends back; a longer one ends the listing.
+    public static let maxPageTokenBytes = 8192
+
+    /// Lists the engine's sandboxes: any this run created is a leak, and is deleted. Then every
+    /// sandbox the ledger still holds as alive but the listing did not show (because listing failed,
+    /// or the server hid it) is deleted: a 404 means it was gone after all, anything else is a leak.
+    private func sweep(_ engine: RunEngine) async -> [String] {
+        var leaks: [String] = []
+        var listed: Set<String> = []
+        var tokens: Set<String> = []
+        var token: String?
+        for _ in 0..<Self.maxPages {
+            let path = "\(engine.name)/sandboxEnvironments?pageSize=100" + (token.map { "&pageToken=\(ScenarioSession.percentEncode($0))" } ?? "")
+            guard let response = try? await client.call("GET", path), response.status == 200, let json = response.json,
+                  let page = try? SandboxPage(json: json) else { break }
+            for sandbox in page.sandboxes where await ledger.isOurs(sandbox.name) && listed.insert(sandbox.name).inserted {
+                leaks.append(sandbox.name)
+                if case .failed = await client.deleteForCleanUp(sandbox.name) {} else {
+                    await ledger.deleted(sandbox.name)
+                }
+            }
+            guard let next = page.nextPageToken, !next.isEmpty, next.utf8.count <= Self.maxPageTokenBytes,
+                  tokens.insert(next).inserted else { break }
+            token = next
+        }
+        for (name, _) in await ledger.remaining where !listed.contains(name) {
+            let deletion = await client.deleteForCleanUp(name)
+            if case .failed = deletion {} else { await ledger.deleted(name) }
+            if deletion != .gone { leaks.append(name) }
+        }
+        if engine.owned { _ = try? await client.call("DELETE", "\(engine.name)?force=true") }
+        return leaks
+    }
+}

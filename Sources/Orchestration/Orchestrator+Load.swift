@@ -1,0 +1,108 @@
+import Foundation
+public import HarnessCore
+import HarnessReports
+
+/// One scenario to drive under a load plan.
+public struct LoadRequest: Sendable {
+    public var scenario: Scenario
+    /// The scenario's file, as reports name it.
+    public var file: String
+    public var plan: LoadPlan
+    /// `--var` and environment variables.
+    public var variables: Variables
+    /// How long in-flight sessions may run after the plan ends before they are cancelled.
+    public var grace: Duration
+
+    public init(scenario: Scenario, file: String, plan: LoadPlan, variables: Variables, grace: Duration = .seconds(30)) {
+        self.scenario = scenario
+        self.file = file
+        self.plan = plan
+        self.variables = variables
+        self.grace = grace
+    }
+}
+
+/// Where a `load` run writes its reports (nil: not written).
+public struct LoadReports: Sendable {
+    public var json: String?
+    public var junit: String?
+    public var html: String?
+
+    public init(json: String? = nil, junit: String? = nil, html: String? = nil) {
+        self.json = json
+        self.junit = junit
+        self.html = html
+    }
+}
+
+/// What a load run tells its command while it goes on.
+public struct LoadEvents: Sendable {
+    /// About once a second: live numbers and seconds elapsed, with the plan's length (nil: unbounded).
+    public var progress: @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in }
+    /// The sessions have stopped; the sweep follows.
+    public var sessionsEnded: @Sendable () -> Void = {}
+    /// Something the user should know that is not in the result, e.g. why the engine could not be made.
+    public var warning: @Sendable (String) -> Void = { _ in }
+    /// The whole run, before the reports are written.
+    public var finished: @Sendable (LoadResult) -> Void = { _ in }
+
+    public init(progress: @escaping @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in },
+                sessionsEnded: @escaping @Sendable () -> Void = {},
+                warning: @escaping @Sendable (String) -> Void = { _ in },
+                finished: @escaping @Sendable (LoadResult) -> Void = { _ in }) {
+        self.progress = progress
+        self.sessionsEnded = sessionsEnded
+        self.warning = warning
+        self.finished = finished
+    }
+}
+
+extension Orchestrator {
+    /// Drives `request.scenario` as concurrent sessions under its plan, then sweeps for leaks and
+    /// writes `reports`.
+    ///
+    /// When the engine cannot be created the result is aborted with the reason (exit 1).
+    /// - Throws: ``RunFailure`` when the target cannot be opened or a report cannot be written.
+    public func load(_ request: LoadRequest, reports: LoadReports,
+                     events: LoadEvents = LoadEvents()) async throws(RunFailure) -> LoadResult {
+        let ledger = SandboxLedger()
+        let startedAt = Date().timeIntervalSince1970
+        let reuse = target.engine
+        let result = try await withCancellableRun(ledger: ledger) { connection in
+            let runID = Self.newRunID()
+            let client = connection.client
+            let engine: RunEngine
+            do {
+                engine = try await RunEngine.acquire(client, reusing: reuse, displayName: "\(runID)-load")
+            } catch {
+                events.warning("could not create the run's agent engine: \(error)")
+                return LoadResult(scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
+                                  startedAt: startedAt, seconds: 0, recorder: LoadRecorder(start: .now),
+                                  aborted: "could not create the agent engine: \(error)", leaks: [])
+            }
+            var shared = request.variables
+            shared["engine"] = engine.name
+            shared["scenario"] = request.scenario.name
+            shared["run_id"] = runID
+            let context = SessionContext(client: client, engine: engine.name, variables: shared, ledger: ledger, runID: runID)
+            let recorder = LoadRecorder(start: ContinuousClock.now)
+            let runner = LoadRunner(scenario: request.scenario, file: request.file, plan: request.plan, context: context,
+                                    recorder: recorder, grace: request.grace)
+            let total = runner.planDuration
+            let (seconds, aborted) = await runner.run { snapshot, elapsed in events.progress(snapshot, elapsed, total) }
+            events.sessionsEnded()
+            let leaks = await LeakSweep(client: client, ledger: ledger).run(engine)
+            return LoadResult(scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
+                              startedAt: startedAt, seconds: seconds, recorder: recorder, aborted: aborted, leaks: leaks)
+        }
+        events.finished(result)
+        do {
+            if let json = reports.json { try LoadJSONReport.write(result, to: json) }
+            if let junit = reports.junit { try LoadJUnitReport.write(result, to: junit) }
+            if let html = reports.html { try LoadHTMLReport.write(result, to: html) }
+        } catch {
+            throw RunFailure(.report, "cannot write a report: \(error)")
+        }
+        return result
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import HarnessCassettes
+import SandboxAPI
+import Testing
+
+/// `sandbench record` end to end: the built binary as a proxy in front of the embedded emulator.
+@Suite(.serialized) struct RecordCommandTests {
+    /// A running `sandbench record`, with the base URL from its one stdout line.
+    struct Recorder {
+        let process: Process
+        let baseURL: String
+        let firstLine: String
+        let stdout: Pipe
+        let stderr: Pipe
+
+        /// Starts the binary and waits (bounded) for its `listening on` line.
+        static func start(_ arguments: [String]) throws -> Recorder {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["record"] + arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
+            let stdout = Pipe(), stderr = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            try process.run()
+            var line = ""
+            while !line.hasSuffix("\n") {
+                let chunk = stdout.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line += String(decoding: chunk, as: UTF8.self)
+            }
+            let prefix = "listening on "
+            let base = line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+            return Recorder(process: process, baseURL: base, firstLine: line, stdout: stdout, stderr: stderr)
+        }
+
+        /// Sends `signal`, waits for the exit, and returns the status, the rest of stdout and stderr.
+        func stop(_ signal: Int32 = SIGINT) -> (Int32, String, String) {
+            kill(process.processIdentifier, signal)
+            let rest = stdout.fileHandleForReading.readDataToEndOfFile()
+            let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: rest, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        }
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func recordsAndWritesTheCassetteOnASignal(_ signal: Int32) throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/sub/session.yaml"
+        let token = "ya29.end-to-end-\(UUID().uuidString)"
+        let recorder = try Recorder.start(["--upstream", "emulator", "--out", out, "--warm-python", "1", "--warm-javascript", "0"])
+        #expect(recorder.firstLine.range(of: #"^listening on http://127\.0\.0\.1:[0-9]+\n$"#, options: .regularExpression) != nil,
+                "\(recorder.firstLine)")
+        let auth = "Authorization: Bearer \(token)"
+        let proxy = HTTP(base: recorder.baseURL + "/v1beta1/")
+        let created = try JSONValue.parse(try proxy.send("POST", "projects/p/locations/us-central1/reasoningEngines", headers: [auth]))
+        let engine = try #require(created["response"]?["name"]?.stringValue)
+        let sandboxOp = try JSONValue.parse(try proxy.send("POST", "\(engine)/sandboxEnvironments", headers: [auth],
+                                                           body: #"{"spec":{"codeExecutionEnvironment":{}}}"#))
+        let sandbox = try #require(sandboxOp["response"]?["name"]?.stringValue)
+        let code = Base64.encode(Array(#"{"code": "print(21 * 2)"}"#.utf8))
+        let executed = try proxy.send("POST", "\(sandbox)/:execute", headers: [auth, "Content-Type: application/json"],
+                                      body: #"{"inputs":[{"mimeType":"application/json","data":"\#(code)"}]}"#)
+        #expect(try ExecuteResponse(json: try JSONValue.parse(executed)).stdout == "42\n")
+        _ = try proxy.send("DELETE", "\(engine)?force=true", headers: [auth])
+        let (status, rest, stderr) = recorder.stop(signal)
+        #expect(status == 0, "stderr: \(stderr)")
+        #expect(rest.isEmpty, "more than one line on stdout: \(rest)")
+        let yaml = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(!yaml.contains(token), "the token reached the cassette")
+        let cassette = try Cassette(yaml: yaml)
+        #expect(cassette.upstream == "emulator")
+        #expect(cassette.exchanges.map(\.method) == ["POST", "POST", "POST", "DELETE"])
+        guard case .executeInput(let input)? = cassette.exchanges.dropFirst(2).first?.request.body,
+              case .executeOutput(let output)? = cassette.exchanges.dropFirst(2).first?.response.body else {
+            Issue.record("execute not decoded:\n\(yaml)")
+            return
+        }
+        #expect(input.code == "print(21 * 2)")
+        #expect(output.msgOut == "42\n")
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aRequestInFlightAtTheSignalIsCutOffAfterTheGraceAndRecorded() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/inflight.yaml"
+        let recorder = try Recorder.start(["--upstream", "emulator", "--out", out, "--shutdown-grace", "1s", "--verbose"])
+        let proxy = HTTP(base: recorder.baseURL + "/v1beta1/")
+        let created = try JSONValue.parse(try proxy.send("POST", "projects/p/locations/us-central1/reasoningEngines"))
+        let engine = try #require(created["response"]?["name"]?.stringValue)
+        let sandboxOp = try JSONValue.parse(try proxy.send("POST", "\(engine)/sandboxEnvironments",
+                                                           body: #"{"spec":{"codeExecutionEnvironment":{}}}"#))
+        let sandbox = try #require(sandboxOp["response"]?["name"]?.stringValue)
+        let code = Base64.encode(Array(#"{"code": "print('started', flush=True)\nimport time\ntime.sleep(60)"}"#.utf8))
+        let slow = DispatchGroup()
+        slow.enter()
+        DispatchQueue.global().async {
+            _ = try? proxy.send("POST", "\(sandbox)/:execute", body: #"{"inputs":[{"mimeType":"application/json","data":"\#(code)"}]}"#)
+            slow.leave()
+        }
+        // With --verbose the proxy logs each request as it arrives: wait (bounded) for the execute's.
+        var log = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !log.contains(":execute"), Date() < deadline {
+            let chunk = recorder.stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(log.contains("received POST"), "the proxy never logged the execute: \(log)")
+        let started = Date()
+        let (status, _, stderr) = recorder.stop(SIGINT)
+        #expect(status == 0, "\(stderr)")
+        #expect(Date().timeIntervalSince(started) < 20, "the proxy waited for the in-flight request beyond its grace")
+        #expect(slow.wait(timeout: .now() + 30) == .success, "the client of the cut-off request never got an answer")
+        let cassette = try Cassette(yaml: try String(contentsOfFile: out, encoding: .utf8))
+        let execute = cassette.exchanges.first { $0.path.hasSuffix("/:execute") }
+        #expect(execute?.status == nil && execute?.error?.contains("cancelled") == true,
+                "the cut-off execute: \(String(describing: execute))")
+    }
+
+    static let usageErrors: [[String]] = [
+        ["--upstream", "emulator"],
+        ["--out", "x.yaml"],
+        ["--upstream", "ftp://x", "--out", "x.yaml"],
+        ["--upstream", "vertex", "--out", "x.yaml"],
+        ["--upstream", "emulator", "--out", "x.yaml", "--host", "0.0.0.0"],
+        ["--upstream", "emulator", "--out", "x.yaml", "--port", "70000"],
+        ["--upstream", "emulator", "--out", "/tmp"],
+        ["--upstream", "emulator", "--out", "/proc/sandbench/x.yaml"],
+    ]
+
+    @Test(arguments: usageErrors)
+    func usageErrorsExitTwo(_ arguments: [String]) throws {
+        let out = try CLI.run(["record"] + arguments, timeout: 60)
+        #expect(out.status == 2, "record \(arguments.joined(separator: " ")) → \(out.status): \(out.stderr.suffix(400))")
+        #expect(out.stdout.isEmpty, "\(out.stdout)")
+        #expect(!out.stderr.isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecorded() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/quickstart.yaml"
+        let recorder = try Recorder.start(["--upstream", "emulator", "--out", out])
+        let (status, output) = try Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
+        let (recorderStatus, _, stderr) = recorder.stop()
+        try #require(status != 3 && status != 127,
+                     "the official Python client is not available (pip install google-cloud-aiplatform==2.7.0):\n\(output)")
+        #expect(status == 0, "quickstart.py through the proxy exited \(status):\n\(output)")
+        #expect(recorderStatus == 0, "\(stderr)")
+        let cassette = try Cassette(yaml: try String(contentsOfFile: out, encoding: .utf8))
+        let executes = cassette.exchanges.filter { $0.path.hasSuffix("/:execute") }
+        #expect(executes.count >= 2)
+        #expect(executes.allSatisfy { if case .executeInput = $0.request.body { true } else { false } })
+        #expect(cassette.exchanges.contains { $0.request.headers.contains(Field("authorization", "<redacted>")) })
+    }
+
+    @Test func theShippedRecordingReadsAsACassette() throws {
+        let cassette = try Cassette(yaml: try String(contentsOfFile: CLI.root + "/scenarios/recorded/quickstart.yaml", encoding: .utf8))
+        #expect(cassette.exchanges.count > 10)
+        #expect(cassette.exchanges.contains { $0.path.hasSuffix("/:execute") })
+    }
+}
+
+/// Runs `python3` with the environment scrubbed of Google settings and proxies, as the compatibility test does.
+enum Python {
+    static func run(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI",
+                    "GOOGLE_APPLICATION_CREDENTIALS", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"] {
+            environment.removeValue(forKey: key)
+        }
+        environment["NO_PROXY"] = "127.0.0.1,localhost"
+        environment["PYTHONUNBUFFERED"] = "1"
+        process.environment = environment
+        let logPath = NSTemporaryDirectory() + "sandbench-record-python-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try? log.close()
+        return (process.terminationStatus, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+    }
+}
