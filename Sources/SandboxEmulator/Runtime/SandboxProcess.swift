@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Logging
 import NIOCore
+import NIOPosix
 import SandboxAPI
 #if canImport(Glibc)
 import Glibc
@@ -102,8 +103,13 @@ final class SandboxProcess: Sendable {
 
     private func executeNow(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
         guard !isDead else { throw GoogleError(.failedPrecondition, "The sandbox is not running (its worker has exited).") }
-        for file in files { try workdir.place(file) }
-        let before = workdir.snapshot()
+        let workdir = self.workdir
+        // File work (writes of up to 100 MB, directory walks) runs on NIO's blocking-I/O pool, never
+        // on the cooperative pool that serves every other request.
+        let before = try await Self.blocking { () throws(GoogleError) -> [String: Workdir.Stamp] in
+            for file in files { try workdir.place(file) }
+            return workdir.snapshot()
+        }
         var stdout = "", stderr = ""
         var terminated = false
         if let code {
@@ -162,20 +168,36 @@ final class SandboxProcess: Sendable {
                 }
             }
         }
-        let after = workdir.snapshot()
-        var returned: [SandboxFile] = []
-        var total = 0
-        for name in Workdir.changes(before: before, after: after) {
-            guard let bytes = workdir.contents(of: name, limit: settings.maxReturnedBytes - total) else {
-                if (after[name]?.size ?? 0) > Int64(settings.maxReturnedBytes - total) {
-                    stderr += "[sandbench: \(name) not returned: files in one response are limited to \(settings.maxReturnedBytes) bytes]\n"
+        let maxReturned = settings.maxReturnedBytes
+        let (returned, notes) = try await Self.blocking { () throws(GoogleError) -> ([SandboxFile], String) in
+            let after = workdir.snapshot()
+            var returned: [SandboxFile] = []
+            var notes = ""
+            var total = 0
+            for name in Workdir.changes(before: before, after: after) {
+                guard let bytes = workdir.contents(of: name, limit: maxReturned - total) else {
+                    if (after[name]?.size ?? 0) > Int64(maxReturned - total) {
+                        notes += "[sandbench: \(name) not returned: files in one response are limited to \(maxReturned) bytes]\n"
+                    }
+                    continue
                 }
-                continue
+                total += bytes.count
+                returned.append(SandboxFile(name: name, content: bytes, mimeType: MIMEType.forFile(name)))
             }
-            total += bytes.count
-            returned.append(SandboxFile(name: name, content: bytes, mimeType: MIMEType.forFile(name)))
+            return (returned, notes)
         }
-        return ExecutionOutcome(stdout: stdout, stderr: stderr, files: returned, terminated: terminated)
+        return ExecutionOutcome(stdout: stdout, stderr: stderr + notes, files: returned, terminated: terminated)
+    }
+
+    /// Runs blocking file work on NIO's thread pool for blocking I/O.
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws(GoogleError) -> T) async throws(GoogleError) -> T {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { try work() }
+        } catch let error as GoogleError {
+            throw error
+        } catch {
+            throw GoogleError(.unavailable, "The emulator is shutting down.")
+        }
     }
 
     /// Explains a worker's death: out of memory (from the memcg's OOM counter) or a crash/kill.
@@ -215,8 +237,12 @@ final class SandboxProcess: Sendable {
                 await Self.pause(milliseconds: 5)
             }
         }
-        try? FileManager.default.removeItem(atPath: directory)
-        try? FileManager.default.removeItem(atPath: logPath)
+        // A workdir may hold 100 MB files and thousands of entries: remove it off the cooperative pool.
+        let directory = self.directory, logPath = self.logPath
+        _ = try? await NIOThreadPool.singleton.runIfActive {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: logPath)
+        }
     }
 
     /// Sleeps without observing task cancellation.
