@@ -28,7 +28,7 @@ struct EmulatorOptions: ParsableArguments {
                                discussion: "`sandbench emulator` reads FILE again on SIGHUP.", valueName: "file"))
     var faults: String?
 
-    @Option(help: "Weakest acceptable isolation is chosen automatically; force one of: bubblewrap, unshare, none.")
+    @Option(help: "Isolation to use, exactly: bubblewrap, unshare or none (default: the strongest this host offers); unavailable means exit 2.")
     var isolation: String?
 
     func configuration() throws -> EmulatorConfiguration {

@@ -190,6 +190,19 @@ extension EmulatorTests {
             }
         }
 
+        @Test func aWorkerThatDiesBetweenExecutesIsTerminatedPromptly() async throws {
+            try await withTestEmulator { client in
+                let engine = try await client.createEngine()
+                let sandbox = try await client.createSandbox(engine: engine)
+                let code = "import os, signal, threading\nthreading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\nprint('armed')"
+                #expect(try await client.execute(sandbox, code: code).stdout == "armed\n")
+                let terminated = try await eventually(timeout: .seconds(10)) {
+                    try await client.getSandbox(sandbox).json?["state"]?.stringValue == "STATE_TERMINATED"
+                }
+                #expect(terminated, "the sandbox does not read STATE_TERMINATED after its worker died")
+            }
+        }
+
         @Test func forgedFrameFromJavaScriptTerminatesOnlyThatSandbox() async throws {
             try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 1] }) { client in
                 let engine = try await client.createEngine()

@@ -52,6 +52,8 @@ final class SandboxProcess: Sendable {
         var nextID = 1
         var dead = false
         var destroyed = false
+        /// Executes waiting for or holding the gate.
+        var executing = 0
     }
 
     init(slot: Int, uid: Int, language: SandboxLanguage, directory: String, memoryCgroup: String?, pidsCgroup: String?,
@@ -70,6 +72,12 @@ final class SandboxProcess: Sendable {
 
     /// Whether the worker has exited or was killed.
     var isDead: Bool { state.withLock { $0.dead } }
+
+    /// Whether the worker is gone while no execute is running: it died between executes (killed by
+    /// its own code, out of memory, or cut off for breaking the protocol).
+    var endedWhileIdle: Bool {
+        state.withLock { $0.executing == 0 } && !worker.channel.isActive
+    }
 
     /// Resident memory of the sandbox's processes in bytes (cgroup usage if available, else the worker tree's RSS).
     var memoryUsage: Int? {
@@ -90,6 +98,8 @@ final class SandboxProcess: Sendable {
 
     /// Runs `code` after placing `files`; returns output and the files the call created or changed.
     func execute(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
+        state.withLock { $0.executing += 1 }
+        defer { state.withLock { $0.executing -= 1 } }
         do {
             return try await gate.withTurn { () async throws(GoogleError) -> ExecutionOutcome in
                 try await self.executeNow(code: code, files: files, settings: settings, logger: logger)

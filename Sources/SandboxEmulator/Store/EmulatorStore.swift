@@ -267,6 +267,12 @@ actor EmulatorStore {
     /// Deletes every sandbox whose expireTime has passed; returns their names.
     @discardableResult
     func reapExpired() async -> [String] {
+        // A worker that died between executes is noticed here, not only at the next execute.
+        let ended = sandboxes.filter { $0.value.process?.endedWhileIdle ?? false }.map(\.key)
+        for name in ended {
+            logger.warning("sandbox worker ended between executes", metadata: ["sandbox": "\(name)"])
+            await markTerminated(name)
+        }
         let t = now()
         let expired = sandboxes.filter { ($0.value.expireAt ?? .infinity) <= t }.map(\.key)
         for name in expired {
