@@ -179,6 +179,8 @@ extension EmulatorTests {
                 }
                 // Healthy afterwards: the original sandbox still runs code and new ones can be made.
                 #expect(try await client.raw("GET", "/healthz").status == 200)
+                // The sequence may end with the sandbox paused (a :pause seed whose :resume was mutated).
+                _ = try await client.call("POST", sandbox + ":resume", json: [:])
                 let after = try await client.execute(sandbox, code: "print('alive')")
                 #expect(after.stdout.hasSuffix("alive\n"), "\(after.http)")
                 let four = statuses.filter { (400..<500).contains($0.key) }.values.reduce(0, +)
