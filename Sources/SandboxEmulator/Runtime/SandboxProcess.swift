@@ -111,31 +111,44 @@ final class SandboxProcess: Sendable {
         }
     }
 
+    /// Runs one execute within its deadline: `settings.timeout` from now covers placing the input
+    /// files, the code and its interrupt; collecting the output files may run on until the kill
+    /// grace after that. Past the first, an execute whose code has not started answers 504
+    /// DEADLINE_EXCEEDED; past the second, the answer comes without output files, with a note.
     private func executeNow(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
         guard !isDead else { throw GoogleError(.failedPrecondition, "The sandbox is not running (its worker has exited).") }
         let workdir = self.workdir
+        let eventLoop = worker.channel.eventLoop
+        let deadline = NIODeadline.now() + .nanoseconds(Self.nanoseconds(settings.timeout))
+        let lastAnswer = deadline + .nanoseconds(Self.nanoseconds(settings.killGrace))
         // File work (writes of up to 100 MB, directory walks) runs on NIO's blocking-I/O pool, never
         // on the cooperative pool that serves every other request.
-        let before = try await Self.blocking { () throws(GoogleError) -> [String: Workdir.Stamp] in
-            for file in files { try workdir.place(file) }
-            return workdir.snapshot()
+        let before: [String: Workdir.Stamp]
+        do throws(GoogleError) {
+            before = try await Self.blocking(on: eventLoop, until: deadline) { () throws(GoogleError) -> [String: Workdir.Stamp] in
+                for file in files { try workdir.place(file, until: deadline) }
+                return try workdir.snapshot(until: deadline)
+            }
+            try Workdir.check(deadline)
+        } catch {
+            guard error.status == .deadlineExceeded else { throw error }
+            throw GoogleError(.deadlineExceeded, "The execute deadline (\(settings.timeout)) passed while the input files were being "
+                              + "placed; the code did not run. Input files placed before the deadline stay in the sandbox, which keeps its state.")
         }
         var stdout = "", stderr = ""
         var terminated = false
         if let code {
             let id = state.withLock { s in defer { s.nextID += 1 }; return s.nextID }
+            let remainingMilliseconds = max(1, (deadline - NIODeadline.now()).nanoseconds / 1_000_000)
             let message: JSONValue = ["op": "exec", "id": .number(Double(id)), "code": .string(code),
                                       "max_output": .number(Double(settings.maxOutputBytes)),
                                       // Node can only stop synchronous code through vm's own timeout; Python is interrupted in-band.
-                                      "timeout_ms": language == .javascript ? .number(Double(Self.nanoseconds(settings.timeout) / 1_000_000)) : 0]
+                                      "timeout_ms": language == .javascript ? .number(Double(remainingMilliseconds)) : 0]
             let reply = worker.request(message, id: id)
-            let eventLoop = worker.channel.eventLoop
-            let timeout = TimeAmount.nanoseconds(Self.nanoseconds(settings.timeout))
-            let grace = TimeAmount.nanoseconds(Self.nanoseconds(settings.killGrace))
-            let interruptTimer = eventLoop.scheduleTask(in: timeout) { [worker] in
+            let interruptTimer = eventLoop.scheduleTask(deadline: deadline) { [worker] in
                 worker.send(["op": "interrupt", "id": .number(Double(id))])
             }
-            let killTimer = eventLoop.scheduleTask(in: timeout + grace) { [self] in
+            let killTimer = eventLoop.scheduleTask(deadline: lastAnswer) { [self] in
                 logger.warning("sandbox worker ignored the interrupt; killing it", metadata: ["slot": "\(slot)"])
                 self.kill()
             }
@@ -179,30 +192,52 @@ final class SandboxProcess: Sendable {
             }
         }
         let maxReturned = settings.maxReturnedBytes
-        let (returned, notes) = try await Self.blocking { () throws(GoogleError) -> ([SandboxFile], String) in
-            let after = workdir.snapshot()
-            var returned: [SandboxFile] = []
-            var notes = ""
-            var total = 0
-            for name in Workdir.changes(before: before, after: after) {
-                guard let bytes = workdir.contents(of: name, limit: maxReturned - total) else {
-                    if (after[name]?.size ?? 0) > Int64(maxReturned - total) {
-                        notes += "[sandbench: \(name) not returned: files in one response are limited to \(maxReturned) bytes]\n"
+        let returned: [SandboxFile], notes: String
+        do throws(GoogleError) {
+            (returned, notes) = try await Self.blocking(on: eventLoop, until: lastAnswer) {
+                () throws(GoogleError) -> ([SandboxFile], String) in
+                let after = try workdir.snapshot(until: lastAnswer)
+                var returned: [SandboxFile] = []
+                var notes = ""
+                var total = 0
+                for name in Workdir.changes(before: before, after: after) {
+                    guard let bytes = try workdir.contents(of: name, limit: maxReturned - total, until: lastAnswer) else {
+                        if (after[name]?.size ?? 0) > Int64(maxReturned - total) {
+                            notes += "[sandbench: \(name) not returned: files in one response are limited to \(maxReturned) bytes]\n"
+                        }
+                        continue
                     }
-                    continue
+                    total += bytes.count
+                    returned.append(SandboxFile(name: name, content: bytes, mimeType: MIMEType.forFile(name)))
                 }
-                total += bytes.count
-                returned.append(SandboxFile(name: name, content: bytes, mimeType: MIMEType.forFile(name)))
+                return (returned, notes)
             }
-            return (returned, notes)
+        } catch {
+            guard error.status == .deadlineExceeded else { throw error }
+            // A killed worker's sandbox is removed anyway: only a live one is told what it missed.
+            (returned, notes) = ([], terminated ? "" : "[sandbench: no output files returned: collecting them passed the execute deadline "
+                                 + "(\(settings.timeout) + \(settings.killGrace) grace); files this call changed stay in the sandbox]\n")
         }
         return ExecutionOutcome(stdout: stdout, stderr: stderr + notes, files: returned, terminated: terminated)
     }
 
-    /// Runs blocking file work on NIO's thread pool for blocking I/O.
-    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws(GoogleError) -> T) async throws(GoogleError) -> T {
+    /// Runs blocking file work on NIO's thread pool for blocking I/O, answering by `deadline` at the
+    /// latest: work still queued behind other sandboxes' file work, or still running then, is left
+    /// to end by itself (it checks the same deadline between entries and chunks, so it does nothing
+    /// once it passed), and the caller gets `DEADLINE_EXCEEDED`.
+    static func blocking<T: Sendable>(on eventLoop: any EventLoop, until deadline: NIODeadline,
+                                      _ work: @escaping @Sendable () throws(GoogleError) -> T) async throws(GoogleError) -> T {
+        let answer = eventLoop.makePromise(of: T.self)
+        // Both completions run on `eventLoop`; the second one is ignored.
+        let timer = eventLoop.scheduleTask(deadline: deadline) {
+            answer.fail(GoogleError(.deadlineExceeded, "the execute deadline passed before the file work was done"))
+        }
+        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { try work() }.whenComplete { result in
+            timer.cancel()
+            answer.completeWith(result)
+        }
         do {
-            return try await NIOThreadPool.singleton.runIfActive { try work() }
+            return try await answer.futureResult.get()
         } catch let error as GoogleError {
             throw error
         } catch {

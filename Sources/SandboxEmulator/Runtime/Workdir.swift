@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SandboxAPI
 #if canImport(Glibc)
 import Glibc
@@ -6,6 +7,10 @@ import Glibc
 
 /// A sandbox's working directory on the host, handled without ever following a link the
 /// sandbox's code may have planted (every path is walked with `openat(O_NOFOLLOW)`).
+///
+/// Every operation takes the execute's deadline and stops at it with `DEADLINE_EXCEEDED`, checking
+/// it between entries and between chunks of at most ``chunkBytes``: a thread of the blocking pool is
+/// never held much past a deadline, however many entries or bytes a sandbox left in its workdir.
 struct Workdir: Sendable {
     /// Host path of the directory.
     let path: String
@@ -24,6 +29,13 @@ struct Workdir: Sendable {
     /// Limits on what a snapshot walks.
     static let maxEntries = 10_000
     static let maxDepth = 16
+    /// Largest single read or write between two looks at the deadline.
+    static let chunkBytes = 1 << 20
+
+    /// Throws `DEADLINE_EXCEEDED` once `deadline` has passed.
+    static func check(_ deadline: NIODeadline) throws(GoogleError) {
+        if NIODeadline.now() >= deadline { throw GoogleError(.deadlineExceeded, "the execute deadline passed during file work") }
+    }
 
     /// Validates a file name from a request: relative, no `..`, no empty or NUL components.
     static func validate(_ name: String) -> String? {
@@ -38,9 +50,10 @@ struct Workdir: Sendable {
     }
 
     /// Writes `file` into the workdir, creating parent directories, replacing any link in its place,
-    /// owned by the sandbox's uid.
-    func place(_ file: SandboxFile) throws(GoogleError) {
+    /// owned by the sandbox's uid. At `deadline` it stops and leaves no part of the file behind.
+    func place(_ file: SandboxFile, until deadline: NIODeadline) throws(GoogleError) {
         if let problem = Self.validate(file.name) { throw GoogleError(.invalidArgument, problem) }
+        try Self.check(deadline)
         let parts = file.name.split(separator: "/").map(String.init)
         var dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard dir >= 0 else { throw GoogleError(.internal, "workdir is gone") }
@@ -69,10 +82,12 @@ struct Workdir: Sendable {
         guard fd >= 0 else { throw GoogleError(.invalidArgument, "cannot write \"\(file.name)\": \(String(cString: strerror(errno)))") }
         fchown(fd, uid, uid)
         var offset = 0
+        var timedOut = false
         let written: Bool = file.content.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return true }
             while offset < raw.count {
-                let n = write(fd, base + offset, raw.count - offset)
+                if NIODeadline.now() >= deadline { timedOut = true; return false }
+                let n = write(fd, base + offset, min(raw.count - offset, Self.chunkBytes))
                 if n < 0 { if errno == EINTR { continue }; return false }
                 offset += n
             }
@@ -82,6 +97,7 @@ struct Workdir: Sendable {
         close(fd)
         guard written else {
             unlinkat(dir, temporary, 0)
+            if timedOut { throw GoogleError(.deadlineExceeded, "the execute deadline passed while \"\(file.name)\" was being written") }
             throw GoogleError(.internal, "cannot write \"\(file.name)\": \(String(cString: strerror(writeError)))")
         }
         guard renameat(dir, temporary, dir, leaf) == 0 else {
@@ -92,21 +108,23 @@ struct Workdir: Sendable {
     }
 
     /// Relative path → stamp for every regular file under the workdir (links are not followed).
-    func snapshot() -> [String: Stamp] {
+    func snapshot(until deadline: NIODeadline) throws(GoogleError) -> [String: Stamp] {
         var result: [String: Stamp] = [:]
         let root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard root >= 0 else { return result }
         var visited = 0
-        walk(root, prefix: "", depth: 0, visited: &visited, into: &result)
+        try walk(root, prefix: "", depth: 0, until: deadline, visited: &visited, into: &result)
         return result
     }
 
     /// Every entry counts towards ``maxEntries`` (directories, FIFOs and the rest too), so a sandbox
     /// that makes millions of entries cannot make a snapshot slow.
-    private func walk(_ dirFD: Int32, prefix: String, depth: Int, visited: inout Int, into result: inout [String: Stamp]) {
+    private func walk(_ dirFD: Int32, prefix: String, depth: Int, until deadline: NIODeadline, visited: inout Int,
+                      into result: inout [String: Stamp]) throws(GoogleError) {
         guard let dir = fdopendir(dirFD) else { close(dirFD); return }
         defer { closedir(dir) }
         while visited < Self.maxEntries, let entry = readdir(dir) {
+            try Self.check(deadline)
             visited += 1
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
@@ -120,7 +138,9 @@ struct Workdir: Sendable {
                                               mtimeNanoseconds: Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
             } else if mode == S_IFDIR, depth < Self.maxDepth {
                 let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if child >= 0 { walk(child, prefix: prefix + name + "/", depth: depth + 1, visited: &visited, into: &result) }
+                if child >= 0 {
+                    try walk(child, prefix: prefix + name + "/", depth: depth + 1, until: deadline, visited: &visited, into: &result)
+                }
             }
         }
     }
@@ -131,7 +151,8 @@ struct Workdir: Sendable {
     }
 
     /// Reads a file by relative name without following links; nil if it is gone or not a regular file.
-    func contents(of name: String, limit: Int) -> [UInt8]? {
+    func contents(of name: String, limit: Int, until deadline: NIODeadline) throws(GoogleError) -> [UInt8]? {
+        try Self.check(deadline)
         var dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard dir >= 0 else { return nil }
         let parts = name.split(separator: "/").map(String.init)
@@ -151,7 +172,10 @@ struct Workdir: Sendable {
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in raw.baseAddress.map { read(fd, $0 + offset, raw.count - offset) } ?? 0 }
+            try Self.check(deadline)
+            let n = bytes.withUnsafeMutableBytes { raw in
+                raw.baseAddress.map { read(fd, $0 + offset, min(raw.count - offset, Self.chunkBytes)) } ?? 0
+            }
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
             offset += n
