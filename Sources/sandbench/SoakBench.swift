@@ -79,7 +79,7 @@ struct SoakBench {
             left = left.filter(Self.isAlive)
         }
         let processes = left.count
-        let cgroups = ["memory", "pids"].flatMap { controller in
+        let cgroups = ["memory", "pids", "cpu"].flatMap { controller in
             ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/\(controller)")) ?? []).filter { $0.hasPrefix("sandbench-\(pid)-") }
         }
         let states = ((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [])

@@ -119,8 +119,10 @@ import Testing
             left = Self.alive(left)
         }
         #expect(left.isEmpty, "\(left.count) processes of a SIGKILLed emulator survived the next start-up")
-        let cgroups = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/pids")) ?? [])
-            .filter { $0.hasPrefix("sandbench-\(first.processIdentifier)-") }
+        let cgroups = ["pids", "cpu"].flatMap { controller in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/\(controller)")) ?? [])
+                .filter { $0.hasPrefix("sandbench-\(first.processIdentifier)-") }
+        }
         #expect(cgroups.isEmpty, "cgroups of the dead emulator remain: \(cgroups)")
         let stateDirectories = ((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [])
             .filter { $0.hasPrefix("sandbench-emulator-\(first.processIdentifier)-") }

@@ -272,12 +272,90 @@ extension EmulatorTests {
             }
         }
 
+        /// The CFS bandwidth counters of a v1 cpu group: enforcement periods, throttled periods.
+        static func cpuStat(_ group: String) -> (periods: Int, throttled: Int) {
+            let text = (try? String(contentsOfFile: group + "/cpu.stat", encoding: .utf8)) ?? ""
+            var values: [String: Int] = [:]
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                if fields.count == 2, let n = Int(fields[1]) { values[String(fields[0])] = n }
+            }
+            return (values["nr_periods"] ?? 0, values["nr_throttled"] ?? 0)
+        }
+
+        /// CPU time (user + system, in clock ticks) of the processes in a v1 cgroup, from /proc/PID/stat.
+        static func cpuTicks(_ group: String) -> Int {
+            let procs = ((try? String(contentsOfFile: group + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n")
+            var total = 0
+            for pid in procs {
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { continue }
+                // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                if fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) { total += user + system }
+            }
+            return total
+        }
+
+        /// The machine config's vCPUs are the sandbox's CPU bandwidth: a 2-vCPU sandbox burning three
+        /// processes' worth of CPU runs under CFS bandwidth control (its periods are counted) and uses
+        /// at most two CPUs' quota per period; a 4-vCPU sandbox gets a quota of four.
+        @Test func cpuLimitFollowsTheMachineConfig() async throws {
+            removeLeakedCgroups()  // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
+            try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 0] }) { client in
+                let engine = try await client.createEngine()
+                var groups: [Int: String] = [:]
+                for (machineConfig, vcpus) in [(nil, 2), ("MACHINE_CONFIG_VCPU4_RAM4GIB", 4)] as [(String?, Int)] {
+                    let sandbox = try await client.createSandbox(engine: engine, machineConfig: machineConfig)
+                    let cg = try await Self.workerCgroups(client, sandbox)
+                    let cpu = try #require(cg.cpu, "the worker is in no cpu cgroup")
+                    #expect(cpu.contains("/sandbench-\(getpid())-"), "the worker's cpu cgroup is not its emulator's: \(cpu)")
+                    let group = "/sys/fs/cgroup/cpu" + cpu
+                    let quota = try String(contentsOfFile: group + "/cpu.cfs_quota_us", encoding: .utf8)
+                    let period = try String(contentsOfFile: group + "/cpu.cfs_period_us", encoding: .utf8)
+                    let q = Int(quota.trimmingCharacters(in: .whitespacesAndNewlines))
+                    let p = Int(period.trimmingCharacters(in: .whitespacesAndNewlines))
+                    #expect(q != nil && p != nil && q == vcpus * (p ?? 0), "\(machineConfig ?? "default"): quota \(quota) period \(period)")
+                    groups[vcpus] = group
+                    if vcpus == 2 {
+                        // Three processes spin for 6 s (bounded, so nothing outlives the test).
+                        let burn = """
+                            import os, time
+                            for _ in range(3):
+                                if os.fork() == 0:
+                                    end = time.monotonic() + 6
+                                    while time.monotonic() < end: pass
+                                    os._exit(0)
+                            print('burning')
+                            """
+                        #expect(try await client.execute(sandbox, code: burn).stdout == "burning\n")
+                        let (periods0, _) = Self.cpuStat(group), ticks0 = Self.cpuTicks(group)
+                        // Measured over 20 enforcement periods of the sandbox's own group, not over wall-clock time.
+                        let enforced = await eventually(timeout: .seconds(5), interval: .milliseconds(20)) {
+                            Self.cpuStat(group).periods >= periods0 + 20
+                        }
+                        let (periods1, _) = Self.cpuStat(group), ticks1 = Self.cpuTicks(group)
+                        #expect(enforced, "CFS bandwidth control never ran for the sandbox's group: nr_periods \(periods0) → \(periods1)")
+                        // Each period allows quota µs of CPU; ticks are 1/100 s. One period and a tick per process of slack.
+                        let allowed = Double(periods1 - periods0 + 1) * Double(q ?? 0) / 1e6
+                        let used = Double(ticks1 - ticks0) / Double(sysconf(Int32(_SC_CLK_TCK)))
+                        let periods = periods1 - periods0
+                        #expect(used <= allowed + 0.04, "the 2-vCPU sandbox used \(used) s of CPU in \(periods) periods allowing \(allowed) s")
+                        #expect(used > 0, "the burners did not run")
+                    }
+                }
+                #expect(groups.count == 2 && groups[2] != groups[4], "\(groups)")
+            }
+        }
+
         /// The sandbox's worker processes (by uid and state directory) and their memory and pids cgroups.
-        static func workerCgroups(_ client: TestClient, _ sandbox: String) async throws -> (uid: Int, memory: String?, pids: String?) {
+        static func workerCgroups(_ client: TestClient, _ sandbox: String) async throws
+            -> (uid: Int, memory: String?, pids: String?, cpu: String?) {
             let r = try await client.execute(sandbox, code: "import os; print(os.getuid())")
             let uid = try #require(Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(r)")
             let pid = try #require(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).last, "no worker process found")
-            return (uid, cgroupPath(pid: pid, controller: "memory"), cgroupPath(pid: pid, controller: "pids"))
+            return (uid, cgroupPath(pid: pid, controller: "memory"), cgroupPath(pid: pid, controller: "pids"),
+                    cgroupPath(pid: pid, controller: "cpu"))
         }
 
         /// Whether the sandbox's worker runs in cgroups of its own emulator (named `sandbench-<pid>-<tag>/s<n>`).
@@ -324,13 +402,14 @@ extension EmulatorTests {
                     for _ in 0..<2 {
                         let sb = try await client.createSandbox(engine: engine)
                         let cg = try await Self.workerCgroups(client, sb)
-                        groups += [cg.memory.map { "/sys/fs/cgroup/memory" + $0 }, cg.pids.map { "/sys/fs/cgroup/pids" + $0 }].compactMap { $0 }
+                        groups += [cg.memory.map { "/sys/fs/cgroup/memory" + $0 }, cg.pids.map { "/sys/fs/cgroup/pids" + $0 },
+                                   cg.cpu.map { "/sys/fs/cgroup/cpu" + $0 }].compactMap { $0 }
                         // A child process, as real code has, makes the teardown take a little longer.
                         _ = try await client.execute(sb, code: "import subprocess\nsubprocess.Popen(['sleep', '60'])")
                     }
                     return groups
                 }
-                #expect(groups.count == 4 && groups.allSatisfy { $0.contains("/sandbench-") }, "\(groups)")
+                #expect(groups.count == 6 && groups.allSatisfy { $0.contains("/sandbench-") }, "\(groups)")
                 // Give the kernel a moment; a group still there after that has leaked.
                 _ = await eventually(timeout: .milliseconds(500)) { groups.allSatisfy { !FileManager.default.fileExists(atPath: $0) } }
                 leaked += groups.filter { FileManager.default.fileExists(atPath: $0) }

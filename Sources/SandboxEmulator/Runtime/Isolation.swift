@@ -6,9 +6,10 @@ import Glibc
 /// Which isolation the emulator can apply on this host, found by probing at start-up.
 ///
 /// The strongest available chain is chosen: bubblewrap (all namespaces, only read-only system
-/// directories and the sandbox's own workdir visible) under a per-sandbox uid, cgroup v1 memory and
-/// pids limits and rlimits; else `unshare` + `setpriv`; else, when not root, bubblewrap in an
-/// unprivileged user namespace or a bare process. ``summary`` says what is in force, never silently weaker.
+/// directories and the sandbox's own workdir visible) under a per-sandbox uid, cgroup (v1 or v2)
+/// memory, pids and CPU limits and rlimits; else `unshare` + `setpriv`; else, when not root,
+/// bubblewrap in an unprivileged user namespace or a bare process. ``summary`` says what was set up,
+/// never silently weaker; the start-up banner adds what a probe sandbox shows to be in force.
 public struct IsolationProfile: Sendable, CustomStringConvertible {
     /// How worker processes are wrapped.
     public enum Method: String, Sendable {
@@ -23,12 +24,8 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
     public var method: Method
     /// Each sandbox runs under its own uid (requires root).
     public var uidPerSandbox: Bool
-    /// cgroup v1 memory directory the emulator creates sandbox groups under, if usable.
-    public var memoryCgroup: String?
-    /// cgroup v1 pids directory, if usable.
-    public var pidsCgroup: String?
-    /// Whether `memory.memsw.limit_in_bytes` exists (swap accounting).
-    public var hasMemsw: Bool
+    /// The cgroup hierarchy and this emulator's parent groups in it, if usable (root only).
+    var cgroups: CgroupHierarchy?
     /// First uid of this emulator's sandboxes (slot n runs as `firstUID + n`); random per instance so
     /// emulators on one machine do not share uids or per-uid process limits.
     public var firstUID: Int = WorkerLaunch.firstUID + Int.random(in: 0..<400) * 1000
@@ -52,8 +49,13 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         case .none: parts.append("NONE: plain processes, network and host files reachable (install bubblewrap or run as root)")
         }
         parts.append(uidPerSandbox ? "uid per sandbox" : "shared uid")
-        if memoryCgroup != nil { parts.append("cgroup v1 memory limit") } else { parts.append("NO memory limit (cgroup v1 memory unavailable)") }
-        if pidsCgroup != nil { parts.append("cgroup v1 pids limit") } else { parts.append(uidPerSandbox ? "pids via RLIMIT_NPROC" : "NO pids limit") }
+        let controllers = CgroupHierarchy.Controller.allCases.filter { cgroups?.parents[$0] != nil }
+        if let cgroups, !controllers.isEmpty {
+            parts.append("cgroup \(cgroups.version.rawValue) " + controllers.map(\.rawValue).joined(separator: "/") + " limits")
+        }
+        if cgroups?.parents[.memory] == nil { parts.append("NO memory limit (no usable memory cgroup)") }
+        if cgroups?.parents[.pids] == nil { parts.append(uidPerSandbox ? "pids via RLIMIT_NPROC" : "NO pids limit") }
+        if cgroups?.parents[.cpu] == nil { parts.append("NO CPU limit (no usable cpu cgroup)") }
         parts.append("rlimits fsize/nofile/core")
         return parts.joined(separator: ", ")
     }
@@ -65,7 +67,7 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         let bwrap = which("bwrap"), unshare = which("unshare"), setpriv = which("setpriv"), prlimit = which("prlimit")
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : (which("python3") ?? "/usr/bin/python3")
         let node = FileManager.default.isExecutableFile(atPath: "/usr/bin/node") ? "/usr/bin/node" : which("node")
-        var profile = IsolationProfile(method: .none, uidPerSandbox: false, memoryCgroup: nil, pidsCgroup: nil, hasMemsw: false,
+        var profile = IsolationProfile(method: .none, uidPerSandbox: false, cgroups: nil,
                                        bwrapPath: bwrap, unsharePath: unshare, setprivPath: setpriv, prlimitPath: prlimit,
                                        pythonPath: python, nodePath: node)
         if isRoot, setpriv != nil { profile.uidPerSandbox = true }
@@ -90,53 +92,18 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         if isRoot {
             Self.sweepLeftovers()
             // Unique per emulator instance: several emulators may share a process (tests) or a machine.
-            let tag = "\(Self.cgroupPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            if let own = ownCgroup("memory") {
-                let dir = "/sys/fs/cgroup/memory\(own == "/" ? "" : own)/\(tag)"
-                if mkdir(dir, 0o755) == 0 || errno == EEXIST {
-                    profile.memoryCgroup = dir
-                    profile.hasMemsw = FileManager.default.fileExists(atPath: dir + "/memory.memsw.limit_in_bytes")
-                }
-            }
-            if let own = ownCgroup("pids") {
-                let dir = "/sys/fs/cgroup/pids\(own == "/" ? "" : own)/\(tag)"
-                if mkdir(dir, 0o755) == 0 || errno == EEXIST { profile.pidsCgroup = dir }
-            }
+            let tag = "\(CgroupHierarchy.prefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            profile.cgroups = CgroupHierarchy.create(membership: CgroupHierarchy.read("/proc/self/cgroup"), name: tag)
         }
         return profile
     }
-
-    /// Names of the per-emulator parent cgroups: `sandbench-PID-RANDOM`.
-    static let cgroupPrefix = "sandbench-"
 
     /// Kills and removes what emulators that died without cleaning up (SIGKILL, OOM, power loss)
     /// left behind: processes still in their cgroups (in `none` mode a double-forked, `setsid`
     /// child survives its emulator) and the cgroups themselves. Returns how many processes were killed.
     @discardableResult
     static func sweepLeftovers() -> Int {
-        var killed = 0
-        for controller in ["memory", "pids"] {
-            guard let own = ownCgroup(controller) else { continue }
-            let parent = "/sys/fs/cgroup/\(controller)\(own == "/" ? "" : own)"
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent) else { continue }
-            for entry in entries where entry.hasPrefix(cgroupPrefix) {
-                let fields = entry.dropFirst(cgroupPrefix.count).split(separator: "-")
-                guard fields.count == 2, let owner = pid_t(fields[0]), !isAlive(owner) else { continue }
-                let dir = parent + "/" + entry
-                let children = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                    .filter { FileManager.default.fileExists(atPath: "\(dir)/\($0)/cgroup.procs") }
-                for child in children.map({ "\(dir)/\($0)" }) + [dir] {
-                    // Killed processes leave the cgroup asynchronously: retry briefly until it is empty.
-                    for _ in 0..<200 {
-                        let left = SandboxProcess.pids(in: child)
-                        if left.isEmpty, rmdir(child) == 0 || errno == ENOENT { break }
-                        for p in left where kill(p, SIGKILL) == 0 { killed += 1 }
-                        usleep(5_000)
-                    }
-                }
-            }
-        }
-        return killed
+        CgroupHierarchy.sweepLeftovers(membership: CgroupHierarchy.read("/proc/self/cgroup"), isAlive: isAlive)
     }
 
     /// Whether a process with this pid exists (and is not a zombie).
@@ -148,8 +115,7 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
 
     /// Removes the emulator's parent cgroups (children must be gone).
     func removeCgroups() {
-        if let memoryCgroup { rmdir(memoryCgroup) }
-        if let pidsCgroup { rmdir(pidsCgroup) }
+        cgroups?.remove()
     }
 
     private static func bwrapWorks(_ profile: IsolationProfile) -> Bool {
@@ -171,17 +137,6 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// This process's cgroup v1 path for `controller`, from /proc/self/cgroup.
-    static func ownCgroup(_ controller: String) -> String? {
-        guard let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[1].split(separator: ",").contains(Substring(controller)) else { continue }
-            guard FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(controller)/cgroup.procs") else { return nil }
-            return String(fields[2])
-        }
-        return nil
-    }
 }
 
 /// The isolation asked for with `--isolation` cannot be had on this host; the emulator does not start.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import SandboxAPI
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -62,34 +63,23 @@ final class SandboxFactory: Sendable {
         let uid = profile.uidPerSandbox ? profile.firstUID + slot : Int(getuid())
         let directory = "\(stateDirectory)/sandboxes/s\(serial)"
         let logPath = "\(stateDirectory)/logs/s\(serial).log"
-        var memoryCgroup: String?, pidsCgroup: String?
+        var cgroups: SandboxCgroups?
         var ownedByProcess = false
         do {
             try FileManager.default.createDirectory(atPath: directory + "/work", withIntermediateDirectories: true)
             chmod(directory, 0o711)
             chmod(directory + "/work", 0o700)
             chown(directory + "/work", uid_t(uid), gid_t(uid))
-            if let parent = profile.memoryCgroup {
-                let dir = "\(parent)/s\(serial)"
-                guard mkdir(dir, 0o755) == 0 else {
-                    throw FactoryError(message: "cannot create memory cgroup \(dir): \(String(cString: strerror(errno)))")
-                }
-                memoryCgroup = dir
-                writeControl(dir + "/memory.swappiness", "0")
-                let limit = 1536 << 20
-                writeControl(dir + "/memory.limit_in_bytes", "\(limit)")
-                if profile.hasMemsw { writeControl(dir + "/memory.memsw.limit_in_bytes", "\(limit)") }
-            }
-            if let parent = profile.pidsCgroup {
-                let dir = "\(parent)/s\(serial)"
-                guard mkdir(dir, 0o755) == 0 else {
-                    throw FactoryError(message: "cannot create pids cgroup \(dir): \(String(cString: strerror(errno)))")
-                }
-                pidsCgroup = dir
-                writeControl(dir + "/pids.max", "\(limits.maxProcesses)")
+            if let hierarchy = profile.cgroups {
+                // Limits of the default machine shape; a hand-out applies the sandbox's own (see SandboxProcess.apply).
+                let groups = try hierarchy.makeSandboxGroups("s\(serial)")
+                cgroups = groups
+                groups.setMemoryLimit(MachineConfig.unspecified.memoryLimitBytes)
+                groups.setProcessLimit(limits.maxProcesses)
+                groups.setCPULimit(MachineConfig.unspecified.vcpus)
             }
             let launch = WorkerLaunch(profile: profile, language: language, uid: uid, workdir: directory + "/work",
-                                      runtimeDirectory: runtimeDirectory, memoryCgroup: memoryCgroup, pidsCgroup: pidsCgroup, limits: limits)
+                                      runtimeDirectory: runtimeDirectory, cgroups: cgroups?.groups ?? [], limits: limits)
             let requests = try ProcessSpawner.pipe()
             let replies = try ProcessSpawner.pipe()
             let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -115,7 +105,7 @@ final class SandboxFactory: Sendable {
                 throw error
             }
             let process = SandboxProcess(slot: slot, uid: uid, language: language, directory: directory,
-                                         memoryCgroup: memoryCgroup, pidsCgroup: pidsCgroup, pid: pid, worker: worker, logPath: logPath)
+                                         cgroups: cgroups, pid: pid, worker: worker, logPath: logPath)
             ownedByProcess = true
             do {
                 _ = try await worker.waitUntilReady(timeout: .nanoseconds(SandboxProcess.nanoseconds(readyTimeout)))
@@ -130,7 +120,7 @@ final class SandboxFactory: Sendable {
         } catch let error as FactoryError where ownedByProcess {
             throw error
         } catch {
-            for dir in [memoryCgroup, pidsCgroup].compactMap({ $0 }) { rmdir(dir) }
+            for dir in cgroups?.groups ?? [] { rmdir(dir) }
             try? FileManager.default.removeItem(atPath: directory)
             release(slot)
             throw FactoryError(message: "cannot start a \(language.rawValue) worker: \(error)")

@@ -40,8 +40,8 @@ final class SandboxProcess: Sendable {
     /// Host directory holding `work/` (the sandbox's files).
     let directory: String
     let workdir: Workdir
-    let memoryCgroup: String?
-    let pidsCgroup: String?
+    /// The sandbox's cgroups (none without root or a usable hierarchy).
+    let cgroups: SandboxCgroups?
     let pid: pid_t
     let worker: WorkerChannel
     let logPath: String
@@ -56,15 +56,14 @@ final class SandboxProcess: Sendable {
         var executing = 0
     }
 
-    init(slot: Int, uid: Int, language: SandboxLanguage, directory: String, memoryCgroup: String?, pidsCgroup: String?,
+    init(slot: Int, uid: Int, language: SandboxLanguage, directory: String, cgroups: SandboxCgroups?,
          pid: pid_t, worker: WorkerChannel, logPath: String) {
         self.slot = slot
         self.uid = uid
         self.language = language
         self.directory = directory
         self.workdir = Workdir(path: directory + "/work", uid: uid_t(uid))
-        self.memoryCgroup = memoryCgroup
-        self.pidsCgroup = pidsCgroup
+        self.cgroups = cgroups
         self.pid = pid
         self.worker = worker
         self.logPath = logPath
@@ -79,21 +78,13 @@ final class SandboxProcess: Sendable {
         state.withLock { $0.executing == 0 } && !worker.channel.isActive
     }
 
-    /// Resident memory of the sandbox's processes in bytes (cgroup usage if available, else the worker tree's RSS).
-    var memoryUsage: Int? {
-        if let memoryCgroup, let text = try? String(contentsOfFile: memoryCgroup + "/memory.usage_in_bytes", encoding: .utf8) {
-            return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        return nil
-    }
+    /// Memory the sandbox's processes are charged for, in bytes (from its memory cgroup).
+    var memoryUsage: Int? { cgroups?.memoryUsage }
 
-    /// Sets the memory limit (cgroup v1), ordering the two files so the kernel accepts the change.
-    func setMemoryLimit(_ bytes: Int, hasMemsw: Bool) {
-        guard let memoryCgroup else { return }
-        let limit = memoryCgroup + "/memory.limit_in_bytes", memsw = memoryCgroup + "/memory.memsw.limit_in_bytes"
-        let current = (try? String(contentsOfFile: limit, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
-        let order = bytes >= current ? [memsw, limit] : [limit, memsw]
-        for file in order where file == limit || hasMemsw { writeControl(file, "\(bytes)") }
+    /// Applies a machine shape: its memory limit and its vCPUs as the CPU bandwidth.
+    func apply(_ machine: MachineConfig) {
+        cgroups?.setMemoryLimit(machine.memoryLimitBytes)
+        cgroups?.setCPULimit(machine.vcpus)
     }
 
     /// Runs `code` after placing `files`; returns output and the files the call created or changed.
@@ -133,7 +124,8 @@ final class SandboxProcess: Sendable {
         } catch {
             guard error.status == .deadlineExceeded else { throw error }
             throw GoogleError(.deadlineExceeded, "The execute deadline (\(settings.timeout)) passed while the input files were being "
-                              + "placed; the code did not run. Input files placed before the deadline stay in the sandbox, which keeps its state.")
+                              + "placed; the code did not run. Input files placed before the deadline stay in the sandbox, "
+                              + "which keeps its state.")
         }
         var stdout = "", stderr = ""
         var terminated = false
@@ -247,11 +239,7 @@ final class SandboxProcess: Sendable {
 
     /// Explains a worker's death: out of memory (from the memcg's OOM counter) or a crash/kill.
     private func deathReason(settings: ExecutionSettings) -> String {
-        if let memoryCgroup, let text = try? String(contentsOfFile: memoryCgroup + "/memory.oom_control", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("oom_kill ") }),
-           let count = Int(line.dropFirst("oom_kill ".count)), count > 0 {
-            return "the sandbox's worker was killed: out of memory"
-        }
+        if (cgroups?.oomKills ?? 0) > 0 { return "the sandbox's worker was killed: out of memory" }
         return "the sandbox's worker exited or was killed (it did not stop within \(settings.killGrace) of an interrupt, called exit, or crashed)"
     }
 
@@ -260,9 +248,7 @@ final class SandboxProcess: Sendable {
         state.withLock { $0.dead = true }
         Glibc.kill(-pid, SIGKILL)
         Glibc.kill(pid, SIGKILL)
-        for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
-            for p in Self.pids(in: cgroup) { Glibc.kill(p, SIGKILL) }
-        }
+        cgroups?.killAll()
     }
 
     /// Kills the sandbox and removes its cgroups and files. Safe to call more than once.
@@ -272,13 +258,12 @@ final class SandboxProcess: Sendable {
         kill()
         worker.close()
         await ProcessSpawner.reap(pid)
-        // Killed processes leave the cgroup asynchronously; wait (up to 2 s, ignoring cancellation,
-        // since destroy also runs during shutdown) until it is empty, then remove it.
-        for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
+        // Killed processes leave the cgroups asynchronously; wait (up to 2 s, ignoring cancellation,
+        // since destroy also runs during shutdown) until they are empty, then remove them.
+        if let cgroups {
             for _ in 0..<400 {
-                let left = Self.pids(in: cgroup)
-                if left.isEmpty, rmdir(cgroup) == 0 || errno == ENOENT { break }
-                for p in left { Glibc.kill(p, SIGKILL) }
+                if cgroups.removeIfEmpty() { break }
+                cgroups.killAll()
                 await Self.pause(milliseconds: 5)
             }
         }
@@ -297,11 +282,6 @@ final class SandboxProcess: Sendable {
         }
     }
 
-    static func pids(in cgroup: String) -> [pid_t] {
-        guard let text = try? String(contentsOfFile: cgroup + "/cgroup.procs", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { pid_t($0) }
-    }
-
     /// Nanoseconds in `d`, saturating at a quarter of `Int64`'s range so that sums of two never overflow.
     static func nanoseconds(_ d: Duration) -> Int64 {
         let (s, atto) = d.components
@@ -310,13 +290,4 @@ final class SandboxProcess: Sendable {
         guard !overflow, whole < limit, whole > -limit else { return s < 0 ? -limit : limit }
         return whole + atto / 1_000_000_000
     }
-}
-
-/// Writes a cgroup control file; failures are ignored (the banner already said what is enforced).
-@discardableResult
-func writeControl(_ path: String, _ value: String) -> Bool {
-    let fd = open(path, O_WRONLY | O_CLOEXEC)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    return value.withCString { write(fd, $0, strlen($0)) } >= 0
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxAPI
 
 /// Builds the exec chain that starts one sandbox's interpreter worker under the host's isolation.
 ///
@@ -16,14 +17,14 @@ struct WorkerLaunch {
     var uid: Int
     var workdir: String
     var runtimeDirectory: String
-    var memoryCgroup: String?
-    var pidsCgroup: String?
+    /// The sandbox's cgroup directories; the chain's `sh` joins each before anything else runs.
+    var cgroups: [String]
     var limits: SandboxLimits
 
     /// The argv to spawn.
     var argv: [String] {
         var chain: [String] = []
-        let joins = [memoryCgroup, pidsCgroup].compactMap { $0 }
+        let joins = cgroups
         if !joins.isEmpty {
             let script = joins.indices.map { "echo $$ > \"$\($0 + 1)/cgroup.procs\"" }.joined(separator: " && ")
                 + " && shift \(joins.count) && exec \"$@\""
@@ -84,6 +85,16 @@ struct WorkerLaunch {
 public enum SandboxLanguage: String, Sendable, Hashable, CaseIterable {
     case python
     case javascript
+}
+
+extension MachineConfig {
+    /// The vCPUs of the shape, enforced as CPU bandwidth (that many CPUs' worth of time per period).
+    var vcpus: Int {
+        switch self {
+        case .unspecified: 2
+        case .vcpu4Ram4GiB: 4
+        }
+    }
 }
 
 /// Per-sandbox resource limits.

@@ -19,7 +19,7 @@ actor EmulatorStore {
         var process: SandboxProcess?
         var expireAt: Double?
         var language: SandboxLanguage
-        var memoryLimit: Int
+        var machine: MachineConfig
     }
 
     private var engines: [String: EngineRecord] = [:]
@@ -149,7 +149,7 @@ actor EmulatorStore {
         requested.ttlSeconds = nil
         let language: SandboxLanguage = env.effectiveLanguage == .javascript ? .javascript : .python
         sandboxes[name] = SandboxRecord(resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt,
-                                        language: language, memoryLimit: env.machineConfig.memoryLimitBytes)
+                                        language: language, machine: env.machineConfig)
         engines[engineName]?.sandboxes.insert(name)
         let opName = "\(name)/operations/\(newID())"
         keep(LongRunningOperation(name: opName, done: false, metadata: metadata(time)))
@@ -181,7 +181,7 @@ actor EmulatorStore {
                 keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), error: RPCStatus(.aborted, "The sandbox was deleted while it was being provisioned.")))
                 return
             }
-            process.setMemoryLimit(record.memoryLimit, hasMemsw: factory.profile.hasMemsw)
+            process.apply(record.machine)
             record.process = process
             record.resource.state = .running
             record.resource.updateTime = ProtoTimestamp.format(now())
