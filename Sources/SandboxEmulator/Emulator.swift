@@ -106,6 +106,9 @@ public enum Emulator {
         let factory = try SandboxFactory(profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
                                          maxOutputBytes: configuration.maxOutputBytes, group: group, logger: logger)
         let pool = WarmPool(factory: factory, targets: configuration.warmPool, logger: logger)
+        // What is in force, measured in a sandbox started like any other; it then joins the warm pool.
+        let (measured, probe) = await factory.probe()
+        if let probe { await pool.adopt(probe) }
         let store = EmulatorStore(pool: pool, factory: factory, configuration: configuration, logger: logger)
         let settings = ExecutionSettings(timeout: configuration.executeTimeout, killGrace: configuration.killGrace,
                                          maxOutputBytes: configuration.maxOutputBytes, maxReturnedBytes: configuration.maxFileBytes)
@@ -118,8 +121,8 @@ public enum Emulator {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                onReady(EmulatorInfo(baseURL: "http://\(host):\(port)", port: port, isolation: profile, stateDirectory: stateDirectory,
-                                     faults: faults))
+                onReady(EmulatorInfo(baseURL: "http://\(host):\(port)", port: port, isolation: profile, measured: measured,
+                                     stateDirectory: stateDirectory, faults: faults))
             },
             eventLoopGroupProvider: .shared(group),
             logger: logger
@@ -167,7 +170,10 @@ public struct EmulatorInfo: Sendable {
     /// `http://HOST:PORT`, without a trailing slash.
     public var baseURL: String
     public var port: Int
+    /// How sandboxes are wrapped (what was set up).
     public var isolation: IsolationProfile
+    /// What a probe sandbox showed to be in force at start-up.
+    public var measured: MeasuredIsolation
     public var stateDirectory: String
     /// The live fault plan (counters, replacement), when the emulator was started with one.
     public var faults: FaultInjector?

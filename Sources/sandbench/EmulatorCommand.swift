@@ -128,6 +128,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         try await Emulator.serve(configuration: config, logger: logger, shutdownSignals: true) { info in
             reloads?.arm(info.faults)
             FileHandle.standardError.write(Data("isolation: \(info.isolation.summary)\n".utf8))
+            FileHandle.standardError.write(Data("in force (measured in a probe sandbox): \(info.measured.summary)\n".utf8))
             if let faults = info.faults?.report, let path = options.faults {
                 FileHandle.standardError.write(Data("faults: \(faults.rulesSummary) from \(path), seed \(faults.seed)\n".utf8))
             }

@@ -348,6 +348,68 @@ extension EmulatorTests {
             }
         }
 
+        /// The start-up measurement (what the banner prints) agrees with the files of a sandbox's
+        /// cgroups and its worker's /proc entries, read here independently.
+        @Test func theMeasuredIsolationMatchesTheFiles() async throws {
+            removeLeakedCgroups()  // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
+            var cfg = smallConfiguration()
+            let state = Self.stateDirectory()
+            cfg.stateDirectory = state
+            try await Emulator.withRunningEmulator(configuration: cfg, logger: quietLogger) { info in
+                let measured = info.measured
+                #expect(measured.problem == nil, "\(measured.summary)")
+                let client = TestClient(baseURL: info.baseURL, stateDirectory: state)
+                let sandbox = try await client.createSandbox(engine: try await client.createEngine())
+                let cg = try await Self.workerCgroups(client, sandbox)
+                let worker = try #require(sandboxProcesses(uid: cg.uid, stateDirectory: state).first { pid in
+                    let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                    return cmdline.hasPrefix(info.isolation.pythonPath + "\0")
+                }, "no interpreter process of uid \(cg.uid)")
+                func number(_ path: String) -> Int? {
+                    Int(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+                let memory = try #require(cg.memory), pids = try #require(cg.pids), cpu = try #require(cg.cpu)
+                let memoryLimit = number("/sys/fs/cgroup/memory\(memory)/memory.limit_in_bytes")
+                let processLimit = number("/sys/fs/cgroup/pids\(pids)/pids.max")
+                let quota = number("/sys/fs/cgroup/cpu\(cpu)/cpu.cfs_quota_us")
+                let period = number("/sys/fs/cgroup/cpu\(cpu)/cpu.cfs_period_us")
+                #expect(measured.cgroupVersion == "v1")
+                #expect(measured.memoryBytes != nil && measured.memoryBytes == memoryLimit, "\(measured.summary) vs \(memoryLimit ?? -1)")
+                #expect(measured.maxProcesses != nil && measured.maxProcesses == processLimit,
+                        "\(measured.summary) vs \(processLimit ?? -1)")
+                let cpus = try #require(measured.cpus, "\(measured.summary)")
+                #expect(Double(quota ?? 0) == cpus * Double(period ?? 0), "\(measured.summary) vs quota \(quota ?? -1) / \(period ?? -1)")
+
+                // rlimits, from the worker's /proc/PID/limits (soft column).
+                let limits = (try? String(contentsOfFile: "/proc/\(worker)/limits", encoding: .utf8)) ?? ""
+                func soft(_ name: String) -> Int? {
+                    guard let line = limits.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") }) else { return nil }
+                    return line.dropFirst(name.count).split(separator: " ").first.flatMap { Int($0) }
+                }
+                #expect(measured.fileSizeBytes == soft("Max file size") && measured.fileSizeBytes != nil, "\(measured.summary)")
+                #expect(measured.openFiles == soft("Max open files") && measured.openFiles != nil, "\(measured.summary)")
+                #expect(measured.coreBytes == soft("Max core file size"), "\(measured.summary)")
+                #expect(measured.processesPerUID == soft("Max processes") && measured.processesPerUID != nil, "\(measured.summary)")
+
+                // Its own uid (of this emulator's block, not the emulator's) and its own network namespace.
+                let uid = try #require(measured.uid)
+                #expect(uid != Int(getuid()) && uid >= 200_100 && (uid - 200_100) / 1000 == (cg.uid - 200_100) / 1000,
+                        "uid \(uid), a sandbox's \(cg.uid)")
+                func namespace(_ pid: String) -> String? {
+                    try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+                }
+                #expect(namespace("\(worker)") != namespace("self"))
+                #expect(measured.ownNamespaces.contains("net") && !measured.sharedNamespaces.contains("net"), "\(measured.summary)")
+
+                // The banner line says the same.
+                let figures = ["memory \((memoryLimit ?? 0) >> 20) MiB", "pids \(processLimit ?? 0)", "cpu \((quota ?? 0) / max(1, period ?? 1)) CPUs",
+                               "uid \(uid)", "own namespaces: ", "net", "nofile \(soft("Max open files") ?? 0)"]
+                for figure in figures {
+                    #expect(measured.summary.contains(figure), "banner \(measured.summary) lacks \(figure)")
+                }
+            }
+        }
+
         /// The sandbox's worker processes (by uid and state directory) and their memory and pids cgroups.
         static func workerCgroups(_ client: TestClient, _ sandbox: String) async throws
             -> (uid: Int, memory: String?, pids: String?, cpu: String?) {

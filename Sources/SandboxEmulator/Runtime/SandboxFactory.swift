@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import SandboxAPI
 import Synchronization
 #if canImport(Glibc)
@@ -125,6 +126,27 @@ final class SandboxFactory: Sendable {
             release(slot)
             throw FactoryError(message: "cannot start a \(language.rawValue) worker: \(error)")
         }
+    }
+
+    /// Starts a Python sandbox as any other and measures, from the host, what isolation is in force
+    /// in it. Returns the measurement and the (unused, blank) sandbox, or why none could be started.
+    func probe() async -> (MeasuredIsolation, SandboxProcess?) {
+        let process: SandboxProcess
+        do {
+            process = try await start(.python)
+        } catch {
+            return (MeasuredIsolation(emulatorUID: Int(getuid()), problem: "the probe sandbox did not start: \(error)"), nil)
+        }
+        let pid = process.pid, python = profile.pythonPath
+        // /proc walks: off the cooperative pool.
+        let measured = try? await NIOThreadPool.singleton.runIfActive { () -> MeasuredIsolation in
+            guard let worker = MeasuredIsolation.process(under: pid, argv0: python) else {
+                return MeasuredIsolation(emulatorUID: Int(getuid()),
+                                         problem: "the probe sandbox's interpreter (\(python)) was not found under pid \(pid)")
+            }
+            return MeasuredIsolation.measure(pid: worker)
+        }
+        return (measured ?? MeasuredIsolation(emulatorUID: Int(getuid()), problem: "the emulator is shutting down"), process)
     }
 
     /// Kills every live sandbox's processes now, without waiting: executes in flight end at once

@@ -33,6 +33,15 @@ actor WarmPool {
         return try await factory.start(language)
     }
 
+    /// Keeps a blank worker started elsewhere (the start-up probe) if the pool has room for it; destroys it otherwise.
+    func adopt(_ process: SandboxProcess) async {
+        if !closed, !process.isDead, (ready[process.language]?.count ?? 0) < (targets[process.language] ?? 0) {
+            ready[process.language, default: []].append(process)
+        } else {
+            await factory.destroy(process)
+        }
+    }
+
     /// Whether a worker for `language` is ready right now.
     func hasReady(_ language: SandboxLanguage) -> Bool { !(ready[language]?.isEmpty ?? true) }
 

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+/// `sandbench emulator` states on stderr, before it listens, what a probe sandbox showed to be in force.
+@Suite struct EmulatorBannerTests {
+    @Test func theBannerStatesWhatWasMeasured() throws {
+        let emulator = Process()
+        emulator.executableURL = URL(fileURLWithPath: CLI.binary)
+        emulator.arguments = ["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0"]
+        let out = Pipe(), err = Pipe()
+        emulator.standardOutput = out
+        emulator.standardError = err
+        try emulator.run()
+        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        kill(emulator.processIdentifier, SIGTERM)
+        emulator.waitUntilExit()
+        let banner = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(line.hasPrefix("listening on http://127.0.0.1:"), "\(line)")
+        let measured = try #require(banner.split(separator: "\n").first { $0.hasPrefix("in force (measured in a probe sandbox): ") },
+                                    "\(banner)")
+        #expect(!measured.contains("NOT MEASURED"), "\(measured)")
+        if geteuid() == 0 {
+            // As root on this project's hosts: the default machine shape's limits, a uid of its own, no network.
+            for figure in ["memory 1536 MiB", "pids 128", "cpu 2 CPUs", "own namespaces: ", "net", "fsize 100 MiB", "nofile 1024", "core 0,"] {
+                #expect(measured.contains(figure), "\(measured) lacks \(figure)")
+            }
+        }
+    }
+}
