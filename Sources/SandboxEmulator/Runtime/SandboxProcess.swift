@@ -51,6 +51,8 @@ final class SandboxProcess: Sendable {
     struct State {
         var nextID = 1
         var dead = false
+        /// The worker was killed because its code ignored the interrupt at the deadline.
+        var killedAtDeadline = false
         var destroyed = false
         /// Executes waiting for or holding the gate.
         var executing = 0
@@ -142,6 +144,7 @@ final class SandboxProcess: Sendable {
             }
             let killTimer = eventLoop.scheduleTask(deadline: lastAnswer) { [self] in
                 logger.warning("sandbox worker ignored the interrupt; killing it", metadata: ["slot": "\(slot)"])
+                state.withLock { $0.killedAtDeadline = true }
                 self.kill()
             }
             defer {
@@ -240,7 +243,12 @@ final class SandboxProcess: Sendable {
     /// Explains a worker's death: out of memory (from the memcg's OOM counter) or a crash/kill.
     private func deathReason(settings: ExecutionSettings) -> String {
         if (cgroups?.oomKills ?? 0) > 0 { return "the sandbox's worker was killed: out of memory" }
-        return "the sandbox's worker exited or was killed (it did not stop within \(settings.killGrace) of an interrupt, called exit, or crashed)"
+        if state.withLock({ $0.killedAtDeadline }) {
+            return "the sandbox's worker was killed: its code did not stop within \(settings.killGrace) of the interrupt at the "
+                + "\(settings.timeout) deadline"
+        }
+        return "the sandbox's worker stopped answering: it exited, was signalled or crashed, or its code closed the worker's "
+            + "descriptors"
     }
 
     /// Kills every process of the sandbox (group, then whatever the cgroups still hold).
