@@ -84,6 +84,7 @@ public enum Emulator {
         shutdownSignals: Bool,
         onReady: @escaping @Sendable (EmulatorInfo) -> Void
     ) async throws {
+        let configuration = configuration.bounded
         signal(SIGPIPE, SIG_IGN)
         if !configuration.bindsLoopbackOnly, (configuration.authToken ?? "").isEmpty {
             throw RemoteBindRefused(reason: "binding \(configuration.host), which is not loopback, needs a bearer token (authToken)")

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxAPI
 
 /// Everything that shapes an emulator instance; the defaults serve the Vertex API on a free loopback port.
 public struct EmulatorConfiguration: Sendable {
@@ -40,6 +41,20 @@ public struct EmulatorConfiguration: Sendable {
 }
 
 extension EmulatorConfiguration {
+    /// The configuration with every duration held to what the emulator can schedule: 0…100 years
+    /// (the longest a flag accepts), and at least 1 ms between reaper passes. Durations beyond
+    /// `Int64.max` seconds would otherwise trap when split or slept on.
+    var bounded: EmulatorConfiguration {
+        let longest = Duration.nanoseconds(HumanDuration.maxNanoseconds)
+        var copy = self
+        copy.executeTimeout = executeTimeout.clamped(to: longest)
+        copy.killGrace = killGrace.clamped(to: longest)
+        copy.reapInterval = Swift.max(reapInterval.clamped(to: longest), .milliseconds(1))
+        copy.injectedLatency = injectedLatency.clamped(to: longest)
+        copy.injectedJitter = injectedJitter.clamped(to: longest)
+        return copy
+    }
+
     /// Whether ``host`` is a loopback address (127.0.0.0/8, ::1 or `localhost`).
     public var bindsLoopbackOnly: Bool { Self.isLoopback(host) }
 

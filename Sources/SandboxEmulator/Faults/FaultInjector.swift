@@ -81,11 +81,7 @@ struct FaultDecision: Sendable {
 
     /// `d` in nanoseconds, clamped to 0...2^62 (plan durations are at most an hour).
     static func nanoseconds(_ d: Duration) -> Int64 {
-        let (seconds, attoseconds) = d.components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow, whole < 1 << 62 else { return 1 << 62 }
-        return whole + attoseconds / 1_000_000_000
+        max(0, d.nanoseconds(saturatingAt: 1 << 62))
     }
 }
 

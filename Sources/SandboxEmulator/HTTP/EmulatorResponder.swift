@@ -51,15 +51,22 @@ struct EmulatorResponder: HTTPResponder {
             response = Self.json(GoogleError(.internal, "Internal error: \(error)").json, status: 500)
         }
         if configuration.injectedLatency > .zero || configuration.injectedJitter > .zero {
-            var delay = configuration.injectedLatency
-            if configuration.injectedJitter > .zero {
-                let jitterNanos = SandboxProcess.nanoseconds(configuration.injectedJitter)
-                delay += .nanoseconds(Int64.random(in: 0..<max(1, jitterNanos)))
-            }
+            var generator = SystemRandomNumberGenerator()
+            let delay = Self.injectedDelay(latency: configuration.injectedLatency, jitter: configuration.injectedJitter, using: &generator)
             try? await Task.sleep(for: delay, tolerance: .zero)
         }
         if let bodyFault { Self.injectIntoBody(bodyFault, of: &response, channel: context.channel) }
         return response
+    }
+
+    /// The delay `--inject-latency` and `--inject-jitter` add to a response: `latency` plus a uniform
+    /// draw in `[0, jitter)`, each first held to 0…100 years (the longest duration a flag accepts),
+    /// so that neither the draw nor the sleep can trap, whatever a caller configured.
+    static func injectedDelay(latency: Duration, jitter: Duration, using generator: inout some RandomNumberGenerator) -> Duration {
+        let bound = Duration.nanoseconds(HumanDuration.maxNanoseconds)
+        let spread = jitter.clamped(to: bound).nanoseconds(saturatingAt: HumanDuration.maxNanoseconds)
+        let draw = spread > 0 ? Int64.random(in: 0..<spread, using: &generator) : 0
+        return latency.clamped(to: bound) + .nanoseconds(draw)
     }
 
     /// The path after the version segment (`/v1beta1/` or `/v1/`); nil outside the API.

@@ -292,10 +292,22 @@ final class SandboxProcess: Sendable {
 
     /// Nanoseconds in `d`, saturating at a quarter of `Int64`'s range so that sums of two never overflow.
     static func nanoseconds(_ d: Duration) -> Int64 {
-        let (s, atto) = d.components
-        let limit = Int64.max / 4
-        let (whole, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow, whole < limit, whole > -limit else { return s < 0 ? -limit : limit }
-        return whole + atto / 1_000_000_000
+        d.nanoseconds(saturatingAt: Int64.max / 4)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds in the duration, held to `-limit...limit`. Compared before it is split:
+    /// `components` traps on durations beyond `Int64.max` seconds, which a library caller can build.
+    func nanoseconds(saturatingAt limit: Int64) -> Int64 {
+        if self >= .nanoseconds(limit) { return limit }
+        if self <= .nanoseconds(-limit) { return -limit }
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    /// The duration held to `0...bound`.
+    func clamped(to bound: Duration) -> Duration {
+        Swift.min(Swift.max(self, .zero), bound)
     }
 }
