@@ -273,6 +273,7 @@ actor EmulatorStore {
         guard record.resource.state == from || record.resource.state == (paused ? .paused : .running) else {
             throw GoogleError(.failedPrecondition, "The sandbox environment is in \(record.resource.state.rawValue).")
         }
+        if record.resource.state != (paused ? .paused : .running) { record.process?.setStopped(paused) }
         record.resource.state = paused ? .paused : .running
         let time = ProtoTimestamp.format(now())
         record.resource.updateTime = time
