@@ -139,6 +139,12 @@ final class SandboxProcess: Sendable {
                 logger.warning("sandbox worker ignored the interrupt; killing it", metadata: ["slot": "\(slot)"])
                 self.kill()
             }
+            // Cancelled on the event loop as soon as the reply is there: the task awaiting it may
+            // resume much later on a busy machine, and must not find its worker killed meanwhile.
+            reply.whenComplete { _ in
+                interruptTimer.cancel()
+                killTimer.cancel()
+            }
             defer {
                 interruptTimer.cancel()
                 killTimer.cancel()
@@ -227,6 +233,20 @@ final class SandboxProcess: Sendable {
         Glibc.kill(pid, SIGKILL)
         for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
             for p in Self.pids(in: cgroup) { Glibc.kill(p, SIGKILL) }
+        }
+    }
+
+    /// Pauses (SIGSTOP) or resumes (SIGCONT) every process of the sandbox: its state stays in
+    /// memory and it uses no CPU while paused. Two passes over the cgroups catch a process forked
+    /// while the first pass ran.
+    func setStopped(_ stopped: Bool) {
+        let signal = stopped ? SIGSTOP : SIGCONT
+        for _ in 0..<2 {
+            Glibc.kill(-pid, signal)
+            Glibc.kill(pid, signal)
+            for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
+                for p in Self.pids(in: cgroup) { Glibc.kill(p, signal) }
+            }
         }
     }
 
