@@ -35,8 +35,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "HarnessReplay", dependencies: ["HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .target(name: "Orchestration", dependencies: [
-            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReports", "SandboxAPI",
+            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReplay", "HarnessReports", "SandboxAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SandboxEmulator", dependencies: [
@@ -46,7 +47,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessScenarios", "HarnessReports", "Orchestration",
+            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReplay", "HarnessScenarios", "HarnessReports", "Orchestration",
             "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -63,6 +64,7 @@ let package = Package(
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
         .testTarget(name: "HarnessCassettesTests", dependencies: ["HarnessCassettes", "HarnessCore", "SandboxAPI", "Yams"]),
+        .testTarget(name: "HarnessReplayTests", dependencies: ["HarnessReplay", "HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .testTarget(name: "HarnessRecorderTests", dependencies: [
             "HarnessRecorder", "HarnessCassettes", "HarnessCore", "HarnessHTTP", "SandboxAPI", "SandboxEmulator",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -70,7 +72,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessRecorder", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
+            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessRecorder", "HarnessReplay", "HarnessScenarios", "SandboxAPI",
+            "SandboxEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["HarnessCassettes", "SandboxAPI", "TestServers"]),

@@ -117,7 +117,7 @@ extension Orchestrator {
             let context = SessionContext(client: client, engine: engine.name, variables: options.variables, ledger: ledger,
                                          runID: options.runID)
             let scenarios = await runner.run(files, context: context)
-            let leaks = await LeakSweep(client: client, ledger: ledger).run(engine)
+            let leaks = await LeakSweep(client: client, ledger: ledger, runID: options.runID).run(engine)
             return RunResult(scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start,
                              leaks: leaks)
         }

@@ -3,7 +3,7 @@ import Testing
 
 /// `sandbench emulator` states on stderr, before it listens, what a probe sandbox showed to be in force.
 @Suite struct EmulatorBannerTests {
-    @Test func theBannerStatesWhatWasMeasured() throws {
+    @Test func theBannerStatesWhatWasMeasured() async throws {
         let emulator = Process()
         emulator.executableURL = URL(fileURLWithPath: CLI.binary)
         emulator.arguments = ["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0"]
@@ -11,10 +11,12 @@ import Testing
         emulator.standardOutput = out
         emulator.standardError = err
         try emulator.run()
-        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        // Read on a Dispatch thread: a blocked thread of the cooperative pool would starve other tests.
+        let line = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+            DispatchQueue.global().async { done.resume(returning: String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)) }
+        }
         kill(emulator.processIdentifier, SIGTERM)
-        emulator.waitUntilExit()
-        let banner = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let banner = String(decoding: await CLI.readToEnd(err), as: UTF8.self)
         #expect(line.hasPrefix("listening on http://127.0.0.1:"), "\(line)")
         let measured = try #require(banner.split(separator: "\n").first { $0.hasPrefix("in force (measured in a probe sandbox): ") },
                                     "\(banner)")

@@ -132,19 +132,22 @@ import Testing
     ]
 
     @Test(arguments: usageErrors)
-    func usageErrorsExitTwo(_ arguments: [String]) throws {
-        let out = try CLI.run(["record"] + arguments, timeout: 60)
+    func usageErrorsExitTwo(_ arguments: [String]) async throws {
+        let out = try await CLI.run(["record"] + arguments, timeout: 60)
         #expect(out.status == 2, "record \(arguments.joined(separator: " ")) → \(out.status): \(out.stderr.suffix(400))")
         #expect(out.stdout.isEmpty, "\(out.stdout)")
         #expect(!out.stderr.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecorded() throws {
+    /// The official client's quickstart recorded through `sandbench record` in front of one emulator,
+    /// then replayed by `sandbench replay` against a second (embedded) one, with reports; `--emit`
+    /// of the same cassette validates and runs. One Python run serves both, as the client is slow to start.
+    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecordedAndReplaysOnASecondEmulator() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/quickstart.yaml"
         let recorder = try Recorder.start(["--upstream", "emulator", "--out", out])
-        let (status, output) = try Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
+        let (status, output) = try await Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
         let (recorderStatus, _, stderr) = recorder.stop()
         try #require(status != 3 && status != 127,
                      "the official Python client is not available (pip install google-cloud-aiplatform==2.7.0):\n\(output)")
@@ -155,6 +158,21 @@ import Testing
         #expect(executes.count >= 2)
         #expect(executes.allSatisfy { if case .executeInput = $0.request.body { true } else { false } })
         #expect(cassette.exchanges.contains { $0.request.headers.contains(Field("authorization", "<redacted>")) })
+
+        let junit = dir + "/replay.xml", json = dir + "/replay.json"
+        let replay = try await CLI.run(["replay", out, "--junit", junit, "--json", json])
+        #expect(replay.status == 0, "stdout:\n\(replay.stdout)\nstderr:\n\(replay.stderr)")
+        #expect(try CLI.validateJUnit(junit).0 == 0)
+        let report = try JSONValue.parse(try String(contentsOfFile: json, encoding: .utf8))
+        #expect(report["passed"] == .bool(true) && report["counts"]?["passed"] == .number(1), "\(report)")
+
+        let emitted = dir + "/tests/quickstart.yaml"
+        let emit = try await CLI.run(["replay", out, "--emit", emitted])
+        #expect(emit.status == 0 && emit.stdout.hasPrefix("\(emitted): "), "\(emit.stdout)\(emit.stderr)")
+        let validate = try await CLI.run(["validate", emitted])
+        #expect(validate.status == 0 && validate.stdout.contains("1 scenario(s): OK"), "\(validate.stdout)\(validate.stderr)")
+        let run = try await CLI.run(["run", emitted, "--junit", dir + "/run.xml"])
+        #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
     }
 
     @Test func theShippedRecordingReadsAsACassette() throws {
@@ -166,7 +184,7 @@ import Testing
 
 /// Runs `python3` with the environment scrubbed of Google settings and proxies, as the compatibility test does.
 enum Python {
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
+    static func run(_ arguments: [String]) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -186,9 +204,12 @@ enum Python {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        // Waited for without blocking a thread of the cooperative pool.
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
         try? log.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
     }
 }

@@ -49,10 +49,18 @@ extension EmulatorTests {
                     ("code on execute", sandbox + "/:execute", #"{"code": "print(1)"}"#),
                     ("unknown chunk field", sandbox + ":execute", #"{"inputs": [{"data": "", "mimeType": "application/json", "bogus": 1}]}"#),
                     ("bad base64", sandbox + ":execute", #"{"inputs": [{"data": "!!!", "mimeType": "application/json"}]}"#),
+                    // Free text is bounded: every list answer would otherwise repeat it.
+                    ("engine displayName of 129", engines, #"{"displayName": "\#(String(repeating: "é", count: 129))"}"#),
+                    ("engine description of 2049", engines, #"{"description": "\#(String(repeating: "d", count: 2049))"}"#),
+                    ("sandbox displayName of 129", sandboxes,
+                     #"{"spec": {"code_execution_environment": {}}, "displayName": "\#(String(repeating: "x", count: 129))"}"#),
                 ]
                 for (label, resource, body) in cases {
                     expectGoogleError(try await client.call("POST", resource, text: body), 400, "INVALID_ARGUMENT", label)
                 }
+                // At the bound is fine.
+                let longest = try await client.call("POST", engines, json: ["displayName": .string(String(repeating: "é", count: 128))])
+                #expect(longest.status == 200, "\(longest)")
                 // A text/x-python chunk without file_name is not a code chunk.
                 let python = ["inputs": [["mimeType": "text/x-python", "data": .string(stdBase64(Array("print(1)".utf8)))]]] as JSONValue
                 expectGoogleError(try await client.call("POST", sandbox + ":execute", json: python), 400, "INVALID_ARGUMENT",
@@ -97,6 +105,35 @@ extension EmulatorTests {
                     expectGoogleError(try await client.call("GET", sb), 404, "NOT_FOUND", "sandbox after forced engine delete")
                     expectGoogleError(try await client.execute(sb, code: "print(1)").http, 404, "NOT_FOUND", "execute after forced delete")
                 }
+            }
+        }
+
+        /// Pause stops every process of the sandbox (a spinning thread included) and resume
+        /// continues them, with the interpreter's state intact.
+        @Test func pauseStopsTheSandboxsProcessesAndResumeContinuesThem() async throws {
+            try await withTestEmulator { client in
+                let engine = try await client.createEngine()
+                let sandbox = try await client.createSandbox(engine: engine)
+                let spin = "import os, threading\ncount = 0\ndef spin():\n    global count\n    while True: count += 1\n"
+                    + "threading.Thread(target=spin, daemon=True).start()\nprint(os.getuid())"
+                let started = try await client.execute(sandbox, code: spin)
+                let uid = try #require(Int(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.http)")
+                func states() -> [Character] {
+                    sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).compactMap { pid in
+                        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                              let close = stat.lastIndex(of: ")") else { return nil }
+                        return stat[close...].dropFirst(2).first
+                    }
+                }
+                #expect(!states().isEmpty, "no processes of uid \(uid) found")
+                _ = try await client.ok("POST", sandbox + ":pause")
+                let stopped = await eventually(timeout: .seconds(5)) { let s = states(); return !s.isEmpty && s.allSatisfy { $0 == "T" } }
+                #expect(stopped, "paused sandbox's processes are in states \(states())")
+                _ = try await client.ok("POST", sandbox + ":resume")
+                let running = await eventually(timeout: .seconds(5)) { let s = states(); return !s.isEmpty && !s.contains("T") }
+                #expect(running, "resumed sandbox's processes are in states \(states())")
+                let after = try await client.execute(sandbox, code: "import time\na = count\ntime.sleep(0.2)\nprint(count > a)")
+                #expect(after.stdout == "True\n", "the spinning thread did not go on after resume: \(after.http)")
             }
         }
 

@@ -147,6 +147,12 @@ final class SandboxProcess: Sendable {
                 state.withLock { $0.killedAtDeadline = true }
                 self.kill()
             }
+            // Cancelled on the event loop as soon as the reply is there: the task awaiting it may
+            // resume much later on a busy machine, and must not find its worker killed meanwhile.
+            reply.whenComplete { _ in
+                interruptTimer.cancel()
+                killTimer.cancel()
+            }
             defer {
                 interruptTimer.cancel()
                 killTimer.cancel()
@@ -257,6 +263,18 @@ final class SandboxProcess: Sendable {
         Glibc.kill(-pid, SIGKILL)
         Glibc.kill(pid, SIGKILL)
         cgroups?.killAll()
+    }
+
+    /// Pauses (SIGSTOP) or resumes (SIGCONT) every process of the sandbox: its state stays in
+    /// memory and it uses no CPU while paused. Two passes over the cgroups catch a process forked
+    /// while the first pass ran.
+    func setStopped(_ stopped: Bool) {
+        let signal = stopped ? SIGSTOP : SIGCONT
+        for _ in 0..<2 {
+            Glibc.kill(-pid, signal)
+            Glibc.kill(pid, signal)
+            for p in cgroups?.processes ?? [] { Glibc.kill(p, signal) }
+        }
     }
 
     /// Kills the sandbox and removes its cgroups and files. Safe to call more than once.
