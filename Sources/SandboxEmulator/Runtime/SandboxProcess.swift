@@ -111,14 +111,16 @@ final class SandboxProcess: Sendable {
     private func executeNow(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
         guard !isDead else { throw GoogleError(.failedPrecondition, "The sandbox is not running (its worker has exited).") }
         let workdir = self.workdir
-        let eventLoop = worker.channel.eventLoop
         let deadline = NIODeadline.now() + .nanoseconds(Self.nanoseconds(settings.timeout))
         let lastAnswer = deadline + .nanoseconds(Self.nanoseconds(settings.killGrace))
+        let alarms = ExecuteAlarms(deadline: deadline, lastAnswer: lastAnswer)
+        alarms.start(on: worker.channel.eventLoop)
+        defer { alarms.stop() }
         // File work (writes of up to 100 MB, directory walks) runs on NIO's blocking-I/O pool, never
         // on the cooperative pool that serves every other request.
         let before: [String: Workdir.Stamp]
         do throws(GoogleError) {
-            before = try await Self.blocking(on: eventLoop, until: deadline) { () throws(GoogleError) -> [String: Workdir.Stamp] in
+            before = try await alarms.blocking(until: .deadline) { () throws(GoogleError) -> [String: Workdir.Stamp] in
                 for file in files { try workdir.place(file, until: deadline) }
                 return try workdir.snapshot(until: deadline)
             }
@@ -139,23 +141,19 @@ final class SandboxProcess: Sendable {
                                       // Node can only stop synchronous code through vm's own timeout; Python is interrupted in-band.
                                       "timeout_ms": language == .javascript ? .number(Double(remainingMilliseconds)) : 0]
             let reply = worker.request(message, id: id)
-            let interruptTimer = eventLoop.scheduleTask(deadline: deadline) { [worker] in
+            alarms.when(.deadline) { [worker] in
                 worker.send(["op": "interrupt", "id": .number(Double(id))])
             }
-            let killTimer = eventLoop.scheduleTask(deadline: lastAnswer) { [self] in
+            alarms.when(.lastAnswer) { [self] in
                 logger.warning("sandbox worker ignored the interrupt; killing it", metadata: ["slot": "\(slot)"])
                 state.withLock { $0.killedAtDeadline = true }
                 self.kill()
             }
-            // Cancelled on the event loop as soon as the reply is there: the task awaiting it may
+            // Disarmed on the event loop as soon as the reply is there: the task awaiting it may
             // resume much later on a busy machine, and must not find its worker killed meanwhile.
             reply.whenComplete { _ in
-                interruptTimer.cancel()
-                killTimer.cancel()
-            }
-            defer {
-                interruptTimer.cancel()
-                killTimer.cancel()
+                alarms.when(.deadline, nil)
+                alarms.when(.lastAnswer, nil)
             }
             do {
                 let answer = try WorkerReply(json: try await reply.get(), maxOutputBytes: settings.maxOutputBytes)
@@ -195,7 +193,7 @@ final class SandboxProcess: Sendable {
         let maxReturned = settings.maxReturnedBytes
         let returned: [SandboxFile], notes: String
         do throws(GoogleError) {
-            (returned, notes) = try await Self.blocking(on: eventLoop, until: lastAnswer) {
+            (returned, notes) = try await alarms.blocking(until: .lastAnswer) {
                 () throws(GoogleError) -> ([SandboxFile], String) in
                 let after = try workdir.snapshot(until: lastAnswer)
                 var returned: [SandboxFile] = []
@@ -220,30 +218,6 @@ final class SandboxProcess: Sendable {
                                  + "(\(settings.timeout) + \(settings.killGrace) grace); files this call changed stay in the sandbox]\n")
         }
         return ExecutionOutcome(stdout: stdout, stderr: stderr + notes, files: returned, terminated: terminated)
-    }
-
-    /// Runs blocking file work on NIO's thread pool for blocking I/O, answering by `deadline` at the
-    /// latest: work still queued behind other sandboxes' file work, or still running then, is left
-    /// to end by itself (it checks the same deadline between entries and chunks, so it does nothing
-    /// once it passed), and the caller gets `DEADLINE_EXCEEDED`.
-    static func blocking<T: Sendable>(on eventLoop: any EventLoop, until deadline: NIODeadline,
-                                      _ work: @escaping @Sendable () throws(GoogleError) -> T) async throws(GoogleError) -> T {
-        let answer = eventLoop.makePromise(of: T.self)
-        // Both completions run on `eventLoop`; the second one is ignored.
-        let timer = eventLoop.scheduleTask(deadline: deadline) {
-            answer.fail(GoogleError(.deadlineExceeded, "the execute deadline passed before the file work was done"))
-        }
-        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { try work() }.whenComplete { result in
-            timer.cancel()
-            answer.completeWith(result)
-        }
-        do {
-            return try await answer.futureResult.get()
-        } catch let error as GoogleError {
-            throw error
-        } catch {
-            throw GoogleError(.unavailable, "The emulator is shutting down.")
-        }
     }
 
     /// Explains a worker's death: out of memory (from the memcg's OOM counter) or a crash/kill.
