@@ -23,7 +23,9 @@ import Testing
         #expect(!measured.contains("NOT MEASURED"), "\(measured)")
         if geteuid() == 0 {
             // As root on this project's hosts: the default machine shape's limits, a uid of its own, no network.
-            for figure in ["memory 1536 MiB", "pids 128", "cpu 2 CPUs", "own namespaces: ", "net", "fsize 100 MiB", "nofile 1024", "core 0,"] {
+            let figures = ["memory 1536 MiB", "pids 128", "cpu 2 CPUs", "own namespaces: ", "net",
+                           "fsize 100 MiB", "nofile 1024", "core 0,"]
+            for figure in figures {
                 #expect(measured.contains(figure), "\(measured) lacks \(figure)")
             }
         }

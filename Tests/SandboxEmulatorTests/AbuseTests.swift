@@ -86,7 +86,7 @@ extension EmulatorTests {
         }
 
         @Test func javascriptSignallingEverythingHarmsNobodyElse() async throws {
-            try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 1]; $0.executeTimeout = .seconds(5); $0.killGrace = .seconds(1) }) { client in
+            try await withTestEmulator(Self.configure(python: 1, javascript: 1, timeout: 5)) { client in
                 let engine = try await client.createEngine()
                 let bystander = try await client.createSandbox(engine: engine)
                 #expect(try await client.execute(bystander, code: "kept = 'bystander state'").stderr == "")
@@ -144,7 +144,7 @@ extension EmulatorTests {
         @Test(arguments: descriptorAbuses.indices)
         func abusingEveryDescriptorHarmsNobodyElse(_ index: Int) async throws {
             let abuse = Self.descriptorAbuses[index]
-            try await withTestEmulator({ $0.warmPool = [.python: 2, .javascript: 0]; $0.executeTimeout = .seconds(3); $0.killGrace = .seconds(1) }) { client in
+            try await withTestEmulator(Self.configure(python: 2, javascript: 0, timeout: 3)) { client in
                 let engine = try await client.createEngine()
                 let bystander = try await client.createSandbox(engine: engine)
                 #expect(try await client.execute(bystander, code: "kept = 'bystander state'").stderr == "")
@@ -158,7 +158,7 @@ extension EmulatorTests {
         }
 
         @Test func javascriptWritingJunkToEveryDescriptorHarmsNobodyElse() async throws {
-            try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 1]; $0.executeTimeout = .seconds(3); $0.killGrace = .seconds(1) }) { client in
+            try await withTestEmulator(Self.configure(python: 1, javascript: 1, timeout: 3)) { client in
                 let engine = try await client.createEngine()
                 let bystander = try await client.createSandbox(engine: engine)
                 #expect(try await client.execute(bystander, code: "kept = 'bystander state'").stderr == "")
@@ -177,6 +177,15 @@ extension EmulatorTests {
             }
         }
 
+        /// A small warm pool and short deadlines, so that a stopped worker is killed in seconds.
+        static func configure(python: Int, javascript: Int, timeout: Int64) -> (inout EmulatorConfiguration) -> Void {
+            { cfg in
+                cfg.warmPool = [.python: python, .javascript: javascript]
+                cfg.executeTimeout = .seconds(timeout)
+                cfg.killGrace = .seconds(1)
+            }
+        }
+
         /// The abused sandbox either answers the next execute or is terminated, with the reason in the answer that ended it.
         /// With `terminatedBecause`, the sandbox must have been terminated and the answer must say that.
         static func expectWorkingOrTerminated(_ client: TestClient, _ sandbox: String, _ run: ExecResult, _ label: String,
@@ -185,8 +194,8 @@ extension EmulatorTests {
             #expect(run.status == 200, "\(label): \(run.http)", sourceLocation: sourceLocation)
             let state = try await client.getSandbox(sandbox).json?["state"]?.stringValue
             if let reason {
-                #expect(state == "STATE_TERMINATED" && run.stderr.contains(reason), "\(label): expected termination because \(reason): \(run)",
-                        sourceLocation: sourceLocation)
+                #expect(state == "STATE_TERMINATED" && run.stderr.contains(reason),
+                        "\(label): expected termination because \(reason): \(run)", sourceLocation: sourceLocation)
             }
             if state == "STATE_TERMINATED" {
                 #expect(run.stderr.contains("STATE_TERMINATED") && run.stderr.contains("[sandbench: "),

@@ -49,7 +49,8 @@ extension EmulatorTests {
                 $0.reapInterval = Self.huge
             }) { client in
                 let sandbox = try await client.createSandbox(engine: try await client.createEngine())
-                let run = try await client.execute(sandbox, code: "print(6 * 7)", files: [InputFile(name: "in.txt", content: Array("x".utf8))])
+                let input = InputFile(name: "in.txt", content: Array("x".utf8))
+                let run = try await client.execute(sandbox, code: "print(6 * 7)", files: [input])
                 #expect(run.stdout == "42\n", "\(run)")
                 #expect(try await client.raw("GET", "/healthz").status == 200)
             }

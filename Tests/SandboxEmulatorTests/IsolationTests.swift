@@ -402,8 +402,9 @@ extension EmulatorTests {
                 #expect(measured.ownNamespaces.contains("net") && !measured.sharedNamespaces.contains("net"), "\(measured.summary)")
 
                 // The banner line says the same.
-                let figures = ["memory \((memoryLimit ?? 0) >> 20) MiB", "pids \(processLimit ?? 0)", "cpu \((quota ?? 0) / max(1, period ?? 1)) CPUs",
-                               "uid \(uid)", "own namespaces: ", "net", "nofile \(soft("Max open files") ?? 0)"]
+                let figures = ["memory \((memoryLimit ?? 0) >> 20) MiB", "pids \(processLimit ?? 0)",
+                               "cpu \((quota ?? 0) / max(1, period ?? 1)) CPUs", "uid \(uid)", "own namespaces: ", "net",
+                               "nofile \(soft("Max open files") ?? 0)"]
                 for figure in figures {
                     #expect(measured.summary.contains(figure), "banner \(measured.summary) lacks \(figure)")
                 }

@@ -63,7 +63,8 @@ struct CgroupHierarchy: Sendable, Equatable {
     static func v1Directory(root: String, membership: String, controller: Controller) -> String? {
         for line in membership.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[0] != "0", fields[1].split(separator: ",").contains(Substring(controller.rawValue)) else { continue }
+            guard fields.count == 3, fields[0] != "0",
+                  fields[1].split(separator: ",").contains(Substring(controller.rawValue)) else { continue }
             let mount = root + "/" + controller.rawValue
             guard access(mount + "/cgroup.procs", F_OK) == 0 else { return nil }
             return mount + (fields[2] == "/" ? "" : String(fields[2]))

@@ -75,7 +75,8 @@ final class ExecuteAlarms: Sendable {
         do {
             return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let answer = ResumeOnce(continuation)
-                when(alarm) { answer.resume(with: .failure(GoogleError(.deadlineExceeded, "the execute deadline passed during file work"))) }
+                let late = GoogleError(.deadlineExceeded, "the execute deadline passed during file work")
+                when(alarm) { answer.resume(with: .failure(late)) }
                 NIOThreadPool.singleton.submit { state in
                     guard case .active = state else {
                         return answer.resume(with: .failure(GoogleError(.unavailable, "The emulator is shutting down.")))

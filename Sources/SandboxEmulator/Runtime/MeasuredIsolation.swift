@@ -49,7 +49,8 @@ public struct MeasuredIsolation: Sendable, Equatable {
         if sharedNamespaces.contains("net") { parts.append("SHARES THE EMULATOR'S NETWORK") }
         let version = cgroupVersion.map { "cgroup \($0) " } ?? ""
         if inEmulatorsCgroups { parts.append("IN THE EMULATOR'S OWN CGROUPS") }
-        parts.append(memoryBytes.map { "\(version)memory \(Self.bytes($0))" + (swapLimited ? " (swap included)" : " (plus swap)") } ?? "NO memory limit")
+        let swap = swapLimited ? " (swap included)" : " (plus swap)"
+        parts.append(memoryBytes.map { "\(version)memory \(Self.bytes($0))\(swap)" } ?? "NO memory limit")
         parts.append(maxProcesses.map { "\(version)pids \($0)" } ?? "NO pids cgroup limit")
         parts.append(cpus.map { "\(version)cpu \(Self.count($0)) CPUs" } ?? "NO CPU limit")
         let limits = [("fsize", fileSizeBytes.map(Self.bytes)), ("nofile", openFiles.map(String.init)), ("core", coreBytes.map(Self.bytes)),
@@ -81,7 +82,7 @@ public struct MeasuredIsolation: Sendable, Equatable {
         measured.inEmulatorsCgroups = membership == CgroupHierarchy.read("/proc/self/cgroup")
         var directories: [CgroupHierarchy.Controller: String] = [:]
         for controller in CgroupHierarchy.Controller.allCases {
-            if let dir = CgroupHierarchy.v1Directory(root: cgroupRoot, membership: membership, controller: controller) { directories[controller] = dir }
+            directories[controller] = CgroupHierarchy.v1Directory(root: cgroupRoot, membership: membership, controller: controller)
         }
         var groups: SandboxCgroups?
         if !directories.isEmpty {
