@@ -10,6 +10,9 @@ public struct SessionContext: Sendable {
     public var ledger: SandboxLedger
     /// Prefix of display names, so a sweep can tell this run's sandboxes apart.
     public var runID: String
+    /// Whether each ``StepResult`` keeps what its step observed (``StepResult/observation``): parity
+    /// compares responses; load runs leave it off so thousands of sessions keep no bodies.
+    public var keepsObservations = false
 
     public init(client: SandboxClient, engine: String, variables: Variables, ledger: SandboxLedger, runID: String) {
         self.client = client
@@ -103,10 +106,12 @@ public struct ScenarioSession: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var phases: [(name: String, duration: Duration)] = []
+        var kept: StepObservation?
         func finish(_ outcome: Outcome, status: Int? = nil, mismatches: [Mismatch] = [], error: String? = nil) -> StepResult {
             var result = StepResult(name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
                                     httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
             result.phases = phases
+            result.observation = kept
             return result
         }
         let observation: StepObservation
@@ -123,6 +128,7 @@ public struct ScenarioSession: Sendable {
         var seen = observation
         seen.elapsed = clock.now - start
         phases = seen.phases
+        if context.keepsObservations { kept = seen }
         // A one-request step's own latency is the transport's (send to last byte), free of the
         // harness's scheduling; load statistics per operation use it.
         switch step.action {
