@@ -27,7 +27,8 @@ let package = Package(
         ]),
         .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl", "COpenSSL"]),
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
-        .target(name: "HarnessReports", dependencies: ["HarnessCore", "SandboxAPI", "CLibXML2"]),
+        .target(name: "HarnessParity", dependencies: ["HarnessCore", "HarnessScenarios", "SandboxAPI", "Yams"]),
+        .target(name: "HarnessReports", dependencies: ["HarnessCore", "HarnessParity", "SandboxAPI", "CLibXML2"]),
         .target(name: "HarnessCassettes", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessRecorder", dependencies: [
             "HarnessCassettes", "HarnessCore", "SandboxAPI",
@@ -36,7 +37,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Orchestration", dependencies: [
-            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReports", "SandboxAPI",
+            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReports", "SandboxAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SandboxEmulator", dependencies: [
@@ -46,7 +47,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessScenarios", "HarnessReports", "Orchestration",
+            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessScenarios", "HarnessReports", "Orchestration",
             "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -61,7 +62,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
-        .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
+        .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "HarnessParity", "SandboxAPI"]),
+        .testTarget(name: "HarnessParityTests", dependencies: ["HarnessParity", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .testTarget(name: "HarnessCassettesTests", dependencies: ["HarnessCassettes", "HarnessCore", "SandboxAPI", "Yams"]),
         .testTarget(name: "HarnessRecorderTests", dependencies: [
             "HarnessRecorder", "HarnessCassettes", "HarnessCore", "HarnessHTTP", "SandboxAPI", "SandboxEmulator",
@@ -70,7 +72,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessRecorder", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
+            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessParity", "HarnessRecorder", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["HarnessCassettes", "SandboxAPI", "TestServers"]),

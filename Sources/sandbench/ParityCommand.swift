@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import HarnessCore
+import HarnessParity
+import HarnessReports
+import HarnessScenarios
+import Orchestration
+
+/// `sandbench parity`: run the same scenarios against a reference and a candidate (or compare the
+/// candidate with a recorded reference) and report every difference by JSON path.
+struct ParityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parity",
+        abstract: "Compare a candidate with a reference step by step, by JSON path, with known gaps "
+            + "(exit 0 no unexplained difference, 1 some, 2 usage/config errors)."
+    )
+
+    @Argument(help: "Scenario files or directories (default: scenarios/).")
+    var paths: [String] = []
+
+    @Option(help: "The reference: emulator, a URL, vertex, or a snapshot folder written by --update-snapshots.")
+    var reference: String
+
+    @Option(help: "The candidate: emulator, a URL or vertex (may be left out with --update-snapshots).")
+    var candidate: String?
+
+    @Option(help: "Known gaps (parity-gaps.yaml): differences reported as skipped with their reason; see docs/parity.md.")
+    var gaps: String?
+
+    @Option(help: "Write the live reference's normalised answers to this folder, one JSON file per scenario.")
+    var updateSnapshots: String?
+
+    @Option(help: "Fail when a candidate/reference ratio of p50 or p99 of an operation is above this (default: report only).")
+    var latencyRatio: Double?
+
+    @Option(name: .customLong("tag"), help: "Compare only scenarios with this tag (repeatable).")
+    var tags: [String] = []
+
+    @Option(name: .customLong("var"), help: "Variable for ${NAME} in scenarios, as NAME=VALUE (repeatable).")
+    var variables: [String] = []
+
+    @Option(help: "JUnit XML report path: one case per scenario × step.")
+    var junit: String = "reports/parity-junit.xml"
+
+    @Option(help: "JSON report path (none if not given).")
+    var json: String?
+
+    @Option(help: "HTML report path, diffs side by side.")
+    var html: String = "reports/parity.html"
+
+    @Option(help: "Reuse this agent engine on live sides instead of creating and deleting one.")
+    var engine: String?
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        for v in variables where !v.contains("=") { throw ValidationError("--var needs NAME=VALUE, got \"\(v)\"") }
+        if let ratio = latencyRatio, !(ratio.isFinite && ratio > 0 && ratio <= 1e6) {
+            throw ValidationError("--latency-ratio must be a number above 0 (e.g. 2 for twice as slow)")
+        }
+        if Self.isFolder(reference) {
+            if updateSnapshots != nil { throw ValidationError("--update-snapshots needs a live --reference (emulator, a URL or vertex)") }
+        } else {
+            try connection.validate(target: reference, flag: "--reference")
+        }
+        if let candidate {
+            guard !Self.isFolder(candidate) else {
+                throw ValidationError("--candidate must be emulator, a URL or vertex: a recorded side can only be the reference")
+            }
+            try connection.validate(target: candidate, flag: "--candidate")
+        } else if updateSnapshots == nil {
+            throw ValidationError("--candidate is required (only --update-snapshots may record the reference alone)")
+        }
+    }
+
+    static func isFolder(_ text: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    func source(_ text: String, flag: String) throws -> ParitySource {
+        if Self.isFolder(text) { return .snapshots(text) }
+        var configuration = try connection.configuration(target: text, flag: flag)
+        configuration.engine = engine
+        return .live(Orchestrator(target: configuration, embedded: try connection.embeddedEmulator(), interruption: .signals))
+    }
+
+    func run() async throws {
+        let files: [ScenarioFile]
+        var gapsFile = ParityGaps()
+        do {
+            files = try ScenarioLoader.load(paths: paths.isEmpty ? ["scenarios"] : paths)
+            if let gaps { gapsFile = try ParityGaps.load(path: gaps) }
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+        guard files.contains(where: { !$0.scenarios.isEmpty }) else {
+            FileHandle.standardError.write(Data("no scenarios found\n".utf8))
+            throw ExitCode(2)
+        }
+        let request = ParityRequest(files: files, reference: try source(reference, flag: "--reference"),
+                                    candidate: try candidate.map { try source($0, flag: "--candidate") }, gaps: gapsFile,
+                                    latencyBound: latencyRatio, updateSnapshots: updateSnapshots, tags: tags,
+                                    variables: commandLineVariables(variables))
+        let console = ParityConsole(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+        let events = ParityEvents(
+            sideStarted: { FileHandle.standardOutput.write(Data("running the \($0)\n".utf8)) },
+            snapshotsWritten: { FileHandle.standardOutput.write(Data("wrote \($0.count) snapshot file(s) to \(updateSnapshots ?? "")\n".utf8)) },
+            finished: { FileHandle.standardOutput.write(Data(console.render($0).utf8)) }
+        )
+        let outcome: ParityOutcome
+        do {
+            outcome = try await Orchestrator.parity(request, interruption: .signals,
+                                                    reports: ParityReports(junit: junit, json: json, html: html), events: events)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+        if outcome.result == nil {
+            let failed = outcome.reference.scenarios.filter { $0.outcome == .failed || $0.outcome == .error }.map(\.name)
+            if !failed.isEmpty {
+                FileHandle.standardError.write(Data("the reference did not pass: \(failed.joined(separator: ", "))\n".utf8))
+            }
+        }
+        if !outcome.passed { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import SandboxAPI
+import Testing
+
+/// `sandbench parity` end to end: the built binary comparing two `sandbench emulator` child processes
+/// over real HTTP, one of them started with `--max-output-bytes 16`.
+@Suite(.serialized) struct ParityCommandTests {
+    /// A `sandbench emulator` child on a free loopback port.
+    final class Emulator {
+        let process = Process()
+        let base: String
+
+        init(_ arguments: [String] = []) throws {
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["emulator", "--port", "0", "--warm-python", "1", "--warm-javascript", "0"] + arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line = ""
+            while !line.hasSuffix("\n") {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line += String(decoding: chunk, as: UTF8.self)
+            }
+            base = String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static let scenario = """
+    scenarios:
+      - name: long output
+        steps:
+          - create: {}
+          - execute: print("0123456789" * 4)
+          - get: {}
+          - request: {method: GET, path: "${engine}/sandboxEnvironments/123456789"}
+            expect: {status: 404}
+    """
+
+    /// Writes the scenario (and `gaps`, when given) to a new directory.
+    func workspace(gaps: String? = nil) throws -> String {
+        let dir = CLI.temporaryDirectory()
+        try Self.scenario.write(toFile: dir + "/parity.yaml", atomically: true, encoding: .utf8)
+        if let gaps { try gaps.write(toFile: dir + "/parity-gaps.yaml", atomically: true, encoding: .utf8) }
+        return dir
+    }
+
+    func parity(_ dir: String, _ reference: String, _ candidate: String, _ extra: [String] = []) throws -> CLI.Output {
+        try CLI.run(["parity", dir + "/parity.yaml", "--reference", reference, "--candidate", candidate,
+                     "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"] + extra)
+    }
+
+    /// The reports exist; the JUnit validates against junit-10.xsd; the JSON parses.
+    func checkReports(_ dir: String) throws -> (junit: String, json: JSONValue, html: String) {
+        let (status, errors) = try CLI.validateJUnit(dir + "/junit.xml")
+        #expect(status == 0, "junit-10.xsd: \(errors)")
+        let json = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/parity.json"))))
+        return (try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8), json,
+                try String(contentsOfFile: dir + "/parity.html", encoding: .utf8))
+    }
+
+    @Test func emulatorAgainstEmulatorExitsZero() throws {
+        let dir = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reference = try Emulator(), candidate = try Emulator()
+        let out = try parity(dir, reference.base, candidate.base)
+        #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
+        #expect(out.stdout.contains("4 step(s) compared: 4 same"), "\(out.stdout)")
+        let (junit, json, html) = try checkReports(dir)
+        #expect(junit.contains("testcase name=\"2-execute\""))
+        #expect(json["passed"] == true)
+        #expect(html.contains("PASSED"))
+    }
+
+    @Test func smallerOutputCapsExitOneNamingThePathAndAGapExplainsIt() throws {
+        let dir = try workspace(gaps: """
+        gaps:
+          - scenario: long*
+            path: outputs[*].msg_out
+            reason: the candidate keeps 16 bytes of each stream
+            date: 2026-12-01
+          - scenario: '*'
+            step: 4-request
+            path: error.message
+            reason: messages used to differ; they no longer do
+            date: 2026-11-01
+        """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reference = try Emulator(), candidate = try Emulator(["--max-output-bytes", "16"])
+
+        let different = try parity(dir, reference.base, candidate.base)
+        #expect(different.status == 1, "stdout:\n\(different.stdout)\nstderr:\n\(different.stderr)")
+        #expect(different.stdout.contains("~ outputs[0].msg_out"), "\(different.stdout)")
+        #expect(different.stdout.contains("reference: \"0123456789012345678901234567890123456789\\n\""), "\(different.stdout)")
+        let (junit, json, _) = try checkReports(dir)
+        #expect(junit.contains("type=\"ParityDifference\"") && junit.contains("outputs[0].msg_out"))
+        #expect(json["counts"]?["different"] == 1)
+
+        let explained = try parity(dir, reference.base, candidate.base, ["--gaps", dir + "/parity-gaps.yaml"])
+        #expect(explained.status == 0, "stdout:\n\(explained.stdout)\nstderr:\n\(explained.stderr)")
+        #expect(explained.stdout.contains("known gap: the candidate keeps 16 bytes of each stream"), "\(explained.stdout)")
+        #expect(explained.stdout.contains("stale gap: * › 4-request: error.message"), "\(explained.stdout)")
+        #expect(explained.stdout.contains("no longer differs"))
+        let (junit2, json2, html2) = try checkReports(dir)
+        #expect(junit2.contains("<skipped message=\"1 difference(s) covered by known gaps: the candidate keeps 16 bytes of each stream\""))
+        #expect(json2["counts"]?["explained"] == 1 && json2["staleGaps"]?.arrayValue?.count == 1)
+        #expect(html2.contains("the candidate keeps 16 bytes of each stream"))
+    }
+
+    @Test func aLatencyBoundFailsAnInjectedDelay() throws {
+        let dir = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reference = try Emulator(), candidate = try Emulator(["--inject-latency", "200ms"])
+        let reported = try parity(dir, reference.base, candidate.base)
+        #expect(reported.status == 0, "latency alone is reported, not failed: \(reported.stdout)")
+        #expect(reported.stdout.contains("latency execute: p50"))
+        let bounded = try parity(dir, reference.base, candidate.base, ["--latency-ratio", "3"])
+        #expect(bounded.status == 1, "\(bounded.stdout)")
+        #expect(bounded.stdout.contains("over the bound ×3.0"), "\(bounded.stdout)")
+        let (junit, _, _) = try checkReports(dir)
+        #expect(junit.contains("type=\"LatencyRatio\""))
+    }
+
+    @Test(arguments: [
+        (["--reference", "emulator"], "--candidate is required"),
+        (["--reference", "emulator", "--candidate", "ftp://x"], "--candidate must be emulator, vertex or an http(s):// URL"),
+        (["--reference", "emulator", "--candidate", "emulator", "--latency-ratio", "0"], "--latency-ratio must be"),
+        (["--reference", "emulator", "--candidate", "/tmp"], "--candidate must be emulator, a URL or vertex"),
+        (["--reference", "/tmp", "--update-snapshots", "x", "--candidate", "emulator"], "--update-snapshots needs a live --reference"),
+    ])
+    func usageErrorsExitTwo(_ example: ([String], String)) throws {
+        let out = try CLI.run(["parity", "scenarios/quickstart.yaml"] + example.0)
+        #expect(out.status == 2, "\(out.stdout)\n\(out.stderr)")
+        #expect(out.stderr.contains(example.1), "\(out.stderr)")
+    }
+
+    @Test func aBadGapsFileExitsTwoNamingTheLine() throws {
+        let dir = try workspace(gaps: "gaps:\n  - {scenario: x, path: 'outputs[', reason: r, date: 2026-12-01}\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try parity(dir, "emulator", "emulator", ["--gaps", dir + "/parity-gaps.yaml"])
+        #expect(out.status == 2)
+        #expect(out.stderr.contains(dir + "/parity-gaps.yaml:2:"), "\(out.stderr)")
+        #expect(out.stderr.contains("path is not a JSON path"), "\(out.stderr)")
+    }
+}
