@@ -91,7 +91,7 @@ extension Orchestrator {
             let total = runner.planDuration
             let (seconds, aborted) = await runner.run { snapshot, elapsed in events.progress(snapshot, elapsed, total) }
             events.sessionsEnded()
-            let leaks = await LeakSweep(client: client, ledger: ledger).run(engine)
+            let leaks = await LeakSweep(client: client, ledger: ledger, runID: runID).run(engine)
             return LoadResult(scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
                               startedAt: startedAt, seconds: seconds, recorder: recorder, aborted: aborted, leaks: leaks)
         }

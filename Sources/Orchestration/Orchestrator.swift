@@ -135,7 +135,7 @@ extension Orchestrator {
                                          runID: options.runID)
             context.keepsObservations = options.keepsObservations
             let scenarios = await runner.run(files, context: context)
-            let leaks = await LeakSweep(client: client, ledger: ledger).run(engine)
+            let leaks = await LeakSweep(client: client, ledger: ledger, runID: options.runID).run(engine)
             return RunResult(scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start,
                              leaks: leaks)
         }

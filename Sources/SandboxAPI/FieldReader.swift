@@ -41,6 +41,16 @@ public struct FieldReader {
         return s
     }
 
+    /// A string field of at most `maxCharacters` Unicode characters; longer is INVALID_ARGUMENT in
+    /// strict mode (a request), kept as it is otherwise (a response).
+    public mutating func string(_ name: String, maxCharacters: Int) throws(GoogleError) -> String? {
+        guard let s = try string(name) else { return nil }
+        if strict, s.unicodeScalars.count > maxCharacters {
+            throw GoogleError.invalid("Invalid value at '\(path).\(FieldName.snake(name))': at most \(maxCharacters) characters, got \(s.unicodeScalars.count).")
+        }
+        return s
+    }
+
     /// A boolean field (proto-JSON also accepts the strings "true"/"false").
     public mutating func bool(_ name: String) throws(GoogleError) -> Bool? {
         guard let value = take(name) else { return nil }

@@ -79,8 +79,8 @@ public struct SandboxEnvironment: Sendable, Hashable {
     public init(json: JSONValue, strict: Bool) throws(GoogleError) {
         var f = try FieldReader(json, at: "sandbox_environment", strict: strict)
         name = try f.string("name") ?? ""
-        displayName = try f.string("displayName")
-        _ = try f.string("description")  // the SDK sends it; the resource has no such field, so it is dropped
+        displayName = try f.string("displayName", maxCharacters: Limits.displayName)
+        _ = try f.string("description", maxCharacters: Limits.description)  // the SDK sends it; the resource has no such field, so it is dropped
         state = try f.enumValue("state", SandboxState.self) ?? .unspecified
         createTime = try f.string("createTime")
         updateTime = try f.string("updateTime")
@@ -135,6 +135,14 @@ public struct SandboxEnvironment: Sendable, Hashable {
     }
 }
 
+/// Lengths the emulator enforces on a request's free-text fields. Vertex documents 128 characters
+/// for the display names of its resources; descriptions get a generous bound so that a
+/// client cannot make every later list answer carry megabytes.
+public enum Limits {
+    public static let displayName = 128
+    public static let description = 2048
+}
+
 /// An agent engine (`ReasoningEngine`), the parent of sandboxes.
 public struct ReasoningEngine: Sendable, Hashable {
     public var name: String
@@ -156,8 +164,8 @@ public struct ReasoningEngine: Sendable, Hashable {
     public init(json: JSONValue, strict: Bool) throws(GoogleError) {
         var f = try FieldReader(json, at: "reasoning_engine", strict: strict)
         name = try f.string("name") ?? ""
-        displayName = try f.string("displayName")
-        description = try f.string("description")
+        displayName = try f.string("displayName", maxCharacters: Limits.displayName)
+        description = try f.string("description", maxCharacters: Limits.description)
         createTime = try f.string("createTime")
         updateTime = try f.string("updateTime")
         for tolerated in ["spec", "labels", "contextSpec", "encryptionSpec", "etag", "trafficConfig"] { _ = f.take(tolerated) }

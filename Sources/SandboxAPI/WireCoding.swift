@@ -126,6 +126,15 @@ public enum FieldName {
         }
         return out
     }
+
+    /// `displayName` → `display_name`, the spelling Google's error messages use.
+    public static func snake(_ name: String) -> String {
+        var out = ""
+        for ch in name {
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+        }
+        return out
+    }
 }
 
 /// Human-written durations as flags and scenario files use them: `250ms`, `1.5s`, `2m`, `1h`, `500us`, `3600s`.

@@ -73,6 +73,38 @@ import Testing
         }
     }
 
+    /// A create the server acted on but whose answer the run never read (Ctrl-C mid-POST) leaves a
+    /// sandbox the ledger cannot know; the sweep finds it by the run's label in its display name.
+    @Test func theSweepDeletesSandboxesLabelledWithTheRunIDOnly() async throws {
+        try await withEmulator { base in
+            try await withInspector(base) { client in
+                let engine = try await client.createEngine(displayName: "label")
+                func create(_ displayName: String) async throws -> String {
+                    let (json, _) = try await client.callOK("POST", "\(engine)/sandboxEnvironments",
+                                                            json: SandboxClient.createBody(SandboxTemplate(displayName: displayName)))
+                    let op = try await client.waitForOperation(try LongRunningOperation(json: json))
+                    return try #require(op.response?["name"]?.stringValue)
+                }
+                let ours = try await create("sb-abc-cut off")
+                let other = try await create("sb-abcd-someone else")
+                let leaks = await LeakSweep(client: client, ledger: SandboxLedger(), runID: "sb-abc").run(RunEngine(name: engine, owned: false))
+                #expect(leaks.isEmpty, "a sandbox deleted by the sweep is not left behind")
+                #expect(try await client.sandboxNames(engine) == [other], "deleted \(ours) only")
+            }
+        }
+    }
+
+    @Test func createOperationsNameTheirSandbox() {
+        let engine = "projects/p/locations/l/reasoningEngines/1"
+        #expect(SandboxClient.sandboxOf(operation: "\(engine)/sandboxEnvironments/22/operations/3", engine: engine)
+                == "\(engine)/sandboxEnvironments/22")
+        for odd in ["\(engine)/operations/3", "\(engine)/sandboxEnvironments//operations/3", "\(engine)/sandboxEnvironments/22/x/3",
+                    "\(engine)/sandboxEnvironments/22/operations/3/4", "projects/q/sandboxEnvironments/22/operations/3",
+                    "\(engine)/sandboxEnvironments/2 2/operations/3"] {
+            #expect(SandboxClient.sandboxOf(operation: odd, engine: engine) == nil, "\(odd)")
+        }
+    }
+
     @Test func anEngineThatCannotBeCreatedErrorsEveryScenario() async throws {
         var target = TargetConfiguration(kind: .url("http://127.0.0.1:1"))
         target.requestTimeout = .seconds(5)

@@ -49,10 +49,18 @@ extension EmulatorTests {
                     ("code on execute", sandbox + "/:execute", #"{"code": "print(1)"}"#),
                     ("unknown chunk field", sandbox + ":execute", #"{"inputs": [{"data": "", "mimeType": "application/json", "bogus": 1}]}"#),
                     ("bad base64", sandbox + ":execute", #"{"inputs": [{"data": "!!!", "mimeType": "application/json"}]}"#),
+                    // Free text is bounded: every list answer would otherwise repeat it.
+                    ("engine displayName of 129", engines, #"{"displayName": "\#(String(repeating: "é", count: 129))"}"#),
+                    ("engine description of 2049", engines, #"{"description": "\#(String(repeating: "d", count: 2049))"}"#),
+                    ("sandbox displayName of 129", sandboxes,
+                     #"{"spec": {"code_execution_environment": {}}, "displayName": "\#(String(repeating: "x", count: 129))"}"#),
                 ]
                 for (label, resource, body) in cases {
                     expectGoogleError(try await client.call("POST", resource, text: body), 400, "INVALID_ARGUMENT", label)
                 }
+                // At the bound is fine.
+                let longest = try await client.call("POST", engines, json: ["displayName": .string(String(repeating: "é", count: 128))])
+                #expect(longest.status == 200, "\(longest)")
                 // A text/x-python chunk without file_name is not a code chunk.
                 let python = ["inputs": [["mimeType": "text/x-python", "data": .string(stdBase64(Array("print(1)".utf8)))]]] as JSONValue
                 expectGoogleError(try await client.call("POST", sandbox + ":execute", json: python), 400, "INVALID_ARGUMENT",

@@ -203,6 +203,18 @@ public struct SandboxClient: Sendable {
 
     // MARK: Names from the server
 
+    /// The sandbox a create operation is about, from the operation's name
+    /// (`ENGINE/sandboxEnvironments/ID/operations/OP`); nil when the name has another shape.
+    public static func sandboxOf(operation: String, engine: String) -> String? {
+        let prefix = engine + "/sandboxEnvironments/"
+        guard operation.hasPrefix(prefix), let name = try? SandboxClient.resourceName(.string(operation), .operation, what: "") else {
+            return nil
+        }
+        let rest = name.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard rest.count == 3, rest[1] == "operations", !rest[0].isEmpty, !rest[2].isEmpty else { return nil }
+        return prefix + rest[0]
+    }
+
     /// Which resource a name from the server must denote.
     public enum NameKind: String, Sendable {
         case engine = "an agent engine", sandbox = "a sandbox environment", operation = "an operation"

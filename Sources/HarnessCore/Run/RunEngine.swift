@@ -27,10 +27,20 @@ public struct RunEngine: Sendable, Hashable {
 public struct LeakSweep: Sendable {
     public var client: SandboxClient
     public var ledger: SandboxLedger
+    /// The run's label: a sandbox whose display name starts with `RUNID-` is the run's too, even
+    /// when the run never learnt its name (a create cut off by Ctrl-C after the server acted on it).
+    public var runID: String?
 
-    public init(client: SandboxClient, ledger: SandboxLedger) {
+    public init(client: SandboxClient, ledger: SandboxLedger, runID: String? = nil) {
         self.client = client
         self.ledger = ledger
+        self.runID = runID
+    }
+
+    /// Whether `sandbox` carries this run's label in its display name.
+    func isLabelled(_ sandbox: SandboxEnvironment) -> Bool {
+        guard let runID, !runID.isEmpty, let displayName = sandbox.displayName else { return false }
+        return displayName.hasPrefix(runID + "-")
     }
 
     /// Sweeps `engine` and returns the names of the leaked sandboxes. Runs to the end even when the
@@ -59,10 +69,16 @@ public struct LeakSweep: Sendable {
             let path = "\(engine.name)/sandboxEnvironments?pageSize=100" + (token.map { "&pageToken=\(ScenarioSession.percentEncode($0))" } ?? "")
             guard let response = try? await client.call("GET", path), response.status == 200, let json = response.json,
                   let page = try? SandboxPage(json: json) else { break }
-            for sandbox in page.sandboxes where await ledger.isOurs(sandbox.name) && listed.insert(sandbox.name).inserted {
-                leaks.append(sandbox.name)
-                if case .failed = await client.deleteForCleanUp(sandbox.name) {} else {
-                    await ledger.deleted(sandbox.name)
+            for sandbox in page.sandboxes where listed.insert(sandbox.name).inserted {
+                if await ledger.isOurs(sandbox.name) {
+                    leaks.append(sandbox.name)
+                    if case .failed = await client.deleteForCleanUp(sandbox.name) {} else {
+                        await ledger.deleted(sandbox.name)
+                    }
+                } else if isLabelled(sandbox) {
+                    // Made by a create whose answer never arrived (cut off by Ctrl-C): clean-up
+                    // could not know it, so it is deleted here, and is a leak only if that fails.
+                    if case .failed = await client.deleteForCleanUp(sandbox.name) { leaks.append(sandbox.name) }
                 }
             }
             guard let next = page.nextPageToken, !next.isEmpty, next.utf8.count <= Self.maxPageTokenBytes,

@@ -208,16 +208,27 @@ public struct ScenarioSession: Sendable {
             switch action {
             case .create(let override):
                 var template = override ?? scenario.sandbox
-                template.displayName = try template.displayName.map { try state.variables.interpolate($0) } ?? "\(context.runID)-\(scenario.name)"
+                template.displayName = try template.displayName.map { try state.variables.interpolate($0) }
+                    ?? Self.defaultDisplayName(runID: context.runID, scenario: scenario.name)
                 let postStart = ContinuousClock.now
                 let response = try await client.call("POST", "\(context.engine)/sandboxEnvironments",
                                                      body: SandboxClient.createBody(template).serialized())
                 guard response.status == 200 else { return observe(response) }
-                let op = try await client.waitForOperation(try SandboxClient.operation(try response.requireJSON("create")))
+                let pending = try SandboxClient.operation(try response.requireJSON("create"))
+                // The sandbox exists from here on, even while its operation runs: record it now, so
+                // an interruption during the wait still deletes it.
+                let early = SandboxClient.sandboxOf(operation: pending.name, engine: context.engine)
+                if let early {
+                    state.created.append(early)
+                    await context.ledger.created(early, by: scenario.name)
+                }
+                let op = try await client.waitForOperation(pending)
                 let ready = ContinuousClock.now - postStart
                 let name = try SandboxClient.resourceName(op.response?["name"], .sandbox, what: "the create operation's response.name")
-                state.created.append(name)
-                await context.ledger.created(name, by: scenario.name)
+                if name != early {
+                    state.created.append(name)
+                    await context.ledger.created(name, by: scenario.name)
+                }
                 state.current = name
                 state.variables["sandbox"] = name
                 let get = try await client.call("GET", name)
@@ -351,6 +362,12 @@ public struct ScenarioSession: Sendable {
             }
         }
         return parsed
+    }
+
+    /// `RUNID-SCENARIO`, cut to the 128 characters Vertex allows a display name; the run ID
+    /// prefix, which the leak sweep looks for, always survives.
+    static func defaultDisplayName(runID: String, scenario: String) -> String {
+        String(String.UnicodeScalarView("\(runID)-\(scenario)".unicodeScalars.prefix(128)))
     }
 
     static func percentEncode(_ s: String) -> String {

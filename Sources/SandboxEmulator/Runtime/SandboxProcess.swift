@@ -139,6 +139,12 @@ final class SandboxProcess: Sendable {
                 logger.warning("sandbox worker ignored the interrupt; killing it", metadata: ["slot": "\(slot)"])
                 self.kill()
             }
+            // Cancelled on the event loop as soon as the reply is there: the task awaiting it may
+            // resume much later on a busy machine, and must not find its worker killed meanwhile.
+            reply.whenComplete { _ in
+                interruptTimer.cancel()
+                killTimer.cancel()
+            }
             defer {
                 interruptTimer.cancel()
                 killTimer.cancel()

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import SandboxAPI
+import Synchronization
 
 /// Why a request to a worker did not get a reply.
 enum WorkerChannelError: Error {
@@ -38,6 +39,15 @@ final class WorkerReplyHandler: ChannelInboundHandler {
     var pending: [Int: EventLoopPromise<JSONValue>] = [:]
     var isClosed = false
     private var sawReady = false
+    /// Whether the worker's ready message arrived (not when the channel closed before it did).
+    let readiness = Readiness()
+
+    /// Set once on the event loop; read by the ready timer.
+    final class Readiness: Sendable {
+        private let flag = Atomic<Bool>(false)
+        var isReady: Bool { flag.load(ordering: .acquiring) }
+        func set() { flag.store(true, ordering: .releasing) }
+    }
 
     init(ready: EventLoopPromise<JSONValue>) { self.ready = ready }
 
@@ -49,6 +59,7 @@ final class WorkerReplyHandler: ChannelInboundHandler {
         if !sawReady {
             guard message["op"]?.stringValue == "ready" else { return violate(context, "a first frame that is not {\"op\":\"ready\"}") }
             sawReady = true
+            readiness.set()
             ready.succeed(message)
             return
         }
@@ -118,7 +129,12 @@ final class WorkerChannel: @unchecked Sendable {
 
     /// Waits for the worker's ready message, failing after `timeout`.
     func waitUntilReady(timeout: TimeAmount) async throws -> JSONValue {
-        let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel] in channel.close(promise: nil) }
+        // The timer may fire after the ready message but before `cancel()` below runs (the waiter
+        // resumes on another thread): it closes the channel only when the worker is not ready, or a
+        // busy machine would hand out a worker whose pipe was just closed.
+        let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel, readiness = handler.readiness] in
+            if !readiness.isReady { channel.close(promise: nil) }
+        }
         defer { timer.cancel() }
         return try await readyFuture.get()
     }

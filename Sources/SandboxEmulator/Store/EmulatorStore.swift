@@ -38,6 +38,9 @@ actor EmulatorStore {
     /// How long a create waits for a cold worker before answering with a running operation.
     static let provisioningWait: Duration = .milliseconds(250)
 
+    /// Engines that may exist at once: each one is kept, and listed, until it is deleted.
+    static let maxEngines = 10_000
+
     /// Operations kept for polling; the oldest are forgotten beyond this.
     static let maxOperations = 20_000
 
@@ -75,6 +78,9 @@ actor EmulatorStore {
 
     func createEngine(location: ResourceName, body: JSONValue) throws(GoogleError) -> LongRunningOperation {
         let requested = try ReasoningEngine(json: body, strict: true)
+        guard engines.count < Self.maxEngines else {
+            throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(Self.maxEngines) reasoning engines may exist at once in this emulator.")
+        }
         let time = ProtoTimestamp.format(now())
         let name = "\(location.locationPath)/reasoningEngines/\(newID())"
         seq += 1
