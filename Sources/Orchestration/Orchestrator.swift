@@ -134,6 +134,7 @@ extension Orchestrator {
             var context = SessionContext(client: client, engine: engine.name, variables: options.variables, ledger: ledger,
                                          runID: options.runID)
             context.keepsObservations = options.keepsObservations
+            context.judgesExpectations = options.judgesExpectations
             let scenarios = await runner.run(files, context: context)
             let leaks = await LeakSweep(client: client, ledger: ledger, runID: options.runID).run(engine)
             return RunResult(scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start,

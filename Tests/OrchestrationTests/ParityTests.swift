@@ -135,6 +135,33 @@ import Testing
     }
 }
 
+extension ParityTests {
+    @Test func aRunThatOnlyObservesKeepsAnswersItsExpectationsWouldFail() async throws {
+        let files = try scenarios("""
+        scenarios:
+          - name: observed
+            steps:
+              - create: {}
+              - execute: print(1)
+                expect: {stdout: "2\\n"}
+              - request: {method: GET, path: "${engine}/sandboxEnvironments/987654321"}
+        """)
+        try await withEmulator { base in
+            let orchestrator = Orchestrator(target: TargetConfiguration(kind: .url(base)))
+            var options = RunOptions()
+            options.keepsObservations = true
+            let judged = try await orchestrator.run(files, options: options, reports: SuiteReports())
+            #expect(judged.scenarios.first?.outcome == .failed)
+            options.judgesExpectations = false
+            let observed = try await orchestrator.run(files, options: options, reports: SuiteReports())
+            #expect(observed.passed, "\(observed.scenarios.first?.failingStep?.summary ?? "")")
+            let steps = try #require(observed.scenarios.first?.steps)
+            #expect(steps.map { $0.observation?.status } == [200, 200, 404])
+            #expect(steps[1].observation?.stdout == "1\n")
+        }
+    }
+}
+
 /// Every step that was not the same, for failure messages.
 struct ParityFailures: CustomStringConvertible {
     let result: ParityResult

@@ -11,6 +11,8 @@ public struct RunOptions: Sendable {
     public var runID: String = "sandbench"
     /// Keep each step's observed response in its result (for parity; off so load runs keep no bodies).
     public var keepsObservations = false
+    /// Check each step's expectations (off: observe only; see ``SessionContext/judgesExpectations``).
+    public var judgesExpectations = true
 
     public init() {}
 }
