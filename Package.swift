@@ -36,8 +36,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "HarnessReplay", dependencies: ["HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .target(name: "Orchestration", dependencies: [
-            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReports", "SandboxAPI",
+            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessReports",
+            "SandboxAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SandboxEmulator", dependencies: [
@@ -47,7 +49,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessScenarios", "HarnessReports", "Orchestration",
+            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
+            "HarnessReports", "Orchestration",
             "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "HarnessParity", "SandboxAPI"]),
         .testTarget(name: "HarnessParityTests", dependencies: ["HarnessParity", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .testTarget(name: "HarnessCassettesTests", dependencies: ["HarnessCassettes", "HarnessCore", "SandboxAPI", "Yams"]),
+        .testTarget(name: "HarnessReplayTests", dependencies: ["HarnessReplay", "HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .testTarget(name: "HarnessRecorderTests", dependencies: [
             "HarnessRecorder", "HarnessCassettes", "HarnessCore", "HarnessHTTP", "SandboxAPI", "SandboxEmulator",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -72,7 +76,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessParity", "HarnessRecorder", "HarnessScenarios", "SandboxAPI", "SandboxEmulator",
+            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
+            "SandboxAPI", "SandboxEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["HarnessCassettes", "SandboxAPI", "TestServers"]),

@@ -7,15 +7,10 @@ extension Cassette {
     /// - Throws: ``CassetteError`` `.yaml` for text that is not YAML, `.layout` (with `line:column`)
     ///   for YAML that is not a cassette of this format.
     public init(yaml text: String) throws(CassetteError) {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else { throw CassetteError(.layout, "the cassette is empty") }
-            root = node
-        } catch let error as CassetteError {
-            throw error
-        } catch {
-            throw CassetteError(.yaml, "the cassette is not YAML: \(error)")
-        }
+        try self.init(root: try CassetteReader.compose(text))
+    }
+
+    init(root: Node) throws(CassetteError) {
         let top = try CassetteReader.mapping(root, "the cassette")
         let format = try CassetteReader.string(top, "format")
         guard format == Self.format else {
@@ -28,9 +23,62 @@ extension Cassette {
     }
 }
 
+/// A cassette read from YAML together with the node tree it came from, so that a reader of the
+/// cassette (replay) can say on which line and column a field it cannot use was written.
+package struct CassetteDocument {
+    package let cassette: Cassette
+    private let root: Node
+
+    /// Reads `text` as ``Cassette/init(yaml:)`` does, keeping the positions.
+    package init(yaml text: String) throws(CassetteError) {
+        let root = try CassetteReader.compose(text)
+        self.cassette = try Cassette(root: root)
+        self.root = root
+    }
+
+    /// Line and column (1-based) of exchange `index`, or of the field at `path` inside it: mapping
+    /// keys (the position is the last key's), and list indexes as decimal strings
+    /// (`["request", "execute", "files", "0", "omitted"]`). Where the path ends early, the deepest node found.
+    package func location(exchange index: Int, _ path: [String] = []) -> (line: Int, column: Int)? {
+        guard case .mapping(let top) = root, case .sequence(let exchanges)? = top["exchanges"], exchanges.indices.contains(index) else {
+            return nil
+        }
+        var node = exchanges[index]
+        for (depth, component) in path.enumerated() {
+            switch node {
+            case .mapping(let mapping):
+                guard let pair = mapping.first(where: { $0.key.string == component }) else { return Self.position(node) }
+                if depth == path.count - 1 { return Self.position(pair.key) }
+                node = pair.value
+            case .sequence(let sequence):
+                guard let k = Int(component), sequence.indices.contains(k) else { return Self.position(node) }
+                node = sequence[k]
+            default:
+                return Self.position(node)
+            }
+        }
+        return Self.position(node)
+    }
+
+    private static func position(_ node: Node) -> (line: Int, column: Int)? {
+        node.mark.map { ($0.line, $0.column) }
+    }
+}
+
 /// Reads the YAML node tree of a cassette, naming the place of any problem.
 enum CassetteReader {
     typealias Map = (node: Node, pairs: [String: Node])
+
+    static func compose(_ text: String) throws(CassetteError) -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw CassetteError(.layout, "the cassette is empty") }
+            return node
+        } catch let error as CassetteError {
+            throw error
+        } catch {
+            throw CassetteError(.yaml, "the cassette is not YAML: \(error)")
+        }
+    }
 
     static func at(_ node: Node?) -> String {
         guard let mark = node?.mark else { return "" }

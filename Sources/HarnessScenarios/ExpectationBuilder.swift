@@ -6,7 +6,7 @@ import Yams
 struct ExpectationBuilder {
     let reader: NodeReader
     static let keys = ["stdout", "stderr", "files", "file_count", "status", "error", "error_message", "state", "within", "json", "count"]
-    static let textKeys = ["equals", "contains", "not_contains", "matches"]
+    static let textKeys = ["equals", "contains", "not_contains", "matches", "normalized"]
     static let fileKeys = ["present", "absent", "text", "equals", "contains", "not_contains", "matches", "sha256", "size", "base64"]
 
     func expectations(_ node: Node) -> [Expectation] {
@@ -54,6 +54,7 @@ struct ExpectationBuilder {
             case "equals": return .equals(text)
             case "contains": return .contains(text)
             case "not_contains": return .notContains(text)
+            case "normalized": return .normalized(text)
             default:
                 if (try? Regex(text)) == nil { reader.fail(value, "\(what).matches is not a valid regular expression") }
                 return .matches(text)

@@ -92,15 +92,19 @@ struct ScenarioBuilder {
             return .create(empty ? nil : template(body, "create", base: base))
         case "execute":
             if case .scalar = body, let code = reader.string(body, "execute") { return .execute(code: code, files: []) }
-            guard let entries = reader.mapping(body, "execute", allowed: ["code", "files"]) else { return nil }
+            guard let entries = reader.mapping(body, "execute", allowed: ["code", "files", "sandbox"]) else { return nil }
             var code: String?
             var files: [FileInput] = []
+            var sandbox: String?
             for (key, _, value) in entries {
-                if key == "code" { code = reader.string(value, "code") }
-                if key == "files" { files = (reader.list(value, "files") ?? []).compactMap(file) }
+                switch key {
+                case "code": code = reader.string(value, "code")
+                case "files": files = (reader.list(value, "files") ?? []).compactMap(file)
+                default: sandbox = reader.string(value, "sandbox")
+                }
             }
             if code == nil, files.isEmpty { reader.fail(body, "execute needs 'code' (and optionally 'files')") }
-            return .execute(code: code ?? "", files: files)
+            return .execute(code: code ?? "", files: files, sandbox: sandbox)
         case "get", "delete":
             var sandbox: String?
             if !empty, let entries = reader.mapping(body, kind, allowed: ["sandbox"]) {

@@ -25,8 +25,9 @@ public enum ScenarioLoader {
         return files
     }
 
-    /// Scenario files under `paths` (files as given, directories searched recursively, cassettes skipped), sorted.
-    static func discover(_ paths: [String], errors: inout [ScenarioError]) -> [String] {
+    /// Scenario files under `paths` (files as given, directories searched recursively, cassettes skipped), sorted;
+    /// with `cassettes`, the cassettes in the directories instead.
+    package static func discover(_ paths: [String], errors: inout [ScenarioError], cassettes: Bool = false) -> [String] {
         var out: [String] = []
         let fm = FileManager.default
         for path in paths {
@@ -40,14 +41,14 @@ public enum ScenarioLoader {
                 .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.split(separator: "/").contains { $0.hasPrefix(".") || $0 == "files" } }
                 .sorted()
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-            out += found.map { "\(base)/\($0)" }.filter { !isCassette($0) }
+            out += found.map { "\(base)/\($0)" }.filter { isCassette($0) == cassettes }
         }
         return out
     }
 
     /// Whether the file at `path` is a cassette written by `sandbench record` (its first lines say
     /// `format: sandbench-cassette/…`): a directory of scenarios may hold recordings beside them.
-    static func isCassette(_ path: String) -> Bool {
+    package static func isCassette(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)

@@ -28,8 +28,10 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs sandbench with `arguments` in the repository root and waits (bounded by `timeout`).
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) throws -> Output {
+    /// Runs sandbench with `arguments` in the repository root and waits (bounded by `timeout`)
+    /// without holding a thread of the cooperative pool: on this 2-core machine the pool has two,
+    /// and a test blocking one starves every in-process emulator of the other tests.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) async throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -41,23 +43,34 @@ enum CLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
-        let outData = Locked(Data()), errData = Locked(Data())
-        let group = DispatchGroup()
-        for (pipe, box) in [(out, outData), (err, errData)] {
-            group.enter()
-            DispatchQueue.global().async {
-                box.set(pipe.fileHandleForReading.readDataToEndOfFile())
-                group.leave()
+        async let outData = readToEnd(out)
+        async let errData = readToEnd(err)
+        let timedOut = Locked(false)
+        let watchdog = DispatchWorkItem {
+            guard process.isRunning else { return }
+            timedOut.set(true)
+            process.terminate()
+        }
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+            } catch {
+                continuation.resume(throwing: error)
             }
         }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            Issue.record("sandbench \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+        watchdog.cancel()
+        if timedOut.get() { Issue.record("sandbench \(arguments.joined(separator: " ")) did not finish in \(timeout) s") }
+        return Output(status: status, stdout: String(decoding: await outData, as: UTF8.self),
+                      stderr: String(decoding: await errData, as: UTF8.self))
+    }
+
+    /// Everything `pipe` delivers until end of file, read on a Dispatch thread.
+    static func readToEnd(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
         }
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
-                      stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 
     static func temporaryDirectory() -> String {

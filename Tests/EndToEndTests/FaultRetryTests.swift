@@ -23,11 +23,11 @@ import Testing
         var junitPath: String
     }
 
-    func run(_ extra: [String]) throws -> Run {
+    func run(_ extra: [String]) async throws -> Run {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.faults.write(toFile: dir + "/faults.yaml", atomically: true, encoding: .utf8)
-        let output = try CLI.run(["run", "scenarios", "--faults", dir + "/faults.yaml", "--concurrency", "1",
+        let output = try await CLI.run(["run", "scenarios", "--faults", dir + "/faults.yaml", "--concurrency", "1",
                                   "--junit", dir + "/junit.xml", "--json", dir + "/run.json"] + extra, timeout: 300)
         let report = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json")))) as? [String: Any] ?? [:]
         let junit = (try? String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)) ?? ""
@@ -48,8 +48,8 @@ import Testing
         (report["counts"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
     }
 
-    @Test func retriesCarryTheShippedSuiteThroughThirtyPercent503OnExecute() throws {
-        let run = try run(["--retries", "5"])
+    @Test func retriesCarryTheShippedSuiteThroughThirtyPercent503OnExecute() async throws {
+        let run = try await run(["--retries", "5"])
         let out = run.output
         #expect(out.status == 0, "\(out.stdout.suffix(2000))\(out.stderr.suffix(1000))")
         #expect(out.stdout.contains(" passed, 0 failed, 0 errors, 0 skipped"), "\(out.stdout.suffix(400))")
@@ -61,8 +61,8 @@ import Testing
         #expect(!out.stdout.contains("LEAK"))
     }
 
-    @Test func withoutRetriesTheFaultsAreErrorsAndNothingLeaks() throws {
-        let run = try run([])
+    @Test func withoutRetriesTheFaultsAreErrorsAndNothingLeaks() async throws {
+        let run = try await run([])
         let out = run.output
         #expect(out.status == 1, "\(out.stdout.suffix(2000))\(out.stderr.suffix(1000))")
         let counts = counts(run.report)

@@ -19,17 +19,17 @@ import Testing
     ]
 
     @Test(arguments: commands)
-    func badFaultFilesExitTwoNamingFileLineColumnAndField(_ command: [String]) throws {
+    func badFaultFilesExitTwoNamingFileLineColumnAndField(_ command: [String]) async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/faults.yaml"
         try Self.badFile.write(toFile: file, atomically: true, encoding: .utf8)
-        let out = try CLI.run(command + ["--faults", file], timeout: 60)
+        let out = try await CLI.run(command + ["--faults", file], timeout: 60)
         #expect(out.status == 2, "\(out.stderr.suffix(600))")
         #expect(out.stderr.contains("\(file):4:32: faults[1].error.rate must be in 0...1"), "\(out.stderr.suffix(600))")
         #expect(out.stderr.contains("\(file):5:14: faults[2].latency"), "\(out.stderr.suffix(600))")
 
-        let missing = try CLI.run(command + ["--faults", dir + "/missing.yaml"], timeout: 60)
+        let missing = try await CLI.run(command + ["--faults", dir + "/missing.yaml"], timeout: 60)
         #expect(missing.status == 2 && missing.stderr.contains("\(dir)/missing.yaml: cannot open"), "\(missing.stderr.suffix(600))")
     }
 
@@ -94,7 +94,7 @@ import Testing
         #expect(consoleText.hasSuffix("fired 2 of 2 matched  (\(file):3)\n"), "\(consoleText)")
     }
 
-    @Test func theEmbeddedEmulatorOfRunInjectsFaults() throws {
+    @Test func theEmbeddedEmulatorOfRunInjectsFaults() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try """
@@ -106,7 +106,7 @@ import Testing
         """.write(toFile: dir + "/one.yaml", atomically: true, encoding: .utf8)
         try "seed: 5\nfaults:\n  - match: {method: POST, path: \"*:execute\"}\n    error: {status: 503}\n"
             .write(toFile: dir + "/faults.yaml", atomically: true, encoding: .utf8)
-        let out = try CLI.run(["run", dir + "/one.yaml", "--faults", dir + "/faults.yaml", "--warm-python", "1", "--warm-javascript", "0",
+        let out = try await CLI.run(["run", dir + "/one.yaml", "--faults", dir + "/faults.yaml", "--warm-python", "1", "--warm-javascript", "0",
                                "--junit", dir + "/junit.xml"], timeout: 120)
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("HTTP 503 UNAVAILABLE: Injected fault"), "\(out.stdout)")

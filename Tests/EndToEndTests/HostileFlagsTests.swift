@@ -3,7 +3,7 @@ import Testing
 
 /// Out-of-range values in scenario files and flags are usage errors (exit 2) with a clear message, never a trap.
 @Suite struct HostileFlagsTests {
-    @Test func validateReportsOutOfRangeValuesWithTheirLocation() throws {
+    @Test func validateReportsOutOfRangeValuesWithTheirLocation() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/huge.yaml"
@@ -15,7 +15,7 @@ import Testing
               - create: {}
               - execute: {files: [{name: a, random: {size: 100000000000000000000}}]}
         """.write(toFile: file, atomically: true, encoding: .utf8)
-        let out = try CLI.run(["validate", file])
+        let out = try await CLI.run(["validate", file])
         #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
         let text = out.stdout + out.stderr
         #expect(text.contains("\(file):3:"), "\(text)")
@@ -40,8 +40,8 @@ import Testing
     ]
 
     @Test(arguments: badFlags)
-    func outOfRangeFlagsExitTwo(_ arguments: [String]) throws {
-        let out = try CLI.run(arguments, timeout: 60)
+    func outOfRangeFlagsExitTwo(_ arguments: [String]) async throws {
+        let out = try await CLI.run(arguments, timeout: 60)
         #expect(out.status == 2, "\(arguments.joined(separator: " ")) → \(out.status): \(out.stderr.suffix(400))")
         #expect(out.stderr.contains("Error") || out.stderr.contains("error"), "\(out.stderr.suffix(400))")
     }
@@ -49,11 +49,11 @@ import Testing
 
 /// Binding beyond loopback: only with --allow-remote, bubblewrap and a bearer token.
 @Suite struct RemoteBindTests {
-    @Test func nonLoopbackNeedsAllowRemote() throws {
-        let out = try CLI.run(["emulator", "--host", "0.0.0.0", "--port", "0"], timeout: 60)
+    @Test func nonLoopbackNeedsAllowRemote() async throws {
+        let out = try await CLI.run(["emulator", "--host", "0.0.0.0", "--port", "0"], timeout: 60)
         #expect(out.status == 2, "\(out.stderr)")
         #expect(out.stderr.contains("--allow-remote"), "\(out.stderr)")
-        let weak = try CLI.run(["emulator", "--host", "0.0.0.0", "--port", "0", "--allow-remote", "--isolation", "none"], timeout: 60)
+        let weak = try await CLI.run(["emulator", "--host", "0.0.0.0", "--port", "0", "--allow-remote", "--isolation", "none"], timeout: 60)
         #expect(weak.status == 2, "\(weak.stderr)")
         #expect(weak.stderr.contains("needs bubblewrap"), "\(weak.stderr)")
     }

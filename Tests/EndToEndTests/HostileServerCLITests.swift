@@ -35,7 +35,7 @@ import TestServers
     ]
 
     @Test(.timeLimit(.minutes(3)))
-    func everyHostileAnswerIsAnErrorOfItsScenario() throws {
+    func everyHostileAnswerIsAnErrorOfItsScenario() async throws {
         let executes = Locked(0)
         let api = FakeSandboxAPI { route, _ in
             guard route == .execute else { return nil }
@@ -52,7 +52,7 @@ import TestServers
             "  - name: \(answer.name)\n    steps:\n      - create: {}\n      - execute: print('hi')\n        expect: {stdout: \"hi\\n\"}\n"
         }.joined()
         try ("scenarios:\n" + scenarios).write(toFile: dir + "/hostile.yaml", atomically: true, encoding: .utf8)
-        let out = try CLI.run(["run", dir + "/hostile.yaml", "--target", server.baseURL, "--concurrency", "1", "--retries", "3",
+        let out = try await CLI.run(["run", dir + "/hostile.yaml", "--target", server.baseURL, "--concurrency", "1", "--retries", "3",
                                "--max-response-bytes", "1048576", "--request-timeout", "30s",
                                "--junit", dir + "/junit.xml", "--json", dir + "/run.json"], timeout: 150)
 

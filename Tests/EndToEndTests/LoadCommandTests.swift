@@ -3,9 +3,9 @@ import Testing
 
 /// `sandbench load` end to end against the embedded emulator.
 @Suite(.serialized) struct LoadCommandTests {
-    @Test func shippedLoadScenarioWritesEveryReport() throws {
+    @Test func shippedLoadScenarioWritesEveryReport() async throws {
         let dir = CLI.temporaryDirectory()
-        let out = try CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "2", "--duration", "3s",
+        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "2", "--duration", "3s",
                                "--json", dir + "/load.json", "--junit", dir + "/load.xml", "--html", dir + "/load.html"])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         for row in ["create", "ready", "execute", "delete", "session", "p99"] { #expect(out.stdout.contains(row), "table lacks \(row)") }
@@ -18,9 +18,9 @@ import Testing
         for id in ["latency-over-time", "percentile-distribution", "throughput-errors"] { #expect(html.contains("id=\"\(id)\"")) }
     }
 
-    @Test func aBreachedThresholdExitsOne() throws {
+    @Test func aBreachedThresholdExitsOne() async throws {
         let dir = CLI.temporaryDirectory()
-        let out = try CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "1", "--iterations", "3",
+        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "1", "--iterations", "3",
                                "--threshold", "execute.p50 < 1us", "--junit", dir + "/load.xml", "--html", dir + "/l.html"])
         #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.contains("FAIL"))
@@ -28,19 +28,19 @@ import Testing
         #expect(xml.contains("execute.p50 &lt; 1us") && xml.contains("<failure"))
     }
 
-    @Test func abortOnFailStopsTheRunEarly() throws {
+    @Test func abortOnFailStopsTheRunEarly() async throws {
         let dir = CLI.temporaryDirectory()
         let started = Date()
-        let out = try CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "1", "--duration", "60s",
+        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "1", "--duration", "60s",
                                "--threshold", "execute.p50 < 1us", "--abort-on-fail", "--html", dir + "/a.html"])
         #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(Date().timeIntervalSince(started) < 30, "the run went on after the breach")
         #expect(out.stdout.contains("threshold breached"))
     }
 
-    @Test func openModelWithRateRunsAndCountsSessions() throws {
+    @Test func openModelWithRateRunsAndCountsSessions() async throws {
         let dir = CLI.temporaryDirectory()
-        let out = try CLI.run(["load", "scenarios/load/execute-session.yaml", "--scenario", "open arrivals", "--rate", "4",
+        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--scenario", "open arrivals", "--rate", "4",
                                "--duration", "2s", "--json", dir + "/open.json", "--html", dir + "/o.html"])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         let json = try String(contentsOfFile: dir + "/open.json", encoding: .utf8)

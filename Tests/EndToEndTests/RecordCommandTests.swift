@@ -132,19 +132,19 @@ import Testing
     ]
 
     @Test(arguments: usageErrors)
-    func usageErrorsExitTwo(_ arguments: [String]) throws {
-        let out = try CLI.run(["record"] + arguments, timeout: 60)
+    func usageErrorsExitTwo(_ arguments: [String]) async throws {
+        let out = try await CLI.run(["record"] + arguments, timeout: 60)
         #expect(out.status == 2, "record \(arguments.joined(separator: " ")) → \(out.status): \(out.stderr.suffix(400))")
         #expect(out.stdout.isEmpty, "\(out.stdout)")
         #expect(!out.stderr.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecorded() throws {
+    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecorded() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/quickstart.yaml"
         let recorder = try Recorder.start(["--upstream", "emulator", "--out", out])
-        let (status, output) = try Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
+        let (status, output) = try await Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
         let (recorderStatus, _, stderr) = recorder.stop()
         try #require(status != 3 && status != 127,
                      "the official Python client is not available (pip install google-cloud-aiplatform==2.7.0):\n\(output)")
@@ -166,7 +166,7 @@ import Testing
 
 /// Runs `python3` with the environment scrubbed of Google settings and proxies, as the compatibility test does.
 enum Python {
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
+    static func run(_ arguments: [String]) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -186,9 +186,12 @@ enum Python {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        // Waited for without blocking a thread of the cooperative pool.
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
         try? log.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
     }
 }

@@ -3,10 +3,10 @@ import Testing
 
 /// `sandbench run` and `validate` end to end: the shipped suite against the embedded emulator.
 @Suite(.serialized) struct RunCommandTests {
-    @Test func shippedSuitePassesAndWritesValidJUnit() throws {
+    @Test func shippedSuitePassesAndWritesValidJUnit() async throws {
         let dir = CLI.temporaryDirectory()
         let junit = dir + "/junit.xml", json = dir + "/run.json"
-        let out = try CLI.run(["run", "scenarios", "--junit", junit, "--json", json])
+        let out = try await CLI.run(["run", "scenarios", "--junit", junit, "--json", json])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.contains("PASS"))
         #expect(!out.stdout.contains("FAIL"))
@@ -19,7 +19,7 @@ import Testing
         #expect(results.contains("\"execute with an input file\""))
     }
 
-    @Test func aBrokenExpectationExitsOneWithAFailureElement() throws {
+    @Test func aBrokenExpectationExitsOneWithAFailureElement() async throws {
         let dir = CLI.temporaryDirectory()
         let scenario = dir + "/broken.yaml"
         try """
@@ -38,7 +38,7 @@ import Testing
                 expect: {stdout: "42\\n"}
         """.write(toFile: scenario, atomically: true, encoding: .utf8)
         let junit = dir + "/junit.xml"
-        let out = try CLI.run(["run", scenario, "--junit", junit])
+        let out = try await CLI.run(["run", scenario, "--junit", junit])
         #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.contains("FAIL"))
         #expect(out.stdout.contains("41"), "expected vs actual shown")
@@ -49,24 +49,24 @@ import Testing
         #expect(status == 0, "xmllint: \(messages)")
     }
 
-    @Test func invalidScenarioFilesExitTwoWithLocations() throws {
+    @Test func invalidScenarioFilesExitTwoWithLocations() async throws {
         let dir = CLI.temporaryDirectory()
         let scenario = dir + "/bad.yaml"
         try "scenarios:\n  - name: x\n    steps:\n      - exeucte: print(1)\n".write(toFile: scenario, atomically: true, encoding: .utf8)
         for command in ["validate", "run"] {
-            let out = try CLI.run([command, scenario])
+            let out = try await CLI.run([command, scenario])
             #expect(out.status == 2)
             #expect(out.stderr.contains("\(scenario):4:9: unknown key 'exeucte'"), "\(out.stderr)")
             #expect(out.stderr.contains("did you mean 'execute'"))
         }
-        let ok = try CLI.run(["validate", "scenarios"])
+        let ok = try await CLI.run(["validate", "scenarios"])
         #expect(ok.status == 0, "\(ok.stderr)")
     }
 
-    @Test func usageErrorsExitTwo() throws {
-        #expect(try CLI.run(["run", "--concurrency", "0"]).status == 2)
-        #expect(try CLI.run(["run", "--target", "ftp://x"]).status == 2)
-        #expect(try CLI.run(["load", "scenarios/load/execute-session.yaml", "--threshold", "execute.p99 under 1s"]).status == 2)
-        #expect(try CLI.run(["bogus-command"]).status != 0)
+    @Test func usageErrorsExitTwo() async throws {
+        #expect(try await CLI.run(["run", "--concurrency", "0"]).status == 2)
+        #expect(try await CLI.run(["run", "--target", "ftp://x"]).status == 2)
+        #expect(try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--threshold", "execute.p99 under 1s"]).status == 2)
+        #expect(try await CLI.run(["bogus-command"]).status != 0)
     }
 }

@@ -59,7 +59,7 @@ import Testing
         #expect(s.name == "one" && s.tags == ["a", "b"])
         #expect(s.sandbox.language == .javascript && s.sandbox.machineConfig == .vcpu4Ram4GiB && s.sandbox.ttl == .seconds(90))
         #expect(s.steps.count == 4)
-        guard case .execute(_, let files) = s.steps[1].action else { Issue.record("not execute"); return }
+        guard case .execute(_, let files, _) = s.steps[1].action else { Issue.record("not execute"); return }
         #expect(files[1].content == [0xfb, 0xff, 0xbf])
         #expect(s.steps[1].expectations.count == 5)
         #expect(s.steps[1].captures == [Capture(variable: "x", source: .stdoutRegex("(\\d)"))])

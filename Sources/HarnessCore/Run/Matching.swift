@@ -43,6 +43,7 @@ extension TextMatch {
             } catch {
                 return (false, "invalid regular expression /\(pattern)/: \(error)")
             }
+        case .normalized(let s): return (TextNormalizer.normalize(text) == TextNormalizer.normalize(s), nil)
         }
     }
 
@@ -53,6 +54,7 @@ extension TextMatch {
         case .contains(let s): .contains(try variables.interpolate(s))
         case .notContains(let s): .notContains(try variables.interpolate(s))
         case .matches(let s): .matches(try variables.interpolate(s))
+        case .normalized(let s): .normalized(try variables.interpolate(s))
         }
     }
 }

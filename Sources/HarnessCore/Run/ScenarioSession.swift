@@ -242,8 +242,8 @@ public struct ScenarioSession: Sendable {
                 seen.state = try Self.sandboxState(get, "GET of the new sandbox")
                 seen.phases = [("create", response.elapsed), ("ready", ready)]
                 return seen
-            case .execute(let code, let files):
-                let name = try currentSandbox(state, nil)
+            case .execute(let code, let files, let named):
+                let name = try currentSandbox(state, named)
                 var inputs: [SandboxFile] = []
                 for file in files {
                     let content = file.isText ? Array(try state.variables.interpolate(String(decoding: file.content, as: UTF8.self)).utf8) : file.content
@@ -376,7 +376,7 @@ public struct ScenarioSession: Sendable {
         String(String.UnicodeScalarView("\(runID)-\(scenario)".unicodeScalars.prefix(128)))
     }
 
-    static func percentEncode(_ s: String) -> String {
+    package static func percentEncode(_ s: String) -> String {
         var out = ""
         for byte in s.utf8 {
             switch byte {

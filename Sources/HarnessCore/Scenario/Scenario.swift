@@ -99,8 +99,8 @@ public enum WaitCondition: Sendable, Hashable {
 public enum StepAction: Sendable {
     /// Create the scenario's sandbox (or one described here) and wait until it is running.
     case create(SandboxTemplate?)
-    /// Run code (with files) in the current sandbox.
-    case execute(code: String, files: [FileInput])
+    /// Run code (with files) in the current sandbox, or the named one.
+    case execute(code: String, files: [FileInput], sandbox: String? = nil)
     /// `GET` the current sandbox, or the named one.
     case get(sandbox: String?)
     /// List the engine's sandboxes.
@@ -151,6 +151,8 @@ public enum TextMatch: Sendable, Hashable, CustomStringConvertible {
     case notContains(String)
     /// A regular expression that must match somewhere.
     case matches(String)
+    /// Equal once both sides are normalised by ``TextNormalizer`` (temporary paths, PIDs, timestamps, …).
+    case normalized(String)
 
     public var description: String {
         switch self {
@@ -158,6 +160,7 @@ public enum TextMatch: Sendable, Hashable, CustomStringConvertible {
         case .contains(let s): "containing \(s.debugDescription)"
         case .notContains(let s): "not containing \(s.debugDescription)"
         case .matches(let s): "matching /\(s)/"
+        case .normalized(let s): "equal after normalisation to \(s.debugDescription)"
         }
     }
 }
