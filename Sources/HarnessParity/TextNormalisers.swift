@@ -1,31 +1,27 @@
-/// The built-in rules for text that differs between runs whatever the objects involved. `Regex` is
-/// not `Sendable`, so each normalising pass makes its own (the patterns are compiled with the code).
+import HarnessCore
+
+/// The built-in rules for text that differs between runs whatever the objects involved: those
+/// `replay` uses for console output (``TextNormalizer``: escape sequences, traceback file names,
+/// temporary paths, memory addresses, PIDs, timestamps, host names), then measured durations,
+/// `process N` and network addresses. `Regex` is not `Sendable`, so each normalising pass makes its
+/// own (the patterns are compiled with the code).
 struct TextNormalisers {
-    /// `2026-11-30T21:11:52.583192Z`, with any fraction and a zone or none (also with a space for `T`).
-    let timestamp = #/\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})?/#
     /// Measured durations: a fraction with any unit (`0.25s`, `12.5 ms`), or whole sub-second units
     /// (`250ms`, `40µs`). Whole seconds (`3600s`) are kept: they are settings, such as a TTL.
     let duration = #/\b\d+\.\d+ ?(?:ns|us|µs|ms|s)\b|\b\d+ ?(?:ns|us|µs|ms)\b/#
-    /// Paths under the usual temporary directories.
-    let temporaryPath = #/(?:/private)?(?:/tmp|/var/tmp|/var/folders|/dev/shm)(?:/[^\s"'`:,;()\[\]{}<>]*)?/#
-    /// `pid 4242`, `PID=4242`, `process 4242`.
-    let pid = #/(?i)\b(pid|process)([ =:#]+)\d+/#
-    /// `host=example`, `hostname: example`, `host='example'`.
-    let hostname = #/(?i)\b(host(?:name)?)([ =:'"]+)[A-Za-z0-9][A-Za-z0-9.-]*/#
+    /// `process 4242` (``TextNormalizer`` does `pid 4242`).
+    let process = #/(?i)\b(process)([ =:#]+)\d+/#
     /// IPv4 addresses with an optional port, and `localhost:PORT`.
     let address = #/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b|\blocalhost:\d{1,5}\b/#
 
-    /// `text` with timestamps, durations, temporary paths, PIDs, host names and addresses replaced by
-    /// `<timestamp>`, `<duration>`, `<tmp>`, `<pid>`, `<hostname>` and `<address>`.
+    /// `text` with every volatile part replaced by its placeholder (`<timestamp>`, `<tmp>`, `<pid>`,
+    /// `<host>`, `File "<file>"`, `0x<addr>`, `<duration>`, `<address>`).
     func normalise(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 || $0 == 0x2F || $0 == 0x3D || $0 == 0x3A }) else { return text }
-        var out = text
-        if out.contains(":") { out = out.replacing(timestamp, with: "<timestamp>") }
+        var out = TextNormalizer.normalize(text)
+        guard out.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return out }
         out = out.replacing(address, with: "<address>")
         out = out.replacing(duration, with: "<duration>")
-        if out.contains("/") { out = out.replacing(temporaryPath, with: "<tmp>") }
-        out = out.replacing(pid) { match in "\(match.output.1)\(match.output.2)<pid>" }
-        out = out.replacing(hostname) { match in "\(match.output.1)\(match.output.2)<hostname>" }
+        out = out.replacing(process) { match in "\(match.output.1)\(match.output.2)<pid>" }
         return out
     }
 }

@@ -51,9 +51,11 @@ import Testing
         ("at 2026-11-30T21:11:57Z and 2026-11-30 21:11:57+01:00", "at <timestamp> and <timestamp>"),
         ("took 12.5ms, then 250ms, then 0.25s", "took <duration>, then <duration>, then <duration>"),
         ("ttl 3600s", "ttl 3600s"),
-        ("File \"/tmp/sb-x1/main.py\", line 3", "File \"<tmp>\", line 3"),
+        ("File \"/tmp/sb-x1/main.py\", line 3", "File \"<file>\", line 3"),
+        ("wrote /tmp/sb-x1/out.csv", "wrote <tmp>"),
+        ("\u{1B}[31mred\u{1B}[0m at 0x7f3a2c1b9d60", "red at 0x<addr>"),
         ("killed pid 4242 (process 77)", "killed pid <pid> (process <pid>)"),
-        ("HTTPConnectionPool(host='db.internal', port=5432)", "HTTPConnectionPool(host='<hostname>', port=5432)"),
+        ("HTTPConnectionPool(host='db.internal', port=5432)", "HTTPConnectionPool(host='<host>', port=5432)"),
         ("connect to 127.0.0.1:8080 failed", "connect to <address> failed"),
         ("plain text 42", "plain text 42"),
     ])
