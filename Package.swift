@@ -27,7 +27,6 @@ let package = Package(
         ]),
         .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl", "COpenSSL"]),
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
-        .target(name: "HarnessParity", dependencies: ["HarnessCore", "HarnessScenarios", "SandboxAPI", "Yams"]),
         .target(name: "HarnessReports", dependencies: ["HarnessCore", "HarnessParity", "SandboxAPI", "CLibXML2"]),
         .target(name: "HarnessCassettes", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessRecorder", dependencies: [
@@ -37,6 +36,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HarnessReplay", dependencies: ["HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
+        .target(name: "HarnessParity", dependencies: ["HarnessCassettes", "HarnessCore", "HarnessReplay", "HarnessScenarios", "SandboxAPI", "Yams"]),
         .target(name: "Orchestration", dependencies: [
             "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessReports",
             "SandboxAPI",
@@ -66,7 +66,9 @@ let package = Package(
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "HarnessParity", "SandboxAPI"]),
-        .testTarget(name: "HarnessParityTests", dependencies: ["HarnessParity", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
+        .testTarget(name: "HarnessParityTests", dependencies: [
+            "HarnessParity", "HarnessCassettes", "HarnessCore", "HarnessReplay", "HarnessScenarios", "SandboxAPI",
+        ]),
         .testTarget(name: "HarnessCassettesTests", dependencies: ["HarnessCassettes", "HarnessCore", "SandboxAPI", "Yams"]),
         .testTarget(name: "HarnessReplayTests", dependencies: ["HarnessReplay", "HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .testTarget(name: "HarnessRecorderTests", dependencies: [

@@ -97,7 +97,8 @@ public struct ParityComparison: Sendable {
                 step.problems.append("\(side): not run (the scenario stopped\(at))")
                 continue
             }
-            if record.outcome != .passed {
+            // Skipped: the recording implies the step but holds no answer for it; nothing to compare.
+            if record.outcome != .passed && record.outcome != .skipped {
                 let kind = record.outcome == .failed ? "failed" : "error"
                 step.problems.append("\(side): \(kind): \(record.problem ?? record.outcome.rawValue)")
             }

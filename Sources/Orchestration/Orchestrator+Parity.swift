@@ -1,6 +1,7 @@
 import Foundation
 public import HarnessCore
 public import HarnessParity
+public import HarnessReplay
 import HarnessReports
 import SandboxAPI
 
@@ -10,6 +11,8 @@ public enum ParitySource: Sendable {
     case live(Orchestrator)
     /// A snapshot folder written by `--update-snapshots` (reference only): compared offline.
     case snapshots(String)
+    /// A cassette (reference only): its recorded answers, compared offline with the scenario that replays it.
+    case cassette(ReplayPlan)
 
     /// Whether the side needs no server.
     public var isRecorded: Bool {
@@ -35,9 +38,13 @@ public struct ParityRequest: Sendable {
     public var tags: [String]
     /// `--var` and environment variables.
     public var variables: Variables
+    /// Whether live steps check their own expectations; false when the scenarios replay cassettes,
+    /// whose expectations are the recording the comparison already holds against the candidate.
+    public var judgesExpectations: Bool
 
     public init(files: [ScenarioFile], reference: ParitySource, candidate: ParitySource?, gaps: ParityGaps = ParityGaps(),
-                latencyBound: Double? = nil, updateSnapshots: String? = nil, tags: [String] = [], variables: Variables = Variables()) {
+                latencyBound: Double? = nil, updateSnapshots: String? = nil, tags: [String] = [], variables: Variables = Variables(),
+                judgesExpectations: Bool = true) {
         self.files = files
         self.reference = reference
         self.candidate = candidate
@@ -46,6 +53,7 @@ public struct ParityRequest: Sendable {
         self.updateSnapshots = updateSnapshots
         self.tags = tags
         self.variables = variables
+        self.judgesExpectations = judgesExpectations
     }
 }
 
@@ -123,6 +131,10 @@ extension Orchestrator {
                 } catch {
                     throw RunFailure(.configuration, "cannot read the \(name)'s snapshots: \(error)")
                 }
+            case .cassette(let plan):
+                events.sideStarted("\(name): the cassette \(plan.path)")
+                return ParitySide(description: "cassette \(plan.path) (recorded from \(plan.cassette.upstream))",
+                                  scenarios: [ScenarioRecord(plan)])
             case .live(let orchestrator):
                 var options = RunOptions()
                 options.concurrency = 1
@@ -130,6 +142,7 @@ extension Orchestrator {
                 options.variables = request.variables
                 options.runID = newRunID()
                 options.keepsObservations = true
+                options.judgesExpectations = request.judgesExpectations
                 labels.append(options.runID)
                 let what = switch orchestrator.target.kind {
                 case .embedded: "the embedded emulator"

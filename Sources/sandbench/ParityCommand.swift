@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HarnessCore
 import HarnessParity
+import HarnessReplay
 import HarnessReports
 import HarnessScenarios
 import Orchestration
@@ -15,10 +16,10 @@ struct ParityCommand: AsyncParsableCommand {
             + "(exit 0 no unexplained difference, 1 some, 2 usage/config errors)."
     )
 
-    @Argument(help: "Scenario files or directories (default: scenarios/).")
+    @Argument(help: "Scenario files, directories or cassettes (default: scenarios/, or the reference cassette).")
     var paths: [String] = []
 
-    @Option(help: "The reference: emulator, a URL, vertex, or a snapshot folder written by --update-snapshots.")
+    @Option(help: "The reference: emulator, a URL, vertex, a cassette, or a snapshot folder written by --update-snapshots.")
     var reference: String
 
     @Option(help: "The candidate: emulator, a URL or vertex (may be left out with --update-snapshots).")
@@ -58,13 +59,16 @@ struct ParityCommand: AsyncParsableCommand {
         if let ratio = latencyRatio, !(ratio.isFinite && ratio > 0 && ratio <= 1e6) {
             throw ValidationError("--latency-ratio must be a number above 0 (e.g. 2 for twice as slow)")
         }
-        if Self.isFolder(reference) {
+        if Self.isFolder(reference) || Self.isFile(reference) {
             if updateSnapshots != nil { throw ValidationError("--update-snapshots needs a live --reference (emulator, a URL or vertex)") }
+            if Self.isFile(reference), !ScenarioSources.isCassette(reference) {
+                throw ValidationError("--reference \(reference) is a file but not a cassette (format: sandbench-cassette/1)")
+            }
         } else {
             try connection.validate(target: reference, flag: "--reference")
         }
         if let candidate {
-            guard !Self.isFolder(candidate) else {
+            guard !Self.isFolder(candidate), !Self.isFile(candidate) else {
                 throw ValidationError("--candidate must be emulator, a URL or vertex: a recorded side can only be the reference")
             }
             try connection.validate(target: candidate, flag: "--candidate")
@@ -78,7 +82,13 @@ struct ParityCommand: AsyncParsableCommand {
         return FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
-    func source(_ text: String, flag: String) throws -> ParitySource {
+    static func isFile(_ text: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
+    func source(_ text: String, flag: String, plan: ReplayPlan?) throws -> ParitySource {
+        if let plan { return .cassette(plan) }
         if Self.isFolder(text) { return .snapshots(text) }
         var configuration = try connection.configuration(target: text, flag: flag)
         configuration.engine = engine
@@ -86,23 +96,39 @@ struct ParityCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files: [ScenarioFile]
+        var files: [ScenarioFile] = []
         var gapsFile = ParityGaps()
+        var plan: ReplayPlan?
         do {
-            files = try ScenarioLoader.load(paths: paths.isEmpty ? ["scenarios"] : paths)
+            if Self.isFile(reference) {
+                do { plan = try ReplayPlan.load(path: reference) } catch {
+                    throw ScenarioErrors([ScenarioError(error.location, error.message)])
+                }
+            }
+            if let plan, paths.isEmpty {
+                files = [plan.scenarioFile]
+            } else {
+                files = try ScenarioSources.load(paths: paths.isEmpty ? ["scenarios"] : paths)
+            }
             if let gaps { gapsFile = try ParityGaps.load(path: gaps) }
         } catch {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
         guard files.contains(where: { !$0.scenarios.isEmpty }) else {
             FileHandle.standardError.write(Data("no scenarios found\n".utf8))
             throw ExitCode(2)
         }
-        let request = ParityRequest(files: files, reference: try source(reference, flag: "--reference"),
-                                    candidate: try candidate.map { try source($0, flag: "--candidate") }, gaps: gapsFile,
+        // A cassette's expectations are its recording: the comparison judges the candidate against it.
+        let recorded = files.filter { ScenarioSources.isCassette($0.path) }.count
+        guard recorded == 0 || recorded == files.count else {
+            FileHandle.standardError.write(Data("give either cassettes or scenario files, not both: cassettes are compared without their own expectations\n".utf8))
+            throw ExitCode(2)
+        }
+        let request = ParityRequest(files: files, reference: try source(reference, flag: "--reference", plan: plan),
+                                    candidate: try candidate.map { try source($0, flag: "--candidate", plan: nil) }, gaps: gapsFile,
                                     latencyBound: latencyRatio, updateSnapshots: updateSnapshots, tags: tags,
-                                    variables: commandLineVariables(variables))
+                                    variables: commandLineVariables(variables), judgesExpectations: recorded == 0)
         let console = ParityConsole(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
         let events = ParityEvents(
             sideStarted: { FileHandle.standardOutput.write(Data("running the \($0)\n".utf8)) },

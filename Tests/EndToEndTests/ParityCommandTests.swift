@@ -5,30 +5,51 @@ import Testing
 /// `sandbench parity` end to end: the built binary comparing two `sandbench emulator` child processes
 /// over real HTTP, one of them started with `--max-output-bytes 16`.
 @Suite(.serialized) struct ParityCommandTests {
-    /// A `sandbench emulator` child on a free loopback port.
-    final class Emulator {
+    /// A `sandbench emulator` child on a free loopback port. Starting and stopping wait on Dispatch
+    /// threads, never on the cooperative pool (see ``CLI/run(_:environment:timeout:)``).
+    final class Emulator: @unchecked Sendable {
         let process = Process()
-        let base: String
+        private(set) var base = ""
 
-        init(_ arguments: [String] = []) throws {
+        static func start(_ arguments: [String] = []) async throws -> Emulator {
+            let emulator = Emulator()
+            let process = emulator.process
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = ["emulator", "--port", "0", "--warm-python", "1", "--warm-javascript", "0"] + arguments
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var line = ""
-            while !line.hasSuffix("\n") {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += String(decoding: chunk, as: UTF8.self)
+            let line: String = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    var line = ""
+                    while !line.hasSuffix("\n") {
+                        let chunk = out.fileHandleForReading.availableData
+                        if chunk.isEmpty { break }
+                        line += String(decoding: chunk, as: UTF8.self)
+                    }
+                    continuation.resume(returning: line)
+                }
             }
-            base = String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespacesAndNewlines)
+            emulator.base = String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespacesAndNewlines)
+            try #require(emulator.base.hasPrefix("http://127.0.0.1:"), "the emulator did not start: \(line)")
+            return emulator
+        }
+
+        /// SIGTERM, then waits for the exit.
+        func stop() async {
+            guard process.isRunning else { return }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    self.process.terminate()
+                    self.process.waitUntilExit()
+                    continuation.resume()
+                }
+            }
         }
 
         deinit {
-            process.terminate()
-            process.waitUntilExit()
+            if process.isRunning { process.terminate() }
         }
     }
 
@@ -51,8 +72,8 @@ import Testing
         return dir
     }
 
-    func parity(_ dir: String, _ reference: String, _ candidate: String, _ extra: [String] = []) throws -> CLI.Output {
-        try CLI.run(["parity", dir + "/parity.yaml", "--reference", reference, "--candidate", candidate,
+    func parity(_ dir: String, _ reference: String, _ candidate: String, _ extra: [String] = []) async throws -> CLI.Output {
+        try await CLI.run(["parity", dir + "/parity.yaml", "--reference", reference, "--candidate", candidate,
                      "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"] + extra)
     }
 
@@ -65,20 +86,22 @@ import Testing
                 try String(contentsOfFile: dir + "/parity.html", encoding: .utf8))
     }
 
-    @Test func emulatorAgainstEmulatorExitsZero() throws {
+    @Test func emulatorAgainstEmulatorExitsZero() async throws {
         let dir = try workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reference = try Emulator(), candidate = try Emulator()
-        let out = try parity(dir, reference.base, candidate.base)
+        let reference = try await Emulator.start(), candidate = try await Emulator.start()
+        let out = try await parity(dir, reference.base, candidate.base)
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.contains("4 step(s) compared: 4 same"), "\(out.stdout)")
         let (junit, json, html) = try checkReports(dir)
         #expect(junit.contains("testcase name=\"2-execute\""))
         #expect(json["passed"] == true)
         #expect(html.contains("PASSED"))
+        await reference.stop()
+        await candidate.stop()
     }
 
-    @Test func smallerOutputCapsExitOneNamingThePathAndAGapExplainsIt() throws {
+    @Test func smallerOutputCapsExitOneNamingThePathAndAGapExplainsIt() async throws {
         let dir = try workspace(gaps: """
         gaps:
           - scenario: long*
@@ -92,9 +115,9 @@ import Testing
             date: 2026-11-01
         """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reference = try Emulator(), candidate = try Emulator(["--max-output-bytes", "16"])
+        let reference = try await Emulator.start(), candidate = try await Emulator.start(["--max-output-bytes", "16"])
 
-        let different = try parity(dir, reference.base, candidate.base)
+        let different = try await parity(dir, reference.base, candidate.base)
         #expect(different.status == 1, "stdout:\n\(different.stdout)\nstderr:\n\(different.stderr)")
         #expect(different.stdout.contains("~ outputs[0].msg_out"), "\(different.stdout)")
         #expect(different.stdout.contains("reference: \"0123456789012345678901234567890123456789\\n\""), "\(different.stdout)")
@@ -102,7 +125,7 @@ import Testing
         #expect(junit.contains("type=\"ParityDifference\"") && junit.contains("outputs[0].msg_out"))
         #expect(json["counts"]?["different"] == 1)
 
-        let explained = try parity(dir, reference.base, candidate.base, ["--gaps", dir + "/parity-gaps.yaml"])
+        let explained = try await parity(dir, reference.base, candidate.base, ["--gaps", dir + "/parity-gaps.yaml"])
         #expect(explained.status == 0, "stdout:\n\(explained.stdout)\nstderr:\n\(explained.stderr)")
         #expect(explained.stdout.contains("known gap: the candidate keeps 16 bytes of each stream"), "\(explained.stdout)")
         #expect(explained.stdout.contains("stale gap: * › 4-request: error.message"), "\(explained.stdout)")
@@ -111,20 +134,52 @@ import Testing
         #expect(junit2.contains("<skipped message=\"1 difference(s) covered by known gaps: the candidate keeps 16 bytes of each stream\""))
         #expect(json2["counts"]?["explained"] == 1 && json2["staleGaps"]?.arrayValue?.count == 1)
         #expect(html2.contains("the candidate keeps 16 bytes of each stream"))
+        await reference.stop()
+        await candidate.stop()
     }
 
-    @Test func aLatencyBoundFailsAnInjectedDelay() throws {
+    @Test func aLatencyBoundFailsAnInjectedDelay() async throws {
         let dir = try workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reference = try Emulator(), candidate = try Emulator(["--inject-latency", "200ms"])
-        let reported = try parity(dir, reference.base, candidate.base)
+        let reference = try await Emulator.start(), candidate = try await Emulator.start(["--inject-latency", "200ms"])
+        let reported = try await parity(dir, reference.base, candidate.base)
         #expect(reported.status == 0, "latency alone is reported, not failed: \(reported.stdout)")
         #expect(reported.stdout.contains("latency execute: p50"))
-        let bounded = try parity(dir, reference.base, candidate.base, ["--latency-ratio", "3"])
+        let bounded = try await parity(dir, reference.base, candidate.base, ["--latency-ratio", "3"])
         #expect(bounded.status == 1, "\(bounded.stdout)")
         #expect(bounded.stdout.contains("over the bound ×3.0"), "\(bounded.stdout)")
         let (junit, _, _) = try checkReports(dir)
         #expect(junit.contains("type=\"LatencyRatio\""))
+        await reference.stop()
+        await candidate.stop()
+    }
+
+    @Test func theShippedReferencePassesWithItsGapsAndFailsWithout() async throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let arguments = ["parity", "--reference", "scenarios/parity/quickstart-vertex.yaml", "--candidate", "emulator",
+                         "--warm-python", "1", "--warm-javascript", "0",
+                         "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"]
+        let without = try await CLI.run(arguments)
+        #expect(without.status == 1, "stdout:\n\(without.stdout)\nstderr:\n\(without.stderr)")
+        #expect(without.stdout.contains("+ outputs[1].mime_type (candidate only)"), "\(without.stdout)")
+        #expect(without.stdout.contains("~ metadata.@type"), "\(without.stdout)")
+        #expect(without.stdout.contains("0 error(s)"), "only differences, no errors: \(without.stdout)")
+
+        let with = try await CLI.run(arguments + ["--gaps", "parity-gaps.yaml"])
+        #expect(with.status == 0, "stdout:\n\(with.stdout)\nstderr:\n\(with.stderr)")
+        #expect(with.stdout.contains("0 different, 0 error(s) — PASS"), "\(with.stdout)")
+        #expect(!with.stdout.contains("stale gap"), "every shipped gap still explains a difference: \(with.stdout)")
+        let (junit, json, _) = try checkReports(dir)
+        #expect(junit.contains("<skipped message=\""))
+        #expect(json["reference"]?.stringValue?.hasPrefix("cassette scenarios/parity/quickstart-vertex.yaml") == true)
+    }
+
+    @Test func cassettesAndScenarioFilesAreNotMixed() async throws {
+        let out = try await CLI.run(["parity", "scenarios/quickstart.yaml", "scenarios/recorded/quickstart.yaml",
+                                     "--reference", "emulator", "--candidate", "emulator"])
+        #expect(out.status == 2, "\(out.stdout)\n\(out.stderr)")
+        #expect(out.stderr.contains("give either cassettes or scenario files"), "\(out.stderr)")
     }
 
     @Test(arguments: [
@@ -133,17 +188,19 @@ import Testing
         (["--reference", "emulator", "--candidate", "emulator", "--latency-ratio", "0"], "--latency-ratio must be"),
         (["--reference", "emulator", "--candidate", "/tmp"], "--candidate must be emulator, a URL or vertex"),
         (["--reference", "/tmp", "--update-snapshots", "x", "--candidate", "emulator"], "--update-snapshots needs a live --reference"),
+        (["--reference", "README.md", "--candidate", "emulator"], "is a file but not a cassette"),
+        (["--reference", "emulator", "--candidate", "scenarios/parity/quickstart-vertex.yaml"], "a recorded side can only be the reference"),
     ])
-    func usageErrorsExitTwo(_ example: ([String], String)) throws {
-        let out = try CLI.run(["parity", "scenarios/quickstart.yaml"] + example.0)
+    func usageErrorsExitTwo(_ example: ([String], String)) async throws {
+        let out = try await CLI.run(["parity", "scenarios/quickstart.yaml"] + example.0)
         #expect(out.status == 2, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stderr.contains(example.1), "\(out.stderr)")
     }
 
-    @Test func aBadGapsFileExitsTwoNamingTheLine() throws {
+    @Test func aBadGapsFileExitsTwoNamingTheLine() async throws {
         let dir = try workspace(gaps: "gaps:\n  - {scenario: x, path: 'outputs[', reason: r, date: 2026-12-01}\n")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = try parity(dir, "emulator", "emulator", ["--gaps", dir + "/parity-gaps.yaml"])
+        let out = try await parity(dir, "emulator", "emulator", ["--gaps", dir + "/parity-gaps.yaml"])
         #expect(out.status == 2)
         #expect(out.stderr.contains(dir + "/parity-gaps.yaml:2:"), "\(out.stderr)")
         #expect(out.stderr.contains("path is not a JSON path"), "\(out.stderr)")
