@@ -175,6 +175,52 @@ import Testing
         #expect(json["reference"]?.stringValue?.hasPrefix("cassette scenarios/parity/quickstart-vertex.yaml") == true)
     }
 
+    /// Ctrl-C while the reference runs: its sandbox is deleted, the candidate never starts, the
+    /// reports say so, exit 1.
+    @Test func anInterruptedReferenceLeavesNothingAndSkipsTheCandidate() async throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        scenarios:
+          - name: slow
+            steps:
+              - create: {}
+              - execute: import time; time.sleep(60)
+        """.write(toFile: dir + "/slow.yaml", atomically: true, encoding: .utf8)
+        let reference = try await Emulator.start(), candidate = try await Emulator.start()
+        let parity = Process()
+        parity.executableURL = URL(fileURLWithPath: CLI.binary)
+        parity.arguments = ["parity", dir + "/slow.yaml", "--reference", reference.base, "--candidate", candidate.base,
+                            "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"]
+        parity.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        parity.standardOutput = out
+        parity.standardError = FileHandle.nullDevice
+        async let stdout = CLI.readToEnd(out)
+        try parity.run()
+        // Wait (bounded) for the reference's sandbox, then interrupt.
+        let referenceAPI = HTTP(base: reference.base), candidateAPI = HTTP(base: candidate.base)
+        let deadline = Date().addingTimeInterval(60)
+        while try await referenceAPI.sandboxCount() == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(try await referenceAPI.sandboxCount() == 1, "the reference never created its sandbox")
+        kill(parity.processIdentifier, SIGINT)
+        let text = String(decoding: await stdout, as: UTF8.self)
+        let exitDeadline = Date().addingTimeInterval(30)
+        while parity.isRunning, Date() < exitDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!parity.isRunning, "sandbench parity did not stop after Ctrl-C")
+        if parity.isRunning { parity.terminate() }
+        #expect(parity.terminationStatus == 1, "\(text)")
+        #expect(try await referenceAPI.sandboxCount() == 0, "the reference's sandbox was left alive")
+        let engines = try candidateAPI.get("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["reasoningEngines"] as? [Any]
+        #expect((engines ?? []).isEmpty, "the candidate was started after the interruption")
+        #expect(!text.contains("running the candidate"), "\(text)")
+        #expect(text.contains("candidate: not run: the reference side was interrupted"), "\(text)")
+        let (junit, _, _) = try checkReports(dir)
+        #expect(junit.contains("ParitySideError"))
+        await reference.stop()
+        await candidate.stop()
+    }
+
     @Test func cassettesAndScenarioFilesAreNotMixed() async throws {
         let out = try await CLI.run(["parity", "scenarios/quickstart.yaml", "scenarios/recorded/quickstart.yaml",
                                      "--reference", "emulator", "--candidate", "emulator"])
