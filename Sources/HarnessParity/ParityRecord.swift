@@ -29,7 +29,8 @@ public struct StepRecord: Sendable, Hashable {
         }
     }
 
-    public init(name: String, operation: String, outcome: Outcome, problem: String? = nil, response: JSONValue?, latencies: [Latency] = []) {
+    public init(name: String, operation: String, outcome: Outcome, problem: String? = nil, response: JSONValue?,
+                latencies: [Latency] = []) {
         self.name = name
         self.operation = operation
         self.outcome = outcome

@@ -122,7 +122,8 @@ struct ParityCommand: AsyncParsableCommand {
         // A cassette's expectations are its recording: the comparison judges the candidate against it.
         let recorded = files.filter { ScenarioSources.isCassette($0.path) }.count
         guard recorded == 0 || recorded == files.count else {
-            FileHandle.standardError.write(Data("give either cassettes or scenario files, not both: cassettes are compared without their own expectations\n".utf8))
+            let message = "give either cassettes or scenario files, not both: cassettes are compared without their own expectations\n"
+            FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode(2)
         }
         let request = ParityRequest(files: files, reference: try source(reference, flag: "--reference", plan: plan),
@@ -132,7 +133,9 @@ struct ParityCommand: AsyncParsableCommand {
         let console = ParityConsole(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
         let events = ParityEvents(
             sideStarted: { FileHandle.standardOutput.write(Data("running the \($0)\n".utf8)) },
-            snapshotsWritten: { FileHandle.standardOutput.write(Data("wrote \($0.count) snapshot file(s) to \(updateSnapshots ?? "")\n".utf8)) },
+            snapshotsWritten: { files in
+                FileHandle.standardOutput.write(Data("wrote \(files.count) snapshot file(s) to \(updateSnapshots ?? "")\n".utf8))
+            },
             finished: { FileHandle.standardOutput.write(Data(console.render($0).utf8)) }
         )
         let outcome: ParityOutcome

@@ -31,8 +31,8 @@ public struct ParityConsole: Sendable {
         for scenario in result.scenarios { lines += render(scenario) }
         for problem in result.problems { lines.append(paint("ERROR", ANSI.magenta) + " " + clean(problem)) }
         for stale in result.staleGaps {
-            lines.append(paint("stale gap", ANSI.yellow) + ": \(clean(stale.gap.summary)) (\(stale.gap.location.file):\(stale.gap.location.line)): "
-                         + clean(stale.why))
+            let place = "\(stale.gap.location.file):\(stale.gap.location.line)"
+            lines.append(paint("stale gap", ANSI.yellow) + ": \(clean(stale.gap.summary)) (\(clean(place))): " + clean(stale.why))
         }
         for latency in result.latency {
             let line = "latency " + ParityText.latency(latency)
@@ -58,7 +58,8 @@ public struct ParityConsole: Sendable {
             lines.append("      \(clean(step.name)): \(ParityText.describe(step.verdict))")
             lines += step.problems.map { "        " + clean($0) }
             if let shape = step.errorShape, !shape.matches {
-                lines.append("        error shape: \(clean(shape.reference?.description ?? "-")) → \(clean(shape.candidate?.description ?? "-"))")
+                let (left, right) = (shape.reference?.description ?? "-", shape.candidate?.description ?? "-")
+                lines.append("        error shape: \(clean(left)) → \(clean(right))")
             }
             lines += ParityText.diff(step, indent: "        ", limit: Self.maxDifferencesShown).map(clean)
         }

@@ -97,8 +97,10 @@ public enum ParityHTMLReport {
             html += "<div class=\"scroll\"><table class=\"diff\"><thead><tr><th>path</th><th>reference</th><th>candidate</th>"
                 + "<th>known gap</th></tr></thead><tbody>\n"
             for difference in step.unexplained + step.differences.filter({ $0.gap != nil }) {
-                let gap = difference.gap.map { "\(HTML.escape($0.reason)) <span class=\"note\">(\(HTML.escape($0.location.file)):\($0.location.line), "
-                    + "\(HTML.escape($0.date)))</span>" } ?? ""
+                let gap = difference.gap.map { gap in
+                    "\(HTML.escape(gap.reason)) <span class=\"note\">(\(HTML.escape(gap.location.file)):\(gap.location.line), "
+                        + "\(HTML.escape(gap.date)))</span>"
+                } ?? ""
                 html += "<tr class=\"\(difference.gap == nil ? "unexplained" : "explained")\">"
                     + "<td><code>\(HTML.escape(difference.path.description))</code></td>"
                     + "<td><pre>\(HTML.escape(ParityText.value(difference.reference)))</pre></td>"
@@ -136,8 +138,9 @@ public enum ParityHTMLReport {
         func ratio(_ r: Double?) -> String { r.map { ReportTime.fixed(Int64(($0 * 100).rounded()), decimals: 2) } ?? "–" }
         let bound = result.latencyBound.map { "fails above ×\($0)" } ?? "reported only (no --latency-ratio)"
         var html = "<section>\n<h2>Latency</h2>\n<p class=\"note\">Candidate / reference, per operation; \(HTML.escape(bound)).</p>\n"
-        html += "<div class=\"scroll\"><table class=\"summary\"><thead><tr><th>operation</th><th>reference p50 ms</th><th>candidate p50 ms</th>"
-            + "<th>×p50</th><th>reference p99 ms</th><th>candidate p99 ms</th><th>×p99</th><th>samples</th></tr></thead><tbody>\n"
+        html += "<div class=\"scroll\"><table class=\"summary\"><thead><tr><th>operation</th>"
+            + "<th>reference p50 ms</th><th>candidate p50 ms</th><th>×p50</th>"
+            + "<th>reference p99 ms</th><th>candidate p99 ms</th><th>×p99</th><th>samples</th></tr></thead><tbody>\n"
         for l in result.latency {
             let bad = l.exceeded ? " class=\"bad\"" : ""
             html += "<tr><th>\(HTML.escape(l.operation))</th><td>\(ms(l.referenceP50))</td><td>\(ms(l.candidateP50))</td>"
@@ -148,7 +151,8 @@ public enum ParityHTMLReport {
     }
 
     static let style = """
-    .verdict { font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 999px; background: var(--soft); border: 1px solid var(--line); }
+    .verdict { font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 999px; background: var(--soft);
+               border: 1px solid var(--line); }
     .verdict.different, .verdict.error { color: #cf222e; border-color: #cf222e; }
     .verdict.explained { color: #9a6700; border-color: #d4a72c; }
     .verdict.same { color: #1a7f37; }

@@ -15,7 +15,8 @@ import SandboxAPI
 ///                                             "referencePresent": true, "candidatePresent": true, "gap": null}],
 ///                            "errorShape": null, "reference": {"status": 200, "response": {…}},
 ///                            "candidate": {"status": 200, "response": {…}}}]}],
-///  "staleGaps": [{"scenario": "*", "step": null, "path": "…", "reason": "…", "date": "…", "location": "gaps.yaml:4:5", "why": "…"}],
+///  "staleGaps": [{"scenario": "*", "step": null, "path": "…", "reason": "…", "date": "…",
+///                 "location": "gaps.yaml:4:5", "why": "…"}],
 ///  "latency": [{"operation": "execute", "reference": {"count": 2, "p50Ms": 0.9, "p99Ms": 1.2},
 ///               "candidate": {…}, "ratioP50": 1.1, "ratioP99": 0.9, "bound": null, "exceeded": false}]}
 /// ```
@@ -133,7 +134,8 @@ public enum ParityJSONReport {
 
     static func latency(_ l: OperationLatency) -> JSONValue {
         func side(_ count: Int, _ p50: Double, _ p99: Double) -> JSONValue {
-            ["count": .number(Double(count)), "p50Ms": .number((p50 * 1e6).rounded() / 1000), "p99Ms": .number((p99 * 1e6).rounded() / 1000)]
+            func ms(_ seconds: Double) -> JSONValue { .number((seconds * 1e6).rounded() / 1000) }
+            return ["count": .number(Double(count)), "p50Ms": ms(p50), "p99Ms": ms(p99)]
         }
         return [
             "operation": .string(l.operation),

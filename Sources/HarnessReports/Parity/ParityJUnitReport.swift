@@ -87,21 +87,23 @@ public enum ParityJUnitReport {
         }
         var summary: [JUnitSuite.Case] = []
         for problem in result.problems {
-            summary.append(JUnitSuite.Case(name: ReportText.attribute(String(problem.prefix(120))), classname: summarySuiteName, time: .zero,
-                                           verdict: .error, type: "ParitySideError", message: ReportText.attribute(problem),
+            summary.append(JUnitSuite.Case(name: ReportText.attribute(String(problem.prefix(120))), classname: summarySuiteName,
+                                           time: .zero, verdict: .error, type: "ParitySideError", message: ReportText.attribute(problem),
                                            body: ReportText.body(problem), systemOut: ""))
         }
         for stale in result.staleGaps {
             let place = "\(stale.gap.location.file):\(stale.gap.location.line)"
             let text = "stale gap \(stale.gap.summary) (\(place)): \(stale.why); reason given: \(stale.gap.reason) (\(stale.gap.date))"
-            summary.append(JUnitSuite.Case(name: ReportText.attribute("stale gap: \(stale.gap.summary)"), classname: "\(summarySuiteName).gaps",
-                                           time: .zero, verdict: .skipped, type: nil, message: ReportText.attribute("stale gap: \(stale.why)"),
-                                           body: ReportText.body(text), systemOut: ""))
+            summary.append(JUnitSuite.Case(name: ReportText.attribute("stale gap: \(stale.gap.summary)"),
+                                           classname: "\(summarySuiteName).gaps", time: .zero, verdict: .skipped, type: nil,
+                                           message: ReportText.attribute("stale gap: \(stale.why)"), body: ReportText.body(text),
+                                           systemOut: ""))
         }
         for latency in result.latency {
             let text = ParityText.latency(latency)
-            summary.append(JUnitSuite.Case(name: ReportText.attribute("latency: \(latency.operation)"), classname: "\(summarySuiteName).latency",
-                                           time: .zero, verdict: latency.exceeded ? .failure : .passed,
+            summary.append(JUnitSuite.Case(name: ReportText.attribute("latency: \(latency.operation)"),
+                                           classname: "\(summarySuiteName).latency", time: .zero,
+                                           verdict: latency.exceeded ? .failure : .passed,
                                            type: latency.exceeded ? "LatencyRatio" : nil,
                                            message: latency.exceeded ? ReportText.attribute(text) : "",
                                            body: latency.exceeded ? ReportText.body(text) : "", systemOut: ReportText.body(text)))
@@ -118,7 +120,8 @@ public enum ParityJUnitReport {
         let classname = ReportText.attribute("\(scenario.file) › \(scenario.name)")
         if let reason = scenario.skipReason {
             return [JUnitSuite.Case(name: "scenario", classname: classname, time: .zero, verdict: .skipped, type: nil,
-                                    message: ReportText.attribute(reason), body: ReportText.body("skipped on both sides: \(reason)"), systemOut: "")]
+                                    message: ReportText.attribute(reason), body: ReportText.body("skipped on both sides: \(reason)"),
+                                    systemOut: "")]
         }
         var cases: [JUnitSuite.Case] = []
         if !scenario.problems.isEmpty {
@@ -143,7 +146,8 @@ public enum ParityJUnitReport {
                 let paths = step.unexplained.prefix(10).map(\.path.description).joined(separator: ", ")
                 testCase.verdict = .failure
                 testCase.type = "ParityDifference"
-                testCase.message = ReportText.attribute("\(step.unexplained.count + step.moreDifferences) unexplained difference(s): \(paths)")
+                let count = step.unexplained.count + step.moreDifferences
+                testCase.message = ReportText.attribute("\(count) unexplained difference(s): \(paths)")
                 testCase.body = body
             case .error:
                 testCase.verdict = .error

@@ -43,7 +43,8 @@ enum ParityText {
 
     /// Problems, error shape and diff of a step, as a report body.
     static func body(_ step: StepComparison, scenario: ScenarioComparison) -> String {
-        var lines = ["step '\(step.name)' (\(step.operation)) of scenario '\(scenario.name)' in \(scenario.file): \(describe(step.verdict))"]
+        var lines = ["step '\(step.name)' (\(step.operation)) of scenario '\(scenario.name)' in \(scenario.file): "
+                     + describe(step.verdict)]
         lines += step.problems.map { "  " + $0 }
         if let shape = step.errorShape {
             lines.append("  error shape: \(shape.matches ? "same" : "different")")
