@@ -25,9 +25,9 @@ struct CassetteConverter {
     private var steps: [Step] = []
     private var origins: [StepOrigin] = []
     private var skipped: [SkippedExchange] = []
-    /// Recorded sandbox name → what the replay knows of it.
+    /// What the replay knows of each recorded sandbox, by ``key(_:)``.
     private var sandboxes: [String: RecordedSandbox] = [:]
-    /// The recorded sandbox the scenario's current one stands for (the last created).
+    /// The key of the recorded sandbox the scenario's current one stands for (the last created).
     private var current: String?
     /// Recorded engine names, all played by the run's engine.
     private var engines: Set<String> = []
@@ -42,7 +42,10 @@ struct CassetteConverter {
 
     struct RecordedSandbox {
         var variable: String
+        var engine: String?
         var alive: Bool
+        /// Creation order (1 for the first).
+        var order: Int
     }
 
     enum OperationOwner {
@@ -79,15 +82,27 @@ struct CassetteConverter {
             skip(index, "no answer was recorded (\(exchange.error ?? "no status")), so there is nothing to expect")
             return
         }
+        guard (100...599).contains(status) else {
+            throw ReplayError(.notReplayable, location(index, ["status"]), "status \(status) is not an HTTP status (100...599)")
+        }
+        guard (1...32).contains(exchange.method.utf8.count), exchange.method.utf8.allSatisfy({ (0x41...0x5A).contains($0 & ~0x20) }) else {
+            throw ReplayError(.notReplayable, location(index, ["method"]), "method \(String(exchange.method.prefix(40)).debugDescription) is not an HTTP method")
+        }
+        // A name may be spelt with the project's ID in one request and its number in another (Vertex
+        // answers with numbers): every spelling of a known sandbox is substituted.
+        if let path = APIPath(exchange.path), let name = path.resource.sandboxPath, saved[name] == nil,
+           let sandbox = sandboxes[Self.key(name)] {
+            saved[name] = "${\(sandbox.variable)}"
+        }
         let call = APICall(exchange)
         switch call {
         case .createEngine:
-            if let operation = exchange.response.body.json?["name"]?.stringValue { operationOwners[operation] = .engine }
+            if let operation = exchange.response.body.json?["name"]?.stringValue { operationOwners[Self.key(operation)] = .engine }
             if let name = Self.createdName(exchange.response.body.json) { engines.insert(name) }
             skip(index, "the run creates its own engine (${engine}) and every engine of the recording is played by it")
         case .getEngine(let engine):
             engines.insert(engine)
-            if deletedEngines.contains(engine) {
+            if deletedEngines.contains(Self.key(engine)) {
                 skip(index, "the recording had deleted this engine; the run's engine lives until the run ends")
             } else {
                 append(.request(method: "GET", path: "${engine}", body: nil, headers: [:]), index: index,
@@ -95,19 +110,20 @@ struct CassetteConverter {
             }
         case .deleteEngine(let engine, let force):
             engines.insert(engine)
-            if let operation = exchange.response.body.json?["name"]?.stringValue { operationOwners[operation] = .engine }
+            if let operation = exchange.response.body.json?["name"]?.stringValue { operationOwners[Self.key(operation)] = .engine }
             guard status == 200 else {
                 skip(index, "the engine delete failed when recorded (HTTP \(status)); the run's engine is not deleted mid-run")
                 return
             }
-            deletedEngines.insert(engine)
+            deletedEngines.insert(Self.key(engine))
             var implied: [String] = []
             if force {
-                for (name, sandbox) in sandboxes.sorted(by: { $0.value.variable < $1.value.variable })
-                where sandbox.alive && name.hasPrefix(engine + "/") {
-                    append(.delete(sandbox: reference(name)), index: index, expectations: [], response: nil,
+                let engineID = ResourceName(engine)?.engine
+                for (key, sandbox) in sandboxes.sorted(by: { $0.value.order < $1.value.order })
+                where sandbox.alive && sandbox.engine == engineID {
+                    append(.delete(sandbox: reference(key: key)), index: index, expectations: [], response: nil,
                            note: "implied: the recording's forced engine delete removed this sandbox")
-                    sandboxes[name]?.alive = false
+                    sandboxes[key]?.alive = false
                     implied.append(sandbox.variable)
                 }
             }
@@ -122,23 +138,23 @@ struct CassetteConverter {
             engines.insert(engine)
             try convertList(exchange, index: index, status: status)
         case .getSandbox(let name):
-            guard sandboxes[name] != nil else { return try convertRequest(exchange, index: index, status: status) }
+            guard sandboxes[Self.key(name)] != nil else { return try convertRequest(exchange, index: index, status: status) }
             var expectations = Self.statusExpectations(exchange, status: status, always: false)
             var response = recorded(exchange, status)
             if status == 200, let state = Self.state(exchange.response.body.json) {
                 expectations.append(.state(state))
                 response.state = state
             }
-            if status == 404 { sandboxes[name]?.alive = false }
+            if status == 404 { sandboxes[Self.key(name)]?.alive = false }
             append(.get(sandbox: reference(name)), index: index, expectations: expectations, response: response)
         case .deleteSandbox(let name):
-            guard sandboxes[name] != nil else { return try convertRequest(exchange, index: index, status: status) }
-            if status == 200 || status == 404 { sandboxes[name]?.alive = false }
-            if let operation = exchange.response.body.json?["name"]?.stringValue { operationOwners[operation] = .step(steps.count) }
+            guard sandboxes[Self.key(name)] != nil else { return try convertRequest(exchange, index: index, status: status) }
+            if status == 200 || status == 404 { sandboxes[Self.key(name)]?.alive = false }
+            if let operation = exchange.response.body.json?["name"]?.stringValue { operationOwners[Self.key(operation)] = .step(steps.count) }
             append(.delete(sandbox: reference(name)), index: index, expectations: Self.statusExpectations(exchange, status: status, always: false),
                    response: recorded(exchange, status))
         case .execute(let name):
-            guard sandboxes[name] != nil, case .executeInput(let input) = exchange.request.body else {
+            guard sandboxes[Self.key(name)] != nil, case .executeInput(let input) = exchange.request.body else {
                 return try convertRequest(exchange, index: index, status: status)
             }
             try convertExecute(exchange, index: index, status: status, input: input, sandbox: name)
@@ -148,7 +164,7 @@ struct CassetteConverter {
     }
 
     private mutating func convertOperationPoll(_ exchange: Exchange, index: Int, status: Int, operation: String) throws(ReplayError) {
-        switch operationOwners[operation] {
+        switch operationOwners[Self.key(operation)] {
         case .step(let step)?:
             origins[step].absorbed.append(index)
             // A create learns its sandbox's final state (and name) from the poll that finds the operation done.
@@ -175,14 +191,15 @@ struct CassetteConverter {
         var response = recorded(exchange, status)
         if status == 200, let operation {
             let name = Self.createdName(operation)
-            if let name, sandboxes[name] == nil {
+            if let name, sandboxes[Self.key(name)] == nil {
                 let variable = variable("sandbox")
-                sandboxes[name] = RecordedSandbox(variable: variable, alive: true)
+                sandboxes[Self.key(name)] = RecordedSandbox(variable: variable, engine: ResourceName(name)?.engine, alive: true,
+                                                                order: sandboxes.count + 1)
                 saved[name] = "${\(variable)}"
                 captures.append(Capture(variable: variable, source: .jsonPath("name")))
-                current = name
+                current = Self.key(name)
             }
-            if let operationName = operation["name"]?.stringValue { operationOwners[operationName] = .step(steps.count) }
+            if let operationName = operation["name"]?.stringValue { operationOwners[Self.key(operationName)] = .step(steps.count) }
             if operation["done"]?.boolValue == true, let sandbox = operation["response"] {
                 response.json = sandbox
                 if let state = Self.state(sandbox) {
@@ -327,8 +344,19 @@ struct CassetteConverter {
 
     /// How a step names the recorded sandbox `name`: nil for the current one, else its variable.
     private func reference(_ name: String) -> String? {
-        guard name != current, let sandbox = sandboxes[name] else { return nil }
+        reference(key: Self.key(name))
+    }
+
+    private func reference(key: String) -> String? {
+        guard key != current, let sandbox = sandboxes[key] else { return nil }
         return "${\(sandbox.variable)}"
+    }
+
+    /// A resource's identity whatever the spelling of its project (ID or number) and location:
+    /// its engine, sandbox and operation IDs.
+    static func key(_ name: String) -> String {
+        guard let parsed = ResourceName(name), let engine = parsed.engine else { return name }
+        return [engine, parsed.sandbox ?? "-", parsed.operation ?? "-"].joined(separator: "/")
     }
 
     private mutating func variable(_ prefix: String) -> String {

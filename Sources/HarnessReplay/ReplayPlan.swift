@@ -1,6 +1,7 @@
 import Foundation
 public import HarnessCassettes
 public import HarnessCore
+import HarnessScenarios
 public import SandboxAPI
 
 /// A cassette turned into a scenario that replays it: the scenario, and for each of its steps the
@@ -48,13 +49,17 @@ public struct ReplayPlan: Sendable {
     /// - Throws: ``ReplayError`` naming `path:line:column` for a file that cannot be read, is not a
     ///   cassette, or holds something that cannot be replayed.
     public static func load(path: String, options: ReplayOptions = ReplayOptions()) throws(ReplayError) -> ReplayPlan {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = attributes?[.size] as? NSNumber, size.int64Value > Int64(maxFileBytes) {
-            throw ReplayError(.unreadable, at: path, "the cassette is \(size.int64Value) bytes; at most \(maxFileBytes) are read")
+        guard let size = ScenarioLoader.regularFileSize(path) else {
+            throw ReplayError(.unreadable, at: path, "not a regular file (missing, a directory or a device)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReplayError(.unreadable, at: path, "cannot read the cassette (missing or unreadable)")
+        guard size <= maxFileBytes else {
+            throw ReplayError(.unreadable, at: path, "the cassette is \(size) bytes; at most \(maxFileBytes) are read")
         }
+        // Read at most one byte more than allowed, whatever the file grew to since.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: maxFileBytes + 1) else {
+            throw ReplayError(.unreadable, at: path, "cannot read the cassette")
+        }
+        try? handle.close()
         guard data.count <= maxFileBytes, let text = String(data: data, encoding: .utf8) else {
             throw ReplayError(.unreadable, at: path, "the cassette is not UTF-8 text of at most \(maxFileBytes) bytes")
         }

@@ -49,10 +49,18 @@ public enum ScenarioLoader {
     /// Whether the file at `path` is a cassette written by `sandbench record` (its first lines say
     /// `format: sandbench-cassette/…`): a directory of scenarios may hold recordings beside them.
     package static func isCassette(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        // Only regular files are opened: reading a FIFO named on the command line would block.
+        guard regularFileSize(path) != nil, let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)
         return head.split(separator: "\n").prefix(4).contains { $0.hasPrefix("format: sandbench-cassette/") }
+    }
+
+    /// The size of the regular file at `path` (symbolic links followed); nil for anything else.
+    package static func regularFileSize(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(exactly: st.st_size)
     }
 
     /// Loads one file.

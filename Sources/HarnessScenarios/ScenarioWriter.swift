@@ -31,6 +31,11 @@ public struct ScenarioWriter: Sendable {
         /// Path relative to the YAML file's directory.
         public var path: String
         public var content: [UInt8]
+
+        public init(path: String, content: [UInt8]) {
+            self.path = path
+            self.content = content
+        }
     }
 
     /// The YAML text and the files it refers to.

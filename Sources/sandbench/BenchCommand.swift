@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmark the emulator and the load harness on loopback (figures, goals and ratios against wrk and Locust measured in the same run)."
     )
 
-    @Option(help: "Which part: all, emulator, harness or record; or soak (not in all: --sandboxes live sandboxes busy for --seconds).")
+    @Option(help: "Which part: all, emulator, harness, record or replay; or soak (not in all: --sandboxes live sandboxes busy for --seconds).")
     var suite: String = "all"
 
     @Option(help: "Seconds each throughput measurement runs.")
@@ -26,11 +26,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Live sandboxes in the soak.")
     var sandboxes: Int = 200
 
+    @Option(help: "Sessions each way in the replay comparison (run from the repository root: it reads scenarios/).")
+    var sessions: Int = 50
+
     func validate() throws {
-        guard ["all", "emulator", "harness", "record", "soak"].contains(suite) else {
-            throw ValidationError("--suite must be all, emulator, harness, record or soak")
+        guard ["all", "emulator", "harness", "record", "replay", "soak"].contains(suite) else {
+            throw ValidationError("--suite must be all, emulator, harness, record, replay or soak")
         }
         guard (1...1000).contains(sandboxes) else { throw ValidationError("--sandboxes must be 1...1000") }
+        guard (1...10_000).contains(sessions) else { throw ValidationError("--sessions must be 1...10000") }
         guard (1...3600).contains(seconds), (1...10_000).contains(connections), (1000...1_000_000_000).contains(requests) else {
             throw ValidationError("--seconds must be 1...3600, --connections 1...10000, --requests 1000...1000000000")
         }
@@ -44,6 +48,7 @@ struct BenchCommand: AsyncParsableCommand {
                 try await HarnessBench(transport: transport, seconds: seconds, connections: connections, requests: requests).run()
             }
             if suite == "all" || suite == "record" { try await ProxyBench(transport: transport, exchanges: 2000).run() }
+            if suite == "all" || suite == "replay" { try await ReplayBench(transport: transport, sessions: sessions).run() }
             if suite == "soak" { try await SoakBench(transport: transport, sandboxes: sandboxes, seconds: seconds).run() }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HarnessCore
+import HarnessReplay
 import HarnessReports
 import HarnessScenarios
 import Orchestration
@@ -13,7 +14,7 @@ struct LoadCommand: AsyncParsableCommand {
         abstract: "Drive a scenario as concurrent sessions (open or closed model), measure latency without coordinated omission, judge SLO thresholds."
     )
 
-    @Argument(help: "Scenario file holding the scenario to load-test.")
+    @Argument(help: "Scenario file holding the scenario to load-test, or a cassette to replay as load.")
     var scenarioFile: String
 
     @Option(help: "Scenario name (default: the first one with a load: block, else the first).")
@@ -112,7 +113,8 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let file: ScenarioFile
-        do { file = try ScenarioLoader.load(path: scenarioFile) } catch {
+        // A cassette is replayed as the scenario; concurrent sessions share the engine, so lists are not counted.
+        do { file = try ScenarioSources.load(path: scenarioFile, options: ReplayOptions(listCounts: false)) } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
         }

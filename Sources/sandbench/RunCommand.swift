@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HarnessCore
+import HarnessReplay
 import HarnessReports
 import HarnessScenarios
 import Orchestration
@@ -12,7 +13,7 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run scenario files against a target and report JUnit XML (exit 0 all passed, 1 failures, 2 usage/config errors)."
     )
 
-    @Argument(help: "Scenario files or directories (default: scenarios/).")
+    @Argument(help: "Scenario files or directories (default: scenarios/); a cassette named here is replayed.")
     var paths: [String] = []
 
     @Option(help: "Scenarios run at once.")
@@ -41,7 +42,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let files: [ScenarioFile]
         do {
-            files = try ScenarioLoader.load(paths: paths.isEmpty ? ["scenarios"] : paths)
+            // A cassette named on its own is replayed; scenarios run side by side, so lists are not counted.
+            files = try ScenarioSources.load(paths: paths.isEmpty ? ["scenarios"] : paths, options: ReplayOptions(listCounts: false))
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
@@ -94,7 +96,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let files = try ScenarioLoader.load(paths: paths.isEmpty ? ["scenarios"] : paths)
+            let files = try ScenarioSources.load(paths: paths.isEmpty ? ["scenarios"] : paths)
             let count = files.reduce(0) { $0 + $1.scenarios.count }
             print("\(files.count) file(s), \(count) scenario(s): OK")
         } catch {

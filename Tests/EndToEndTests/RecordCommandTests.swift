@@ -139,7 +139,10 @@ import Testing
         #expect(!out.stderr.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecorded() async throws {
+    /// The official client's quickstart recorded through `sandbench record` in front of one emulator,
+    /// then replayed by `sandbench replay` against a second (embedded) one, with reports; `--emit`
+    /// of the same cassette validates and runs. One Python run serves both, as the client is slow to start.
+    @Test(.timeLimit(.minutes(3))) func theOfficialClientsQuickstartIsRecordedAndReplaysOnASecondEmulator() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/quickstart.yaml"
@@ -155,6 +158,21 @@ import Testing
         #expect(executes.count >= 2)
         #expect(executes.allSatisfy { if case .executeInput = $0.request.body { true } else { false } })
         #expect(cassette.exchanges.contains { $0.request.headers.contains(Field("authorization", "<redacted>")) })
+
+        let junit = dir + "/replay.xml", json = dir + "/replay.json"
+        let replay = try await CLI.run(["replay", out, "--junit", junit, "--json", json])
+        #expect(replay.status == 0, "stdout:\n\(replay.stdout)\nstderr:\n\(replay.stderr)")
+        #expect(try CLI.validateJUnit(junit).0 == 0)
+        let report = try JSONValue.parse(try String(contentsOfFile: json, encoding: .utf8))
+        #expect(report["passed"] == .bool(true) && report["counts"]?["passed"] == .number(1), "\(report)")
+
+        let emitted = dir + "/tests/quickstart.yaml"
+        let emit = try await CLI.run(["replay", out, "--emit", emitted])
+        #expect(emit.status == 0 && emit.stdout.hasPrefix("\(emitted): "), "\(emit.stdout)\(emit.stderr)")
+        let validate = try await CLI.run(["validate", emitted])
+        #expect(validate.status == 0 && validate.stdout.contains("1 scenario(s): OK"), "\(validate.stdout)\(validate.stderr)")
+        let run = try await CLI.run(["run", emitted, "--junit", dir + "/run.xml"])
+        #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
     }
 
     @Test func theShippedRecordingReadsAsACassette() throws {

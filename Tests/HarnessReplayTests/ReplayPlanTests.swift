@@ -152,8 +152,25 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
         guard case .get("${sandbox_1}") = steps[7].action else { Issue.record("\(steps[7].action)"); return }
     }
 
+    @Test func aSandboxIsTheSameWhateverSpellingOfItsProject() throws {
+        let plan = try ReplayPlan(yaml: Cassettes.projectNumbers, path: "vertex.yaml")
+        let steps = plan.scenario.steps
+        #expect(steps.map(\.action.operation) == ["create", "execute", "delete", "get"])
+        #expect(plan.origins.map(\.exchange) == [2, 4, 5, 8])
+        #expect(plan.origins[0].absorbed == [3])
+        #expect(plan.skipped.map(\.exchange) == [0, 1, 5, 6, 7])
+        guard case .execute("print(1)", [], nil) = steps[1].action, case .delete(nil) = steps[2].action,
+              case .get(nil) = steps[3].action else {
+            Issue.record("\(steps.map(\.action))")
+            return
+        }
+        #expect(steps[0].expectations == [.state(.running)])
+        #expect(steps[3].expectations == [.httpStatus(404), .errorStatus("NOT_FOUND")])
+    }
+
     @Test func emittedYAMLLoadsBackToTheSameScenario() throws {
-        for plan in [try ReplayPlan.load(path: shippedQuickstart), try ReplayPlan(yaml: Cassettes.correlation, path: "c.yaml")] {
+        for plan in [try ReplayPlan.load(path: shippedQuickstart), try ReplayPlan(yaml: Cassettes.correlation, path: "c.yaml"),
+                     try ReplayPlan(yaml: Cassettes.projectNumbers, path: "v.yaml")] {
             let output = try plan.emitted(attachmentDirectory: "files/x")
             let loaded = try ScenarioLoader.parse(yaml: output.yaml, path: "emitted.yaml", baseDirectory: "/nonexistent")
             let again = try #require(loaded.scenarios.first)
@@ -214,5 +231,30 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
         #expect(plan.scenario.steps.map(\.action.operation) == ["request"])
         let badTTL = Cassettes.quickstart.replacingOccurrences(of: "ttl: 3600s", with: "ttl: 315576000000s")
         #expect(throws: ReplayError.self) { try ReplayPlan(yaml: badTTL, path: "ttl.yaml") }
+        for (from, to, field) in [("status: 200", "status: 99999", "status"), ("- method: GET", "- method: GET /x HTTP/1.1", "method")] {
+            let bad = Cassettes.quickstart.replacingOccurrences(of: from, with: to)
+            do {
+                _ = try ReplayPlan(yaml: bad, path: "bad.yaml")
+                Issue.record("\(to) was accepted")
+            } catch {
+                #expect(error.code == .notReplayable && error.message.hasPrefix(field) && error.location.line > 0, "\(error)")
+            }
+        }
+    }
+
+    @Test func onlyRegularFilesAreRead() throws {
+        let dir = NSTemporaryDirectory() + "sandbench-fifo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/cassette.yaml"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // Neither sniffing nor loading opens the FIFO (which would block with no writer).
+        #expect(!ScenarioSources.isCassette(fifo))
+        #expect(throws: ReplayError.self) { try ReplayPlan.load(path: fifo) }
+        #expect(throws: ReplayError.self) { try ReplayPlan.load(path: dir) }
+        let link = dir + "/link.yaml"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shippedQuickstart)
+        #expect(ScenarioSources.isCassette(link))
+        #expect(try ReplayPlan.load(path: link).scenario.name == "link")
     }
 }

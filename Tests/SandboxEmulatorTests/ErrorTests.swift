@@ -108,6 +108,35 @@ extension EmulatorTests {
             }
         }
 
+        /// Pause stops every process of the sandbox (a spinning thread included) and resume
+        /// continues them, with the interpreter's state intact.
+        @Test func pauseStopsTheSandboxsProcessesAndResumeContinuesThem() async throws {
+            try await withTestEmulator { client in
+                let engine = try await client.createEngine()
+                let sandbox = try await client.createSandbox(engine: engine)
+                let spin = "import os, threading\ncount = 0\ndef spin():\n    global count\n    while True: count += 1\n"
+                    + "threading.Thread(target=spin, daemon=True).start()\nprint(os.getuid())"
+                let started = try await client.execute(sandbox, code: spin)
+                let uid = try #require(Int(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.http)")
+                func states() -> [Character] {
+                    sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).compactMap { pid in
+                        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                              let close = stat.lastIndex(of: ")") else { return nil }
+                        return stat[close...].dropFirst(2).first
+                    }
+                }
+                #expect(!states().isEmpty, "no processes of uid \(uid) found")
+                _ = try await client.ok("POST", sandbox + ":pause")
+                let stopped = await eventually(timeout: .seconds(5)) { let s = states(); return !s.isEmpty && s.allSatisfy { $0 == "T" } }
+                #expect(stopped, "paused sandbox's processes are in states \(states())")
+                _ = try await client.ok("POST", sandbox + ":resume")
+                let running = await eventually(timeout: .seconds(5)) { let s = states(); return !s.isEmpty && !s.contains("T") }
+                #expect(running, "resumed sandbox's processes are in states \(states())")
+                let after = try await client.execute(sandbox, code: "import time\na = count\ntime.sleep(0.2)\nprint(count > a)")
+                #expect(after.stdout == "True\n", "the spinning thread did not go on after resume: \(after.http)")
+            }
+        }
+
         @Test func executeOnPausedSandboxFails() async throws {
             try await withTestEmulator { client in
                 let engine = try await client.createEngine()

@@ -36,7 +36,7 @@ extension EmulatorTests {
                 // The emulator is still serving and still runs code.
                 let health = try await client.raw("GET", "/healthz")
                 #expect(health.status == 200)
-                let sandbox = try await client.createSandbox(engine: engine, ttl: "31536000s")
+                let sandbox = try await client.createSandbox(engine: engine, ttl: "1209600s")
                 let run = try await client.execute(sandbox, code: "print(6 * 7)")
                 #expect(run.stdout == "42\n", "\(run.http)")
             }
@@ -69,11 +69,13 @@ extension EmulatorTests {
         @Test func expireTimeOnInputSetsTheExpiry() async throws {
             try await withTestEmulator { client in
                 let engine = try await client.createEngine()
-                let body: JSONValue = ["spec": ["codeExecutionEnvironment": [:]], "expireTime": "2031-05-06T07:08:09Z"]
+                // Ten days from now, at a whole second (within the 14-day bound).
+                let at = (Date().timeIntervalSince1970 + 10 * 86_400).rounded(.down)
+                let body: JSONValue = ["spec": ["codeExecutionEnvironment": [:]], "expireTime": .string(ProtoTimestamp.format(at))]
                 let op = try await client.createSandboxOperation(engine: engine, body: body)
                 let name = try #require(op["response"]?["name"]?.stringValue, "\(op)")
                 let sandbox = try #require(try await client.getSandbox(name).json)
-                #expect(sandbox["expireTime"]?.stringValue == "2031-05-06T07:08:09.000000Z", "\(sandbox)")
+                #expect(sandbox["expireTime"]?.stringValue == ProtoTimestamp.format(at), "\(sandbox)")
             }
         }
 

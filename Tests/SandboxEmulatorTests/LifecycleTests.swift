@@ -66,6 +66,57 @@ extension EmulatorTests {
             }
         }
 
+        /// "execute_code resets the sandbox's time to live (TTL)": a sandbox with a 3 s TTL lives
+        /// on for 10 s while it executes every second, then expires 3 s after the last execute.
+        @Test(.timeLimit(.minutes(1))) func executeResetsTheTTL() async throws {
+            try await withTestEmulator({ $0.reapInterval = .milliseconds(100) }) { client in
+                let engine = try await client.createEngine()
+                let name = try await client.createSandbox(engine: engine, ttl: "3s")
+                let started = ContinuousClock.now
+                var lastExecute = ContinuousClock.now
+                var count = 0
+                while ContinuousClock.now - started < .seconds(10) {
+                    count += 1
+                    let run = try await client.execute(name, code: "n = globals().get('n', 0) + 1\nprint(n)")
+                    lastExecute = ContinuousClock.now
+                    #expect(run.stdout == "\(count)\n", "execute \(count) at \(lastExecute - started): \(run.http)")
+                    let sb = try await client.ok("GET", name)
+                    let expire = try #require(parseRFC3339Z(sb["expireTime"]?.stringValue ?? ""))
+                    let left = expire - Date().timeIntervalSince1970
+                    #expect(left > 2 && left <= 3.05, "after execute \(count), expireTime is \(left) s away, not about 3 s")
+                    // Pacing of the scenario (one execute a second), not synchronisation.
+                    try await Task.sleep(for: .seconds(1))
+                }
+                #expect(count >= 8)
+                let gone = try await eventually(timeout: .seconds(10)) { try await client.getSandbox(name).status == 404 }
+                #expect(gone, "the sandbox did not expire after its executes stopped")
+                #expect(ContinuousClock.now - lastExecute >= .milliseconds(2900), "expired less than 3 s after the last execute")
+            }
+        }
+
+        @Test func ttlIsBoundedAtFourteenDaysAndExpireTimeKeepsItsTTL() async throws {
+            try await withTestEmulator { client in
+                let engine = try await client.createEngine()
+                let sandboxes = "\(engine)/sandboxEnvironments"
+                let spec = #""spec": {"code_execution_environment": {}}"#
+                let fifteenDays = ProtoTimestamp.format(Date().timeIntervalSince1970 + 15 * 86_400)
+                for (label, body) in [("ttl of 14 days + 1 s", #"{\#(spec), "ttl": "1209601s"}"#),
+                                      ("expireTime in 15 days", #"{\#(spec), "expireTime": "\#(fifteenDays)"}"#)] {
+                    expectGoogleError(try await client.call("POST", sandboxes, text: body), 400, "INVALID_ARGUMENT", label)
+                }
+                // Given as expireTime (here 1 hour out), the TTL is what was left of it at create.
+                let inAnHour = ProtoTimestamp.format(Date().timeIntervalSince1970 + 3600)
+                let done = try await client.createSandboxOperation(
+                    engine: engine, body: ["spec": ["code_execution_environment": [:]], "expireTime": .string(inAnHour)])
+                let name = try #require(done["response"]?["name"]?.stringValue, "\(done.jsonString)")
+                _ = try await client.execute(name, code: "print(1)")
+                let sb = try await client.ok("GET", name)
+                let expire = try #require(parseRFC3339Z(sb["expireTime"]?.stringValue ?? ""))
+                let left = expire - Date().timeIntervalSince1970
+                #expect(left > 3590 && left <= 3601, "expireTime after an execute is \(left) s away")
+            }
+        }
+
         @Test func fractionalTTLAndSandboxQuota() async throws {
             try await withTestEmulator({ $0.maxSandboxes = 2; $0.warmPool = [.python: 2, .javascript: 0] }) { client in
                 let engine = try await client.createEngine()

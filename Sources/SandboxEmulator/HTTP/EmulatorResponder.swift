@@ -178,7 +178,9 @@ struct EmulatorResponder: HTTPResponder {
             if let problem = Workdir.validate(file.name) { throw GoogleError(.invalidArgument, problem) }
         }
         let process = try await store.executionTarget(sandbox)
+        await store.resetTTL(sandbox)
         let outcome = try await process.execute(code: code, files: files, settings: executionSettings, logger: logger)
+        await store.resetTTL(sandbox)
         if outcome.terminated { await store.markTerminated(sandbox) }
         return Self.json(ExecuteResponse(stdout: outcome.stdout, stderr: outcome.stderr, files: outcome.files).json)
     }

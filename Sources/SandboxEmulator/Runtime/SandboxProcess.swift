@@ -236,6 +236,20 @@ final class SandboxProcess: Sendable {
         }
     }
 
+    /// Pauses (SIGSTOP) or resumes (SIGCONT) every process of the sandbox: its state stays in
+    /// memory and it uses no CPU while paused. Two passes over the cgroups catch a process forked
+    /// while the first pass ran.
+    func setStopped(_ stopped: Bool) {
+        let signal = stopped ? SIGSTOP : SIGCONT
+        for _ in 0..<2 {
+            Glibc.kill(-pid, signal)
+            Glibc.kill(pid, signal)
+            for cgroup in [memoryCgroup, pidsCgroup].compactMap({ $0 }) {
+                for p in Self.pids(in: cgroup) { Glibc.kill(p, signal) }
+            }
+        }
+    }
+
     /// Kills the sandbox and removes its cgroups and files. Safe to call more than once.
     func destroy() async {
         let first = state.withLock { s in defer { s.destroyed = true }; return !s.destroyed }

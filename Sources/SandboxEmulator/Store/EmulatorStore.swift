@@ -18,6 +18,8 @@ actor EmulatorStore {
         var seq: Int
         var process: SandboxProcess?
         var expireAt: Double?
+        /// The sandbox's time to live: each execute moves `expireAt` to now + this.
+        var ttl: Double?
         var language: SandboxLanguage
         var memoryLimit: Int
     }
@@ -40,6 +42,9 @@ actor EmulatorStore {
 
     /// Engines that may exist at once: each one is kept, and listed, until it is deleted.
     static let maxEngines = 10_000
+
+    /// Longest time to live of a sandbox: 14 days, as documented.
+    static let maxTTL: Double = 14 * 86_400
 
     /// Operations kept for polling; the oldest are forgotten beyond this.
     static let maxOperations = 20_000
@@ -139,9 +144,13 @@ actor EmulatorStore {
             throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments may exist at once in this emulator.")
         }
         let created = now()
-        if let ttl = requested.ttlSeconds, !ProtoTimestamp.range.contains(created + ttl) {
+        if let ttl = requested.ttlSeconds, ttl > Self.maxTTL {
             throw GoogleError(.invalidArgument,
-                              "Invalid value at 'sandbox_environment.ttl': \(ProtoDuration.format(ttl)) puts expireTime past 9999-12-31T23:59:59Z.")
+                              "Invalid value at 'sandbox_environment.ttl': \(ProtoDuration.format(ttl)) is over the 14-day maximum (1209600s).")
+        }
+        if requested.ttlSeconds == nil, let expire = requested.expireTime.flatMap(ProtoTimestamp.parse), expire - created > Self.maxTTL {
+            throw GoogleError(.invalidArgument,
+                              "Invalid value at 'sandbox_environment.expire_time': \(requested.expireTime ?? "") is more than 14 days from now.")
         }
         let time = ProtoTimestamp.format(created)
         let name = "\(engineName)/sandboxEnvironments/\(newID())"
@@ -151,10 +160,12 @@ actor EmulatorStore {
         requested.createTime = time
         requested.updateTime = time
         let expireAt = requested.ttlSeconds.map { created + $0 } ?? requested.expireTime.flatMap(ProtoTimestamp.parse)
+        // Given as expireTime, the time to live is what was left of it at create.
+        let ttl = requested.ttlSeconds ?? expireAt.map { max(0, $0 - created) }
         requested.expireTime = expireAt.map(ProtoTimestamp.format)
         requested.ttlSeconds = nil
         let language: SandboxLanguage = env.effectiveLanguage == .javascript ? .javascript : .python
-        sandboxes[name] = SandboxRecord(resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt,
+        sandboxes[name] = SandboxRecord(resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt, ttl: ttl,
                                         language: language, memoryLimit: env.machineConfig.memoryLimitBytes)
         engines[engineName]?.sandboxes.insert(name)
         let opName = "\(name)/operations/\(newID())"
@@ -236,6 +247,16 @@ actor EmulatorStore {
         return process
     }
 
+    /// "execute_code resets the sandbox's time to live (TTL)": expireTime becomes now + TTL. Called
+    /// when an execute starts and when it ends, so that a long run does not expire under its code.
+    func resetTTL(_ name: String) {
+        guard var record = sandboxes[name], let ttl = record.ttl else { return }
+        let expireAt = now() + ttl
+        record.expireAt = expireAt
+        record.resource.expireTime = ProtoTimestamp.format(expireAt)
+        sandboxes[name] = record
+    }
+
     /// Marks a sandbox whose worker died as terminated and frees its processes.
     func markTerminated(_ name: String) async {
         guard var record = sandboxes[name], let process = record.process else { return }
@@ -252,6 +273,7 @@ actor EmulatorStore {
         guard record.resource.state == from || record.resource.state == (paused ? .paused : .running) else {
             throw GoogleError(.failedPrecondition, "The sandbox environment is in \(record.resource.state.rawValue).")
         }
+        if record.resource.state != (paused ? .paused : .running) { record.process?.setStopped(paused) }
         record.resource.state = paused ? .paused : .running
         let time = ProtoTimestamp.format(now())
         record.resource.updateTime = time
