@@ -27,7 +27,7 @@ let package = Package(
         ]),
         .target(name: "HarnessHTTP", dependencies: ["HarnessCore", "SandboxAPI", "CCurl", "COpenSSL"]),
         .target(name: "HarnessScenarios", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
-        .target(name: "HarnessReports", dependencies: ["HarnessCore", "SandboxAPI", "CLibXML2"]),
+        .target(name: "HarnessReports", dependencies: ["HarnessCore", "HarnessParity", "SandboxAPI", "CLibXML2"]),
         .target(name: "HarnessCassettes", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessRecorder", dependencies: [
             "HarnessCassettes", "HarnessCore", "SandboxAPI",
@@ -36,8 +36,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HarnessReplay", dependencies: ["HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
+        .target(name: "HarnessParity", dependencies: ["HarnessCassettes", "HarnessCore", "HarnessReplay", "HarnessScenarios", "SandboxAPI", "Yams"]),
         .target(name: "Orchestration", dependencies: [
-            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReplay", "HarnessReports", "SandboxAPI",
+            "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessReports",
+            "SandboxAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SandboxEmulator", dependencies: [
@@ -47,7 +49,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Runtime/Workers")]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReplay", "HarnessScenarios", "HarnessReports", "Orchestration",
+            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
+            "HarnessReports", "Orchestration",
             "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -62,7 +65,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
-        .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "SandboxAPI"]),
+        .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "HarnessParity", "SandboxAPI"]),
+        .testTarget(name: "HarnessParityTests", dependencies: [
+            "HarnessParity", "HarnessCassettes", "HarnessCore", "HarnessReplay", "HarnessScenarios", "SandboxAPI",
+        ]),
         .testTarget(name: "HarnessCassettesTests", dependencies: ["HarnessCassettes", "HarnessCore", "SandboxAPI", "Yams"]),
         .testTarget(name: "HarnessReplayTests", dependencies: ["HarnessReplay", "HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
         .testTarget(name: "HarnessRecorderTests", dependencies: [
@@ -72,8 +78,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessRecorder", "HarnessReplay", "HarnessScenarios", "SandboxAPI",
-            "SandboxEmulator",
+            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
+            "SandboxAPI", "SandboxEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["HarnessCassettes", "SandboxAPI", "TestServers"]),

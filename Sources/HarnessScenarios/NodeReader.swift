@@ -1,24 +1,25 @@
-import HarnessCore
-import SandboxAPI
-import Yams
+package import HarnessCore
+package import SandboxAPI
+package import Yams
 
-/// Reads a YAML node tree with locations, collecting every problem instead of stopping at the first.
-final class NodeReader {
-    let file: String
-    var errors: [ScenarioError] = []
+/// Reads a YAML node tree with locations, collecting every problem instead of stopping at the first
+/// (package-wide: the parity gaps file is read the same way).
+package final class NodeReader {
+    package let file: String
+    package var errors: [ScenarioError] = []
 
-    init(file: String) { self.file = file }
+    package init(file: String) { self.file = file }
 
-    func location(_ node: Node?) -> SourceLocation {
+    package func location(_ node: Node?) -> SourceLocation {
         guard let mark = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
         return SourceLocation(file: file, line: mark.line, column: mark.column)
     }
 
-    func fail(_ node: Node?, _ message: String) {
+    package func fail(_ node: Node?, _ message: String) {
         errors.append(ScenarioError(location(node), message))
     }
 
-    func kind(_ node: Node) -> String {
+    package func kind(_ node: Node) -> String {
         switch node {
         case .scalar(let s):
             s.string.isEmpty && s.style == .plain ? "null"
@@ -30,14 +31,14 @@ final class NodeReader {
         }
     }
 
-    static func isNull(_ node: Node?) -> Bool {
+    package static func isNull(_ node: Node?) -> Bool {
         guard let node else { return true }
         if case .scalar(let s) = node, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return true }
         return false
     }
 
     /// The entries of a mapping, with unknown keys reported against `allowed` (spelt snake_case; camelCase is accepted too).
-    func mapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
+    package func mapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
         guard case .mapping(let map) = node else {
             fail(node, "\(what) must be a mapping, not \(kind(node))")
             return nil
@@ -59,7 +60,7 @@ final class NodeReader {
     }
 
     /// The entries of a mapping whose keys are free names (variables, file names, headers), kept as written.
-    func freeMapping(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
+    package func freeMapping(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
         guard case .mapping(let map) = node else {
             fail(node, "\(what) must be a mapping, not \(kind(node))")
             return nil
@@ -72,7 +73,7 @@ final class NodeReader {
         return out
     }
 
-    static func snake(_ key: String) -> String {
+    package static func snake(_ key: String) -> String {
         var out = ""
         for ch in key {
             if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
@@ -80,7 +81,7 @@ final class NodeReader {
         return out
     }
 
-    func string(_ node: Node, _ what: String) -> String? {
+    package func string(_ node: Node, _ what: String) -> String? {
         guard case .scalar(let s) = node, !Self.isNull(node) || s.style != .plain else {
             fail(node, "\(what) must be a string, not \(kind(node))")
             return nil
@@ -89,7 +90,7 @@ final class NodeReader {
     }
 
     /// An integer in `min...max`; anything else (including numbers too large for `Int`) is an error at the node.
-    func int(_ node: Node, _ what: String, min: Int = Int.min, max: Int = Int.max) -> Int? {
+    package func int(_ node: Node, _ what: String, min: Int = Int.min, max: Int = Int.max) -> Int? {
         guard case .scalar(let s) = node, let n = Int(s.string) else {
             fail(node, "\(what) must be an integer, not \(kind(node))")
             return nil
@@ -100,7 +101,7 @@ final class NodeReader {
     }
 
     /// A finite number in `range`.
-    func number(_ node: Node, _ what: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) -> Double? {
+    package func number(_ node: Node, _ what: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) -> Double? {
         guard case .scalar(let s) = node, let n = Double(s.string), n.isFinite else {
             fail(node, "\(what) must be a number, not \(kind(node))")
             return nil
@@ -109,7 +110,7 @@ final class NodeReader {
         return n
     }
 
-    func bool(_ node: Node, _ what: String) -> Bool? {
+    package func bool(_ node: Node, _ what: String) -> Bool? {
         guard case .scalar(let s) = node, let b = Bool(s.string.lowercased()) else {
             fail(node, "\(what) must be true or false, not \(kind(node))")
             return nil
@@ -117,7 +118,7 @@ final class NodeReader {
         return b
     }
 
-    func duration(_ node: Node, _ what: String) -> Duration? {
+    package func duration(_ node: Node, _ what: String) -> Duration? {
         guard case .scalar(let s) = node, let d = HumanDuration.parse(s.string) else {
             fail(node, "\(what) must be a duration such as 250ms, 2s or 1m (at most 100 years), not \(kind(node))")
             return nil
@@ -125,7 +126,7 @@ final class NodeReader {
         return d
     }
 
-    func list(_ node: Node, _ what: String) -> [Node]? {
+    package func list(_ node: Node, _ what: String) -> [Node]? {
         guard case .sequence(let seq) = node else {
             fail(node, "\(what) must be a list, not \(kind(node))")
             return nil
@@ -133,13 +134,13 @@ final class NodeReader {
         return Array(seq)
     }
 
-    func strings(_ node: Node, _ what: String) -> [String]? {
+    package func strings(_ node: Node, _ what: String) -> [String]? {
         if case .scalar = node, let s = string(node, what) { return [s] }
         guard let items = list(node, what) else { return nil }
         return items.compactMap { string($0, "each of \(what)") }
     }
 
-    func language(_ node: Node) -> CodeLanguage? {
+    package func language(_ node: Node) -> CodeLanguage? {
         guard let s = string(node, "language") else { return nil }
         switch s.lowercased() {
         case "python", "py", "python3", "language_python": return .python
@@ -151,7 +152,7 @@ final class NodeReader {
         }
     }
 
-    func machine(_ node: Node) -> MachineConfig? {
+    package func machine(_ node: Node) -> MachineConfig? {
         guard let s = string(node, "machine_config") else { return nil }
         switch s.lowercased() {
         case "default", "unspecified", "machine_config_unspecified": return .unspecified
@@ -162,7 +163,7 @@ final class NodeReader {
         }
     }
 
-    func state(_ node: Node) -> SandboxState? {
+    package func state(_ node: Node) -> SandboxState? {
         guard let s = string(node, "state") else { return nil }
         let name = s.hasPrefix("STATE_") ? s : "STATE_" + s.uppercased()
         guard let state = SandboxState(rawValue: name) else {

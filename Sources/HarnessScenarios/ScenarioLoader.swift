@@ -1,7 +1,7 @@
 import Foundation
 public import HarnessCore
 import SandboxAPI
-import Yams
+package import Yams
 
 /// Loads scenario files (YAML) into ``ScenarioFile``s, reporting every problem as `file:line:column: message`.
 ///
@@ -115,7 +115,7 @@ public enum ScenarioLoader {
         return ScenarioFile(path: path, scenarios: scenarios)
     }
 
-    static func yamlError(_ error: YamlError, path: String) -> ScenarioError {
+    package static func yamlError(_ error: YamlError, path: String) -> ScenarioError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
             let where_ = context.map { " \($0.text)" } ?? ""

@@ -35,6 +35,9 @@ final class Interrupts: @unchecked Sendable {
         }
     }
 
+    /// Whether a signal has arrived.
+    var interrupted: Bool { state.withLock { $0.count > 0 } }
+
     private func received() {
         let (count, cancel, ledger) = state.withLock { s -> (Int, (@Sendable () -> Void)?, SandboxLedger?) in
             s.count += 1

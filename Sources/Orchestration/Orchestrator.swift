@@ -39,11 +39,14 @@ public struct Orchestrator: Sendable {
 
     /// Opens the target and runs `work` with its connection and the run's ledger, in a task that
     /// the first interruption cancels; `work` is expected to clean up after itself when cancelled.
+    /// - Parameter shared: the signal handling of a command that runs several targets one after the
+    ///   other (parity); nil: this run's own, as ``interruption`` says.
     func withCancellableRun<T: Sendable>(
         ledger: SandboxLedger,
+        interrupts shared: Interrupts? = nil,
         _ work: @escaping @Sendable (TargetConnection) async -> T
     ) async throws(RunFailure) -> T {
-        let interrupts = interruption == .signals ? Interrupts() : nil
+        let interrupts = shared ?? (interruption == .signals ? Interrupts() : nil)
         do {
             return try await target.withConnection(embedded: embedded) { connection in
                 let task = Task { await work(connection) }
@@ -98,10 +101,24 @@ extension Orchestrator {
     /// - Throws: ``RunFailure`` when the target cannot be opened or a report cannot be written.
     public func run(_ files: [ScenarioFile], options: RunOptions, reports: SuiteReports,
                     events: SuiteEvents = SuiteEvents()) async throws(RunFailure) -> RunResult {
+        let result = try await suite(files, options: options, events: events)
+        events.finished(result)
+        do {
+            if let junit = reports.junit { try JUnitReport.write(result, to: junit) }
+            if let json = reports.json { try JSONReport.write(result, to: json) }
+        } catch {
+            throw RunFailure(.report, "cannot write a report: \(error)")
+        }
+        return result
+    }
+
+    /// The run without its reports: engine, sessions, leak sweep.
+    func suite(_ files: [ScenarioFile], options: RunOptions, events: SuiteEvents,
+               interrupts: Interrupts? = nil) async throws(RunFailure) -> RunResult {
         let ledger = SandboxLedger()
         let startedAt = Date().timeIntervalSince1970
         let reuse = target.engine
-        let result = try await withCancellableRun(ledger: ledger) { connection in
+        return try await withCancellableRun(ledger: ledger, interrupts: interrupts) { connection in
             let clock = ContinuousClock()
             let start = clock.now
             let client = connection.client
@@ -114,20 +131,14 @@ extension Orchestrator {
                                                    message: "could not create the run's agent engine: \(error)")
                 return RunResult(scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start)
             }
-            let context = SessionContext(client: client, engine: engine.name, variables: options.variables, ledger: ledger,
+            var context = SessionContext(client: client, engine: engine.name, variables: options.variables, ledger: ledger,
                                          runID: options.runID)
+            context.keepsObservations = options.keepsObservations
+            context.judgesExpectations = options.judgesExpectations
             let scenarios = await runner.run(files, context: context)
             let leaks = await LeakSweep(client: client, ledger: ledger, runID: options.runID).run(engine)
             return RunResult(scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start,
                              leaks: leaks)
         }
-        events.finished(result)
-        do {
-            if let junit = reports.junit { try JUnitReport.write(result, to: junit) }
-            if let json = reports.json { try JSONReport.write(result, to: json) }
-        } catch {
-            throw RunFailure(.report, "cannot write a report: \(error)")
-        }
-        return result
     }
 }

@@ -7,8 +7,8 @@ struct Sandbench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbench",
         abstract: "Replay, assert, load-test and emulate code-execution sandboxes (Vertex AI Agent Engine Code Execution API).",
-        subcommands: [RunCommand.self, ValidateCommand.self, LoadCommand.self, RecordCommand.self, ReplayCommand.self, EmulatorCommand.self,
-                      BenchCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, LoadCommand.self, RecordCommand.self, ReplayCommand.self, ParityCommand.self,
+                      EmulatorCommand.self, BenchCommand.self]
     )
 
     /// Runs the command; usage and configuration errors exit 2 (ArgumentParser's default is 64).

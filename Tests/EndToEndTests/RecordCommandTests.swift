@@ -14,7 +14,7 @@ import Testing
         let stderr: Pipe
 
         /// Starts the binary and waits (bounded) for its `listening on` line.
-        static func start(_ arguments: [String]) throws -> Recorder {
+        static func start(_ arguments: [String]) async throws -> Recorder {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = ["record"] + arguments
@@ -23,11 +23,17 @@ import Testing
             process.standardOutput = stdout
             process.standardError = stderr
             try process.run()
-            var line = ""
-            while !line.hasSuffix("\n") {
-                let chunk = stdout.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += String(decoding: chunk, as: UTF8.self)
+            // Read on a Dispatch thread: the cooperative pool has two threads here.
+            let line: String = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    var line = ""
+                    while !line.hasSuffix("\n") {
+                        let chunk = stdout.fileHandleForReading.availableData
+                        if chunk.isEmpty { break }
+                        line += String(decoding: chunk, as: UTF8.self)
+                    }
+                    continuation.resume(returning: line)
+                }
             }
             let prefix = "listening on "
             let base = line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines) : ""
@@ -35,22 +41,29 @@ import Testing
         }
 
         /// Sends `signal`, waits for the exit, and returns the status, the rest of stdout and stderr.
-        func stop(_ signal: Int32 = SIGINT) -> (Int32, String, String) {
+        func stop(_ signal: Int32 = SIGINT) async -> (Int32, String, String) {
             kill(process.processIdentifier, signal)
-            let rest = stdout.fileHandleForReading.readDataToEndOfFile()
-            let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: rest, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+            async let rest = CLI.readToEnd(stdout)
+            async let errors = CLI.readToEnd(stderr)
+            let (out, err) = await (rest, errors)
+            let process = self.process
+            let status: Int32 = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    process.waitUntilExit()
+                    continuation.resume(returning: process.terminationStatus)
+                }
+            }
+            return (status, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
         }
     }
 
     @Test(arguments: [SIGINT, SIGTERM])
-    func recordsAndWritesTheCassetteOnASignal(_ signal: Int32) throws {
+    func recordsAndWritesTheCassetteOnASignal(_ signal: Int32) async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/sub/session.yaml"
         let token = "ya29.end-to-end-\(UUID().uuidString)"
-        let recorder = try Recorder.start(["--upstream", "emulator", "--out", out, "--warm-python", "1", "--warm-javascript", "0"])
+        let recorder = try await Recorder.start(["--upstream", "emulator", "--out", out, "--warm-python", "1", "--warm-javascript", "0"])
         #expect(recorder.firstLine.range(of: #"^listening on http://127\.0\.0\.1:[0-9]+\n$"#, options: .regularExpression) != nil,
                 "\(recorder.firstLine)")
         let auth = "Authorization: Bearer \(token)"
@@ -65,7 +78,7 @@ import Testing
                                       body: #"{"inputs":[{"mimeType":"application/json","data":"\#(code)"}]}"#)
         #expect(try ExecuteResponse(json: try JSONValue.parse(executed)).stdout == "42\n")
         _ = try proxy.send("DELETE", "\(engine)?force=true", headers: [auth])
-        let (status, rest, stderr) = recorder.stop(signal)
+        let (status, rest, stderr) = await recorder.stop(signal)
         #expect(status == 0, "stderr: \(stderr)")
         #expect(rest.isEmpty, "more than one line on stdout: \(rest)")
         let yaml = try String(contentsOfFile: out, encoding: .utf8)
@@ -82,11 +95,11 @@ import Testing
         #expect(output.msgOut == "42\n")
     }
 
-    @Test(.timeLimit(.minutes(2))) func aRequestInFlightAtTheSignalIsCutOffAfterTheGraceAndRecorded() throws {
+    @Test(.timeLimit(.minutes(2))) func aRequestInFlightAtTheSignalIsCutOffAfterTheGraceAndRecorded() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/inflight.yaml"
-        let recorder = try Recorder.start(["--upstream", "emulator", "--out", out, "--shutdown-grace", "1s", "--verbose"])
+        let recorder = try await Recorder.start(["--upstream", "emulator", "--out", out, "--shutdown-grace", "1s", "--verbose"])
         let proxy = HTTP(base: recorder.baseURL + "/v1beta1/")
         let created = try JSONValue.parse(try proxy.send("POST", "projects/p/locations/us-central1/reasoningEngines"))
         let engine = try #require(created["response"]?["name"]?.stringValue)
@@ -110,7 +123,7 @@ import Testing
         }
         #expect(log.contains("received POST"), "the proxy never logged the execute: \(log)")
         let started = Date()
-        let (status, _, stderr) = recorder.stop(SIGINT)
+        let (status, _, stderr) = await recorder.stop(SIGINT)
         #expect(status == 0, "\(stderr)")
         #expect(Date().timeIntervalSince(started) < 20, "the proxy waited for the in-flight request beyond its grace")
         #expect(slow.wait(timeout: .now() + 30) == .success, "the client of the cut-off request never got an answer")
@@ -146,9 +159,9 @@ import Testing
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/quickstart.yaml"
-        let recorder = try Recorder.start(["--upstream", "emulator", "--out", out])
+        let recorder = try await Recorder.start(["--upstream", "emulator", "--out", out])
         let (status, output) = try await Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
-        let (recorderStatus, _, stderr) = recorder.stop()
+        let (recorderStatus, _, stderr) = await recorder.stop()
         try #require(status != 3 && status != 127,
                      "the official Python client is not available (pip install google-cloud-aiplatform==2.7.0):\n\(output)")
         #expect(status == 0, "quickstart.py through the proxy exited \(status):\n\(output)")

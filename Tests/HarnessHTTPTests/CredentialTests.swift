@@ -69,8 +69,8 @@ func fakeGcloud(fail: Bool = false) throws -> (directory: URL, calls: URL) {
         let (directory, _) = try fakeGcloud(fail: true)
         let gcloud = GcloudToken(executable: directory.appendingPathComponent("gcloud").path, environment: [:])
         let error = await #expect(throws: CredentialError.self) { try await gcloud.accessToken() }
-        #expect(error?.message.contains("Reauthentication required") == true)
-        #expect(error?.message.contains("gcloud auth login") == true)
+        #expect(error?.message.contains("Reauthentication required") == true, "\(error?.message ?? "no error")")
+        #expect(error?.message.contains("gcloud auth login") == true, "\(error?.message ?? "no error")")
     }
 
     @Test func authorizingTransportAddsTheBearerToken() async throws {

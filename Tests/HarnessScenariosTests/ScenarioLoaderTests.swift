@@ -144,3 +144,32 @@ enum URLPath {
         return parts.joined(separator: "/")
     }
 }
+
+/// `random: {size, seed}` files are SplitMix64 output, byte by byte little-endian: the bytes (and so
+/// every sha256 written against them) must not change when the generator is made faster.
+@Suite struct RandomFileTests {
+    static func reference(count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        var out: [UInt8] = []
+        while out.count < count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            for shift in 0..<8 where out.count < count { out.append(UInt8(truncatingIfNeeded: z >> UInt64(8 * shift))) }
+        }
+        return out
+    }
+
+    @Test(arguments: [0, 1, 7, 8, 9, 1001])
+    func randomFilesAreSplitMix64Bytes(size: Int) throws {
+        let yaml = "scenarios:\n  - name: r\n    steps:\n      - create: {}\n      - execute: {code: x, files: [{name: a, random: {size: \(size), seed: 7}}]}\n"
+        let file = try ScenarioLoader.parse(yaml: yaml, path: "r.yaml", baseDirectory: NSTemporaryDirectory())
+        guard case .execute(_, let files, _) = try #require(file.scenarios.first?.steps.last).action else {
+            Issue.record("not an execute step")
+            return
+        }
+        #expect(files.first?.content == Self.reference(count: size, seed: 7))
+    }
+}

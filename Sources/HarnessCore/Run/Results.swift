@@ -47,6 +47,9 @@ public struct StepResult: Sendable {
     public var location: SourceLocation?
     /// Named parts of the step's time (a create step records `create`, the POST, and `ready`, create→RUNNING).
     public var phases: [(name: String, duration: Duration)] = []
+    /// What the step's response held (status, body, error, output, files), when the run keeps
+    /// observations (``RunOptions/keepsObservations``); nil otherwise and when no response came.
+    public var observation: StepObservation?
 
     public init(name: String, operation: String, outcome: Outcome, duration: Duration, startOffset: Duration = .zero,
                 httpStatus: Int? = nil, mismatches: [Mismatch] = [], errorMessage: String? = nil, location: SourceLocation? = nil) {

@@ -10,6 +10,13 @@ public struct SessionContext: Sendable {
     public var ledger: SandboxLedger
     /// Prefix of display names, so a sweep can tell this run's sandboxes apart.
     public var runID: String
+    /// Whether each ``StepResult`` keeps what its step observed (``StepResult/observation``): parity
+    /// compares responses; load runs leave it off so thousands of sessions keep no bodies.
+    public var keepsObservations = false
+    /// Whether steps check their expectations. Off when the expectations come from the recording a
+    /// comparison is made against (parity with a cassette): the comparison judges instead, and any
+    /// answer but a 5xx or a transport error is the step's answer.
+    public var judgesExpectations = true
 
     public init(client: SandboxClient, engine: String, variables: Variables, ledger: SandboxLedger, runID: String) {
         self.client = client
@@ -103,10 +110,12 @@ public struct ScenarioSession: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var phases: [(name: String, duration: Duration)] = []
+        var kept: StepObservation?
         func finish(_ outcome: Outcome, status: Int? = nil, mismatches: [Mismatch] = [], error: String? = nil) -> StepResult {
             var result = StepResult(name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
                                     httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
             result.phases = phases
+            result.observation = kept
             return result
         }
         let observation: StepObservation
@@ -123,6 +132,7 @@ public struct ScenarioSession: Sendable {
         var seen = observation
         seen.elapsed = clock.now - start
         phases = seen.phases
+        if context.keepsObservations { kept = seen }
         // A one-request step's own latency is the transport's (send to last byte), free of the
         // harness's scheduling; load statistics per operation use it.
         switch step.action {
@@ -137,6 +147,8 @@ public struct ScenarioSession: Sendable {
         }
         // A wait for an HTTP status (404 after expiry) reached exactly what it waited for.
         if case .wait(.httpStatus, _, _) = step.action { expectsFailure = true }
+        // A run that only observes (parity against a recording) takes any 4xx as the step's answer.
+        if !context.judgesExpectations { expectsFailure = true }
         // An error status the step does not expect is a server error. So is any 5xx it does not
         // name exactly: a step expecting 400 that meets a 503 met an unavailable server, not a
         // wrong answer.
@@ -144,7 +156,7 @@ public struct ScenarioSession: Sendable {
             let error = seen.error.map { "\($0.status.rawValue): \($0.message)" } ?? "no Google error body"
             return finish(.error, status: status, error: "HTTP \(status) \(error)")
         }
-        let mismatches = ExpectationChecker.mismatches(step.expectations, seen, variables: state.variables)
+        let mismatches = context.judgesExpectations ? ExpectationChecker.mismatches(step.expectations, seen, variables: state.variables) : []
         if !mismatches.isEmpty { return finish(.failed, status: seen.status, mismatches: mismatches) }
         for capture in step.captures {
             switch capture.source {

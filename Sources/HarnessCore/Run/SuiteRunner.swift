@@ -9,6 +9,10 @@ public struct RunOptions: Sendable {
     public var variables: Variables = Variables()
     /// Label of this run (display-name prefix), e.g. `sb-1a2b3c`.
     public var runID: String = "sandbench"
+    /// Keep each step's observed response in its result (for parity; off so load runs keep no bodies).
+    public var keepsObservations = false
+    /// Check each step's expectations (off: observe only; see ``SessionContext/judgesExpectations``).
+    public var judgesExpectations = true
 
     public init() {}
 }

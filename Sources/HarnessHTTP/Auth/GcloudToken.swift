@@ -63,19 +63,36 @@ public final class GcloudToken: CredentialProvider {
     private func runGcloud() async throws -> String {
         let program = try locateGcloud()
         let command = "\(program) auth print-access-token"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["auth", "print-access-token"]
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice  // a login prompt fails instead of hanging
-        do {
+        // A new Process per attempt: one that failed to launch cannot be launched again.
+        func launch() throws -> (Process, Pipe, Pipe) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = ["auth", "print-access-token"]
+            process.environment = environment
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            process.standardInput = FileHandle.nullDevice  // a login prompt fails instead of hanging
             try process.run()
-        } catch {
-            throw CredentialError("could not start gcloud (\(error.localizedDescription)); check the Google Cloud CLI installation", source: command)
+            return (process, output, errors)
+        }
+        var attempt = 0
+        let process: Process, output: Pipe, errors: Pipe
+        while true {
+            do {
+                (process, output, errors) = try launch()
+                break
+            } catch {
+                // ETXTBSY: a script just written is still open for writing in a child that another
+                // thread forked and that has not exec'd yet; it passes in a moment.
+                attempt += 1
+                if (error as NSError).code == Int(ETXTBSY), attempt < 10 {
+                    try? await Task.sleep(for: .milliseconds(20))
+                    continue
+                }
+                throw CredentialError("could not start gcloud (\(error.localizedDescription)); check the Google Cloud CLI installation", source: command)
+            }
         }
         let (stdout, stderr) = await withTaskCancellationHandler {
             await Self.collect(process, output: output, errors: errors)
