@@ -40,12 +40,14 @@ let package = Package(
             "HarnessCassettes", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReplay", "HarnessReports", "SandboxAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Runtime/Workers is compiled in as WorkerPrograms+Embedded.swift (scripts/embed-workers), not
+        // shipped as a resource bundle, so a copied binary needs no files beside it.
         .target(name: "SandboxEmulator", dependencies: [
             "SandboxAPI", "CSpawn", "Yams",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("Runtime/Workers")]),
+        ], exclude: ["Runtime/Workers"]),
         .executableTarget(name: "sandbench", dependencies: [
             "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessRecorder", "HarnessReplay", "HarnessScenarios", "HarnessReports", "Orchestration",
             "SandboxEmulator",
