@@ -55,9 +55,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SandboxAPITests", dependencies: ["SandboxAPI"]),
-        .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI"]),
+        .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI", "TestServers"]),
         .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore"]),
-        // Raw loopback servers (hostile on demand) for the HTTP tests and the end-to-end tests.
+        // Test support: raw loopback servers (hostile on demand) and the tests' Python environment (ProjectVenv).
         .target(name: "TestServers", dependencies: ["SandboxAPI"], path: "Tests/TestServers"),
         .testTarget(name: "HarnessHTTPTests", dependencies: [
             "HarnessHTTP", "Orchestration", "HarnessCore", "HarnessReports", "SandboxAPI", "SandboxEmulator", "TestServers",
