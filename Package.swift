@@ -42,12 +42,14 @@ let package = Package(
             "SandboxAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Runtime/Workers is compiled in as WorkerPrograms+Embedded.swift (scripts/embed-workers), not
+        // shipped as a resource bundle, so a copied binary needs no files beside it.
         .target(name: "SandboxEmulator", dependencies: [
             "SandboxAPI", "CSpawn", "Yams",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("Runtime/Workers")]),
+        ], exclude: ["Runtime/Workers"]),
         .executableTarget(name: "sandbench", dependencies: [
             "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
             "HarnessReports", "Orchestration",
@@ -56,9 +58,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SandboxAPITests", dependencies: ["SandboxAPI"]),
-        .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI"]),
+        .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI", "TestServers"]),
         .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore"]),
-        // Raw loopback servers (hostile on demand) for the HTTP tests and the end-to-end tests.
+        // Test support: raw loopback servers (hostile on demand) and the tests' Python environment (ProjectVenv).
         .target(name: "TestServers", dependencies: ["SandboxAPI"], path: "Tests/TestServers"),
         .testTarget(name: "HarnessHTTPTests", dependencies: [
             "HarnessHTTP", "Orchestration", "HarnessCore", "HarnessReports", "SandboxAPI", "SandboxEmulator", "TestServers",

@@ -125,6 +125,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
 
     private func serve(_ config: EmulatorConfiguration, logger: Logger, reloads: FaultReloads?) async throws {
+        FileHandle.standardError.write(Data("sandbench \(SandbenchVersion.current) emulator\n".utf8))
         try await Emulator.serve(configuration: config, logger: logger, shutdownSignals: true) { info in
             reloads?.arm(info.faults)
             FileHandle.standardError.write(Data("isolation: \(info.isolation.summary)\n".utf8))

@@ -7,6 +7,7 @@ struct Sandbench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbench",
         abstract: "Replay, assert, load-test and emulate code-execution sandboxes (Vertex AI Agent Engine Code Execution API).",
+        version: SandbenchVersion.current,
         subcommands: [RunCommand.self, ValidateCommand.self, LoadCommand.self, RecordCommand.self, ReplayCommand.self, ParityCommand.self,
                       EmulatorCommand.self, BenchCommand.self]
     )

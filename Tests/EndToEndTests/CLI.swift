@@ -28,14 +28,15 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs sandbench with `arguments` in the repository root and waits (bounded by `timeout`)
-    /// without holding a thread of the cooperative pool: on this 2-core machine the pool has two,
-    /// and a test blocking one starves every in-process emulator of the other tests.
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) async throws -> Output {
+    /// Runs sandbench (or `executable`) with `arguments` in the repository root (or `directory`) and
+    /// waits (bounded by `timeout`) without holding a thread of the cooperative pool: on this 2-core
+    /// machine the pool has two, and a test blocking one starves every in-process emulator of the other tests.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300,
+                    executable: String = binary, directory: String = root) async throws -> Output {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         for (k, v) in environment { env[k] = v }
@@ -61,7 +62,7 @@ enum CLI {
             }
         }
         watchdog.cancel()
-        if timedOut.get() { Issue.record("sandbench \(arguments.joined(separator: " ")) did not finish in \(timeout) s") }
+        if timedOut.get() { Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish in \(timeout) s") }
         return Output(status: status, stdout: String(decoding: await outData, as: UTF8.self),
                       stderr: String(decoding: await errData, as: UTF8.self))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HarnessCassettes
 import SandboxAPI
+import TestServers
 import Testing
 
 /// `sandbench record` end to end: the built binary as a proxy in front of the embedded emulator.
@@ -160,10 +161,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/quickstart.yaml"
         let recorder = try await Recorder.start(["--upstream", "emulator", "--out", out])
-        let (status, output) = try await Python.run([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])
+        // The recorder is stopped whatever happens to the client, also when the environment is missing.
+        let python: Result<(status: Int32, output: String), any Error>
+        do { python = .success(try await ProjectVenv.runPython([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])) }
+        catch { python = .failure(error) }
         let (recorderStatus, _, stderr) = await recorder.stop()
-        try #require(status != 3 && status != 127,
-                     "the official Python client is not available (pip install google-cloud-aiplatform==2.7.0):\n\(output)")
+        let (status, output) = try python.get()
+        try #require(status != 3, "the official Python client is not importable in \(ProjectVenv.directory) (scripts/setup test):\n\(output)")
         #expect(status == 0, "quickstart.py through the proxy exited \(status):\n\(output)")
         #expect(recorderStatus == 0, "\(stderr)")
         let cassette = try Cassette(yaml: try String(contentsOfFile: out, encoding: .utf8))
@@ -192,37 +196,5 @@ import Testing
         let cassette = try Cassette(yaml: try String(contentsOfFile: CLI.root + "/scenarios/recorded/quickstart.yaml", encoding: .utf8))
         #expect(cassette.exchanges.count > 10)
         #expect(cassette.exchanges.contains { $0.path.hasSuffix("/:execute") })
-    }
-}
-
-/// Runs `python3` with the environment scrubbed of Google settings and proxies, as the compatibility test does.
-enum Python {
-    static func run(_ arguments: [String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI",
-                    "GOOGLE_APPLICATION_CREDENTIALS", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"] {
-            environment.removeValue(forKey: key)
-        }
-        environment["NO_PROXY"] = "127.0.0.1,localhost"
-        environment["PYTHONUNBUFFERED"] = "1"
-        process.environment = environment
-        let logPath = NSTemporaryDirectory() + "sandbench-record-python-\(UUID().uuidString).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: logPath) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        // Waited for without blocking a thread of the cooperative pool.
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        try? log.close()
-        return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
     }
 }

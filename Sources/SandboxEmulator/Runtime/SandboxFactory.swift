@@ -42,11 +42,17 @@ final class SandboxFactory: Sendable {
         for dir in [stateDirectory, runtimeDirectory, stateDirectory + "/sandboxes", stateDirectory + "/logs"] {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        // The worker programs every sandbox runs are written below: the directory must be this
+        // process's own, not one (or a symlink) that someone else put at the path first.
+        var info = stat()
+        guard lstat(stateDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
+            throw FactoryError(message: "state directory \(stateDirectory) is not a directory owned by this user")
+        }
         chmod(stateDirectory, 0o711)
         chmod(stateDirectory + "/sandboxes", 0o711)
         chmod(runtimeDirectory, 0o755)
         chmod(stateDirectory + "/logs", 0o700)
-        for (name, source) in try WorkerPrograms.all {
+        for (name, source) in WorkerPrograms.all {
             let path = runtimeDirectory + "/" + name
             try source.write(toFile: path, atomically: true, encoding: .utf8)
             chmod(path, 0o644)

@@ -1,20 +1,5 @@
-import Foundation
-
-/// The interpreter worker programs shipped as package resources (`Runtime/Workers`).
-enum WorkerPrograms {
-    static let files = ["py_worker.py", "js_worker.js"]
-
-    /// File name → source text.
-    static var all: [(String, String)] {
-        get throws {
-            try files.map { name in
-                let parts = name.split(separator: ".")
-                guard let path = Bundle.module.path(forResource: String(parts[0]), ofType: String(parts[1]), inDirectory: "Workers")
-                    ?? Bundle.module.path(forResource: String(parts[0]), ofType: String(parts[1])) else {
-                    throw SandboxFactory.FactoryError(message: "worker program \(name) is missing from the sandbench resources")
-                }
-                return (name, try String(contentsOfFile: path, encoding: .utf8))
-            }
-        }
-    }
-}
+/// The interpreter worker programs (`Runtime/Workers`), compiled into the binary as `all` (file
+/// name, source text) in `WorkerPrograms+Embedded.swift`, which `scripts/embed-workers` writes from
+/// them; a test fails when the two differ. So a `sandbench` copied anywhere needs no files beside
+/// it. The emulator writes them to its state directory at start-up (``SandboxFactory``).
+enum WorkerPrograms {}
