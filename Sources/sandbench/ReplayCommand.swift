@@ -64,24 +64,10 @@ struct ReplayCommand: AsyncParsableCommand {
         var options = RunOptions()
         options.runID = Orchestrator.newRunID()
         options.variables = commandLineVariables(variables)
-        let console = ConsoleReporter(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
-        let events = SuiteEvents(
-            scenarioFinished: { FileHandle.standardOutput.write(Data(console.render($0).utf8)) },
-            finished: { FileHandle.standardOutput.write(Data(console.renderSummary($0).utf8)) }
-        )
-        let orchestrator = try target.orchestrator()
-        let result: RunResult
-        do {
-            result = try await orchestrator.replay(plans, options: options, reports: SuiteReports(junit: junit, json: json), events: events)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(error.exitCode)
+        let reports = SuiteReports(junit: junit, json: json)
+        try await runSuite(target) { orchestrator, events throws(RunFailure) in
+            try await orchestrator.replay(plans, options: options, reports: reports, events: events)
         }
-        if !result.leaks.isEmpty {
-            let list = result.leaks.joined(separator: "\n")
-            FileHandle.standardError.write(Data("leaked sandboxes (still alive after clean-up; now deleted):\n\(list)\n".utf8))
-        }
-        if !result.passed { throw ExitCode(1) }
     }
 
     /// `replaying PATH: 22 exchanges → 19 steps (1 operation poll absorbed; 4 not replayed)`.

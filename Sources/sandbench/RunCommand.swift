@@ -58,24 +58,10 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("no scenarios found\n".utf8))
             throw ExitCode(2)
         }
-        let console = ConsoleReporter(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
-        let events = SuiteEvents(
-            scenarioFinished: { FileHandle.standardOutput.write(Data(console.render($0).utf8)) },
-            finished: { FileHandle.standardOutput.write(Data(console.renderSummary($0).utf8)) }
-        )
-        let orchestrator = try target.orchestrator()
-        let result: RunResult
-        do {
-            result = try await orchestrator.run(files, options: options, reports: SuiteReports(junit: junit, json: json), events: events)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(error.exitCode)
+        let reports = SuiteReports(junit: junit, json: json)
+        try await runSuite(target) { orchestrator, events throws(RunFailure) in
+            try await orchestrator.run(files, options: options, reports: reports, events: events)
         }
-        if !result.leaks.isEmpty {
-            let list = result.leaks.joined(separator: "\n")
-            FileHandle.standardError.write(Data("leaked sandboxes (still alive after clean-up; now deleted):\n\(list)\n".utf8))
-        }
-        if !result.passed { throw ExitCode(1) }
     }
 }
 
@@ -105,4 +91,29 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode(2)
         }
     }
+}
+
+/// Runs a suite (`run`, `replay`) through the target's orchestrator with console output: each
+/// scenario as it ends, then the summary; leaks to stderr. Exits 1 when the run did not pass, and
+/// with the failure's code when it could not run.
+func runSuite(_ target: TargetOptions,
+              _ body: (Orchestrator, SuiteEvents) async throws(RunFailure) -> RunResult) async throws {
+    let console = ConsoleReporter(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+    let events = SuiteEvents(
+        scenarioFinished: { FileHandle.standardOutput.write(Data(console.render($0).utf8)) },
+        finished: { FileHandle.standardOutput.write(Data(console.renderSummary($0).utf8)) }
+    )
+    let orchestrator = try target.orchestrator()
+    let result: RunResult
+    do {
+        result = try await body(orchestrator, events)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        throw ExitCode(error.exitCode)
+    }
+    if !result.leaks.isEmpty {
+        let list = result.leaks.joined(separator: "\n")
+        FileHandle.standardError.write(Data("leaked sandboxes (still alive after clean-up; now deleted):\n\(list)\n".utf8))
+    }
+    if !result.passed { throw ExitCode(1) }
 }
