@@ -85,7 +85,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
+            "Orchestration", "HarnessCassettes", "HarnessCore", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessReports",
+            "HarnessScenarios",
             "SandboxAPI", "SandboxEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),

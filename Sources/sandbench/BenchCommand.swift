@@ -10,8 +10,8 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmark the emulator and the load harness on loopback (figures, goals and ratios against wrk and Locust measured in the same run)."
     )
 
-    @Option(help: "Which part: all, emulator, harness, record or replay; or soak (not in all: --sandboxes live sandboxes busy for --seconds).")
-    var suite: String = "all"
+    @Option(help: "Which part; soak is not in all (--sandboxes live sandboxes busy for --seconds).")
+    var suite: BenchSuite = .all
 
     @Option(help: "Seconds each throughput measurement runs.")
     var seconds: Int = 10
@@ -29,9 +29,6 @@ struct BenchCommand: AsyncParsableCommand {
     var sessions: Int = 50
 
     func validate() throws {
-        guard BenchSuite(rawValue: suite) != nil else {
-            throw ValidationError("--suite must be all, emulator, harness, record, replay or soak")
-        }
         guard (1...1000).contains(sandboxes) else { throw ValidationError("--sandboxes must be 1...1000") }
         guard (1...10_000).contains(sessions) else { throw ValidationError("--sessions must be 1...10000") }
         guard (1...3600).contains(seconds), (1...10_000).contains(connections), (1000...1_000_000_000).contains(requests) else {
@@ -46,7 +43,6 @@ struct BenchCommand: AsyncParsableCommand {
         options.requests = requests
         options.sandboxes = sandboxes
         options.sessions = sessions
-        let suite = BenchSuite(rawValue: suite) ?? .all
         try await withCurlTransport(configuration: CurlTransport.Configuration()) { transport in
             try await Benchmarks.run(suite, options: options, emulator: .currentExecutable, transport: transport, output: BenchOutput(Self.print))
         }

@@ -7,7 +7,7 @@ import SandboxEmulator
 /// Options that shape the embedded or standalone emulator.
 struct EmulatorOptions: ParsableArguments {
     @Option(help: "Per-execute time limit; the code is interrupted at the deadline and the sandbox keeps its state.")
-    var executeTimeout: String = "300s"
+    var executeTimeout = FlagDuration(.seconds(300), text: "300s")
 
     @Option(help: "Bytes of stdout and of stderr returned per execute (the rest is cut with a note).")
     var maxOutputBytes: Int = 1 << 20
@@ -19,23 +19,23 @@ struct EmulatorOptions: ParsableArguments {
     var warmJavascript: Int = 1
 
     @Option(help: "Latency added to every response, e.g. 20ms (for checking a harness's timing).")
-    var injectLatency: String = "0ms"
+    var injectLatency = FlagDuration(.zero, text: "0ms")
 
     @Option(help: "Uniform random extra latency up to this, e.g. 5ms.")
-    var injectJitter: String = "0ms"
+    var injectJitter = FlagDuration(.zero, text: "0ms")
 
     @Option(help: ArgumentHelp("Inject faults (errors, latency, resets, slow and truncated bodies) as FILE says; see docs/faults.md.",
                                discussion: "`sandbench emulator` reads FILE again on SIGHUP.", valueName: "file"))
     var faults: String?
 
-    @Option(help: "Isolation to use, exactly: bubblewrap, unshare or none (default: the strongest this host offers); unavailable means exit 2.")
-    var isolation: String?
+    @Option(help: "Isolation to use, exactly (default: the strongest this host offers); unavailable means exit 2.")
+    var isolation: IsolationProfile.Method?
 
     func configuration() throws -> EmulatorConfiguration {
         var config = EmulatorConfiguration()
-        config.executeTimeout = try Self.duration(executeTimeout, flag: "--execute-timeout")
-        config.injectedLatency = try Self.duration(injectLatency, flag: "--inject-latency")
-        config.injectedJitter = try Self.duration(injectJitter, flag: "--inject-jitter")
+        config.executeTimeout = executeTimeout.duration
+        config.injectedLatency = injectLatency.duration
+        config.injectedJitter = injectJitter.duration
         guard (1...(256 << 20)).contains(maxOutputBytes) else { throw ValidationError("--max-output-bytes must be 1...\(256 << 20)") }
         config.maxOutputBytes = maxOutputBytes
         guard (0...256).contains(warmPython), (0...256).contains(warmJavascript) else {
@@ -49,20 +49,8 @@ struct EmulatorOptions: ParsableArguments {
                 throw ValidationError("--faults: the fault file cannot be used:\n\(error.description)")
             }
         }
-        if let isolation {
-            guard let method = IsolationProfile.Method(rawValue: isolation) else {
-                throw ValidationError("--isolation must be bubblewrap, unshare or none, not \"\(isolation)\"")
-            }
-            config.isolation = method
-        }
+        if let isolation { config.isolation = isolation }
         return config
-    }
-
-    static func duration(_ text: String, flag: String) throws -> Duration {
-        guard let d = HumanDuration.parse(text) else {
-            throw ValidationError("\(flag): \"\(text.prefix(64))\" is not a duration (examples: 250ms, 1.5s, 2m; at most 100 years)")
-        }
-        return d
     }
 }
 

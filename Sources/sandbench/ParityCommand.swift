@@ -65,13 +65,13 @@ struct ParityCommand: AsyncParsableCommand {
                 throw ValidationError("--reference \(reference) is a file but not a cassette (format: sandbench-cassette/1)")
             }
         } else {
-            try connection.validate(target: reference, flag: "--reference")
+            try connection.validate(target: ConnectionOptions.targetName(reference, flag: "--reference"), flag: "--reference")
         }
         if let candidate {
             guard !Self.isFolder(candidate), !Self.isFile(candidate) else {
                 throw ValidationError("--candidate must be emulator, a URL or vertex: a recorded side can only be the reference")
             }
-            try connection.validate(target: candidate, flag: "--candidate")
+            try connection.validate(target: ConnectionOptions.targetName(candidate, flag: "--candidate"), flag: "--candidate")
         } else if updateSnapshots == nil {
             throw ValidationError("--candidate is required (only --update-snapshots may record the reference alone)")
         }
@@ -90,7 +90,7 @@ struct ParityCommand: AsyncParsableCommand {
     func source(_ text: String, flag: String, plan: ReplayPlan?) throws -> ParitySource {
         if let plan { return .cassette(plan) }
         if Self.isFolder(text) { return .snapshots(text) }
-        var configuration = try connection.configuration(target: text, flag: flag)
+        var configuration = try connection.configuration(target: ConnectionOptions.targetName(text, flag: flag), flag: flag)
         configuration.engine = engine
         return .live(Orchestrator(target: configuration, embedded: try connection.embeddedEmulator(), interruption: .signals))
     }
@@ -144,7 +144,7 @@ struct ParityCommand: AsyncParsableCommand {
                                                     reports: ParityReports(junit: junit, json: json, html: html), events: events)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(error.exitCode)
+            throw ExitCode(error.exitStatus.rawValue)
         }
         if outcome.result == nil {
             let failed = outcome.reference.scenarios.filter { $0.outcome == .failed || $0.outcome == .error }.map(\.name)

@@ -12,7 +12,7 @@ struct RecordCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Where requests go: emulator (embedded), an http(s):// URL, or vertex (with --project and --location).")
-    var upstream: String
+    var upstream: TargetName
 
     @Option(help: "Address to bind: a loopback address, since the proxy may add the upstream's credentials to what it forwards.")
     var host: String = "127.0.0.1"
@@ -27,7 +27,7 @@ struct RecordCommand: AsyncParsableCommand {
     var keepBodies = false
 
     @Option(help: "After SIGINT/SIGTERM, how long requests in flight may take before they are cut off (recorded with an error).")
-    var shutdownGrace: String = "10s"
+    var shutdownGrace = FlagDuration(.seconds(10), text: "10s")
 
     @Flag(help: "Log every request to stderr.")
     var verbose = false
@@ -42,7 +42,6 @@ struct RecordCommand: AsyncParsableCommand {
                 + "the proxy forwards anything it receives with the upstream's credentials")
         }
         guard !out.isEmpty else { throw ValidationError("--out needs a file name") }
-        _ = try EmulatorOptions.duration(shutdownGrace, flag: "--shutdown-grace")
     }
 
     func run() async throws {
@@ -50,8 +49,8 @@ struct RecordCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.keepBodies = keepBodies
-        configuration.requestTimeout = try EmulatorOptions.duration(connection.requestTimeout, flag: "--request-timeout")
-        configuration.shutdownGrace = try EmulatorOptions.duration(shutdownGrace, flag: "--shutdown-grace")
+        configuration.requestTimeout = connection.requestTimeout.duration
+        configuration.shutdownGrace = shutdownGrace.duration
         let target = try connection.configuration(target: upstream, flag: "--upstream")
         let orchestrator = Orchestrator(target: target, embedded: try connection.embeddedEmulator(), interruption: .signals)
         var logger = Logger(label: "sandbench.record")
@@ -64,7 +63,7 @@ struct RecordCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("recorded \(cassette.exchanges.count) exchange(s) to \(path)\n".utf8))
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(error.exitCode)
+            throw ExitCode(error.exitStatus.rawValue)
         }
     }
 }

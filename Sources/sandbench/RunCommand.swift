@@ -65,11 +65,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-extension RunFailure {
-    /// The command's exit status for this failure: 2 for usage, configuration and report errors, 1 otherwise.
-    var exitCode: Int32 { code == .target ? 1 : 2 }
-}
-
 /// `sandbench validate`: check scenario files without running anything.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -93,27 +88,12 @@ struct ValidateCommand: ParsableCommand {
     }
 }
 
-/// Runs a suite (`run`, `replay`) through the target's orchestrator with console output: each
-/// scenario as it ends, then the summary; leaks to stderr. Exits 1 when the run did not pass, and
-/// with the failure's code when it could not run.
+/// Runs a suite (`run`, `replay`) through the target's orchestrator with console output; exits 1
+/// when the run did not pass, and with the failure's status when it could not run.
 func runSuite(_ target: TargetOptions,
               _ body: (Orchestrator, SuiteEvents) async throws(RunFailure) -> RunResult) async throws {
     let console = ConsoleReporter(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
-    let events = SuiteEvents(
-        scenarioFinished: { FileHandle.standardOutput.write(Data(console.render($0).utf8)) },
-        finished: { FileHandle.standardOutput.write(Data(console.renderSummary($0).utf8)) }
-    )
     let orchestrator = try target.orchestrator()
-    let result: RunResult
-    do {
-        result = try await body(orchestrator, events)
-    } catch {
-        FileHandle.standardError.write(Data("\(error)\n".utf8))
-        throw ExitCode(error.exitCode)
-    }
-    if !result.leaks.isEmpty {
-        let list = result.leaks.joined(separator: "\n")
-        FileHandle.standardError.write(Data("leaked sandboxes (still alive after clean-up; now deleted):\n\(list)\n".utf8))
-    }
-    if !result.passed { throw ExitCode(1) }
+    let status = await orchestrator.runWithConsole(console, output: .process, body)
+    if status != .passed { throw ExitCode(status.rawValue) }
 }

@@ -9,7 +9,7 @@ import SandboxEmulator
 /// Which server `run` and `load` talk to, and how.
 struct TargetOptions: ParsableArguments {
     @Option(help: "emulator (start the embedded emulator on a free loopback port), a URL such as http://127.0.0.1:8080, or vertex.")
-    var target: String = "emulator"
+    var target: TargetName = .emulator
 
     @Option(help: "Reuse this agent engine (projects/…/reasoningEngines/ID) instead of creating and deleting one.")
     var engine: String?
@@ -44,10 +44,10 @@ struct ConnectionOptions: ParsableArguments {
     var accessToken: String?
 
     @Option(help: "Limit for each HTTP request.")
-    var requestTimeout: String = "330s"
+    var requestTimeout = FlagDuration(.seconds(330), text: "330s")
 
     @Option(help: "Limit for waiting on a long-running operation (sandbox creation).")
-    var pollTimeout: String = "300s"
+    var pollTimeout = FlagDuration(.seconds(300), text: "300s")
 
     @Option(help: "Attempts per request for 429/503 and connect errors (1 = no retries); waits as Retry-After says, else backs off.")
     var retries: Int = 1
@@ -57,26 +57,9 @@ struct ConnectionOptions: ParsableArguments {
 
     @OptionGroup(title: "Embedded emulator") var emulator: EmulatorOptions
 
-    /// The kind of target `text` names (`emulator`, `vertex` or a URL), given with `flag`.
-    func kind(_ text: String, flag: String) throws -> TargetConfiguration.Kind {
-        switch text {
-        case "emulator": return .embedded
-        case "vertex":
-            guard let project else { throw ValidationError("\(flag) vertex needs --project") }
-            return .vertex(project: project)
-        default:
-            guard text.hasPrefix("http://") || text.hasPrefix("https://") else {
-                throw ValidationError("\(flag) must be emulator, vertex or an http(s):// URL, not \"\(text)\"")
-            }
-            return .url(text)
-        }
-    }
-
     /// Validates every option now, so usage errors exit 2 before anything runs.
-    func validate(target: String, flag: String) throws {
-        _ = try kind(target, flag: flag)
-        _ = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
-        _ = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
+    func validate(target: TargetName, flag: String) throws {
+        _ = try configuration(target: target, flag: flag)
         _ = try emulator.configuration()
         guard (1...100).contains(retries) else { throw ValidationError("--retries must be 1...100") }
         guard (1024...(1 << 34)).contains(maxResponseBytes) else {
@@ -84,22 +67,32 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// The target named by `text` (a flag that also takes other things, such as parity's `--reference`).
+    static func targetName(_ text: String, flag: String) throws -> TargetName {
+        guard let name = TargetName(parsing: text) else {
+            throw ValidationError("\(flag) must be emulator, vertex or an http(s):// URL, not \"\(text.prefix(200))\"")
+        }
+        return name
+    }
+
     /// The target `target` with these options, for the orchestrator.
-    func configuration(target: String, flag: String) throws -> TargetConfiguration {
-        var configuration = TargetConfiguration(kind: try kind(target, flag: flag))
+    func configuration(target: TargetName, flag: String) throws -> TargetConfiguration {
+        let kind: TargetConfiguration.Kind
+        do { kind = try target.kind(project: project, flag: flag) } catch { throw ValidationError(error.message) }
+        var configuration = TargetConfiguration(kind: kind)
         configuration.project = project ?? "sandbench"
         configuration.location = location
         configuration.apiVersion = apiVersion
         configuration.accessToken = accessToken
-        configuration.requestTimeout = try EmulatorOptions.duration(requestTimeout, flag: "--request-timeout")
-        configuration.pollTimeout = try EmulatorOptions.duration(pollTimeout, flag: "--poll-timeout")
+        configuration.requestTimeout = requestTimeout.duration
+        configuration.pollTimeout = pollTimeout.duration
         configuration.retries = retries
         configuration.maxResponseBytes = maxResponseBytes
         configuration.environment = ProcessInfo.processInfo.environment
         return configuration
     }
 
-    /// The embedded emulator, shaped by the emulator options, on a free loopback port.
+/// The embedded emulator, shaped by the emulator options, on a free loopback port.
     func embeddedEmulator() throws -> EmbeddedEmulator {
         var configuration = try emulator.configuration()
         configuration.host = "127.0.0.1"

@@ -22,6 +22,7 @@ import Testing
         #expect(text.contains("\(file):6:"), "\(text)")
     }
 
+    /// Each with one bad value, given last: the message must name that flag.
     static let badFlags: [[String]] = [
         ["emulator", "--port", "99999999999999999999"],
         ["emulator", "--port", "70000"],
@@ -32,15 +33,26 @@ import Testing
         ["emulator", "--inject-jitter", "878401h"],
         ["emulator", "--inject-jitter", "-5ms"],
         ["emulator", "--inject-latency", "1e400s"],
+        ["emulator", "--inject-latency", "soon"],
+        ["emulator", "--isolation", "chroot"],
         ["run", "--concurrency", "0"],
         ["run", "--request-timeout", "1e400s"],
+        ["run", "--poll-timeout", "5 minutes"],
         ["run", "--retries", "9223372036854775807"],
         ["run", "--max-response-bytes", "0"],
         ["run", "--max-response-bytes", "99999999999999999999"],
-        ["load", "scenarios/load/execute-session.yaml", "--rate", "1e300", "--duration", "1s"],
+        ["run", "--target", "ftp://127.0.0.1:8080"],
+        ["run", "--target", "vertex"],  // without --project
+        ["replay", "scenarios/recorded/quickstart.yaml", "--target", "localhost:8080"],
+        ["load", "scenarios/load/execute-session.yaml", "--duration", "1s", "--rate", "1e300"],
         ["load", "scenarios/load/execute-session.yaml", "--vus", "1000000000000"],
         ["load", "scenarios/load/execute-session.yaml", "--duration", "100000000000000000000h"],
+        ["load", "scenarios/load/execute-session.yaml", "--pacing", "often"],
+        ["load", "scenarios/load/execute-session.yaml", "--grace", "30"],
+        ["record", "--out", "/tmp/never.yaml", "--upstream", "nowhere"],
+        ["record", "--upstream", "emulator", "--out", "/tmp/never.yaml", "--shutdown-grace", "10 s"],
         ["bench", "--seconds", "9223372036854775807"],
+        ["bench", "--suite", "everything"],
     ]
 
     @Test(arguments: badFlags)
@@ -48,6 +60,20 @@ import Testing
         let out = try await CLI.run(arguments, timeout: 60)
         #expect(out.status == 2, "\(arguments.joined(separator: " ")) → \(out.status): \(out.stderr.suffix(400))")
         #expect(out.stderr.contains("Error") || out.stderr.contains("error"), "\(out.stderr.suffix(400))")
+        let flag = try #require(arguments.last { $0.hasPrefix("--") })
+        #expect(out.stderr.contains(flag), "\(arguments.joined(separator: " ")): the message does not name \(flag): \(out.stderr.suffix(400))")
+    }
+
+    /// Typed options list their values in `--help`, so a user sees what is accepted before trying.
+    @Test(arguments: [
+        (["bench", "--help"], ["all", "emulator", "harness", "record", "replay", "soak"]),
+        (["emulator", "--help"], ["bubblewrap", "unshare", "none"]),
+        (["run", "--help"], ["emulator", "vertex", "http(s)://"]),
+    ])
+    func helpListsTheValues(_ arguments: [String], _ values: [String]) async throws {
+        let out = try await CLI.run(arguments, timeout: 60)
+        #expect(out.status == 0, "\(out.stderr)")
+        for value in values { #expect(out.stdout.contains(value), "\(arguments.joined(separator: " ")) does not list \(value)") }
     }
 }
 
