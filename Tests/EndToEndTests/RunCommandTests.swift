@@ -49,6 +49,44 @@ import Testing
         #expect(status == 0, "xmllint: \(messages)")
     }
 
+    @Test func aFailedExecuteShowsItsTracebackInEveryReport() async throws {
+        let dir = CLI.temporaryDirectory()
+        let scenario = dir + "/import.yaml"
+        try """
+        scenarios:
+          - name: missing module
+            steps:
+              - create: {}
+              - name: import
+                execute: |
+                  print("about to import <&> ]]>")
+                  import nonexistent_module
+                  print(3)
+                expect: {stdout: "3\\n"}
+        """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let junit = dir + "/junit.xml", json = dir + "/run.json"
+        let out = try await CLI.run(["run", scenario, "--junit", junit, "--json", json])
+        #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
+        let cause = "ModuleNotFoundError: No module named 'nonexistent_module'"
+        #expect(out.stdout.contains("stderr (last"), "console:\n\(out.stdout)")
+        #expect(out.stdout.contains("Traceback (most recent call last)"), "console:\n\(out.stdout)")
+        #expect(out.stdout.contains(cause), "console:\n\(out.stdout)")
+        #expect(out.stdout.contains("about to import <&> ]]>"), "console:\n\(out.stdout)")
+
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("ModuleNotFoundError: No module named &apos;nonexistent_module&apos;") || xml.contains(cause), "\(xml)")
+        #expect(xml.contains("about to import &lt;&amp;&gt; ]]&gt;"), "\(xml)")
+        let (status, messages) = try CLI.validateJUnit(junit)
+        #expect(status == 0, "xmllint: \(messages)")
+
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let steps = try #require(((document["scenarios"] as? [[String: Any]])?.first?["steps"]) as? [[String: Any]])
+        let output = try #require(steps.first { $0["name"] as? String == "import" }?["output"] as? [String: Any])
+        #expect((output["stderr"] as? String)?.contains(cause) == true, "\(output)")
+        #expect((output["stdout"] as? String) == "about to import <&> ]]>")
+        #expect(steps.first?["output"] is NSNull, "a passed step carries no output")
+    }
+
     @Test func invalidScenarioFilesExitTwoWithLocations() async throws {
         let dir = CLI.temporaryDirectory()
         let scenario = dir + "/bad.yaml"

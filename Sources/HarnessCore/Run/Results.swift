@@ -50,6 +50,8 @@ public struct StepResult: Sendable {
     /// What the step's response held (status, body, error, output, files), when the run keeps
     /// observations (``RunOptions/keepsObservations``); nil otherwise and when no response came.
     public var observation: StepObservation?
+    /// The end of stdout and stderr of a step that failed or errored after its code ran (nil otherwise).
+    public var output: OutputTail?
 
     public init(name: String, operation: String, outcome: Outcome, duration: Duration, startOffset: Duration = .zero,
                 httpStatus: Int? = nil, mismatches: [Mismatch] = [], errorMessage: String? = nil, location: SourceLocation? = nil) {

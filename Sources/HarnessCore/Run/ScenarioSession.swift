@@ -111,11 +111,13 @@ public struct ScenarioSession: Sendable {
         let start = clock.now
         var phases: [(name: String, duration: Duration)] = []
         var kept: StepObservation?
+        var output: OutputTail?
         func finish(_ outcome: Outcome, status: Int? = nil, mismatches: [Mismatch] = [], error: String? = nil) -> StepResult {
             var result = StepResult(name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
                                     httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
             result.phases = phases
             result.observation = kept
+            if outcome == .failed || outcome == .error { result.output = output }
             return result
         }
         let observation: StepObservation
@@ -133,6 +135,7 @@ public struct ScenarioSession: Sendable {
         seen.elapsed = clock.now - start
         phases = seen.phases
         if context.keepsObservations { kept = seen }
+        output = OutputTail(stdout: seen.stdout, stderr: seen.stderr)
         // A one-request step's own latency is the transport's (send to last byte), free of the
         // harness's scheduling; load statistics per operation use it.
         switch step.action {

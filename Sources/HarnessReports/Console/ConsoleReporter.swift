@@ -98,11 +98,23 @@ public struct ConsoleReporter: Sendable {
                 lines.append(detail("    " + paint("expected:", ANSI.green) + " " + value(mismatch.expected, indent: 20)))
                 lines.append(detail("    " + paint("actual:", ANSI.red) + "   " + value(mismatch.actual, indent: 20)))
             }
+            if let output = step.output { lines += outputTail(output) }
         }
         for problem in scenario.cleanupProblems {
             lines.append(detail("clean-up: " + value(problem, indent: 16)))
         }
         if lines.isEmpty { lines.append(detail("no step recorded a mismatch or an error")) }
+        return lines
+    }
+
+    /// The failed step's stderr and stdout ends, whole (they are already capped to ``OutputTail/maxLines``).
+    private func outputTail(_ output: OutputTail) -> [String] {
+        var lines: [String] = []
+        for (name, text) in [("stderr", output.stderr), ("stdout", output.stdout)] where !text.isEmpty {
+            let count = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            lines.append(detail("  \(name) (last \(count) line\(count == 1 ? "" : "s")\(output.truncated ? ", cut" : "")):"))
+            lines += clean(text).split(separator: "\n", omittingEmptySubsequences: false).map { detail("    | " + $0) }
+        }
         return lines
     }
 

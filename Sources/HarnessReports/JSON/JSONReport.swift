@@ -14,6 +14,7 @@ import SandboxAPI
 ///                            "durationMs": 3.25, "startOffsetMs": 1.5, "httpStatus": 200,
 ///                            "mismatches": [{"what": "stdout", "expected": "…", "actual": "…"}],
 ///                            "errorMessage": null,
+///                            "output": {"stdout": "…", "stderr": "Traceback …", "truncated": false},
 ///                            "location": {"file": "…", "line": 12, "column": 7}}]}]}
 /// ```
 /// Text is kept as it came (JSON escapes control characters), unlike the JUnit and console reports.
@@ -81,6 +82,10 @@ public enum JSONReport {
                 ["what": .string(m.what), "expected": .string(m.expected), "actual": .string(m.actual)]
             }),
             "errorMessage": s.errorMessage.map(JSONValue.string) ?? .null,
+            // The end of a failed step's stdout and stderr (``OutputTail``), null when it printed nothing or passed.
+            "output": s.output.map { o in
+                ["stdout": .string(o.stdout), "stderr": .string(o.stderr), "truncated": .bool(o.truncated)]
+            } ?? .null,
             "location": s.location.map { l in
                 ["file": .string(l.file), "line": .number(Double(l.line)), "column": .number(Double(l.column))]
             } ?? .null,

@@ -138,6 +138,12 @@ extension JUnitSuite.Case {
                 lines.append("    expected: " + ReportText.indentingContinuationLines(mismatch.expected, by: 14))
                 lines.append("    actual:   " + ReportText.indentingContinuationLines(mismatch.actual, by: 14))
             }
+            if let output = step.output {
+                for (name, text) in [("stderr", output.stderr), ("stdout", output.stdout)] where !text.isEmpty {
+                    lines.append("  \(name) (last lines\(output.truncated ? ", cut" : "")):")
+                    lines += text.split(separator: "\n", omittingEmptySubsequences: false).map { "    | " + $0 }
+                }
+            }
         }
         if !scenario.cleanupProblems.isEmpty {
             lines.append("clean-up problems:")

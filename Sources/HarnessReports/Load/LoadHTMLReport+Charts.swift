@@ -57,14 +57,13 @@ extension LoadHTMLReport {
     /// beside failures per second as orange bars (each half a time slice wide).
     static func throughputAndErrors(_ r: LoadResult) -> String {
         let points = r.timeline
-        func rate(_ value: (TimelinePoint) -> Int) -> [(x: Double, y: Double)?] {
-            points.map { t in (t.second + t.width / 2, t.width > 0 ? Double(value(t)) / t.width : 0) }
+        let widths = points.map { coveredWidth($0, runSeconds: r.seconds) }
+        func rate(_ value: @escaping (TimelinePoint) -> Int) -> [(x: Double, y: Double)?] {
+            zip(points, widths).map { t, w in w.map { (t.second + $0 / 2, Double(value(t)) / $0) } }
         }
         let half = (points.first?.width ?? 1) / 2
-        let errors = points.map { t -> (x: Double, y: Double)? in (t.second, t.width > 0 ? Double(t.errors) / t.width : 0) }
-        let failures = points.map { t -> (x: Double, y: Double)? in
-            (t.second + t.width / 2, t.width > 0 ? Double(t.failures) / t.width : 0)
-        }
+        let errors = zip(points, widths).map { t, w in w.map { (x: t.second, y: Double(t.errors) / $0) } }
+        let failures = zip(points, widths).map { t, w in w.map { (x: t.second + half, y: Double(t.failures) / $0) } }
         let series: [SVGChart.Series] = [
             .init(name: "requests/s", color: purple, style: .line(dashed: false), points: rate(\.requests)),
             .init(name: "sessions finished/s", color: blue, style: .line(dashed: false), points: rate(\.sessionsFinished)),
@@ -117,5 +116,19 @@ extension LoadHTMLReport {
     static func timelineEnd(_ r: LoadResult) -> Double {
         let last = r.timeline.last.map { $0.second + $0.width } ?? 0
         return Swift.max(1, last)
+    }
+
+    /// The seconds of `t` that the run covered, to divide its counts by; nil to leave it out of rates.
+    ///
+    /// A run seldom ends on a slice boundary: its last slice holds only the traffic of the part
+    /// before the end, so dividing by the full width would draw a collapse in throughput that did
+    /// not happen. That slice is divided by the part the run covered, or left out when that part is
+    /// under a quarter slice (too short for a rate that means anything). Without a usable run time
+    /// (0, not finite) the slice's own width is used.
+    static func coveredWidth(_ t: TimelinePoint, runSeconds: Double) -> Double? {
+        guard t.width > 0, t.width.isFinite else { return nil }
+        guard runSeconds > 0, runSeconds.isFinite, t.second + t.width > runSeconds else { return t.width }
+        let covered = runSeconds - t.second
+        return covered >= t.width / 4 ? covered : nil
     }
 }
