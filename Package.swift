@@ -1,18 +1,27 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// Linux only: the emulator isolates sandboxes with Linux namespaces, cgroups and glibc spawn
+// extensions, and the benchmarks read /proc. No Apple platform is declared because none is supported.
 let package = Package(
     name: "sandbench",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sandbench", targets: ["sandbench"]),
+        /// The emulator as a library: `Emulator.withEmulator { baseURL in … }` inside your own tests.
+        .library(name: "SandboxEmulator", targets: ["SandboxEmulator"]),
+        /// The harness core: scenarios, the sandbox client, sessions, load scheduling and recording,
+        /// over any `HTTPTransport`.
+        .library(name: "HarnessCore", targets: ["HarnessCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Pre-1.0: a minor release may break the API.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", .upToNextMinor(from: "0.2.0")),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -31,8 +40,11 @@ let package = Package(
         .target(name: "HarnessCassettes", dependencies: ["HarnessCore", "SandboxAPI", "Yams"]),
         .target(name: "HarnessRecorder", dependencies: [
             "HarnessCassettes", "HarnessCore", "SandboxAPI",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "HarnessReplay", dependencies: ["HarnessCassettes", "HarnessCore", "HarnessScenarios", "SandboxAPI"]),
@@ -50,8 +62,12 @@ let package = Package(
         // shipped as a resource bundle, so a copied binary needs no files beside it.
         .target(name: "SandboxEmulator", dependencies: [
             "SandboxAPI", "CSpawn", "Yams",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["Runtime/Workers"]),
         .executableTarget(name: "sandbench", dependencies: [
@@ -62,8 +78,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SandboxAPITests", dependencies: ["SandboxAPI"]),
-        .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI", "TestServers"]),
-        .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore"]),
+        .testTarget(name: "SandboxEmulatorTests", dependencies: [
+            "SandboxEmulator", "SandboxAPI", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore", "SandboxAPI"]),
         .testTarget(name: "HarnessBenchTests", dependencies: ["HarnessBench", "HarnessCore"]),
         // Test support: raw loopback servers (hostile on demand) and the tests' Python environment (ProjectVenv).
         .target(name: "TestServers", dependencies: ["SandboxAPI"], path: "Tests/TestServers"),
@@ -94,17 +115,10 @@ let package = Package(
     ]
 )
 
-// Hot paths (JSON, base64, hashing, histograms, the emulator's request path) are optimised even in
-// debug builds, so the test suite and `swift run` move 10 MB files and measure latency at speed.
-let optimisedInDebug: Set<String> = ["SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessCassettes", "HarnessRecorder", "SandboxEmulator"]
-
 for target in package.targets where target.type != .system && target.name != "CSpawn" {
-    var settings: [SwiftSetting] = [
+    let settings: [SwiftSetting] = [
         .enableUpcomingFeature("ExistentialAny"),
         .enableUpcomingFeature("InternalImportsByDefault"),
     ]
-    if optimisedInDebug.contains(target.name) {
-        settings.append(.unsafeFlags(["-O"], .when(configuration: .debug)))
-    }
     target.swiftSettings = (target.swiftSettings ?? []) + settings
 }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if !os(Linux)
+#error("sandbench is Linux-only: it reads /proc, and its emulator needs Linux namespaces, cgroups and glibc")
+#endif
+
 /// Resident memory and process trees, from /proc (Linux only).
 package enum ProcessScan {
     /// VmRSS of `pid` in bytes ("self" for this process), 0 when unreadable.

@@ -5,7 +5,7 @@ extension Cassette {
     /// The cassette as YAML: fixed key order, multi-line text as literal blocks, base64 folded to
     /// 76 columns, so that two recordings diff line by line. Layout: `docs/cassettes.md`.
     /// - Throws: ``CassetteError`` when the YAML emitter fails.
-    public func yaml() throws(CassetteError) -> String {
+    package func yaml() throws(CassetteError) -> String {
         let root = YAMLNodes.mapping([
             ("format", .scalar(.init(Self.format))),
             ("recorded_at", YAMLNodes.string(recordedAt)),

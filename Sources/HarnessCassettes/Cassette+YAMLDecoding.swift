@@ -6,7 +6,7 @@ extension Cassette {
     /// Reads a cassette written by ``yaml()``.
     /// - Throws: ``CassetteError`` `.yaml` for text that is not YAML, `.layout` (with `line:column`)
     ///   for YAML that is not a cassette of this format.
-    public init(yaml text: String) throws(CassetteError) {
+    package init(yaml text: String) throws(CassetteError) {
         try self.init(root: try CassetteReader.compose(text))
     }
 

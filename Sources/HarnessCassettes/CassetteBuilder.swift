@@ -3,25 +3,25 @@ import HarnessCore
 import SandboxAPI
 
 /// An exchange as a proxy saw it, before decoding.
-public struct RawExchange: Sendable {
-    public var method: String
+package struct RawExchange: Sendable {
+    package var method: String
     /// The request target as sent: path and query, percent-encoding intact.
-    public var target: String
-    public var requestHeaders: [(name: String, value: String)]
-    public var requestBody: [UInt8]
+    package var target: String
+    package var requestHeaders: [(name: String, value: String)]
+    package var requestBody: [UInt8]
     /// Nil when no response came (see ``error``).
-    public var status: Int?
-    public var responseHeaders: [(name: String, value: String)]
-    public var responseBody: [UInt8]
+    package var status: Int?
+    package var responseHeaders: [(name: String, value: String)]
+    package var responseBody: [UInt8]
     /// When the request went upstream, after the start of recording.
-    public var sent: Duration
+    package var sent: Duration
     /// When the first and last response bytes arrived, after ``sent``.
-    public var firstByte: Duration?
-    public var lastByte: Duration?
+    package var firstByte: Duration?
+    package var lastByte: Duration?
     /// Why no response came.
-    public var error: String?
+    package var error: String?
 
-    public init(method: String, target: String, requestHeaders: [(name: String, value: String)], requestBody: [UInt8], status: Int?,
+    package init(method: String, target: String, requestHeaders: [(name: String, value: String)], requestBody: [UInt8], status: Int?,
                 responseHeaders: [(name: String, value: String)], responseBody: [UInt8], sent: Duration, firstByte: Duration?,
                 lastByte: Duration?, error: String? = nil) {
         self.method = method
@@ -47,23 +47,23 @@ public struct RawExchange: Sendable {
 /// builder.add(raw)
 /// let yaml = try builder.cassette().yaml()
 /// ```
-public struct CassetteBuilder: Sendable {
+package struct CassetteBuilder: Sendable {
     private var draft: Cassette
     private var redactor = Redactor()
     /// JSON bodies other than execute's larger than this are kept as bytes (size and hash) unless bodies are kept.
     private var jsonLimit: Int { draft.inlineLimit.multipliedReportingOverflow(by: 16).overflow ? Int.max : draft.inlineLimit * 16 }
 
-    public init(upstream: String, recordedAt: String, inlineLimit: Int = Cassette.defaultInlineLimit, keepBodies: Bool = false) {
+    package init(upstream: String, recordedAt: String, inlineLimit: Int = Cassette.defaultInlineLimit, keepBodies: Bool = false) {
         draft = Cassette(recordedAt: recordedAt, upstream: upstream, inlineLimit: max(0, inlineLimit), keepBodies: keepBodies)
     }
 
     /// Remembers a secret that may appear in traffic (e.g. the token the proxy itself sends upstream).
-    public mutating func learnSecret(_ value: String) {
+    package mutating func learnSecret(_ value: String) {
         redactor.learn(value)
     }
 
     /// Decodes `raw` and appends it.
-    public mutating func add(_ raw: RawExchange) {
+    package mutating func add(_ raw: RawExchange) {
         redactor.learn(headers: raw.requestHeaders)
         redactor.learn(headers: raw.responseHeaders)
         let (path, query) = splitTarget(raw.target)
@@ -80,7 +80,7 @@ public struct CassetteBuilder: Sendable {
     }
 
     /// The cassette so far, with every secret learned until now removed from every exchange.
-    public func cassette() -> Cassette {
+    package func cassette() -> Cassette {
         var cassette = draft
         // Exchanges arrive as they finish; a cassette lists them as they were sent.
         cassette.exchanges = draft.exchanges.enumerated()

@@ -1,16 +1,16 @@
-public import SandboxAPI
+package import SandboxAPI
 
 /// Keeps secrets out of cassettes: credentials in headers, query parameters and JSON fields are
 /// replaced by ``placeholder``, and every value learned that way is also removed wherever else it
 /// shows up (code, output, files, paths).
 ///
 /// Only headers on a fixed list are kept at all, so an unknown header cannot carry a secret in.
-public struct Redactor: Sendable {
+package struct Redactor: Sendable {
     /// What a removed secret reads as.
-    public static let placeholder = "<redacted>"
+    package static let placeholder = "<redacted>"
     /// Shorter values are redacted where they stand (a header, a field) but not searched for
     /// elsewhere: a four-letter token would otherwise blank out ordinary words.
-    public static let minimumSearchedLength = 8
+    package static let minimumSearchedLength = 8
 
     /// Headers kept with their values.
     static let keptHeaders: Set<String> = [
@@ -29,12 +29,12 @@ public struct Redactor: Sendable {
     static let harmlessNames: Set<String> = ["pagetoken", "nextpagetoken", "maxtokens", "maxoutputtokens", "tokencount"]
 
     /// Secrets learned so far, longest first so a secret containing another is removed whole.
-    public private(set) var secrets: [String] = []
+    package private(set) var secrets: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// Remembers `value` as a secret to remove everywhere (ignored when too short to search for).
-    public mutating func learn(_ value: String) {
+    package mutating func learn(_ value: String) {
         let value = value.trimmingSpaces
         guard value.utf8.count >= Self.minimumSearchedLength, value != Self.placeholder, !secrets.contains(value) else { return }
         secrets.append(value)
@@ -42,7 +42,7 @@ public struct Redactor: Sendable {
     }
 
     /// Learns the credentials in `headers`: bearer tokens, API keys and cookie values.
-    public mutating func learn(headers: [(name: String, value: String)]) {
+    package mutating func learn(headers: [(name: String, value: String)]) {
         for header in headers {
             let name = header.name.lowercased()
             guard Self.credentialHeaders.contains(name) || Self.isSecretName(name) else { continue }
@@ -57,14 +57,14 @@ public struct Redactor: Sendable {
     }
 
     /// Whether a header, parameter or field called `name` holds a secret.
-    public static func isSecretName(_ name: String) -> Bool {
+    package static func isSecretName(_ name: String) -> Bool {
         let key = String(name.lowercased().filter { $0 != "_" && $0 != "-" && $0 != "." })
         guard !harmlessNames.contains(key) else { return false }
         return secretNameParts.contains { key.contains($0) }
     }
 
     /// The headers a cassette keeps: the fixed list with values, credentials as the placeholder.
-    public func keptHeaders(_ headers: [(name: String, value: String)]) -> [Field] {
+    package func keptHeaders(_ headers: [(name: String, value: String)]) -> [Field] {
         var kept: [Field] = []
         for header in headers {
             let name = header.name.lowercased()
@@ -78,7 +78,7 @@ public struct Redactor: Sendable {
     }
 
     /// `text` with every learned secret replaced, and whether anything was.
-    public func scrub(_ text: String) -> (text: String, changed: Bool) {
+    package func scrub(_ text: String) -> (text: String, changed: Bool) {
         guard !secrets.isEmpty, !text.isEmpty else { return (text, false) }
         var result = text
         var changed = false
@@ -90,7 +90,7 @@ public struct Redactor: Sendable {
     }
 
     /// `bytes` with every learned secret's UTF-8 replaced, and whether anything was.
-    public func scrub(bytes: [UInt8]) -> (bytes: [UInt8], changed: Bool) {
+    package func scrub(bytes: [UInt8]) -> (bytes: [UInt8], changed: Bool) {
         guard !secrets.isEmpty, !bytes.isEmpty else { return (bytes, false) }
         var result = bytes
         var changed = false
@@ -104,7 +104,7 @@ public struct Redactor: Sendable {
     }
 
     /// Learns the values of secret-named fields anywhere in `value`.
-    public mutating func learn(json value: JSONValue) {
+    package mutating func learn(json value: JSONValue) {
         switch value {
         case .object(let object):
             for (key, member) in object {
@@ -118,7 +118,7 @@ public struct Redactor: Sendable {
     }
 
     /// `value` with secret-named fields replaced by the placeholder and learned secrets removed from every string.
-    public func scrub(json value: JSONValue) -> JSONValue {
+    package func scrub(json value: JSONValue) -> JSONValue {
         switch value {
         case .object(let object):
             var result: [String: JSONValue] = [:]

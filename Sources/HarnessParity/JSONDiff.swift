@@ -1,17 +1,17 @@
-public import SandboxAPI
+package import SandboxAPI
 
 /// One place where the reference and the candidate answered differently.
-public struct Difference: Sendable, Hashable {
+package struct Difference: Sendable, Hashable {
     /// Where, e.g. `outputs[0].msg_err` or `@status`.
-    public var path: ParityPath
+    package var path: ParityPath
     /// The reference's value; nil when the reference has nothing there.
-    public var reference: JSONValue?
+    package var reference: JSONValue?
     /// The candidate's value; nil when the candidate has nothing there.
-    public var candidate: JSONValue?
+    package var candidate: JSONValue?
     /// The known gap that explains it, when one does.
-    public var gap: KnownGap?
+    package var gap: KnownGap?
 
-    public init(path: ParityPath, reference: JSONValue?, candidate: JSONValue?, gap: KnownGap? = nil) {
+    package init(path: ParityPath, reference: JSONValue?, candidate: JSONValue?, gap: KnownGap? = nil) {
         self.path = path
         self.reference = reference
         self.candidate = candidate
@@ -19,7 +19,7 @@ public struct Difference: Sendable, Hashable {
     }
 
     /// `~` changed, `-` only in the reference, `+` only in the candidate.
-    public var mark: String {
+    package var mark: String {
         switch (reference, candidate) {
         case (nil, _): "+"
         case (_, nil): "-"
@@ -29,15 +29,15 @@ public struct Difference: Sendable, Hashable {
 }
 
 /// Structural comparison of two JSON documents, reporting each differing leaf by path.
-public enum JSONDiff {
+package enum JSONDiff {
     /// Most differences reported for one step; the rest are counted.
-    public static let maxDifferences = 200
+    package static let maxDifferences = 200
 
     /// Every place `reference` and `candidate` differ: members present on one side only, array
     /// items beyond the shorter array, values of different kinds or contents. Object members are
     /// visited in sorted order, so the result is stable.
     /// - Returns: at most ``maxDifferences`` differences, and how many more there were.
-    public static func differences(_ reference: JSONValue, _ candidate: JSONValue) -> (differences: [Difference], more: Int) {
+    package static func differences(_ reference: JSONValue, _ candidate: JSONValue) -> (differences: [Difference], more: Int) {
         var out: [Difference] = []
         var more = 0
         func add(_ path: ParityPath, _ a: JSONValue?, _ b: JSONValue?) {

@@ -1,21 +1,21 @@
-public import HarnessCore
+package import HarnessCore
 import SandboxAPI
 
 /// A normaliser added by a gaps file: every match of `pattern` in a string (at `paths`, or
 /// anywhere) becomes `replacement`, or with `numbered` a placeholder counted per distinct value.
-public struct TextRule: Sendable, Hashable {
+package struct TextRule: Sendable, Hashable {
     /// A regular expression (Swift `Regex` syntax).
-    public var pattern: String
+    package var pattern: String
     /// The text put in place of each match; with ``numbered``, the label of `<label:N>`.
-    public var replacement: String
+    package var replacement: String
     /// Reference numbering: the same matched text gets the same `<label:N>` across a scenario's steps.
-    public var numbered: Bool
+    package var numbered: Bool
     /// Where it applies (patterns as in gaps); empty: every string.
-    public var paths: [ParityPath]
+    package var paths: [ParityPath]
     /// Where the rule was written, for messages.
-    public var location: SourceLocation?
+    package var location: SourceLocation?
 
-    public init(pattern: String, replacement: String, numbered: Bool = false, paths: [ParityPath] = [], location: SourceLocation? = nil) {
+    package init(pattern: String, replacement: String, numbered: Bool = false, paths: [ParityPath] = [], location: SourceLocation? = nil) {
         self.pattern = pattern
         self.replacement = replacement
         self.numbered = numbered
@@ -43,16 +43,16 @@ public struct TextRule: Sendable, Hashable {
 /// ```swift
 /// let normalised = Normaliser(gaps: gaps).normalise(ScenarioRecord(result))
 /// ```
-public struct Normaliser: Sendable {
+package struct Normaliser: Sendable {
     /// Extra rules from the gaps file, applied after the built-in text rules.
-    public var rules: [TextRule]
+    package var rules: [TextRule]
     /// Arrays whose order does not matter (besides ``builtInUnordered``).
-    public var unordered: [ParityPath]
+    package var unordered: [ParityPath]
     /// Labels of the runs compared (the display-name prefix each side gives its sandboxes), replaced by `<run>`.
-    public var runLabels: [String] = []
+    package var runLabels: [String] = []
 
     /// Lists the API returns in no promised order.
-    public static let builtInUnordered: [ParityPath] = [
+    package static let builtInUnordered: [ParityPath] = [
         ParityPath(segments: [.key("sandboxEnvironments")]),
         ParityPath(segments: [.key("reasoningEngines")]),
         ParityPath(segments: [.key("operations")]),
@@ -65,18 +65,18 @@ public struct Normaliser: Sendable {
     /// Longest error-message class.
     static let maxMessageClassLength = 200
 
-    public init(rules: [TextRule] = [], unordered: [ParityPath] = []) {
+    package init(rules: [TextRule] = [], unordered: [ParityPath] = []) {
         self.rules = rules
         self.unordered = unordered
     }
 
     /// The built-in normalisers plus those of `gaps`.
-    public init(gaps: ParityGaps) {
+    package init(gaps: ParityGaps) {
         self.init(rules: gaps.rules, unordered: gaps.unordered)
     }
 
     /// `record` with every step's response normalised; numbering runs across the steps in order.
-    public func normalise(_ record: ScenarioRecord) -> ScenarioRecord {
+    package func normalise(_ record: ScenarioRecord) -> ScenarioRecord {
         var numbering = Numbering()
         var result = record
         let compiled = rules.map { rule in (rule, try? Regex(rule.pattern)) }
@@ -210,7 +210,7 @@ public struct Normaliser: Sendable {
     /// placeholder or a `/`) become `…`, the rest is lower-cased, spaces collapse, a final full stop
     /// goes, at most 200 characters. `SandboxEnvironment <sandbox:1> not found.` and
     /// `SandboxEnvironment projects/p/…/12 not found` are one class.
-    public static func messageClass(_ message: String) -> String {
+    package static func messageClass(_ message: String) -> String {
         let value: Character = "\u{1}"
         // Quoted spans first: they may hold spaces. An apostrophe inside a word (`can't`) quotes nothing.
         var unquoted = ""

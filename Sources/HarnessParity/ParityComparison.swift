@@ -9,20 +9,20 @@ import HarnessCore
 /// let result = comparison.compare(reference: referenceSide, candidate: candidateSide, startedAt: t0, duration: elapsed)
 /// exit(result.passed ? 0 : 1)
 /// ```
-public struct ParityComparison: Sendable {
-    public var gaps: ParityGaps
-    public var normaliser: Normaliser
+package struct ParityComparison: Sendable {
+    package var gaps: ParityGaps
+    package var normaliser: Normaliser
     /// `--latency-ratio`: the largest candidate / reference ratio of p50 and p99 that passes.
-    public var latencyBound: Double?
+    package var latencyBound: Double?
 
-    public init(gaps: ParityGaps = ParityGaps(), normaliser: Normaliser? = nil, latencyBound: Double? = nil) {
+    package init(gaps: ParityGaps = ParityGaps(), normaliser: Normaliser? = nil, latencyBound: Double? = nil) {
         self.gaps = gaps
         self.normaliser = normaliser ?? Normaliser(gaps: gaps)
         self.latencyBound = latencyBound
     }
 
     /// Compares every scenario the candidate ran with the reference's record of it.
-    public func compare(reference: ParitySide, candidate: ParitySide, startedAt: Double, duration: Duration) -> ParityResult {
+    package func compare(reference: ParitySide, candidate: ParitySide, startedAt: Double, duration: Duration) -> ParityResult {
         var used: Set<Int> = []
         var checked: Set<Int> = []
         var scenarios: [ScenarioComparison] = []

@@ -1,15 +1,15 @@
 import Foundation
 import HarnessCore
-public import HarnessScenarios
+package import HarnessScenarios
 import Yams
 
 extension ParityGaps {
     /// Largest gaps file read: 4 MiB.
-    public static let maxFileBytes = 4 << 20
+    package static let maxFileBytes = 4 << 20
     /// Most gaps, normalisers and unordered paths, each.
-    public static let maxEntries = 10_000
+    package static let maxEntries = 10_000
     /// Longest regular expression of a normaliser.
-    public static let maxPatternLength = 1000
+    package static let maxPatternLength = 1000
 
     static let topKeys = ["gaps", "normalisers", "unordered"]
     static let gapKeys = ["scenario", "step", "path", "reason", "date"]
@@ -17,7 +17,7 @@ extension ParityGaps {
 
     /// Reads a gaps file, reporting every problem as `file:line:column: message`.
     /// - Throws: ``ScenarioErrors`` (the command exits 2).
-    public static func load(path: String) throws(ScenarioErrors) -> ParityGaps {
+    package static func load(path: String) throws(ScenarioErrors) -> ParityGaps {
         let start = SourceLocation(file: path, line: 0, column: 0)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ScenarioErrors([ScenarioError(start, "cannot open the gaps file (missing or unreadable)")])
@@ -35,7 +35,7 @@ extension ParityGaps {
 
     /// Reads gaps-file YAML; `path` names it in errors.
     /// - Throws: ``ScenarioErrors`` with every problem found.
-    public static func parse(yaml: String, path: String) throws(ScenarioErrors) -> ParityGaps {
+    package static func parse(yaml: String, path: String) throws(ScenarioErrors) -> ParityGaps {
         let reader = NodeReader(file: path)
         let root: Node
         do {

@@ -8,9 +8,9 @@ import SandboxAPI
 /// let gap = try ParityPath(parsing: "outputs[*].msg_err")
 /// gap.covers(try ParityPath(parsing: "outputs[0].msg_err"))   // true
 /// ```
-public struct ParityPath: Sendable, Hashable, CustomStringConvertible {
+package struct ParityPath: Sendable, Hashable, CustomStringConvertible {
     /// One step down a JSON document.
-    public enum Segment: Sendable, Hashable {
+    package enum Segment: Sendable, Hashable {
         /// An object member.
         case key(String)
         /// An array element.
@@ -23,29 +23,29 @@ public struct ParityPath: Sendable, Hashable, CustomStringConvertible {
         case anyDepth
     }
 
-    public var segments: [Segment]
+    package var segments: [Segment]
 
     /// The document root (matches only the whole document).
-    public static let root = ParityPath(segments: [])
+    package static let root = ParityPath(segments: [])
 
     /// Longest path text accepted.
-    public static let maxLength = 1024
+    package static let maxLength = 1024
 
-    public init(segments: [Segment]) {
+    package init(segments: [Segment]) {
         self.segments = segments
     }
 
     /// Why path text could not be read.
-    public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+    package struct SyntaxError: Error, Sendable, CustomStringConvertible {
         /// What was wrong, with the character offset.
-        public var message: String
-        public var description: String { message }
+        package var message: String
+        package var description: String { message }
     }
 
     /// Reads `text`: keys joined by `.`, `[N]` and `[*]` for elements, `["any key"]` for keys that are
     /// not plain names, an optional leading `$` or `$.`.
     /// - Throws: ``SyntaxError`` naming the offset of the first problem.
-    public init(parsing text: String) throws(SyntaxError) {
+    package init(parsing text: String) throws(SyntaxError) {
         guard text.utf8.count <= Self.maxLength else {
             throw SyntaxError(message: "a path may be at most \(Self.maxLength) bytes long")
         }
@@ -135,12 +135,12 @@ public struct ParityPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// This path with `segment` appended.
-    public func appending(_ segment: Segment) -> ParityPath {
+    package func appending(_ segment: Segment) -> ParityPath {
         ParityPath(segments: segments + [segment])
     }
 
     /// Whether the path holds wildcards.
-    public var isPattern: Bool {
+    package var isPattern: Bool {
         segments.contains { segment in
             switch segment {
             case .key, .index: false
@@ -149,7 +149,7 @@ public struct ParityPath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         var out = ""
         for segment in segments {
             switch segment {
@@ -171,12 +171,12 @@ public struct ParityPath: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether this pattern matches `path` or one of its ancestors: a gap on `outputs[0]` covers
     /// `outputs[0].msg_err`.
-    public func covers(_ path: ParityPath) -> Bool {
+    package func covers(_ path: ParityPath) -> Bool {
         Self.matchesPrefix(ArraySlice(segments), ArraySlice(path.segments))
     }
 
     /// Whether this pattern matches `path` exactly (no descendants).
-    public func matches(_ path: ParityPath) -> Bool {
+    package func matches(_ path: ParityPath) -> Bool {
         Self.matches(ArraySlice(segments), ArraySlice(path.segments), prefix: false)
     }
 
@@ -215,17 +215,17 @@ public struct ParityPath: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A shell-style pattern for names: `*` any run of characters, `?` one character, anything else itself.
-public struct NameGlob: Sendable, Hashable, CustomStringConvertible {
-    public var pattern: String
+package struct NameGlob: Sendable, Hashable, CustomStringConvertible {
+    package var pattern: String
 
-    public init(_ pattern: String) {
+    package init(_ pattern: String) {
         self.pattern = pattern
     }
 
-    public var description: String { pattern }
+    package var description: String { pattern }
 
     /// Whether `name` matches the whole pattern.
-    public func matches(_ name: String) -> Bool {
+    package func matches(_ name: String) -> Bool {
         let p = Array(pattern), s = Array(name)
         var pi = 0, si = 0
         var star = -1, mark = 0

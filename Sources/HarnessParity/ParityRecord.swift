@@ -1,35 +1,35 @@
-public import HarnessCore
-public import SandboxAPI
+package import HarnessCore
+package import SandboxAPI
 
 /// What one step of one side answered, in the form parity compares: the response as a JSON
 /// document (`@status` plus the body, execute outputs decoded), how the step ended, and its latency.
-public struct StepRecord: Sendable, Hashable {
+package struct StepRecord: Sendable, Hashable {
     /// The step's name in the scenario.
-    public var name: String
+    package var name: String
     /// `create`, `execute`, … (latency is grouped by it).
-    public var operation: String
+    package var operation: String
     /// How the step ended on this side: anything but passed is an error of the comparison.
-    public var outcome: Outcome
+    package var outcome: Outcome
     /// Why the step did not pass: the error, or the expectations that did not hold.
-    public var problem: String?
+    package var problem: String?
     /// The response: an object with `@status` (the HTTP status) and the body's members; nil when no
     /// response came (transport or protocol error).
-    public var response: JSONValue?
+    package var response: JSONValue?
     /// Latency of the step's requests by operation name (`create` and `ready` for a create step).
-    public var latencies: [Latency]
+    package var latencies: [Latency]
 
     /// One timed part of a step.
-    public struct Latency: Sendable, Hashable {
-        public var operation: String
-        public var duration: Duration
+    package struct Latency: Sendable, Hashable {
+        package var operation: String
+        package var duration: Duration
 
-        public init(operation: String, duration: Duration) {
+        package init(operation: String, duration: Duration) {
             self.operation = operation
             self.duration = duration
         }
     }
 
-    public init(name: String, operation: String, outcome: Outcome, problem: String? = nil, response: JSONValue?,
+    package init(name: String, operation: String, outcome: Outcome, problem: String? = nil, response: JSONValue?,
                 latencies: [Latency] = []) {
         self.name = name
         self.operation = operation
@@ -40,25 +40,25 @@ public struct StepRecord: Sendable, Hashable {
     }
 
     /// The HTTP status in ``response``.
-    public var status: Int? {
+    package var status: Int? {
         response?["@status"]?.numberValue.flatMap { Int(exactly: $0) }
     }
 }
 
 /// Every step one side ran of one scenario, in order.
-public struct ScenarioRecord: Sendable, Hashable {
-    public var name: String
+package struct ScenarioRecord: Sendable, Hashable {
+    package var name: String
     /// The scenario file (or cassette) it came from, as given.
-    public var file: String
+    package var file: String
     /// How the scenario ended on this side.
-    public var outcome: Outcome
+    package var outcome: Outcome
     /// Why it was skipped, when it was.
-    public var skipReason: String?
-    public var steps: [StepRecord]
+    package var skipReason: String?
+    package var steps: [StepRecord]
     /// Problems outside the steps: sandboxes that could not be deleted.
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(name: String, file: String, outcome: Outcome, skipReason: String? = nil, steps: [StepRecord], problems: [String] = []) {
+    package init(name: String, file: String, outcome: Outcome, skipReason: String? = nil, steps: [StepRecord], problems: [String] = []) {
         self.name = name
         self.file = file
         self.outcome = outcome
@@ -70,7 +70,7 @@ public struct ScenarioRecord: Sendable, Hashable {
 
 extension ScenarioRecord {
     /// The record of a scenario a run kept observations for (``RunOptions/keepsObservations``).
-    public init(_ result: ScenarioResult) {
+    package init(_ result: ScenarioResult) {
         self.init(name: result.name, file: result.file, outcome: result.outcome, skipReason: result.skipReason,
                   steps: result.steps.map(StepRecord.init), problems: result.cleanupProblems)
     }
@@ -79,10 +79,10 @@ extension ScenarioRecord {
 extension StepRecord {
     /// Largest returned file whose text is kept in a record (64 KiB, a cassette's inline limit);
     /// larger files and binary ones are compared by size and sha256.
-    public static let maxFileText = 64 * 1024
+    package static let maxFileText = 64 * 1024
 
     /// The record of one step: its observation as a response document, its latency by operation.
-    public init(_ result: StepResult) {
+    package init(_ result: StepResult) {
         var problem: String?
         if result.outcome != .passed {
             problem = result.errorMessage ?? (result.mismatches.isEmpty ? result.outcome.rawValue : result.summary)
@@ -102,7 +102,7 @@ extension StepRecord {
 
     /// The response document of an observation: `@status` and the body's members, an execute answer
     /// decoded (``executeBody(_:)``), an error body with its Google error.
-    public static func document(_ seen: StepObservation) -> JSONValue {
+    package static func document(_ seen: StepObservation) -> JSONValue {
         var members: [String: JSONValue] = [:]
         if let status = seen.status { members["@status"] = .number(Double(status)) }
         var body = seen.json
@@ -127,7 +127,7 @@ extension StepRecord {
     /// chunk is its JSON object (`msg_out`, `msg_err` and anything else it holds) and each file is
     /// `{file_name, mime_type, size, sha256, text}` (text only for UTF-8 up to ``maxFileText``),
     /// files sorted by name: their order is not part of the API.
-    public static func executeBody(_ response: ExecuteResponse) -> JSONValue {
+    package static func executeBody(_ response: ExecuteResponse) -> JSONValue {
         var outputs: [JSONValue] = []
         var files: [(String, JSONValue)] = []
         for chunk in response.outputs {
@@ -145,7 +145,7 @@ extension StepRecord {
     }
 
     /// A returned file as parity compares it.
-    public static func file(name: String, mimeType: String?, content: [UInt8]) -> JSONValue {
+    package static func file(name: String, mimeType: String?, content: [UInt8]) -> JSONValue {
         var object: [String: JSONValue] = [
             "file_name": .string(name),
             "size": .number(Double(content.count)),
@@ -159,7 +159,7 @@ extension StepRecord {
     }
 
     /// The same for a file known only by size and hash (and text, when it was kept).
-    public static func file(name: String, mimeType: String?, size: Int, sha256: String, text: String?) -> JSONValue {
+    package static func file(name: String, mimeType: String?, size: Int, sha256: String, text: String?) -> JSONValue {
         var object: [String: JSONValue] = [
             "file_name": .string(name),
             "size": .number(Double(size)),

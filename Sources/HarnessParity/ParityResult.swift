@@ -2,17 +2,17 @@ import HarnessCore
 import SandboxAPI
 
 /// What one side of a comparison produced: its records, and what went wrong outside them.
-public struct ParitySide: Sendable {
+package struct ParitySide: Sendable {
     /// How reports name the side: `emulator (http://127.0.0.1:PORT)`, a URL, `snapshots in DIR`, a cassette.
-    public var description: String
+    package var description: String
     /// One record per scenario it ran (or recorded).
-    public var scenarios: [ScenarioRecord]
+    package var scenarios: [ScenarioRecord]
     /// Sandboxes of this side still alive after clean-up.
-    public var leaks: [String]
+    package var leaks: [String]
     /// Problems of the side as a whole (an engine that could not be created, an interruption).
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(description: String, scenarios: [ScenarioRecord], leaks: [String] = [], problems: [String] = []) {
+    package init(description: String, scenarios: [ScenarioRecord], leaks: [String] = [], problems: [String] = []) {
         self.description = description
         self.scenarios = scenarios
         self.leaks = leaks
@@ -21,9 +21,9 @@ public struct ParitySide: Sendable {
 }
 
 /// How one step compared.
-public struct StepComparison: Sendable {
+package struct StepComparison: Sendable {
     /// The verdict of a step, from best to worst.
-    public enum Verdict: String, Sendable, Hashable {
+    package enum Verdict: String, Sendable, Hashable {
         /// Both sides answered the same (after normalising).
         case same
         /// Every difference is a known gap.
@@ -45,25 +45,25 @@ public struct StepComparison: Sendable {
     }
 
     /// Position in the scenario, from 0.
-    public var index: Int
-    public var name: String
-    public var operation: String
-    public var verdict: Verdict
+    package var index: Int
+    package var name: String
+    package var operation: String
+    package var verdict: Verdict
     /// Every difference (each with its gap, if one covers it), in path order.
-    public var differences: [Difference]
+    package var differences: [Difference]
     /// Differences beyond ``JSONDiff/maxDifferences``, counted only.
-    public var moreDifferences: Int
+    package var moreDifferences: Int
     /// Errors of the comparison, prefixed with the side (`reference: …`, `candidate: …`).
-    public var problems: [String]
+    package var problems: [String]
     /// The normalised step of each side (nil when that side did not run it).
-    public var reference: StepRecord?
-    public var candidate: StepRecord?
+    package var reference: StepRecord?
+    package var candidate: StepRecord?
 
     /// The unexplained differences.
-    public var unexplained: [Difference] { differences.filter { $0.gap == nil } }
+    package var unexplained: [Difference] { differences.filter { $0.gap == nil } }
 
     /// HTTP status, google.rpc status and message class of each side, when either answered an error.
-    public var errorShape: ErrorShape? {
+    package var errorShape: ErrorShape? {
         let left = reference?.response.map(ErrorShape.Shape.init), right = candidate?.response.map(ErrorShape.Shape.init)
         guard left?.isError == true || right?.isError == true else { return nil }
         return ErrorShape(reference: left, candidate: right)
@@ -71,14 +71,14 @@ public struct StepComparison: Sendable {
 }
 
 /// Error-shape parity of a step: whether both sides failed the same way.
-public struct ErrorShape: Sendable, Hashable {
+package struct ErrorShape: Sendable, Hashable {
     /// The parts of an error answer that are compared.
-    public struct Shape: Sendable, Hashable, CustomStringConvertible {
-        public var httpStatus: Int?
+    package struct Shape: Sendable, Hashable, CustomStringConvertible {
+        package var httpStatus: Int?
         /// `error.status` of the Google error body (`NOT_FOUND`).
-        public var rpcStatus: String?
+        package var rpcStatus: String?
         /// The message's class (see ``Normaliser/messageClass(_:)``).
-        public var messageClass: String?
+        package var messageClass: String?
 
         init(_ response: JSONValue) {
             httpStatus = response["@status"]?.numberValue.flatMap { Int(exactly: $0) }
@@ -88,88 +88,88 @@ public struct ErrorShape: Sendable, Hashable {
 
         var isError: Bool { httpStatus != 200 }
 
-        public var description: String {
+        package var description: String {
             "HTTP \(httpStatus.map(String.init) ?? "-") \(rpcStatus ?? "-") “\(messageClass ?? "")”"
         }
     }
 
-    public var reference: Shape?
-    public var candidate: Shape?
+    package var reference: Shape?
+    package var candidate: Shape?
 
     /// Same HTTP status, same google.rpc status, same message class.
-    public var matches: Bool { reference == candidate }
+    package var matches: Bool { reference == candidate }
 }
 
 /// How one scenario compared.
-public struct ScenarioComparison: Sendable {
-    public var name: String
-    public var file: String
-    public var steps: [StepComparison]
+package struct ScenarioComparison: Sendable {
+    package var name: String
+    package var file: String
+    package var steps: [StepComparison]
     /// Errors of the comparison outside the steps (no reference record, clean-up problems).
-    public var problems: [String]
+    package var problems: [String]
     /// Why it was not compared, when both sides skipped it.
-    public var skipReason: String?
+    package var skipReason: String?
 
     /// The worst step verdict, or error for scenario-level problems.
-    public var verdict: StepComparison.Verdict {
+    package var verdict: StepComparison.Verdict {
         if !problems.isEmpty { return .error }
         return steps.map(\.verdict).max { $0.rank < $1.rank } ?? .same
     }
 }
 
 /// Latency parity of one operation: candidate / reference of p50 and p99.
-public struct OperationLatency: Sendable, Hashable {
-    public var operation: String
+package struct OperationLatency: Sendable, Hashable {
+    package var operation: String
     /// Samples on each side.
-    public var referenceCount: Int
-    public var candidateCount: Int
+    package var referenceCount: Int
+    package var candidateCount: Int
     /// Percentiles in seconds.
-    public var referenceP50: Double
-    public var referenceP99: Double
-    public var candidateP50: Double
-    public var candidateP99: Double
+    package var referenceP50: Double
+    package var referenceP99: Double
+    package var candidateP50: Double
+    package var candidateP99: Double
     /// The `--latency-ratio` bound in force, if any.
-    public var bound: Double?
+    package var bound: Double?
 
     /// Candidate p50 / reference p50 (nil when the reference's is zero).
-    public var ratioP50: Double? { referenceP50 > 0 ? candidateP50 / referenceP50 : nil }
+    package var ratioP50: Double? { referenceP50 > 0 ? candidateP50 / referenceP50 : nil }
     /// Candidate p99 / reference p99.
-    public var ratioP99: Double? { referenceP99 > 0 ? candidateP99 / referenceP99 : nil }
+    package var ratioP99: Double? { referenceP99 > 0 ? candidateP99 / referenceP99 : nil }
 
     /// Whether a ratio is over the bound.
-    public var exceeded: Bool {
+    package var exceeded: Bool {
         guard let bound else { return false }
         return [ratioP50, ratioP99].contains { ($0 ?? 0) > bound }
     }
 }
 
 /// A gap that explained nothing in this run.
-public struct StaleGap: Sendable, Hashable {
-    public var gap: KnownGap
+package struct StaleGap: Sendable, Hashable {
+    package var gap: KnownGap
     /// `no longer differs`, or that no compared step matched it.
-    public var why: String
+    package var why: String
 }
 
 /// The outcome of `sandbench parity`: every scenario and step compared, the gaps that explained
 /// differences and those that are stale, and latency per operation.
-public struct ParityResult: Sendable {
+package struct ParityResult: Sendable {
     /// How reports name the two sides.
-    public var reference: String
-    public var candidate: String
+    package var reference: String
+    package var candidate: String
     /// The gaps file, when one was given.
-    public var gapsFile: String?
+    package var gapsFile: String?
     /// Wall-clock start, seconds since the Unix epoch.
-    public var startedAt: Double
-    public var duration: Duration
-    public var scenarios: [ScenarioComparison]
-    public var staleGaps: [StaleGap]
-    public var latency: [OperationLatency]
+    package var startedAt: Double
+    package var duration: Duration
+    package var scenarios: [ScenarioComparison]
+    package var staleGaps: [StaleGap]
+    package var latency: [OperationLatency]
     /// The `--latency-ratio` bound (nil: latency is reported only).
-    public var latencyBound: Double?
+    package var latencyBound: Double?
     /// Problems of either side as a whole, prefixed with the side; leaks among them.
-    public var problems: [String]
+    package var problems: [String]
 
-    public init(reference: String, candidate: String, gapsFile: String?, startedAt: Double, duration: Duration,
+    package init(reference: String, candidate: String, gapsFile: String?, startedAt: Double, duration: Duration,
                 scenarios: [ScenarioComparison], staleGaps: [StaleGap], latency: [OperationLatency], latencyBound: Double?,
                 problems: [String]) {
         self.reference = reference
@@ -185,14 +185,14 @@ public struct ParityResult: Sendable {
     }
 
     /// Every compared step.
-    public var steps: [StepComparison] { scenarios.flatMap(\.steps) }
+    package var steps: [StepComparison] { scenarios.flatMap(\.steps) }
 
     /// No unexplained difference, no error of the comparison, no latency over the bound: exit 0.
-    public var passed: Bool {
+    package var passed: Bool {
         problems.isEmpty && !latency.contains { $0.exceeded }
             && scenarios.allSatisfy { $0.skipReason != nil || $0.verdict == .same || $0.verdict == .explained }
     }
 
     /// Steps per verdict.
-    public func count(_ verdict: StepComparison.Verdict) -> Int { steps.count { $0.verdict == verdict } }
+    package func count(_ verdict: StepComparison.Verdict) -> Int { steps.count { $0.verdict == verdict } }
 }

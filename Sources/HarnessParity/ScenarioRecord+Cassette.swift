@@ -1,6 +1,6 @@
-public import HarnessCassettes
+package import HarnessCassettes
 import HarnessCore
-public import HarnessReplay
+package import HarnessReplay
 import SandboxAPI
 
 extension ScenarioRecord {
@@ -11,7 +11,7 @@ extension ScenarioRecord {
     /// create records the GET of the new sandbox, which has none). A step the recording implies but
     /// never sent (a sandbox removed by a forced engine delete) is recorded as skipped: there is
     /// nothing to compare it with.
-    public init(_ plan: ReplayPlan) {
+    package init(_ plan: ReplayPlan) {
         let exchanges = plan.cassette.exchanges
         var steps: [StepRecord] = []
         for (index, step) in plan.scenario.steps.enumerated() {

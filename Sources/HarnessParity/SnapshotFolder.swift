@@ -1,20 +1,20 @@
 import Foundation
 import HarnessCore
-public import SandboxAPI
+package import SandboxAPI
 
 /// Why a snapshot folder could not be written or read (the command exits 2).
-public struct SnapshotError: Error, Sendable, CustomStringConvertible {
+package struct SnapshotError: Error, Sendable, CustomStringConvertible {
     /// The file (or folder) concerned.
-    public var path: String
+    package var path: String
     /// What was wrong, with a place in the file when there is one.
-    public var message: String
+    package var message: String
 
-    public init(path: String, _ message: String) {
+    package init(path: String, _ message: String) {
         self.path = path
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    package var description: String { "\(path): \(message)" }
 }
 
 /// A reference recorded as files: one JSON file per scenario with each step's normalised response
@@ -26,17 +26,17 @@ public struct SnapshotError: Error, Sendable, CustomStringConvertible {
 /// try SnapshotFolder(path: "snapshots").write(referenceSide, recordedAt: "2026-12-01T10:00:00Z", normaliser: Normaliser())
 /// let recorded = try SnapshotFolder(path: "snapshots").read()
 /// ```
-public struct SnapshotFolder: Sendable {
+package struct SnapshotFolder: Sendable {
     /// The `format` of this layout.
-    public static let format = "sandbench-parity-snapshot/1"
+    package static let format = "sandbench-parity-snapshot/1"
     /// Largest snapshot file read.
-    public static let maxFileBytes = 256 << 20
+    package static let maxFileBytes = 256 << 20
     /// Most snapshot files in a folder.
-    public static let maxFiles = 10_000
+    package static let maxFiles = 10_000
 
-    public var path: String
+    package var path: String
 
-    public init(path: String) {
+    package init(path: String) {
         self.path = path
     }
 
@@ -45,7 +45,7 @@ public struct SnapshotFolder: Sendable {
     /// - Returns: the files written.
     /// - Throws: ``SnapshotError`` when the folder or a file cannot be written.
     @discardableResult
-    public func write(_ side: ParitySide, recordedAt: String, normaliser: Normaliser) throws(SnapshotError) -> [String] {
+    package func write(_ side: ParitySide, recordedAt: String, normaliser: Normaliser) throws(SnapshotError) -> [String] {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw SnapshotError(path: path, "cannot create the snapshot folder: \(error.localizedDescription)")
@@ -77,7 +77,7 @@ public struct SnapshotFolder: Sendable {
 
     /// Every scenario recorded in the folder.
     /// - Throws: ``SnapshotError`` for a missing folder, an unreadable file or one not in this layout.
-    public func read() throws(SnapshotError) -> (reference: String, scenarios: [ScenarioRecord]) {
+    package func read() throws(SnapshotError) -> (reference: String, scenarios: [ScenarioRecord]) {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -209,9 +209,9 @@ public struct SnapshotFolder: Sendable {
 }
 
 /// JSON with sorted keys, two-space indentation and one member or item per line (snapshots, reports).
-public enum PrettyJSON {
+package enum PrettyJSON {
     /// `value` as indented JSON text, without a final newline.
-    public static func render(_ value: JSONValue) -> String {
+    package static func render(_ value: JSONValue) -> String {
         var out = ""
         write(value, indent: 0, into: &out)
         return out

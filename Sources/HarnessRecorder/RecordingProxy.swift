@@ -1,7 +1,7 @@
 import Foundation
-public import HarnessCassettes
+package import HarnessCassettes
 import Hummingbird
-public import Logging
+package import Logging
 import NIOCore
 import NIOPosix
 import SandboxAPI
@@ -21,13 +21,13 @@ import Synchronization
 ///
 /// Bodies are read whole (up to ``RecordingConfiguration/maxBodyBytes``) before they are passed on
 /// in either direction, so what is recorded is exactly what travelled.
-public enum RecordingProxy {
+package enum RecordingProxy {
     /// Serves until the task is cancelled or, with `shutdownSignals`, SIGINT/SIGTERM arrives; gives
     /// requests in flight up to ``RecordingConfiguration/shutdownGrace`` to finish, then returns
     /// what was recorded.
     /// - Parameter onReady: called once with the base URL (`http://HOST:PORT`) when connections are accepted.
     /// - Throws: when the server could not start (e.g. the address cannot be bound).
-    public static func serve(
+    package static func serve(
         configuration: RecordingConfiguration = RecordingConfiguration(),
         upstream: Upstream,
         logger: Logger,
@@ -82,7 +82,7 @@ public enum RecordingProxy {
 
     /// Starts a proxy, runs `body` with its base URL, then stops the proxy and returns `body`'s
     /// result with the cassette of every exchange `body` caused.
-    public static func withProxy<T: Sendable>(
+    package static func withProxy<T: Sendable>(
         configuration: RecordingConfiguration = RecordingConfiguration(),
         upstream: Upstream,
         logger: Logger = Logger(label: "sandbench.record"),

@@ -1,32 +1,32 @@
-public import HarnessCassettes
-public import HarnessCore
+package import HarnessCassettes
+package import HarnessCore
 
 /// Why a cassette cannot be replayed: it cannot be read, is not a cassette, or records something a
 /// replay cannot send. Commands exit 2 on it.
-public struct ReplayError: Error, Sendable, CustomStringConvertible {
+package struct ReplayError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem; compare with the static members.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
         /// The file cannot be read, is too large or is not UTF-8.
-        public static let unreadable = Code("unreadable")
+        package static let unreadable = Code("unreadable")
         /// The file is not a cassette of this format (not YAML, a field missing or of the wrong kind).
-        public static let layout = Code("layout")
+        package static let layout = Code("layout")
         /// The cassette is well formed but holds something that cannot be sent again (a file
         /// recorded by hash only, invalid base64, a duration out of range).
-        public static let notReplayable = Code("not replayable")
+        package static let notReplayable = Code("not replayable")
         /// An emitted scenario file could not be written.
-        public static let unwritable = Code("unwritable")
-        public var description: String { name }
+        package static let unwritable = Code("unwritable")
+        package var description: String { name }
     }
 
-    public var code: Code
+    package var code: Code
     /// The file, line and column of the problem (line 0 when the file as a whole is meant).
-    public var location: SourceLocation
+    package var location: SourceLocation
     /// What is wrong and what to do.
-    public var message: String
+    package var message: String
 
-    public init(_ code: Code, _ location: SourceLocation, _ message: String) {
+    package init(_ code: Code, _ location: SourceLocation, _ message: String) {
         self.code = code
         self.location = location
         self.message = message
@@ -46,7 +46,7 @@ public struct ReplayError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         location.line == 0 ? "\(location.file): \(message)" : "\(location): \(message)"
     }
 }

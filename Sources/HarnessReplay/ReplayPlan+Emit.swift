@@ -1,11 +1,11 @@
 import Foundation
-public import HarnessScenarios
+package import HarnessScenarios
 
 extension ReplayPlan {
     /// The scenario as a hand-editable scenario file (`sandbench replay --emit`): a header naming the
     /// cassette and the exchanges not replayed, and above each step the exchange it came from.
     /// Byte files over 64 KiB go to `attachmentDirectory` (relative to the YAML) as `path:` inputs.
-    public func emitted(attachmentDirectory: String) throws(ReplayError) -> ScenarioWriter.Output {
+    package func emitted(attachmentDirectory: String) throws(ReplayError) -> ScenarioWriter.Output {
         var header = [
             "Replays the cassette \(path) (recorded \(cassette.recordedAt) against \(cassette.upstream)).",
             "Written by `sandbench replay --emit`; how exchanges become steps: docs/cassettes.md, \"Replaying\".",
@@ -44,7 +44,7 @@ extension ReplayPlan {
     /// `files/NAME/` beside each file.
     /// - Returns: the scenario files written.
     /// - Throws: ``ReplayError`` `.unwritable` when a file or directory cannot be written.
-    public static func emit(_ plans: [ReplayPlan], to path: String) throws(ReplayError) -> [String] {
+    package static func emit(_ plans: [ReplayPlan], to path: String) throws(ReplayError) -> [String] {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         let exists = fm.fileExists(atPath: path, isDirectory: &isDirectory)

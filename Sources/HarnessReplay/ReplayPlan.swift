@@ -1,8 +1,8 @@
 import Foundation
-public import HarnessCassettes
-public import HarnessCore
+package import HarnessCassettes
+package import HarnessCore
 import HarnessScenarios
-public import SandboxAPI
+package import SandboxAPI
 
 /// A cassette turned into a scenario that replays it: the scenario, and for each of its steps the
 /// recorded exchange it came from with what that exchange answered (for `sandbench parity`, which
@@ -14,19 +14,19 @@ public import SandboxAPI
 ///     print(step.name, "←", origin.location, origin.response?.status ?? 0)
 /// }
 /// ```
-public struct ReplayPlan: Sendable {
+package struct ReplayPlan: Sendable {
     /// The cassette file, as given.
-    public var path: String
+    package var path: String
     /// The recording.
-    public var cassette: Cassette
+    package var cassette: Cassette
     /// The scenario that replays it: one per cassette, named after the file.
-    public var scenario: Scenario
+    package var scenario: Scenario
     /// Where each step of ``scenario`` came from, in step order (`origins[i]` belongs to `scenario.steps[i]`).
-    public var origins: [StepOrigin]
+    package var origins: [StepOrigin]
     /// Exchanges no step stands for, with the reason (the engine's creation, operations nobody polls, …).
-    public var skipped: [SkippedExchange]
+    package var skipped: [SkippedExchange]
 
-    public init(path: String, cassette: Cassette, scenario: Scenario, origins: [StepOrigin], skipped: [SkippedExchange]) {
+    package init(path: String, cassette: Cassette, scenario: Scenario, origins: [StepOrigin], skipped: [SkippedExchange]) {
         self.path = path
         self.cassette = cassette
         self.scenario = scenario
@@ -35,20 +35,20 @@ public struct ReplayPlan: Sendable {
     }
 
     /// The scenario as a one-scenario file named after the cassette, for the run engine and reports.
-    public var scenarioFile: ScenarioFile { ScenarioFile(path: path, scenarios: [scenario]) }
+    package var scenarioFile: ScenarioFile { ScenarioFile(path: path, scenarios: [scenario]) }
 
     /// The recorded answer for step `index` of ``scenario`` (nil when the step has none: see ``StepOrigin/response``).
-    public func recorded(step index: Int) -> RecordedResponse? {
+    package func recorded(step index: Int) -> RecordedResponse? {
         origins.indices.contains(index) ? origins[index].response : nil
     }
 
     /// Largest cassette file read: 256 MiB (100 MB of files recorded with `--keep-bodies` is about 135 MB of YAML).
-    public static let maxFileBytes = 256 << 20
+    package static let maxFileBytes = 256 << 20
 
     /// Reads the cassette at `path` and converts it.
     /// - Throws: ``ReplayError`` naming `path:line:column` for a file that cannot be read, is not a
     ///   cassette, or holds something that cannot be replayed.
-    public static func load(path: String, options: ReplayOptions = ReplayOptions()) throws(ReplayError) -> ReplayPlan {
+    package static func load(path: String, options: ReplayOptions = ReplayOptions()) throws(ReplayError) -> ReplayPlan {
         guard let size = ScenarioLoader.regularFileSize(path) else {
             throw ReplayError(.unreadable, at: path, "not a regular file (missing, a directory or a device)")
         }
@@ -68,7 +68,7 @@ public struct ReplayPlan: Sendable {
 
     /// Converts cassette YAML; `path` names the file in locations and reports.
     /// - Throws: ``ReplayError`` as ``load(path:options:)`` does.
-    public init(yaml: String, path: String, options: ReplayOptions = ReplayOptions()) throws(ReplayError) {
+    package init(yaml: String, path: String, options: ReplayOptions = ReplayOptions()) throws(ReplayError) {
         let document: CassetteDocument
         do {
             document = try CassetteDocument(yaml: yaml)
@@ -80,32 +80,32 @@ public struct ReplayPlan: Sendable {
 }
 
 /// How cassettes are turned into scenarios.
-public struct ReplayOptions: Sendable, Hashable {
+package struct ReplayOptions: Sendable, Hashable {
     /// Expect each list to return as many sandboxes as it did when recorded. True for `replay`,
     /// where a cassette's session is alone on the run's engine; false for `load`, where many
     /// sessions share the engine and see each other's sandboxes.
-    public var listCounts: Bool = true
+    package var listCounts: Bool = true
 
-    public init(listCounts: Bool = true) {
+    package init(listCounts: Bool = true) {
         self.listCounts = listCounts
     }
 }
 
 /// The recorded exchange a step came from.
-public struct StepOrigin: Sendable, Hashable {
+package struct StepOrigin: Sendable, Hashable {
     /// Index of the exchange in ``ReplayPlan/cassette``'s exchanges (0-based).
-    public var exchange: Int
+    package var exchange: Int
     /// Where the exchange is written in the cassette file.
-    public var location: SourceLocation
+    package var location: SourceLocation
     /// What the recording answered; nil for a step the recording implies but did not send itself
     /// (a sandbox removed by a forced engine delete is deleted by a step of its own).
-    public var response: RecordedResponse?
+    package var response: RecordedResponse?
     /// Other exchanges folded into this step, such as the operation polls after a create.
-    public var absorbed: [Int]
+    package var absorbed: [Int]
     /// How the step relates to the exchange, when that is not plain (nil: the step sends what the exchange sent).
-    public var note: String?
+    package var note: String?
 
-    public init(exchange: Int, location: SourceLocation, response: RecordedResponse?, absorbed: [Int] = [], note: String? = nil) {
+    package init(exchange: Int, location: SourceLocation, response: RecordedResponse?, absorbed: [Int] = [], note: String? = nil) {
         self.exchange = exchange
         self.location = location
         self.response = response
@@ -115,23 +115,23 @@ public struct StepOrigin: Sendable, Hashable {
 }
 
 /// A recorded answer, in the terms a step's outcome is checked in.
-public struct RecordedResponse: Sendable, Hashable {
+package struct RecordedResponse: Sendable, Hashable {
     /// HTTP status.
-    public var status: Int
+    package var status: Int
     /// The Google error body's `status` (`NOT_FOUND`, …), when the answer was an error.
-    public var errorStatus: String?
+    package var errorStatus: String?
     /// The Google error body's `message`.
-    public var errorMessage: String?
+    package var errorMessage: String?
     /// The JSON body; for a create, the sandbox from the finished operation (what the step's GET sees),
     /// else the operation as answered.
-    public var json: JSONValue?
+    package var json: JSONValue?
     /// For an execute, the decoded console output and files.
-    public var execute: ExecuteOutput?
+    package var execute: ExecuteOutput?
     /// The sandbox state the answer reported (get, create).
-    public var state: SandboxState?
+    package var state: SandboxState?
 
-    public init(status: Int, errorStatus: String? = nil, errorMessage: String? = nil, json: JSONValue? = nil, execute: ExecuteOutput? = nil,
-                state: SandboxState? = nil) {
+    package init(status: Int, errorStatus: String? = nil, errorMessage: String? = nil, json: JSONValue? = nil,
+                 execute: ExecuteOutput? = nil, state: SandboxState? = nil) {
         self.status = status
         self.errorStatus = errorStatus
         self.errorMessage = errorMessage
@@ -142,14 +142,14 @@ public struct RecordedResponse: Sendable, Hashable {
 }
 
 /// An exchange that no step replays, and why.
-public struct SkippedExchange: Sendable, Hashable {
+package struct SkippedExchange: Sendable, Hashable {
     /// Index of the exchange (0-based).
-    public var exchange: Int
+    package var exchange: Int
     /// Where it is written.
-    public var location: SourceLocation
-    public var reason: String
+    package var location: SourceLocation
+    package var reason: String
 
-    public init(exchange: Int, location: SourceLocation, reason: String) {
+    package init(exchange: Int, location: SourceLocation, reason: String) {
         self.exchange = exchange
         self.location = location
         self.reason = reason

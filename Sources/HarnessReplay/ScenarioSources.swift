@@ -1,5 +1,5 @@
-public import HarnessCore
-public import HarnessScenarios
+package import HarnessCore
+package import HarnessScenarios
 
 /// Scenario files and cassettes read alike, so that every command taking scenarios takes
 /// recordings: a file whose first lines say `format: sandbench-cassette/…` is a cassette and is
@@ -8,13 +8,13 @@ public import HarnessScenarios
 /// ```swift
 /// let file = try ScenarioSources.load(path: "scenarios/recorded/quickstart.yaml", options: ReplayOptions(listCounts: false))
 /// ```
-public enum ScenarioSources {
+package enum ScenarioSources {
     /// Whether the file at `path` is a cassette.
-    public static func isCassette(_ path: String) -> Bool { ScenarioLoader.isCassette(path) }
+    package static func isCassette(_ path: String) -> Bool { ScenarioLoader.isCassette(path) }
 
     /// One file: a scenario file as it is, or a cassette as the scenario replaying it.
     /// - Throws: ``ScenarioErrors`` naming `file:line:column` of each problem.
-    public static func load(path: String, options: ReplayOptions = ReplayOptions()) throws(ScenarioErrors) -> ScenarioFile {
+    package static func load(path: String, options: ReplayOptions = ReplayOptions()) throws(ScenarioErrors) -> ScenarioFile {
         guard isCassette(path) else { return try ScenarioLoader.load(path: path) }
         do {
             return try ReplayPlan.load(path: path, options: options).scenarioFile
@@ -26,7 +26,7 @@ public enum ScenarioSources {
     /// Files and directories as `run` and `validate` take them: a directory is searched for
     /// scenario files and the cassettes in it are left alone (recordings kept beside scenarios);
     /// a cassette named on its own is replayed.
-    public static func load(paths: [String], options: ReplayOptions = ReplayOptions()) throws(ScenarioErrors) -> [ScenarioFile] {
+    package static func load(paths: [String], options: ReplayOptions = ReplayOptions()) throws(ScenarioErrors) -> [ScenarioFile] {
         var errors: [ScenarioError] = []
         var files: [ScenarioFile] = []
         for path in ScenarioLoader.discover(paths, errors: &errors) {
@@ -39,7 +39,7 @@ public enum ScenarioSources {
     /// Cassettes as `replay` takes them: files, or directories searched for cassettes, each converted.
     /// - Throws: ``ScenarioErrors`` for paths that do not exist, files that are not cassettes, and
     ///   cassettes that cannot be replayed.
-    public static func cassettes(_ paths: [String], options: ReplayOptions = ReplayOptions()) throws(ScenarioErrors) -> [ReplayPlan] {
+    package static func cassettes(_ paths: [String], options: ReplayOptions = ReplayOptions()) throws(ScenarioErrors) -> [ReplayPlan] {
         var errors: [ScenarioError] = []
         var plans: [ReplayPlan] = []
         for path in ScenarioLoader.discover(paths, errors: &errors, cassettes: true) {

@@ -1,25 +1,25 @@
-public import HarnessCore
+package import HarnessCore
 
 /// One problem in a scenario file, located at `file:line:column`.
-public struct ScenarioError: Error, Sendable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var message: String
+package struct ScenarioError: Error, Sendable, CustomStringConvertible {
+    package var location: SourceLocation
+    package var message: String
 
-    public init(_ location: SourceLocation, _ message: String) {
+    package init(_ location: SourceLocation, _ message: String) {
         self.location = location
         self.message = message
     }
 
-    public var description: String { "\(location): \(message)" }
+    package var description: String { "\(location): \(message)" }
 }
 
 /// Every problem found while loading one or more scenario files.
-public struct ScenarioErrors: Error, Sendable, CustomStringConvertible {
-    public var errors: [ScenarioError]
+package struct ScenarioErrors: Error, Sendable, CustomStringConvertible {
+    package var errors: [ScenarioError]
 
-    public init(_ errors: [ScenarioError]) { self.errors = errors }
+    package init(_ errors: [ScenarioError]) { self.errors = errors }
 
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+    package var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
 /// Suggests the closest allowed key for a misspelt one.

@@ -1,5 +1,5 @@
 import Foundation
-public import HarnessCore
+package import HarnessCore
 import SandboxAPI
 package import Yams
 
@@ -8,14 +8,14 @@ package import Yams
 /// ```swift
 /// let files = try ScenarioLoader.load(paths: ["scenarios/"])
 /// ```
-public enum ScenarioLoader {
+package enum ScenarioLoader {
     static let scenarioKeys = ["name", "description", "tags", "sandbox", "steps", "skip", "load"]
     static let sandboxKeys = ["language", "machine_config", "display_name", "ttl"]
     static let stepKinds = ["create", "execute", "get", "list", "delete", "wait", "request"]
     static let stepKeys = ["name", "expect", "save"] + stepKinds
 
     /// Expands directories to their `.yaml`/`.yml` files (sorted) and loads every file.
-    public static func load(paths: [String]) throws(ScenarioErrors) -> [ScenarioFile] {
+    package static func load(paths: [String]) throws(ScenarioErrors) -> [ScenarioFile] {
         var files: [ScenarioFile] = []
         var errors: [ScenarioError] = []
         for path in discover(paths, errors: &errors) {
@@ -64,7 +64,7 @@ public enum ScenarioLoader {
     }
 
     /// Loads one file.
-    public static func load(path: String) throws(ScenarioErrors) -> ScenarioFile {
+    package static func load(path: String) throws(ScenarioErrors) -> ScenarioFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ScenarioErrors([ScenarioError(SourceLocation(file: path, line: 0, column: 0), "cannot read the file (missing, unreadable or not UTF-8)")])
         }
@@ -73,7 +73,7 @@ public enum ScenarioLoader {
     }
 
     /// Parses scenario YAML; `baseDirectory` resolves `path:` file contents.
-    public static func parse(yaml: String, path: String, baseDirectory: String) throws(ScenarioErrors) -> ScenarioFile {
+    package static func parse(yaml: String, path: String, baseDirectory: String) throws(ScenarioErrors) -> ScenarioFile {
         let reader = NodeReader(file: path)
         let root: Node
         do {

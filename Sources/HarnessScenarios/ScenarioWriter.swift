@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 import SandboxAPI
 import Yams
 
@@ -14,46 +14,46 @@ import Yams
 /// let output = try ScenarioWriter(attachmentDirectory: "files/quickstart").write([scenario], header: ["made by hand"])
 /// try output.yaml.write(toFile: "quickstart.yaml", atomically: true, encoding: .utf8)
 /// ```
-public struct ScenarioWriter: Sendable {
+package struct ScenarioWriter: Sendable {
     /// Largest byte file (not text) written into the YAML as base64; larger ones become attachments.
-    public var inlineLimit: Int
+    package var inlineLimit: Int
     /// Where attachments go, relative to the YAML file's directory. Keep it under a directory named
     /// `files`, which `sandbench run` does not search for scenarios.
-    public var attachmentDirectory: String
+    package var attachmentDirectory: String
 
-    public init(inlineLimit: Int = 64 * 1024, attachmentDirectory: String = "files") {
+    package init(inlineLimit: Int = 64 * 1024, attachmentDirectory: String = "files") {
         self.inlineLimit = inlineLimit
         self.attachmentDirectory = attachmentDirectory
     }
 
     /// A file to write beside the YAML.
-    public struct Attachment: Sendable, Hashable {
+    package struct Attachment: Sendable, Hashable {
         /// Path relative to the YAML file's directory.
-        public var path: String
-        public var content: [UInt8]
+        package var path: String
+        package var content: [UInt8]
 
-        public init(path: String, content: [UInt8]) {
+        package init(path: String, content: [UInt8]) {
             self.path = path
             self.content = content
         }
     }
 
     /// The YAML text and the files it refers to.
-    public struct Output: Sendable {
-        public var yaml: String
-        public var attachments: [Attachment]
+    package struct Output: Sendable {
+        package var yaml: String
+        package var attachments: [Attachment]
     }
 
     /// Why YAML could not be written (the emitter failed).
-    public struct WriteError: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    package struct WriteError: Error, Sendable, CustomStringConvertible {
+        package var description: String
     }
 
     /// The scenario file holding `scenarios`.
     /// - Parameters:
     ///   - header: comment lines written at the top.
     ///   - stepComments: for scenario `i`, step `j`, a one-line comment written above the step (nil or missing: none).
-    public func write(_ scenarios: [Scenario], header: [String] = [], stepComments: [[String?]] = []) throws(WriteError) -> Output {
+    package func write(_ scenarios: [Scenario], header: [String] = [], stepComments: [[String?]] = []) throws(WriteError) -> Output {
         var text = header.map { "# \(Self.oneLine($0))\n" }.joined() + "scenarios:\n"
         var attachments: [Attachment] = []
         for (i, scenario) in scenarios.enumerated() {

@@ -1,26 +1,26 @@
 import Foundation
-public import HarnessCore
-public import HarnessReports
+package import HarnessCore
+package import HarnessReports
 
 /// Where a command's text goes: standard output and standard error, or a test's buffers.
-public struct CommandOutput: Sendable {
-    public var standardOutput: @Sendable (String) -> Void
-    public var standardError: @Sendable (String) -> Void
+package struct CommandOutput: Sendable {
+    package var standardOutput: @Sendable (String) -> Void
+    package var standardError: @Sendable (String) -> Void
 
-    public init(standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void) {
+    package init(standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void) {
         self.standardOutput = standardOutput
         self.standardError = standardError
     }
 
     /// The process's standard output and standard error.
-    public static let process = CommandOutput(
+    package static let process = CommandOutput(
         standardOutput: { FileHandle.standardOutput.write(Data($0.utf8)) },
         standardError: { FileHandle.standardError.write(Data($0.utf8)) }
     )
 }
 
 /// A command's exit status: 0 passed, 1 a failure or error in the run, 2 usage, configuration or report errors.
-public enum ExitStatus: Int32, Sendable {
+package enum ExitStatus: Int32, Sendable {
     case passed = 0
     case failed = 1
     case usage = 2
@@ -28,7 +28,7 @@ public enum ExitStatus: Int32, Sendable {
 
 extension RunFailure {
     /// The exit status for this failure: 2 for usage, configuration and report errors, 1 when the target failed.
-    public var exitStatus: ExitStatus { code == .target ? .failed : .usage }
+    package var exitStatus: ExitStatus { code == .target ? .failed : .usage }
 }
 
 extension Orchestrator {
@@ -37,7 +37,7 @@ extension Orchestrator {
     /// - Parameter body: the run, given the orchestrator and the console's events.
     /// - Returns: `.passed`, `.failed` when a scenario did not pass or a sandbox leaked, or the
     ///   failure's status when the run could not be carried out.
-    public func runWithConsole(_ console: ConsoleReporter, output: CommandOutput,
+    package func runWithConsole(_ console: ConsoleReporter, output: CommandOutput,
                                _ body: (Orchestrator, SuiteEvents) async throws(RunFailure) -> RunResult) async -> ExitStatus {
         let events = SuiteEvents(
             scenarioFinished: { output.standardOutput(console.render($0)) },
@@ -60,7 +60,7 @@ extension Orchestrator {
 extension LoadEvents {
     /// A load run's console: on a terminal one live progress line, rewritten in place; warnings to
     /// standard error; the summary table at the end.
-    public static func console(isTTY: Bool, color: Bool, output: CommandOutput) -> LoadEvents {
+    package static func console(isTTY: Bool, color: Bool, output: CommandOutput) -> LoadEvents {
         LoadEvents(
             progress: { snapshot, elapsed, total in
                 guard isTTY else { return }
@@ -77,7 +77,7 @@ extension Orchestrator {
     /// Runs `request` as ``load(_:reports:events:)`` does, with failures to standard error.
     /// - Returns: `.passed`, `.failed` when a threshold was breached, the run aborted or a sandbox
     ///   leaked, or the failure's status when the run could not be carried out.
-    public func loadWithConsole(_ request: LoadRequest, reports: LoadReports, events: LoadEvents,
+    package func loadWithConsole(_ request: LoadRequest, reports: LoadReports, events: LoadEvents,
                                 output: CommandOutput) async -> ExitStatus {
         do {
             let result = try await load(request, reports: reports, events: events)

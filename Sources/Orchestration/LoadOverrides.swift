@@ -1,29 +1,29 @@
-public import HarnessCore
+package import HarnessCore
 
 /// Changes the command line makes to a scenario's load plan (`--rate`, `--vus`, `--duration`, …);
 /// nil keeps what the file says.
-public struct LoadOverrides: Sendable, Hashable {
+package struct LoadOverrides: Sendable, Hashable {
     /// Open model: sessions per second.
-    public var rate: Double?
+    package var rate: Double?
     /// Closed model: virtual users.
-    public var vus: Int?
-    public var duration: Duration?
+    package var vus: Int?
+    package var duration: Duration?
     /// Closed model: iterations per virtual user.
-    public var iterations: Int?
+    package var iterations: Int?
     /// Closed model: each VU's iterations start this far apart.
-    public var pacing: Duration?
+    package var pacing: Duration?
     /// Open model: most sessions in flight.
-    public var maxInFlight: Int?
-    public var seed: UInt64?
+    package var maxInFlight: Int?
+    package var seed: UInt64?
     /// Added to the file's thresholds.
-    public var thresholds: [String] = []
-    public var abortOnFail = false
+    package var thresholds: [String] = []
+    package var abortOnFail = false
 
-    public init() {}
+    package init() {}
 
     /// Checks each value on its own (ranges, threshold syntax), before any file is read.
     /// - Throws: ``RunFailure`` `.configuration` naming the flag.
-    public func validate() throws(RunFailure) {
+    package func validate() throws(RunFailure) {
         if let rate, !(rate > 0 && rate <= LoadPlan.maxRate) {
             throw RunFailure(.configuration, "--rate must be positive and at most \(Int(LoadPlan.maxRate))")
         }
@@ -49,7 +49,7 @@ public struct LoadOverrides: Sendable, Hashable {
     /// the flag given is the one that ends the run.
     /// - Throws: ``RunFailure`` `.configuration` for `--rate` with no duration anywhere, and for
     ///   the combinations ``validate()`` refuses.
-    public func apply(to plan: LoadPlan?) throws(RunFailure) -> LoadPlan {
+    package func apply(to plan: LoadPlan?) throws(RunFailure) -> LoadPlan {
         try validate()
         var plan = plan ?? LoadPlan(model: .closed(vus: 1, iterations: 1, duration: nil, pacing: nil))
         if let rate {
@@ -85,7 +85,7 @@ public struct LoadOverrides: Sendable, Hashable {
 extension LoadRequest {
     /// The scenario of `file` named `name`, or (no name) the first with a `load:` block, else the first.
     /// - Throws: ``RunFailure`` `.configuration` naming the scenarios the file has.
-    public static func scenario(named name: String?, in file: ScenarioFile) throws(RunFailure) -> Scenario {
+    package static func scenario(named name: String?, in file: ScenarioFile) throws(RunFailure) -> Scenario {
         if let name {
             guard let found = file.scenarios.first(where: { $0.name == name }) else {
                 let have = file.scenarios.map(\.name).joined(separator: ", ")
@@ -102,7 +102,7 @@ extension LoadRequest {
 
 extension LoadReports {
     /// `reports/NAME.html` for a scenario: its name lowercased, runs of other characters as one `-`.
-    public static func defaultHTMLPath(scenario: String) -> String {
+    package static func defaultHTMLPath(scenario: String) -> String {
         let allowed = scenario.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
         let slug = String(allowed).split(separator: "-").joined(separator: "-")
         return "reports/\(slug.isEmpty ? "load" : slug).html"

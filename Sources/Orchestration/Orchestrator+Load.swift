@@ -1,19 +1,19 @@
 import Foundation
-public import HarnessCore
+package import HarnessCore
 import HarnessReports
 
 /// One scenario to drive under a load plan.
-public struct LoadRequest: Sendable {
-    public var scenario: Scenario
+package struct LoadRequest: Sendable {
+    package var scenario: Scenario
     /// The scenario's file, as reports name it.
-    public var file: String
-    public var plan: LoadPlan
+    package var file: String
+    package var plan: LoadPlan
     /// `--var` and environment variables.
-    public var variables: Variables
+    package var variables: Variables
     /// How long in-flight sessions may run after the plan ends before they are cancelled.
-    public var grace: Duration
+    package var grace: Duration
 
-    public init(scenario: Scenario, file: String, plan: LoadPlan, variables: Variables, grace: Duration = .seconds(30)) {
+    package init(scenario: Scenario, file: String, plan: LoadPlan, variables: Variables, grace: Duration = .seconds(30)) {
         self.scenario = scenario
         self.file = file
         self.plan = plan
@@ -23,12 +23,12 @@ public struct LoadRequest: Sendable {
 }
 
 /// Where a `load` run writes its reports (nil: not written).
-public struct LoadReports: Sendable {
-    public var json: String?
-    public var junit: String?
-    public var html: String?
+package struct LoadReports: Sendable {
+    package var json: String?
+    package var junit: String?
+    package var html: String?
 
-    public init(json: String? = nil, junit: String? = nil, html: String? = nil) {
+    package init(json: String? = nil, junit: String? = nil, html: String? = nil) {
         self.json = json
         self.junit = junit
         self.html = html
@@ -36,17 +36,17 @@ public struct LoadReports: Sendable {
 }
 
 /// What a load run tells its command while it goes on.
-public struct LoadEvents: Sendable {
+package struct LoadEvents: Sendable {
     /// About once a second: live numbers and seconds elapsed, with the plan's length (nil: unbounded).
-    public var progress: @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in }
+    package var progress: @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in }
     /// The sessions have stopped; the sweep follows.
-    public var sessionsEnded: @Sendable () -> Void = {}
+    package var sessionsEnded: @Sendable () -> Void = {}
     /// Something the user should know that is not in the result, e.g. why the engine could not be made.
-    public var warning: @Sendable (String) -> Void = { _ in }
+    package var warning: @Sendable (String) -> Void = { _ in }
     /// The whole run, before the reports are written.
-    public var finished: @Sendable (LoadResult) -> Void = { _ in }
+    package var finished: @Sendable (LoadResult) -> Void = { _ in }
 
-    public init(progress: @escaping @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in },
+    package init(progress: @escaping @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in },
                 sessionsEnded: @escaping @Sendable () -> Void = {},
                 warning: @escaping @Sendable (String) -> Void = { _ in },
                 finished: @escaping @Sendable (LoadResult) -> Void = { _ in }) {
@@ -63,7 +63,7 @@ extension Orchestrator {
     ///
     /// When the engine cannot be created the result is aborted with the reason (exit 1).
     /// - Throws: ``RunFailure`` when the target cannot be opened or a report cannot be written.
-    public func load(_ request: LoadRequest, reports: LoadReports,
+    package func load(_ request: LoadRequest, reports: LoadReports,
                      events: LoadEvents = LoadEvents()) async throws(RunFailure) -> LoadResult {
         let ledger = SandboxLedger()
         let startedAt = Date().timeIntervalSince1970

@@ -1,12 +1,12 @@
 import Foundation
-public import HarnessCore
-public import HarnessParity
-public import HarnessReplay
+package import HarnessCore
+package import HarnessParity
+package import HarnessReplay
 import HarnessReports
 import SandboxAPI
 
 /// Where one side of a parity comparison comes from.
-public enum ParitySource: Sendable {
+package enum ParitySource: Sendable {
     /// A target run live: the scenarios run against it with its own engine, ledger, clean-up and sweep.
     case live(Orchestrator)
     /// A snapshot folder written by `--update-snapshots` (reference only): compared offline.
@@ -15,34 +15,34 @@ public enum ParitySource: Sendable {
     case cassette(ReplayPlan)
 
     /// Whether the side needs no server.
-    public var isRecorded: Bool {
+    package var isRecorded: Bool {
         if case .live = self { return false }
         return true
     }
 }
 
 /// What `sandbench parity` compares and how.
-public struct ParityRequest: Sendable {
+package struct ParityRequest: Sendable {
     /// The scenarios both sides run (a recorded reference holds their earlier answers).
-    public var files: [ScenarioFile]
-    public var reference: ParitySource
+    package var files: [ScenarioFile]
+    package var reference: ParitySource
     /// Nil with ``updateSnapshots``: record the reference only.
-    public var candidate: ParitySource?
+    package var candidate: ParitySource?
     /// Known gaps and the normalisers they add.
-    public var gaps: ParityGaps
+    package var gaps: ParityGaps
     /// `--latency-ratio`.
-    public var latencyBound: Double?
+    package var latencyBound: Double?
     /// `--update-snapshots DIR`: write the live reference's normalised answers there.
-    public var updateSnapshots: String?
+    package var updateSnapshots: String?
     /// Run only scenarios carrying one of these tags (empty: all).
-    public var tags: [String]
+    package var tags: [String]
     /// `--var` and environment variables.
-    public var variables: Variables
+    package var variables: Variables
     /// Whether live steps check their own expectations; false when the scenarios replay cassettes,
     /// whose expectations are the recording the comparison already holds against the candidate.
-    public var judgesExpectations: Bool
+    package var judgesExpectations: Bool
 
-    public init(files: [ScenarioFile], reference: ParitySource, candidate: ParitySource?, gaps: ParityGaps = ParityGaps(),
+    package init(files: [ScenarioFile], reference: ParitySource, candidate: ParitySource?, gaps: ParityGaps = ParityGaps(),
                 latencyBound: Double? = nil, updateSnapshots: String? = nil, tags: [String] = [], variables: Variables = Variables(),
                 judgesExpectations: Bool = true) {
         self.files = files
@@ -58,12 +58,12 @@ public struct ParityRequest: Sendable {
 }
 
 /// Where a parity run writes its reports (nil: not written).
-public struct ParityReports: Sendable {
-    public var junit: String?
-    public var json: String?
-    public var html: String?
+package struct ParityReports: Sendable {
+    package var junit: String?
+    package var json: String?
+    package var html: String?
 
-    public init(junit: String? = nil, json: String? = nil, html: String? = nil) {
+    package init(junit: String? = nil, json: String? = nil, html: String? = nil) {
         self.junit = junit
         self.json = json
         self.html = html
@@ -71,15 +71,15 @@ public struct ParityReports: Sendable {
 }
 
 /// What a parity run tells its command while it goes on.
-public struct ParityEvents: Sendable {
+package struct ParityEvents: Sendable {
     /// A side starts: `reference` or `candidate`, and what it is.
-    public var sideStarted: @Sendable (String) -> Void = { _ in }
+    package var sideStarted: @Sendable (String) -> Void = { _ in }
     /// Snapshot files were written.
-    public var snapshotsWritten: @Sendable ([String]) -> Void = { _ in }
+    package var snapshotsWritten: @Sendable ([String]) -> Void = { _ in }
     /// The comparison, before the reports are written.
-    public var finished: @Sendable (ParityResult) -> Void = { _ in }
+    package var finished: @Sendable (ParityResult) -> Void = { _ in }
 
-    public init(sideStarted: @escaping @Sendable (String) -> Void = { _ in },
+    package init(sideStarted: @escaping @Sendable (String) -> Void = { _ in },
                 snapshotsWritten: @escaping @Sendable ([String]) -> Void = { _ in },
                 finished: @escaping @Sendable (ParityResult) -> Void = { _ in }) {
         self.sideStarted = sideStarted
@@ -89,14 +89,14 @@ public struct ParityEvents: Sendable {
 }
 
 /// The end of a parity run: the comparison (nil when only the reference was recorded) and the reference side.
-public struct ParityOutcome: Sendable {
-    public var result: ParityResult?
-    public var reference: ParitySide
+package struct ParityOutcome: Sendable {
+    package var result: ParityResult?
+    package var reference: ParitySide
     /// Snapshot files written by `--update-snapshots`.
-    public var snapshotFiles: [String]
+    package var snapshotFiles: [String]
 
     /// Exit 0: no unexplained difference (or, recording only, a clean reference run).
-    public var passed: Bool {
+    package var passed: Bool {
         if let result { return result.passed }
         return reference.leaks.isEmpty && reference.problems.isEmpty
             && reference.scenarios.allSatisfy { $0.outcome == .passed || $0.outcome == .skipped }
@@ -113,7 +113,7 @@ extension Orchestrator {
     /// and the comparison reports the interruption.
     /// - Throws: ``RunFailure`` `.configuration` for snapshots that cannot be read or written,
     ///   `.target` when a target cannot be opened, `.report` when a report cannot be written.
-    public static func parity(_ request: ParityRequest, interruption: Interruption, reports: ParityReports,
+    package static func parity(_ request: ParityRequest, interruption: Interruption, reports: ParityReports,
                               events: ParityEvents = ParityEvents()) async throws(RunFailure) -> ParityOutcome {
         let interrupts = interruption == .signals ? Interrupts() : nil
         let clock = ContinuousClock()

@@ -1,7 +1,7 @@
 import Foundation
-public import HarnessCassettes
-public import HarnessRecorder
-public import Logging
+package import HarnessCassettes
+package import HarnessRecorder
+package import Logging
 
 extension Orchestrator {
     /// Opens the target as the upstream of a recording proxy, serves until SIGINT/SIGTERM (with
@@ -13,7 +13,7 @@ extension Orchestrator {
     /// - Throws: ``RunFailure`` `.configuration` when `path` cannot be written (checked before the
     ///   proxy starts), `.target` when the target or the proxy cannot start, `.report` when the
     ///   cassette cannot be written at the end.
-    public func record(_ configuration: RecordingConfiguration, to path: String, logger: Logger,
+    package func record(_ configuration: RecordingConfiguration, to path: String, logger: Logger,
                        onReady: @escaping @Sendable (String) -> Void) async throws(RunFailure) -> Cassette {
         try Self.checkWritable(path)
         let shutdownSignals = interruption == .signals

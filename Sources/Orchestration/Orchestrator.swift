@@ -1,5 +1,5 @@
 import Foundation
-public import HarnessCore
+package import HarnessCore
 import HarnessReports
 
 /// Carries out a command's run from start to end: opens the target, creates the run's engine (or
@@ -11,9 +11,9 @@ import HarnessReports
 /// let result = try await orchestrator.run(files, options: RunOptions(), reports: SuiteReports(junit: "reports/junit.xml"))
 /// exit(result.passed ? 0 : 1)
 /// ```
-public struct Orchestrator: Sendable {
+package struct Orchestrator: Sendable {
     /// How a run reacts to SIGINT and SIGTERM.
-    public enum Interruption: Sendable {
+    package enum Interruption: Sendable {
         /// The first signal cancels the run (clean-up, sweep and reports still happen); a second
         /// forces exit 130 and prints the sandboxes that may be left.
         case signals
@@ -21,19 +21,19 @@ public struct Orchestrator: Sendable {
         case taskCancellation
     }
 
-    public var target: TargetConfiguration
+    package var target: TargetConfiguration
     /// Starts the server for ``TargetConfiguration/Kind/embedded``.
-    public var embedded: (any EmbeddedTarget)?
-    public var interruption: Interruption
+    package var embedded: (any EmbeddedTarget)?
+    package var interruption: Interruption
 
-    public init(target: TargetConfiguration, embedded: (any EmbeddedTarget)? = nil, interruption: Interruption = .taskCancellation) {
+    package init(target: TargetConfiguration, embedded: (any EmbeddedTarget)? = nil, interruption: Interruption = .taskCancellation) {
         self.target = target
         self.embedded = embedded
         self.interruption = interruption
     }
 
     /// A new run label such as `sb-1a2b3c`, the prefix of the run's display names.
-    public static func newRunID() -> String {
+    package static func newRunID() -> String {
         "sb-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
     }
 
@@ -66,26 +66,26 @@ public struct Orchestrator: Sendable {
 }
 
 /// Where a `run` writes its reports.
-public struct SuiteReports: Sendable {
+package struct SuiteReports: Sendable {
     /// JUnit XML path (nil: none).
-    public var junit: String?
+    package var junit: String?
     /// JSON results path (nil: none).
-    public var json: String?
+    package var json: String?
 
-    public init(junit: String? = nil, json: String? = nil) {
+    package init(junit: String? = nil, json: String? = nil) {
         self.junit = junit
         self.json = json
     }
 }
 
 /// What a run tells its command while it goes on.
-public struct SuiteEvents: Sendable {
+package struct SuiteEvents: Sendable {
     /// Each scenario as it finishes.
-    public var scenarioFinished: @Sendable (ScenarioResult) -> Void = { _ in }
+    package var scenarioFinished: @Sendable (ScenarioResult) -> Void = { _ in }
     /// The whole run, before the reports are written.
-    public var finished: @Sendable (RunResult) -> Void = { _ in }
+    package var finished: @Sendable (RunResult) -> Void = { _ in }
 
-    public init(scenarioFinished: @escaping @Sendable (ScenarioResult) -> Void = { _ in },
+    package init(scenarioFinished: @escaping @Sendable (ScenarioResult) -> Void = { _ in },
                 finished: @escaping @Sendable (RunResult) -> Void = { _ in }) {
         self.scenarioFinished = scenarioFinished
         self.finished = finished
@@ -99,7 +99,7 @@ extension Orchestrator {
     /// When the engine cannot be created, every selected scenario reports the error as its one
     /// step, so the run fails (exit 1) with the reason in each report.
     /// - Throws: ``RunFailure`` when the target cannot be opened or a report cannot be written.
-    public func run(_ files: [ScenarioFile], options: RunOptions, reports: SuiteReports,
+    package func run(_ files: [ScenarioFile], options: RunOptions, reports: SuiteReports,
                     events: SuiteEvents = SuiteEvents()) async throws(RunFailure) -> RunResult {
         let result = try await suite(files, options: options, events: events)
         events.finished(result)

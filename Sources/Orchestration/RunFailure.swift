@@ -1,27 +1,27 @@
 /// Why a run could not be carried out at all (as opposed to scenarios that failed): the command
 /// maps ``Code/configuration`` and ``Code/report`` to exit 2 and ``Code/target`` to exit 1.
-public struct RunFailure: Error, Sendable, CustomStringConvertible {
+package struct RunFailure: Error, Sendable, CustomStringConvertible {
     /// What kind of failure; compare with the static members.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
         /// The options do not describe a run that can happen (exit 2).
-        public static let configuration = Code("configuration")
+        package static let configuration = Code("configuration")
         /// The target could not be started or reached (exit 1).
-        public static let target = Code("target")
+        package static let target = Code("target")
         /// A report could not be written (exit 2).
-        public static let report = Code("report")
-        public var description: String { name }
+        package static let report = Code("report")
+        package var description: String { name }
     }
 
-    public var code: Code
+    package var code: Code
     /// What happened and what to do, for the user.
-    public var message: String
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -8,9 +8,9 @@ import HarnessHTTP
 /// var target = TargetConfiguration(kind: .url("http://127.0.0.1:8080"))
 /// target.engine = "projects/p/locations/us-central1/reasoningEngines/1"   // reuse instead of create
 /// ```
-public struct TargetConfiguration: Sendable {
+package struct TargetConfiguration: Sendable {
     /// Where the server is.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// The embedded emulator, started by an ``EmbeddedTarget`` on a free loopback port.
         case embedded
         /// Any server of the API, e.g. `http://127.0.0.1:8080`.
@@ -19,38 +19,38 @@ public struct TargetConfiguration: Sendable {
         case vertex(project: String)
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// Project in resource paths (for Vertex, the project of ``Kind/vertex(project:)``).
-    public var project: String = "sandbench"
-    public var location: String = "us-central1"
+    package var project: String = "sandbench"
+    package var location: String = "us-central1"
     /// API version path segment.
-    public var apiVersion: String = "v1beta1"
+    package var apiVersion: String = "v1beta1"
     /// `--access-token`; nil falls back to the environment (and, for Vertex, the credential chain).
-    public var accessToken: String?
+    package var accessToken: String?
     /// Reuse this engine instead of creating one per run (and deleting it afterwards).
-    public var engine: String?
+    package var engine: String?
     /// Limit for each HTTP request.
-    public var requestTimeout: Duration = .seconds(330)
+    package var requestTimeout: Duration = .seconds(330)
     /// Limit for waiting on a long-running operation.
-    public var pollTimeout: Duration = .seconds(300)
+    package var pollTimeout: Duration = .seconds(300)
     /// Attempts per request for 429/503 and connect errors (1: no retries).
-    public var retries: Int = 1
+    package var retries: Int = 1
     /// Largest response body accepted, in bytes; a larger one is a protocol error.
-    public var maxResponseBytes: Int = CurlTransport.Configuration.defaultMaxResponseBytes
+    package var maxResponseBytes: Int = CurlTransport.Configuration.defaultMaxResponseBytes
     /// The process environment: `$SANDBENCH_ACCESS_TOKEN`, `$GOOGLE_APPLICATION_CREDENTIALS`, gcloud's.
-    public var environment: [String: String] = [:]
+    package var environment: [String: String] = [:]
     /// Wraps the transport every request goes through (tests inject failures here).
     package var wrapTransport: (@Sendable (any HTTPTransport) -> any HTTPTransport)?
 
     /// A configuration for `kind` with the documented defaults.
-    public init(kind: Kind) {
+    package init(kind: Kind) {
         self.kind = kind
     }
 }
 
 /// A server started inside this process for the length of a run: the embedded emulator. The
 /// executable supplies it, so the harness libraries never import the emulator.
-public protocol EmbeddedTarget: Sendable {
+package protocol EmbeddedTarget: Sendable {
     /// Starts the server, runs `body` with its base URL (`http://127.0.0.1:PORT`), then stops it,
     /// also when `body` throws or the task is cancelled.
     func withBaseURL<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T

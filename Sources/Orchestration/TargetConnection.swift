@@ -1,22 +1,22 @@
-public import HarnessCore
+package import HarnessCore
 import HarnessHTTP
 
 /// An open line to a target: where it is, the transport and the credentials to reach it.
-public struct TargetConnection: Sendable {
+package struct TargetConnection: Sendable {
     /// Base URL, API version, project and location.
-    public var endpoint: APIEndpoint
+    package var endpoint: APIEndpoint
     /// The transport (with retries when configured).
-    public var transport: any HTTPTransport
+    package var transport: any HTTPTransport
     /// Supplies `Authorization` for the target; nil sends none.
-    public var credentials: (any CredentialProvider)?
+    package var credentials: (any CredentialProvider)?
     /// How reports name the target: `emulator (http://127.0.0.1:PORT)`, the URL, or the Vertex host.
-    public var description: String
+    package var description: String
     /// Polling and timeouts for API calls.
-    public var poll: PollPolicy
-    public var requestTimeout: Duration
+    package var poll: PollPolicy
+    package var requestTimeout: Duration
 
     /// A client of the API over this connection.
-    public var client: SandboxClient {
+    package var client: SandboxClient {
         SandboxClient(transport: transport, endpoint: endpoint, credentials: credentials, poll: poll, requestTimeout: requestTimeout)
     }
 }
@@ -27,7 +27,7 @@ extension TargetConfiguration {
     /// - Parameter embedded: starts the server for ``Kind/embedded``.
     /// - Throws: ``RunFailure`` `.configuration` when ``Kind/embedded`` has no `embedded` server,
     ///   `.target` when the server or transport cannot start; and whatever `body` throws.
-    public func withConnection<T: Sendable>(
+    package func withConnection<T: Sendable>(
         embedded: (any EmbeddedTarget)?,
         _ body: @escaping @Sendable (TargetConnection) async throws -> T
     ) async throws -> T {

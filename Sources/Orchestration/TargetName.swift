@@ -1,15 +1,15 @@
 /// What a `--target` (or `--reference`, `--candidate`, `--upstream`) flag names: the embedded
 /// emulator, Vertex AI, or any server of the API at an http(s) URL.
-public enum TargetName: Sendable, Hashable, CustomStringConvertible {
+package enum TargetName: Sendable, Hashable, CustomStringConvertible {
     case emulator
     case vertex
     case url(String)
 
     /// The words a flag accepts, for help texts.
-    public static let valueHelp = ["emulator", "vertex", "http(s)://HOST:PORT"]
+    package static let valueHelp = ["emulator", "vertex", "http(s)://HOST:PORT"]
 
     /// `emulator`, `vertex` or an `http://` / `https://` URL; nil for anything else.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         switch text {
         case "emulator": self = .emulator
         case "vertex": self = .vertex
@@ -20,7 +20,7 @@ public enum TargetName: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .emulator: "emulator"
         case .vertex: "vertex"
@@ -30,7 +30,7 @@ public enum TargetName: Sendable, Hashable, CustomStringConvertible {
 
     /// The target kind, with the project that Vertex needs.
     /// - Throws: ``RunFailure`` `.configuration` for `vertex` without a project.
-    public func kind(project: String?, flag: String) throws(RunFailure) -> TargetConfiguration.Kind {
+    package func kind(project: String?, flag: String) throws(RunFailure) -> TargetConfiguration.Kind {
         switch self {
         case .emulator: return .embedded
         case .url(let url): return .url(url)

@@ -1,7 +1,7 @@
-// Public imports: a conformance of a library's public type is as public as the type.
+// A conformance is as visible as its type: public for the emulator's, package for the harness's.
 public import ArgumentParser
 import HarnessBench
-public import Orchestration
+package import Orchestration
 import SandboxAPI
 public import SandboxEmulator
 
@@ -27,11 +27,11 @@ struct FlagDuration: ExpressibleByArgument, Sendable {
 }
 
 extension TargetName: ExpressibleByArgument {
-    public init?(argument: String) { self.init(parsing: argument) }
+    package init?(argument: String) { self.init(parsing: argument) }
 
-    public var defaultValueDescription: String { description }
+    package var defaultValueDescription: String { description }
 
-    public static var allValueStrings: [String] { valueHelp }
+    package static var allValueStrings: [String] { valueHelp }
 }
 
 extension BenchSuite: ExpressibleByArgument {}

@@ -61,7 +61,8 @@ import Testing
         #expect(out.status == 2, "\(arguments.joined(separator: " ")) → \(out.status): \(out.stderr.suffix(400))")
         #expect(out.stderr.contains("Error") || out.stderr.contains("error"), "\(out.stderr.suffix(400))")
         let flag = try #require(arguments.last { $0.hasPrefix("--") })
-        #expect(out.stderr.contains(flag), "\(arguments.joined(separator: " ")): the message does not name \(flag): \(out.stderr.suffix(400))")
+        #expect(out.stderr.contains(flag),
+                "\(arguments.joined(separator: " ")): the message does not name \(flag): \(out.stderr.suffix(400))")
     }
 
     /// Typed options list their values in `--help`, so a user sees what is accepted before trying.

@@ -41,7 +41,8 @@ final class CapturedOutput: Sendable {
             target.wrapTransport = { MeddlingTransport(base: $0, failFirstSandboxDelete: true) }
             let captured = CapturedOutput()
             let files = try scenarios(OrchestratorTests.oneSession)
-            let status = await Orchestrator(target: target).runWithConsole(Self.console, output: captured.output) { o, events throws(RunFailure) in
+            let orchestrator = Orchestrator(target: target)
+            let status = await orchestrator.runWithConsole(Self.console, output: captured.output) { o, events throws(RunFailure) in
                 try await o.run(files, options: RunOptions(), reports: SuiteReports(), events: events)
             }
             #expect(status == .failed)
@@ -82,7 +83,8 @@ final class CapturedOutput: Sendable {
             overrides.vus = 1
             overrides.iterations = 2
             overrides.thresholds = ["errors.rate < 1%"]
-            var request = LoadRequest(scenario: file.scenarios[0], file: file.path, plan: try overrides.apply(to: nil), variables: Variables())
+            var request = LoadRequest(scenario: file.scenarios[0], file: file.path, plan: try overrides.apply(to: nil),
+                                      variables: Variables())
             let captured = CapturedOutput()
             let orchestrator = Orchestrator(target: TargetConfiguration(kind: .url(base)))
             let events = LoadEvents.console(isTTY: false, color: false, output: captured.output)
@@ -125,7 +127,8 @@ final class CapturedOutput: Sendable {
     @Test func durationReplacesTheFilesIterationsAndTheOtherWayRound() throws {
         var byTime = LoadOverrides()
         byTime.duration = .seconds(3)
-        #expect(try byTime.apply(to: Self.closedFile).model == .closed(vus: 4, iterations: nil, duration: .seconds(3), pacing: .milliseconds(50)))
+        #expect(try byTime.apply(to: Self.closedFile).model
+                == .closed(vus: 4, iterations: nil, duration: .seconds(3), pacing: .milliseconds(50)))
         let timed = LoadPlan(model: .closed(vus: 2, iterations: nil, duration: .seconds(9), pacing: nil))
         var byCount = LoadOverrides()
         byCount.iterations = 3

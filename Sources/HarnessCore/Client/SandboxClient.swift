@@ -4,10 +4,14 @@ public import SandboxAPI
 public struct APIEndpoint: Sendable, Hashable {
     /// `http://127.0.0.1:8080` or `https://us-central1-aiplatform.googleapis.com` (no trailing slash).
     public var baseURL: String
+    /// API version path segment, e.g. `v1beta1`.
     public var apiVersion: String
+    /// Project in resource names.
     public var project: String
+    /// Location in resource names and in Vertex's host name.
     public var location: String
 
+    /// An endpoint at `baseURL` (no trailing slash) for `project` in `location`.
     public init(baseURL: String, apiVersion: String = "v1beta1", project: String = "sandbench", location: String = "us-central1") {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -28,14 +32,19 @@ public struct APIEndpoint: Sendable, Hashable {
         path.hasPrefix("/") ? baseURL + path : "\(baseURL)/\(apiVersion)/\(path)"
     }
 
+    /// `projects/P/locations/L`, the parent of engines.
     public var locationPath: String { "projects/\(project)/locations/\(location)" }
 }
 
 /// One answered API call: status, parsed JSON (when the body is JSON) and timing.
 public struct APIResponse: Sendable {
+    /// HTTP status.
     public var status: Int
+    /// The body parsed as JSON, nil when it is not JSON.
     public var json: JSONValue?
+    /// The raw body.
     public var body: [UInt8]
+    /// Transport time: request sent to last byte received.
     public var elapsed: Duration
 
     /// The Google error in a non-200 answer; its message is cut to ``maxErrorMessageBytes``.
@@ -83,6 +92,7 @@ public enum APIFailure: Error, Sendable, CustomStringConvertible {
     /// A finished operation carried an error.
     case operationFailed(RPCStatus)
 
+    /// What failed, for people.
     public var description: String {
         switch self {
         case .transport(let e): e.description
@@ -96,23 +106,33 @@ public enum APIFailure: Error, Sendable, CustomStringConvertible {
 
 /// How long-running operations are polled: exponential backoff within a deadline.
 public struct PollPolicy: Sendable, Hashable {
+    /// Wait before the first poll.
     public var initialInterval: Duration = .milliseconds(20)
+    /// Longest wait between polls.
     public var maxInterval: Duration = .seconds(2)
+    /// Growth of the wait after each poll.
     public var multiplier: Double = 1.6
+    /// Longest time to wait for an operation before giving up.
     public var timeout: Duration = .seconds(300)
 
+    /// The defaults: 20 ms, growing 1.6× to 2 s, for at most 300 s.
     public init() {}
 }
 
 /// Typed calls of the sandbox API over an ``HTTPTransport``: the harness's only client.
 public struct SandboxClient: Sendable {
+    /// What every request goes through.
     public var transport: any HTTPTransport
+    /// Where the API is.
     public var endpoint: APIEndpoint
+    /// Supplies `Authorization`; nil sends none.
     public var credentials: (any CredentialProvider)?
+    /// How long-running operations are polled.
     public var poll: PollPolicy
     /// Limit for each HTTP exchange.
     public var requestTimeout: Duration
 
+    /// A client of the API at `endpoint` over `transport`.
     public init(transport: any HTTPTransport, endpoint: APIEndpoint, credentials: (any CredentialProvider)? = nil,
                 poll: PollPolicy = PollPolicy(), requestTimeout: Duration = .seconds(330)) {
         self.transport = transport

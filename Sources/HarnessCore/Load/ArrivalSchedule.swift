@@ -3,7 +3,7 @@
 ///
 /// Arrival n is placed where the expected number of arrivals Λ(t) = ∫ rate reaches n (uniform) or
 /// the n-th point of a unit-rate Poisson process (Poisson), so ramps are followed exactly.
-public struct ArrivalSchedule: Sendable {
+package struct ArrivalSchedule: Sendable {
     /// One piece of the rate curve: linear from `fromRate` to `toRate` over `duration` seconds.
     struct Segment: Sendable {
         var start: Double
@@ -18,12 +18,12 @@ public struct ArrivalSchedule: Sendable {
 
     let segments: [Segment]
     /// Total planned time in seconds.
-    public let duration: Double
+    package let duration: Double
     private var expected: Double = 0
     private var random: SplitMix64?
 
     /// A constant `rate` for `duration`, or stages ramping from `rate` (each stage moves linearly to its target).
-    public init(rate: Double, duration: Double, stages: [(duration: Double, target: Double)] = [], poissonSeed: UInt64? = nil) {
+    package init(rate: Double, duration: Double, stages: [(duration: Double, target: Double)] = [], poissonSeed: UInt64? = nil) {
         var segments: [Segment] = []
         var start = 0.0, before = 0.0
         if stages.isEmpty {
@@ -45,10 +45,10 @@ public struct ArrivalSchedule: Sendable {
     }
 
     /// Expected number of arrivals in the whole plan.
-    public var expectedTotal: Double { segments.last.map { $0.before + $0.arrivals } ?? 0 }
+    package var expectedTotal: Double { segments.last.map { $0.before + $0.arrivals } ?? 0 }
 
     /// The next arrival's offset in seconds from the start, or nil when the plan is over.
-    public mutating func next() -> Double? {
+    package mutating func next() -> Double? {
         if var r = random {
             // Exponential(1) gaps in Λ-space give a Poisson process of the planned intensity.
             expected += -log1p(-r.nextDouble())
@@ -78,12 +78,12 @@ public struct ArrivalSchedule: Sendable {
 }
 
 /// A small, fast, seedable generator (SplitMix64) so plans repeat exactly.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -92,7 +92,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A double in [0, 1).
-    public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    package mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
 
 #if canImport(Glibc)

@@ -2,11 +2,13 @@ public import Histogram
 
 /// An HDR histogram of latencies in microseconds, 1 µs to 1 h at 3 significant digits.
 public struct LatencyHistogram: Sendable {
+    /// The underlying HDR histogram, in microseconds.
     public private(set) var histogram: Histogram<UInt64>
 
     /// Largest latency tracked, in microseconds (one hour); larger values are clamped.
     public static let highest: UInt64 = 3_600_000_000
 
+    /// An empty histogram.
     public init() {
         histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: Self.highest, numberOfSignificantValueDigits: .three)
     }
@@ -24,12 +26,16 @@ public struct LatencyHistogram: Sendable {
     /// Adds every value of `other`.
     public mutating func merge(_ other: LatencyHistogram) { histogram.add(other.histogram) }
 
+    /// How many latencies were recorded.
     public var count: UInt64 { histogram.totalCount }
 
     /// The value at percentile `p` (0–100) in seconds.
     public func percentile(_ p: Double) -> Double { count == 0 ? 0 : Double(histogram.valueAtPercentile(p)) / 1e6 }
+    /// The smallest recorded latency in seconds (0 when empty).
     public var min: Double { count == 0 ? 0 : Double(histogram.min) / 1e6 }
+    /// The largest recorded latency in seconds (0 when empty).
     public var max: Double { count == 0 ? 0 : Double(histogram.max) / 1e6 }
+    /// The mean in seconds (0 when empty).
     public var mean: Double { count == 0 ? 0 : histogram.mean / 1e6 }
 
     /// Sparse `[[micros, count], …]` pairs at the histogram's own resolution: enough to rebuild and merge it.
@@ -60,10 +66,13 @@ public struct CoarseHistogram: Sendable {
     static let ratio = 1.02
     static let buckets = 1_110
     var counts: [UInt32]
+    /// How many values were recorded.
     public private(set) var count: Int = 0
 
+    /// An empty histogram.
     public init() { counts = [] }
 
+    /// Records one latency in seconds; non-finite and out-of-range values are clamped.
     public mutating func record(_ seconds: Double) {
         if counts.isEmpty { counts = [UInt32](repeating: 0, count: Self.buckets) }
         // Clamped before the conversion to Int, which would trap on an infinite or NaN logarithm.
@@ -73,6 +82,7 @@ public struct CoarseHistogram: Sendable {
         count += 1
     }
 
+    /// Adds every value of `other`.
     public mutating func merge(_ other: CoarseHistogram) {
         guard other.count > 0 else { return }
         if counts.isEmpty { counts = other.counts } else { for i in counts.indices { counts[i] &+= other.counts[i] } }

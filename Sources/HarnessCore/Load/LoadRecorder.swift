@@ -7,11 +7,15 @@ public struct MetricStats: Sendable {
     public var service = LatencyHistogram()
     /// Measured from the intended start (coordinated-omission corrected).
     public var corrected = LatencyHistogram()
+    /// How many ended in an error.
     public var errors = 0
+    /// How many missed an expectation.
     public var failures = 0
 
+    /// Empty statistics.
     public init() {}
 
+    /// Adds every value of `other`.
     public mutating func merge(_ other: MetricStats) {
         service.merge(other.service)
         corrected.merge(other.corrected)
@@ -26,9 +30,13 @@ public struct TimelinePoint: Sendable {
     public var second: Double
     /// Width of the point in seconds (1, or more after long runs are compacted).
     public var width: Double
+    /// Sessions started in this point.
     public var sessionsStarted = 0
+    /// Sessions finished in this point.
     public var sessionsFinished = 0
+    /// Arrivals dropped in this point (in-flight limit reached).
     public var dropped = 0
+    /// Requests sent in this point.
     public var requests = 0
     /// Steps that ended in an error (transport, protocol or server).
     public var errors = 0
@@ -54,16 +62,23 @@ public final class LoadRecorder: Sendable {
     /// Running totals. Failures (an expectation not met) and errors (transport, protocol or server
     /// errors) are counted apart throughout.
     public struct Counters: Sendable {
+        /// Sessions started so far.
         public var sessionsStarted = 0
+        /// Sessions finished so far.
         public var sessionsFinished = 0
         /// Sessions that ended with a failed expectation.
         public var sessionsFailed = 0
         /// Sessions that ended with an error.
         public var sessionsErrored = 0
+        /// Arrivals dropped because the in-flight limit was reached.
         public var dropped = 0
+        /// Steps finished.
         public var steps = 0
+        /// Steps that ended in an error.
         public var stepErrors = 0
+        /// Steps that missed an expectation.
         public var stepFailures = 0
+        /// Sessions running now.
         public var inFlight = 0
     }
 
@@ -82,8 +97,10 @@ public final class LoadRecorder: Sendable {
     public static let maxTimelinePoints = 1800
 
     private let state = Mutex(State())
+    /// When the run began; every timestamp is measured from here.
     public let start: ContinuousClock.Instant
 
+    /// A recorder for a run that begins at `start`.
     public init(start: ContinuousClock.Instant) { self.start = start }
 
     private func seconds(_ instant: ContinuousClock.Instant) -> Double { (instant - start).seconds }
@@ -107,6 +124,7 @@ public final class LoadRecorder: Sendable {
         return index
     }
 
+    /// Counts a session that started at `instant`.
     public func sessionStarted(at instant: ContinuousClock.Instant) {
         let t = seconds(instant)
         state.withLock { s in
@@ -116,6 +134,7 @@ public final class LoadRecorder: Sendable {
         }
     }
 
+    /// Counts an arrival dropped at `instant` because too many sessions were in flight.
     public func sessionDropped(at instant: ContinuousClock.Instant) {
         let t = seconds(instant)
         state.withLock { s in
@@ -188,6 +207,7 @@ public final class LoadRecorder: Sendable {
         }
     }
 
+    /// The running totals now.
     public var counters: Counters { state.withLock { $0.counters } }
 
     /// A live view for progress lines; `resetRecent` starts a new window for the "recent" percentiles.
@@ -208,11 +228,14 @@ public final class LoadRecorder: Sendable {
 
 /// Live numbers for the progress line.
 public struct LoadSnapshot: Sendable {
+    /// The running totals.
     public var counters: LoadRecorder.Counters
     /// Step latency percentiles since the previous snapshot (seconds).
     public var recentP50: Double
+    /// Step p99 since the previous snapshot, in seconds.
     public var recentP99: Double
     /// Session latency percentiles over the whole run (seconds).
     public var overallP50: Double
+    /// Session p99 over the whole run, in seconds.
     public var overallP99: Double
 }

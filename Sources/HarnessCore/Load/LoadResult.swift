@@ -1,18 +1,30 @@
 /// Summary statistics of one metric, in seconds.
 public struct MetricSummary: Sendable {
+    /// The operation, step or `session`.
     public var name: String
+    /// How many were measured.
     public var count: Int
     /// Per second over the run.
     public var rate: Double
+    /// Fastest, in seconds (corrected latency, as every figure below).
     public var min: Double
+    /// Median, in seconds.
     public var p50: Double
+    /// 90th percentile, in seconds.
     public var p90: Double
+    /// 99th percentile, in seconds.
     public var p99: Double
+    /// 99.9th percentile, in seconds.
     public var p999: Double
+    /// Slowest, in seconds.
     public var max: Double
+    /// Mean, in seconds.
     public var mean: Double
+    /// How many ended in an error.
     public var errors: Int
+    /// How many missed an expectation.
     public var failures: Int
+    /// The full histograms the figures come from.
     public var stats: MetricStats
 
     /// Summarises `stats` (corrected latencies) over `seconds` of run time.
@@ -36,9 +48,11 @@ public struct MetricSummary: Sendable {
 
 /// How one threshold came out.
 public struct ThresholdResult: Sendable {
+    /// The threshold as parsed.
     public var threshold: Threshold
     /// The measured value (seconds, a fraction, or a count), nil when the metric does not exist.
     public var actual: Double?
+    /// Whether the run met it.
     public var passed: Bool
 
     /// `execute.p99 < 250ms: 12.3ms` style text.
@@ -47,6 +61,7 @@ public struct ThresholdResult: Sendable {
         return "\(threshold.source): \(Self.format(actual, for: threshold))"
     }
 
+    /// `value` in the unit the threshold is written in (`250ms`, `1.00%`).
     public static func format(_ value: Double, for t: Threshold) -> String {
         switch t.statistic {
         case .count: return String(Int(value))
@@ -59,23 +74,36 @@ public struct ThresholdResult: Sendable {
 
 /// Everything a load run produced.
 public struct LoadResult: Sendable {
+    /// The scenario's name.
     public var scenario: String
+    /// The scenario's file.
     public var file: String
+    /// How reports name the target.
     public var target: String
+    /// The plan that ran.
     public var plan: LoadPlan
+    /// Wall-clock start, seconds since the Unix epoch.
     public var startedAt: Double
     /// Seconds from the first arrival to the last session's end.
     public var seconds: Double
+    /// Per operation (create, ready, execute, …), in a fixed order.
     public var operations: [MetricSummary]
+    /// Per step of the scenario, in scenario order.
     public var steps: [MetricSummary]
+    /// Whole sessions.
     public var session: MetricSummary
+    /// Per-second counts and latencies.
     public var timeline: [TimelinePoint]
+    /// Running totals at the end.
     public var counters: LoadRecorder.Counters
+    /// Every threshold with its measured value.
     public var thresholds: [ThresholdResult]
     /// Why the run stopped early, if it did.
     public var aborted: String?
+    /// Sandboxes of this run still alive after clean-up.
     public var leaks: [String]
 
+    /// Whether every threshold held and no sandbox leaked.
     public var passed: Bool { thresholds.allSatisfy(\.passed) && leaks.isEmpty }
 
     /// Builds the result from a recorder and evaluates the thresholds.

@@ -8,14 +8,20 @@ import Synchronization
 /// sessions run). Closed model: virtual users loop the scenario, optionally paced. Each session's
 /// latency is recorded from its actual and from its intended start.
 public struct LoadRunner: Sendable {
+    /// The scenario each session runs.
     public var scenario: Scenario
+    /// The scenario's file, as reports name it.
     public var file: String
+    /// The workload: open or closed model, stages, thresholds.
     public var plan: LoadPlan
+    /// The client, engine, variables and ledger sessions share.
     public var context: SessionContext
+    /// Where every step and session is recorded.
     public var recorder: LoadRecorder
     /// How long in-flight sessions may run after the plan ends before they are cancelled (and cleaned up).
     public var grace: Duration
 
+    /// A runner of `plan`; sessions still running `grace` after the plan ends are cancelled.
     public init(scenario: Scenario, file: String, plan: LoadPlan, context: SessionContext, recorder: LoadRecorder, grace: Duration = .seconds(30)) {
         self.scenario = scenario
         self.file = file

@@ -6,8 +6,8 @@
 /// var scheduler = OpenLoopScheduler(schedule: schedule, maxInFlight: 64)
 /// switch scheduler.poll(now: elapsedSeconds, inFlight: running) { … }
 /// ```
-public struct OpenLoopScheduler: Sendable {
-    public enum Action: Sendable, Equatable {
+package struct OpenLoopScheduler: Sendable {
+    package enum Action: Sendable, Equatable {
         /// Start a session now; `intended` is its planned start (seconds from the run's start).
         case start(intended: Double)
         /// The arrival planned at `intended` found the in-flight limit reached.
@@ -19,19 +19,19 @@ public struct OpenLoopScheduler: Sendable {
     }
 
     private var schedule: ArrivalSchedule
-    public let maxInFlight: Int
+    package let maxInFlight: Int
     private var pending: Double?
     private var exhausted = false
-    public private(set) var started = 0
-    public private(set) var dropped = 0
+    package private(set) var started = 0
+    package private(set) var dropped = 0
 
-    public init(schedule: ArrivalSchedule, maxInFlight: Int) {
+    package init(schedule: ArrivalSchedule, maxInFlight: Int) {
         self.schedule = schedule
         self.maxInFlight = maxInFlight
     }
 
     /// The next action at time `now` (seconds since start) with `inFlight` sessions running.
-    public mutating func poll(now: Double, inFlight: Int) -> Action {
+    package mutating func poll(now: Double, inFlight: Int) -> Action {
         if pending == nil, !exhausted {
             pending = schedule.next()
             if pending == nil || pending! > schedule.duration { pending = nil; exhausted = true }
@@ -49,20 +49,20 @@ public struct OpenLoopScheduler: Sendable {
 }
 
 /// Closed-model ramps: how many virtual users should be active at a time.
-public struct VirtualUserPlan: Sendable {
+package struct VirtualUserPlan: Sendable {
     let start: Int
     let stages: [(duration: Double, target: Double)]
 
-    public init(vus: Int, stages: [(duration: Double, target: Double)]) {
+    package init(vus: Int, stages: [(duration: Double, target: Double)]) {
         self.start = vus
         self.stages = stages
     }
 
     /// Total duration of the stages in seconds (0 without stages).
-    public var duration: Double { stages.reduce(0) { $0 + $1.duration } }
+    package var duration: Double { stages.reduce(0) { $0 + $1.duration } }
 
     /// Target VUs at `t` seconds: linear between stage targets, rounded to the nearest user.
-    public func target(at t: Double) -> Int {
+    package func target(at t: Double) -> Int {
         guard !stages.isEmpty else { return start }
         var from = Double(start), elapsed = 0.0
         for stage in stages {
@@ -77,5 +77,5 @@ public struct VirtualUserPlan: Sendable {
     }
 
     /// The most VUs ever wanted.
-    public var peak: Int { max(start, Int((stages.map(\.target).max() ?? 0).rounded())) }
+    package var peak: Int { max(start, Int((stages.map(\.target).max() ?? 0).rounded())) }
 }

@@ -10,6 +10,7 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
         case rate
     }
 
+    /// How the measured value must compare with the limit.
     public enum Comparison: String, Sendable, Hashable {
         case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
 
@@ -29,11 +30,14 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
     /// errored), `failures` (steps whose expectation was not met), `checks` (steps that passed) or
     /// `dropped`.
     public var metric: String
+    /// What is measured: a percentile, the mean, max, or a rate.
     public var statistic: Statistic
+    /// The comparison the measured value must satisfy.
     public var comparison: Comparison
     /// Seconds for latency statistics, a fraction (0.01) for `%`, or a plain number.
     public var value: Double
 
+    /// The threshold as written.
     public var description: String { source }
 
     /// Whether `actual` satisfies the objective.

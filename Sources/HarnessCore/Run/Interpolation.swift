@@ -2,13 +2,17 @@ public import SandboxAPI
 
 /// `${name}` substitution in scenario text, from captures, `--var`, the environment and built-ins.
 public struct Variables: Sendable {
+    /// Every variable by name.
     public var values: [String: String]
 
+    /// Variables with these `values`.
     public init(_ values: [String: String] = [:]) { self.values = values }
 
     /// A variable that is referenced but has no value.
     public struct Undefined: Error, CustomStringConvertible {
+        /// The variable's name, without `${}`.
         public var name: String
+        /// What is undefined and how to define it.
         public var description: String { "undefined variable ${\(name)} (define it with save:, --var \(name)=VALUE or the environment)" }
     }
 
@@ -33,6 +37,7 @@ public struct Variables: Sendable {
         return out + rest
     }
 
+    /// The value of `name`, or nil when it is not defined.
     public subscript(name: String) -> String? {
         get { values[name] }
         set { values[name] = newValue }

@@ -2,18 +2,28 @@ public import SandboxAPI
 
 /// What a step observed: the material expectations are checked against.
 public struct StepObservation: Sendable {
+    /// HTTP status of the step's main response.
     public var status: Int?
+    /// Its JSON body.
     public var json: JSONValue?
+    /// An execute's standard output.
     public var stdout: String?
+    /// An execute's standard error.
     public var stderr: String?
+    /// Files an execute returned.
     public var files: [SandboxFile]?
+    /// The sandbox state a get or wait saw.
     public var state: SandboxState?
+    /// The Google error body of an error response.
     public var error: GoogleError?
+    /// How many items a list returned.
     public var listCount: Int?
+    /// Transport time of the main request (send to last byte).
     public var elapsed: Duration
     /// Named parts of the step's time, copied into ``StepResult/phases``.
     public var phases: [(name: String, duration: Duration)] = []
 
+    /// An observation; anything the step did not see stays nil.
     public init(status: Int? = nil, json: JSONValue? = nil, stdout: String? = nil, stderr: String? = nil, files: [SandboxFile]? = nil,
                 state: SandboxState? = nil, error: GoogleError? = nil, listCount: Int? = nil, elapsed: Duration = .zero) {
         self.status = status
@@ -30,7 +40,7 @@ public struct StepObservation: Sendable {
 
 extension TextMatch {
     /// Whether `text` satisfies this match; regex errors count as a mismatch with the reason.
-    public func check(_ text: String) -> (ok: Bool, note: String?) {
+    package func check(_ text: String) -> (ok: Bool, note: String?) {
         switch self {
         case .equals(let s): return (text == s, nil)
         case .contains(let s): return (text.contains(s), nil)
@@ -48,7 +58,7 @@ extension TextMatch {
     }
 
     /// This match with `${…}` interpolated.
-    public func interpolated(_ variables: Variables) throws(Variables.Undefined) -> TextMatch {
+    package func interpolated(_ variables: Variables) throws(Variables.Undefined) -> TextMatch {
         switch self {
         case .equals(let s): .equals(try variables.interpolate(s))
         case .contains(let s): .contains(try variables.interpolate(s))
@@ -60,9 +70,9 @@ extension TextMatch {
 }
 
 /// Checks expectations against an observation.
-public enum ExpectationChecker {
+package enum ExpectationChecker {
     /// Every expectation that does not hold, as expected-vs-actual pairs.
-    public static func mismatches(_ expectations: [Expectation], _ seen: StepObservation, variables: Variables) -> [Mismatch] {
+    package static func mismatches(_ expectations: [Expectation], _ seen: StepObservation, variables: Variables) -> [Mismatch] {
         var out: [Mismatch] = []
         func text(_ what: String, _ match: TextMatch, _ actual: String?) {
             guard let actual else { return out.append(Mismatch(what: what, expected: match.description, actual: "nothing (the step produced no \(what))")) }

@@ -16,24 +16,31 @@ public enum Outcome: String, Sendable, Hashable {
 
 /// One expectation that did not hold: what was expected and what came back.
 public struct Mismatch: Sendable, Hashable, CustomStringConvertible {
+    /// What was checked, such as `stdout` or `HTTP status`.
     public var what: String
+    /// The expected value, as the scenario states it.
     public var expected: String
+    /// What came back.
     public var actual: String
 
+    /// A mismatch of `what`: `expected` wanted, `actual` seen.
     public init(what: String, expected: String, actual: String) {
         self.what = what
         self.expected = expected
         self.actual = actual
     }
 
+    /// `what: expected E, got A`.
     public var description: String { "\(what): expected \(expected), got \(actual)" }
 }
 
 /// The result of one step.
 public struct StepResult: Sendable {
+    /// The step's name (given, or numbered from its operation).
     public var name: String
     /// `create`, `execute`, … (see ``StepAction/operation``).
     public var operation: String
+    /// How the step ended.
     public var outcome: Outcome
     /// Wall time of the step on a monotonic clock.
     public var duration: Duration
@@ -41,9 +48,11 @@ public struct StepResult: Sendable {
     public var startOffset: Duration
     /// HTTP status of the step's main request, when there was one.
     public var httpStatus: Int?
+    /// Every expectation the step missed (empty unless it failed).
     public var mismatches: [Mismatch]
     /// For errors: what went wrong.
     public var errorMessage: String?
+    /// Where the step is in its scenario file.
     public var location: SourceLocation?
     /// Named parts of the step's time (a create step records `create`, the POST, and `ready`, create→RUNNING).
     public var phases: [(name: String, duration: Duration)] = []
@@ -53,6 +62,7 @@ public struct StepResult: Sendable {
     /// The end of stdout and stderr of a step that failed or errored after its code ran (nil otherwise).
     public var output: OutputTail?
 
+    /// A step result; phases, observation and output tail are set afterwards when there are any.
     public init(name: String, operation: String, outcome: Outcome, duration: Duration, startOffset: Duration = .zero,
                 httpStatus: Int? = nil, mismatches: [Mismatch] = [], errorMessage: String? = nil, location: SourceLocation? = nil) {
         self.name = name
@@ -75,18 +85,24 @@ public struct StepResult: Sendable {
 
 /// The result of one scenario.
 public struct ScenarioResult: Sendable {
+    /// The scenario's name.
     public var name: String
     /// The scenario file it came from.
     public var file: String
+    /// The scenario's tags, for `--tag`.
     public var tags: [String]
+    /// The worst outcome of its steps and its clean-up.
     public var outcome: Outcome
+    /// Every step that ran, in order.
     public var steps: [StepResult]
+    /// Wall time of the whole scenario, clean-up included.
     public var duration: Duration
     /// Why it was skipped, when it was.
     public var skipReason: String?
     /// Problems met while cleaning up (a sandbox that could not be deleted).
     public var cleanupProblems: [String]
 
+    /// A scenario result.
     public init(name: String, file: String, tags: [String] = [], outcome: Outcome, steps: [StepResult], duration: Duration,
                 skipReason: String? = nil, cleanupProblems: [String] = []) {
         self.name = name
@@ -105,15 +121,18 @@ public struct ScenarioResult: Sendable {
 
 /// The result of a whole run: scenario results grouped by file.
 public struct RunResult: Sendable {
+    /// Every scenario that was selected, in the order they finished.
     public var scenarios: [ScenarioResult]
     /// Target description (URL or "emulator").
     public var target: String
     /// Wall-clock start, seconds since the Unix epoch.
     public var startedAt: Double
+    /// Wall time of the whole run.
     public var duration: Duration
     /// Sandboxes of this run still alive after clean-up (each one fails the run).
     public var leaks: [String]
 
+    /// A run result.
     public init(scenarios: [ScenarioResult], target: String, startedAt: Double, duration: Duration, leaks: [String] = []) {
         self.scenarios = scenarios
         self.target = target
@@ -133,5 +152,6 @@ public struct RunResult: Sendable {
         return order.map { ($0, groups[$0]!) }
     }
 
+    /// Whether every scenario passed or was skipped and no sandbox leaked.
     public var passed: Bool { leaks.isEmpty && scenarios.allSatisfy { $0.outcome == .passed || $0.outcome == .skipped } }
 }

@@ -2,20 +2,20 @@ import SandboxAPI
 
 /// The agent engine a run creates its sandboxes under: made for the run and deleted with it, or
 /// given with `--engine` and left in place.
-public struct RunEngine: Sendable, Hashable {
+package struct RunEngine: Sendable, Hashable {
     /// Resource name, `projects/…/locations/…/reasoningEngines/ID`.
-    public var name: String
+    package var name: String
     /// Whether the run created the engine, and so deletes it at its end.
-    public var owned: Bool
+    package var owned: Bool
 
-    public init(name: String, owned: Bool) {
+    package init(name: String, owned: Bool) {
         self.name = name
         self.owned = owned
     }
 
     /// Reuses `existing` when given, else creates an engine named `displayName` and waits for it.
     /// - Throws: the ``APIFailure`` of the create call or of its operation.
-    public static func acquire(_ client: SandboxClient, reusing existing: String?,
+    package static func acquire(_ client: SandboxClient, reusing existing: String?,
                                displayName: String) async throws(APIFailure) -> RunEngine {
         if let existing { return RunEngine(name: existing, owned: false) }
         return RunEngine(name: try await client.createEngine(displayName: displayName), owned: true)
@@ -24,14 +24,14 @@ public struct RunEngine: Sendable, Hashable {
 
 /// The end-of-run check: any sandbox of this run still alive under its engine is a leak, and is
 /// deleted now; an engine the run created is then deleted with `force`.
-public struct LeakSweep: Sendable {
-    public var client: SandboxClient
-    public var ledger: SandboxLedger
+package struct LeakSweep: Sendable {
+    package var client: SandboxClient
+    package var ledger: SandboxLedger
     /// The run's label: a sandbox whose display name starts with `RUNID-` is the run's too, even
     /// when the run never learnt its name (a create cut off by Ctrl-C after the server acted on it).
-    public var runID: String?
+    package var runID: String?
 
-    public init(client: SandboxClient, ledger: SandboxLedger, runID: String? = nil) {
+    package init(client: SandboxClient, ledger: SandboxLedger, runID: String? = nil) {
         self.client = client
         self.ledger = ledger
         self.runID = runID
@@ -45,17 +45,17 @@ public struct LeakSweep: Sendable {
 
     /// Sweeps `engine` and returns the names of the leaked sandboxes. Runs to the end even when the
     /// calling task is cancelled (it works in a task of its own).
-    public func run(_ engine: RunEngine) async -> [String] {
+    package func run(_ engine: RunEngine) async -> [String] {
         let sweep = self
         return await Task { await sweep.sweep(engine) }.value
     }
 
     /// Most pages the sweep reads: 100,000 sandboxes. A server that keeps handing out page tokens
     /// cannot hold the run forever.
-    public static let maxPages = 1000
+    package static let maxPages = 1000
 
     /// Longest page token the sweep sends back; a longer one ends the listing.
-    public static let maxPageTokenBytes = 8192
+    package static let maxPageTokenBytes = 8192
 
     /// Lists the engine's sandboxes: any this run created is a leak, and is deleted. Then every
     /// sandbox the ledger still holds as alive but the listing did not show (because listing failed,

@@ -4,6 +4,7 @@ public actor SandboxLedger {
     private var alive: [String: String] = [:]   // sandbox name → scenario
     private var everCreated: Set<String> = []
 
+    /// An empty ledger.
     public init() {}
 
     /// Records a sandbox created by `scenario`.

@@ -2,11 +2,13 @@ import SandboxAPI
 
 /// Everything a scenario runs with: the client, the engine, variables and shared bookkeeping.
 public struct SessionContext: Sendable {
+    /// The API client every step uses.
     public var client: SandboxClient
     /// Engine resource name sandboxes are created under.
     public var engine: String
     /// `--var`, environment and other run-level variables.
     public var variables: Variables
+    /// Where every created sandbox is recorded, so clean-up and the leak sweep find it.
     public var ledger: SandboxLedger
     /// Prefix of display names, so a sweep can tell this run's sandboxes apart.
     public var runID: String
@@ -18,6 +20,7 @@ public struct SessionContext: Sendable {
     /// answer but a 5xx or a transport error is the step's answer.
     public var judgesExpectations = true
 
+    /// A context for sessions on `engine`, labelling what they create with `runID`.
     public init(client: SandboxClient, engine: String, variables: Variables, ledger: SandboxLedger, runID: String) {
         self.client = client
         self.engine = engine
@@ -33,11 +36,16 @@ public typealias StepObserver = @Sendable (_ result: StepResult, _ scenario: Str
 /// Runs one scenario as one session: steps in order, expectations checked, captures saved, and
 /// every sandbox it created deleted at the end — after failures, errors and cancellation too.
 public struct ScenarioSession: Sendable {
+    /// The scenario this session runs.
     public let scenario: Scenario
+    /// The scenario's file, as reports name it.
     public let file: String
+    /// The client, engine, variables and ledger the session uses.
     public let context: SessionContext
+    /// Called with every step result as it ends (parity records answers here).
     public let observer: StepObserver?
 
+    /// A session of `scenario` from `file`; `observer` sees each step as it ends.
     public init(scenario: Scenario, file: String, context: SessionContext, observer: StepObserver? = nil) {
         self.scenario = scenario
         self.file = file

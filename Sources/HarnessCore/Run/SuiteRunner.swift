@@ -6,6 +6,7 @@ public struct RunOptions: Sendable {
     public var concurrency: Int = 4
     /// Run only scenarios carrying one of these tags (empty: all).
     public var tags: [String] = []
+    /// Values for `${NAME}` in scenarios (`--var` and the environment).
     public var variables: Variables = Variables()
     /// Label of this run (display-name prefix), e.g. `sb-1a2b3c`.
     public var runID: String = "sandbench"
@@ -14,6 +15,7 @@ public struct RunOptions: Sendable {
     /// Check each step's expectations (off: observe only; see ``SessionContext/judgesExpectations``).
     public var judgesExpectations = true
 
+    /// Defaults: four scenarios at a time, every tag, run label `sandbench`, expectations judged.
     public init() {}
 }
 
@@ -21,11 +23,14 @@ public struct RunOptions: Sendable {
 /// the engine, sweeping for leaks and writing reports belong to the caller (the `Orchestration`
 /// module's `Orchestrator`).
 public struct SuiteRunner: Sendable {
+    /// Concurrency, tag filter, variables and run label.
     public var options: RunOptions
+    /// Called with every step result as it ends.
     public var observer: StepObserver?
     /// Called when each scenario finishes (console progress).
     public var onScenarioFinished: (@Sendable (ScenarioResult) -> Void)?
 
+    /// A runner with `options`; `onScenarioFinished` is called as each scenario ends.
     public init(options: RunOptions, observer: StepObserver? = nil, onScenarioFinished: (@Sendable (ScenarioResult) -> Void)? = nil) {
         self.options = options
         self.observer = observer

@@ -17,9 +17,9 @@
 /// ```swift
 /// TextNormalizer.normalize("File \"/tmp/t.py\", line 3 at 2026-11-30T21:11:57Z")   // File "<file>", line 3 at <timestamp>
 /// ```
-public enum TextNormalizer {
+package enum TextNormalizer {
     /// `text` with every volatile part replaced by its placeholder.
-    public static func normalize(_ text: String) -> String {
+    package static func normalize(_ text: String) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

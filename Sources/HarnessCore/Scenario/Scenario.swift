@@ -2,16 +2,21 @@ public import SandboxAPI
 
 /// Where something was written in a scenario file, for error messages (`file:line:column`).
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The file's path as given.
     public var file: String
+    /// 1-based line.
     public var line: Int
+    /// 1-based column.
     public var column: Int
 
+    /// A location in `file`.
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
         self.column = column
     }
 
+    /// `file:line:column`.
     public var description: String { "\(file):\(line):\(column)" }
 }
 
@@ -19,8 +24,10 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 public struct ScenarioFile: Sendable {
     /// Path as given on the command line.
     public var path: String
+    /// The scenarios of the file, in order.
     public var scenarios: [Scenario]
 
+    /// The scenarios read from `path`.
     public init(path: String, scenarios: [Scenario]) {
         self.path = path
         self.scenarios = scenarios
@@ -29,12 +36,16 @@ public struct ScenarioFile: Sendable {
 
 /// How a scenario's sandbox is created.
 public struct SandboxTemplate: Sendable, Hashable {
+    /// The sandbox's language.
     public var language: CodeLanguage = .python
+    /// The sandbox's machine configuration.
     public var machineConfig: MachineConfig = .unspecified
+    /// Display name of the created sandbox; nil lets the run name it.
     public var displayName: String?
     /// Time to live, e.g. `600s`.
     public var ttl: Duration?
 
+    /// A template for `create` steps.
     public init(language: CodeLanguage = .python, machineConfig: MachineConfig = .unspecified, displayName: String? = nil, ttl: Duration? = nil) {
         self.language = language
         self.machineConfig = machineConfig
@@ -45,16 +56,22 @@ public struct SandboxTemplate: Sendable, Hashable {
 
 /// One named sandbox lifecycle: steps run in order against one target.
 public struct Scenario: Sendable {
+    /// The scenario's name, unique in its file.
     public var name: String
+    /// Tags, for `--tag`.
     public var tags: [String]
+    /// What `create` steps create unless they say otherwise.
     public var sandbox: SandboxTemplate
+    /// The steps, run in order.
     public var steps: [Step]
     /// Marked `skip: true` (or with a reason) in the file.
     public var skip: String?
     /// Workload for `sandbench load`, when the file declares one.
     public var load: LoadPlan?
+    /// Where the scenario starts in its file.
     public var location: SourceLocation
 
+    /// A scenario.
     public init(name: String, tags: [String] = [], sandbox: SandboxTemplate = SandboxTemplate(), steps: [Step],
                 skip: String? = nil, load: LoadPlan? = nil, location: SourceLocation) {
         self.name = name
@@ -74,11 +91,14 @@ public struct FileInput: Sendable, Hashable {
 
     /// Name inside the sandbox; may contain `${var}`.
     public var name: String
+    /// The file's bytes.
     public var content: [UInt8]
     /// Text contents are interpolated at run time; base64 and path contents are sent as they are.
     public var isText: Bool
+    /// MIME type sent with the file; nil sends none.
     public var mimeType: String?
 
+    /// A file `name` with `content`, sent as text or as bytes.
     public init(name: String, content: [UInt8], isText: Bool, mimeType: String? = nil) {
         self.name = name
         self.content = content
@@ -130,11 +150,16 @@ public enum StepAction: Sendable {
 public struct Step: Sendable {
     /// Name shown in reports (defaults to `N-kind`).
     public var name: String
+    /// What the step does.
     public var action: StepAction
+    /// What must hold afterwards.
     public var expectations: [Expectation]
+    /// Values saved into variables for later steps.
     public var captures: [Capture]
+    /// Where the step is in its file.
     public var location: SourceLocation
 
+    /// A step.
     public init(name: String, action: StepAction, expectations: [Expectation] = [], captures: [Capture] = [], location: SourceLocation) {
         self.name = name
         self.action = action
@@ -154,6 +179,7 @@ public enum TextMatch: Sendable, Hashable, CustomStringConvertible {
     /// Equal once both sides are normalised by ``TextNormalizer`` (temporary paths, PIDs, timestamps, …).
     case normalized(String)
 
+    /// The match as a scenario file writes it.
     public var description: String {
         switch self {
         case .equals(let s): "equal to \(s.debugDescription)"
@@ -197,6 +223,7 @@ public enum Expectation: Sendable, Hashable {
 
 /// Saves a value from a step's result into a variable for `${name}` in later steps.
 public struct Capture: Sendable, Hashable {
+    /// Where a captured value comes from.
     public enum Source: Sendable, Hashable {
         /// Dotted path into the JSON response.
         case jsonPath(String)
@@ -204,9 +231,12 @@ public struct Capture: Sendable, Hashable {
         case stdoutRegex(String)
     }
 
+    /// The variable to set.
     public var variable: String
+    /// Where its value comes from.
     public var source: Source
 
+    /// A capture of `source` into `variable`.
     public init(variable: String, source: Source) {
         self.variable = variable
         self.source = source

@@ -1,15 +1,19 @@
 /// One HTTP request as the harness sends it.
 public struct TransportRequest: Sendable {
+    /// `GET`, `POST`, `DELETE`, …
     public var method: String
     /// Absolute URL.
     public var url: String
+    /// Request headers, in order.
     public var headers: [(name: String, value: String)]
+    /// Request body; nil sends none.
     public var body: [UInt8]?
     /// Limit for the whole exchange; nil uses the transport's default.
     public var timeout: Duration?
     /// Most response body bytes accepted; a longer body fails the request (nil: no limit).
     public var maxResponseBytes: Int?
 
+    /// A request; `timeout` nil uses the transport's own.
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
                 maxResponseBytes: Int? = nil) {
         self.method = method
@@ -23,8 +27,11 @@ public struct TransportRequest: Sendable {
 
 /// The answer to a ``TransportRequest``.
 public struct TransportResponse: Sendable {
+    /// HTTP status.
     public var status: Int
+    /// Response headers, in order.
     public var headers: [(name: String, value: String)]
+    /// The whole response body.
     public var body: [UInt8]
     /// Time from handing the request to the transport until the full response was read.
     public var elapsed: Duration
@@ -32,6 +39,7 @@ public struct TransportResponse: Sendable {
     /// the transport measures it.
     public var firstByte: Duration?
 
+    /// A response.
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], elapsed: Duration = .zero,
                 firstByte: Duration? = nil) {
         self.status = status
@@ -49,21 +57,26 @@ public struct TransportResponse: Sendable {
 
 /// Why a request got no HTTP response.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, for retry decisions and reports.
     public enum Kind: String, Sendable {
         case connect, timeout, tls, protocolError = "protocol", cancelled, other
     }
 
+    /// What went wrong.
     public var kind: Kind
+    /// Details, for people.
     public var message: String
     /// The URL that failed.
     public var url: String
 
+    /// An error of `kind` for the request to `url`.
     public init(_ kind: Kind, _ message: String, url: String) {
         self.kind = kind
         self.message = message
         self.url = url
     }
 
+    /// `KIND error for URL: message`.
     public var description: String { "\(kind.rawValue) error for \(url): \(message)" }
 }
 

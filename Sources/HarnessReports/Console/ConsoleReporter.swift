@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// Renders results for a terminal: a line per scenario, failure details below it, then a summary.
 ///
@@ -17,37 +17,37 @@ public import HarnessCore
 ///           actual:   "hallo"
 /// 1 passed, 1 failed, 0 errors, 0 skipped in 0.58s
 /// ```
-public struct ConsoleReporter: Sendable {
+package struct ConsoleReporter: Sendable {
     /// Whether output carries ANSI colour codes.
-    public var usesColor: Bool
+    package var usesColor: Bool
     /// Longest expected/actual value shown, in characters, before it is cut with an ellipsis.
-    public var maxValueLength: Int
+    package var maxValueLength: Int
     /// Most lines of one multi-line value shown.
-    public var maxValueLines: Int
+    package var maxValueLines: Int
 
     /// Creates a reporter that colours only a TTY whose environment does not set `NO_COLOR`.
     ///
     /// - Parameters:
     ///   - isTTY: whether the output is a terminal (`isatty(1) == 1` for standard output).
     ///   - environment: the process environment; a non-empty `NO_COLOR` disables colour (no-color.org).
-    public init(isTTY: Bool, environment: [String: String], maxValueLength: Int = 200, maxValueLines: Int = 20) {
+    package init(isTTY: Bool, environment: [String: String], maxValueLength: Int = 200, maxValueLines: Int = 20) {
         usesColor = isTTY && (environment["NO_COLOR"] ?? "").isEmpty
         self.maxValueLength = maxValueLength
         self.maxValueLines = maxValueLines
     }
 
     /// The whole run: every scenario, leaked sandboxes, then the summary line (newline-terminated).
-    public func render(_ run: RunResult) -> String {
+    package func render(_ run: RunResult) -> String {
         run.scenarios.map(render).joined() + renderSummary(run)
     }
 
     /// What follows the scenario lines: leaked sandboxes, if any, then the summary line (newline-terminated).
-    public func renderSummary(_ run: RunResult) -> String {
+    package func renderSummary(_ run: RunResult) -> String {
         leaks(run.leaks) + summary(run)
     }
 
     /// One scenario's line, with the failing step and its mismatches below it when it failed (newline-terminated).
-    public func render(_ scenario: ScenarioResult) -> String {
+    package func render(_ scenario: ScenarioResult) -> String {
         let (label, color) = switch scenario.outcome {
         case .passed: ("PASS ", ANSI.green)
         case .failed: ("FAIL ", ANSI.red)
@@ -69,7 +69,7 @@ public struct ConsoleReporter: Sendable {
     }
 
     /// `N passed, N failed, N errors, N skipped in 1.23s` (newline-terminated).
-    public func summary(_ run: RunResult) -> String {
+    package func summary(_ run: RunResult) -> String {
         func count(_ outcome: Outcome) -> Int { run.scenarios.count { $0.outcome == outcome } }
         let (passed, failed, errors, skipped) = (count(.passed), count(.failed), count(.error), count(.skipped))
         let counts = [

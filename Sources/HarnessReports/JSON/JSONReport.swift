@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 import SandboxAPI
 
 /// Renders a run as one JSON document for tools: every scenario and step, with durations in milliseconds.
@@ -18,19 +18,19 @@ import SandboxAPI
 ///                            "location": {"file": "…", "line": 12, "column": 7}}]}]}
 /// ```
 /// Text is kept as it came (JSON escapes control characters), unlike the JUnit and console reports.
-public enum JSONReport {
+package enum JSONReport {
     /// The value of the document's `format` key; bumped when the shape changes incompatibly.
-    public static let format = "sandbench-run/1"
+    package static let format = "sandbench-run/1"
 
     /// The compact UTF-8 JSON document for `run`.
-    public static func render(_ run: RunResult) -> [UInt8] {
+    package static func render(_ run: RunResult) -> [UInt8] {
         document(run).serialized()
     }
 
     /// Renders `run` and writes it to `path`, creating missing directories.
     ///
     /// - Throws: ``ReportError`` when the file cannot be written.
-    public static func write(_ run: RunResult, to path: String) throws {
+    package static func write(_ run: RunResult, to path: String) throws {
         try ReportFile.write(render(run), to: path)
     }
 

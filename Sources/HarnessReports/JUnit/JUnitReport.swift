@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// Renders a run as JUnit XML that validates against the Jenkins xunit `junit-10.xsd`.
 ///
@@ -10,15 +10,15 @@ public import HarnessCore
 /// ```swift
 /// try JUnitReport.write(result, to: "reports/junit.xml")
 /// ```
-public enum JUnitReport {
+package enum JUnitReport {
     /// The `name` of the root `<testsuites>` element.
-    public static let rootName = "sandbench"
+    package static let rootName = "sandbench"
 
     /// The UTF-8 bytes of the JUnit XML document for `run`.
     ///
     /// - Parameter hostname: written as each suite's `hostname`; omitted when nil.
     /// - Throws: ``ReportError`` when libxml2's writer fails.
-    public static func render(_ run: RunResult, hostname: String?) throws -> [UInt8] {
+    package static func render(_ run: RunResult, hostname: String?) throws -> [UInt8] {
         let suites = JUnitSuite.suites(for: run)
         let timestamp = ReportTime.isoTimestampWithoutZone(run.startedAt)
         let host = hostname.map(ReportText.attribute).flatMap { $0.isEmpty ? nil : $0 }
@@ -42,12 +42,12 @@ public enum JUnitReport {
     /// Renders `run` with this machine's host name and writes it to `path`, creating missing directories.
     ///
     /// - Throws: ``ReportError`` when rendering or writing fails.
-    public static func write(_ run: RunResult, to path: String) throws {
+    package static func write(_ run: RunResult, to path: String) throws {
         try write(run, to: path, hostname: ReportTime.currentHostname())
     }
 
     /// Renders `run` with the given host name and writes it to `path`, creating missing directories.
-    public static func write(_ run: RunResult, to path: String, hostname: String?) throws {
+    package static func write(_ run: RunResult, to path: String, hostname: String?) throws {
         try ReportFile.write(render(run, hostname: hostname), to: path)
     }
 

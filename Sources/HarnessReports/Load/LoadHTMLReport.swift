@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// Renders a load run as one self-contained HTML page: inline CSS and SVG, no scripts, no external assets.
 ///
@@ -12,9 +12,9 @@ public import HarnessCore
 /// ```swift
 /// try LoadHTMLReport.write(result, to: "reports/hello.html")
 /// ```
-public enum LoadHTMLReport {
+package enum LoadHTMLReport {
     /// The HTML document for `result`.
-    public static func render(_ result: LoadResult) -> String {
+    package static func render(_ result: LoadResult) -> String {
         let verdict = LoadVerdict(result)
         let name = HTML.escape(result.scenario)
         var html = """
@@ -57,7 +57,7 @@ public enum LoadHTMLReport {
     /// Renders `result` and writes it to `path`, creating missing directories.
     ///
     /// - Throws: ``ReportError`` when the file cannot be written.
-    public static func write(_ result: LoadResult, to path: String) throws {
+    package static func write(_ result: LoadResult, to path: String) throws {
         try ReportFile.write(Array(render(result).utf8), to: path)
     }
 

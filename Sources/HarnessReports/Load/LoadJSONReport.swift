@@ -1,5 +1,5 @@
-public import HarnessCore
-public import SandboxAPI
+package import HarnessCore
+package import SandboxAPI
 
 /// Renders a load run as one JSON document for tools, with every metric's HDR histograms so runs can be merged.
 ///
@@ -29,19 +29,19 @@ public import SandboxAPI
 /// `failures` of each metric and timeline point.
 /// `actual` is in the threshold's own unit: seconds for latencies, a fraction for `errors.rate`, else a plain number.
 /// `seed` is a decimal string so every `UInt64` survives JSON's doubles.
-public enum LoadJSONReport {
+package enum LoadJSONReport {
     /// The value of the document's `format` key; bumped when the shape changes incompatibly.
-    public static let format = "sandbench-load/1"
+    package static let format = "sandbench-load/1"
 
     /// The compact UTF-8 JSON document for `result`.
-    public static func render(_ result: LoadResult) -> [UInt8] {
+    package static func render(_ result: LoadResult) -> [UInt8] {
         document(result).serialized()
     }
 
     /// Renders `result` and writes it to `path`, creating missing directories.
     ///
     /// - Throws: ``ReportError`` when the file cannot be written.
-    public static func write(_ result: LoadResult, to path: String) throws {
+    package static func write(_ result: LoadResult, to path: String) throws {
         try ReportFile.write(render(result), to: path)
     }
 
@@ -54,7 +54,7 @@ public enum LoadJSONReport {
     /// let runs = try paths.map { try JSONValue.parse(readBytes($0)) }
     /// let p99 = LoadJSONReport.mergeHistograms(runs, metric: "execute")?.percentile(99)
     /// ```
-    public static func mergeHistograms(_ documents: [JSONValue], metric: String) -> LatencyHistogram? {
+    package static func mergeHistograms(_ documents: [JSONValue], metric: String) -> LatencyHistogram? {
         var merged: LatencyHistogram?
         for document in documents where document["format"]?.stringValue == format {
             guard let encoded = self.metric(metric, in: document)?["histograms"]?["corrected"]?.arrayValue else { continue }

@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// Renders a load run as JUnit XML (valid against `junit-10.xsd`) so CI shows each threshold as a test.
 ///
@@ -10,17 +10,17 @@ public import HarnessCore
 /// ```swift
 /// try LoadJUnitReport.write(result, to: "reports/load-junit.xml")
 /// ```
-public enum LoadJUnitReport {
+package enum LoadJUnitReport {
     /// The `classname` of threshold cases.
-    public static let thresholdClassname = "thresholds"
+    package static let thresholdClassname = "thresholds"
     /// The `name` of the case that says whether the run itself completed cleanly.
-    public static let completionCaseName = "load run completed"
+    package static let completionCaseName = "load run completed"
 
     /// The UTF-8 bytes of the JUnit XML document for `result`.
     ///
     /// - Parameter hostname: written as the suite's `hostname`; omitted when nil.
     /// - Throws: ``ReportError`` when libxml2's writer fails.
-    public static func render(_ result: LoadResult, hostname: String?) throws -> [UInt8] {
+    package static func render(_ result: LoadResult, hostname: String?) throws -> [UInt8] {
         let suite = suite(for: result)
         let host = hostname.map(ReportText.attribute).flatMap { $0.isEmpty ? nil : $0 }
         let writer = try XMLTextWriter()
@@ -57,12 +57,12 @@ public enum LoadJUnitReport {
     /// Renders `result` with this machine's host name and writes it to `path`, creating missing directories.
     ///
     /// - Throws: ``ReportError`` when rendering or writing fails.
-    public static func write(_ result: LoadResult, to path: String) throws {
+    package static func write(_ result: LoadResult, to path: String) throws {
         try write(result, to: path, hostname: ReportTime.currentHostname())
     }
 
     /// Renders `result` with the given host name and writes it to `path`, creating missing directories.
-    public static func write(_ result: LoadResult, to path: String, hostname: String?) throws {
+    package static func write(_ result: LoadResult, to path: String, hostname: String?) throws {
         try ReportFile.write(render(result, hostname: hostname), to: path)
     }
 

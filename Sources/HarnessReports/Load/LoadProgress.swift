@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// The live progress line `sandbench load` redraws on a terminal.
 ///
@@ -6,16 +6,16 @@ public import HarnessCore
 /// let line = LoadProgress.line(recorder.snapshot(resetRecent: true), elapsed: 12.4, total: 60)
 /// // 00:12/01:00 20%  sessions 248  20.0/s  in flight 12  errors 3  failed 1  p50 12.3ms  p99 45.6ms
 /// ```
-public enum LoadProgress {
+package enum LoadProgress {
     /// The longest line returned, so it never wraps on an 80–100 column terminal redraw.
-    public static let maxColumns = 99
+    package static let maxColumns = 99
 
     /// One line (no newline, no escape codes) of at most ``maxColumns`` characters.
     ///
     /// - Parameters:
     ///   - elapsed: seconds since the run started.
     ///   - total: the planned length in seconds, nil when only iterations bound the run.
-    public static func line(_ snapshot: LoadSnapshot, elapsed: Double, total: Double?) -> String {
+    package static func line(_ snapshot: LoadSnapshot, elapsed: Double, total: Double?) -> String {
         let c = snapshot.counters
         var time = LoadText.clock(elapsed)
         if let total, total.isFinite, total > 0 {

@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// The console summary printed at the end of `sandbench load`.
 ///
@@ -23,11 +23,11 @@ public import HarnessCore
 /// ```
 /// `errors` counts steps that ended in a transport, protocol or server error; `failed` counts steps
 /// whose expectation was not met.
-public enum LoadTable {
+package enum LoadTable {
     /// The table and the lines below it, without a trailing newline.
     ///
     /// - Parameter color: ANSI colours and `✓`/`✗` marks; without it, plain text with `PASS`/`FAIL`.
-    public static func render(_ result: LoadResult, color: Bool) -> String {
+    package static func render(_ result: LoadResult, color: Bool) -> String {
         let paint = Paint(enabled: color)
         var lines = table(result, paint: paint)
         lines.append("")

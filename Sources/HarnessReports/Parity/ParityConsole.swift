@@ -1,4 +1,4 @@
-public import HarnessParity
+package import HarnessParity
 
 /// Renders a parity comparison for a terminal: a line per scenario, a compact diff under each step
 /// that differs, then stale gaps, latency per operation and a summary.
@@ -14,19 +14,19 @@ public import HarnessParity
 /// latency execute: p50 0.912 ms → 0.887 ms (×0.97), …
 /// parity: 5 step(s) compared: 4 same, 0 explained by known gaps, 1 different, 0 error(s) — FAIL
 /// ```
-public struct ParityConsole: Sendable {
+package struct ParityConsole: Sendable {
     /// Whether output carries ANSI colour codes.
-    public var usesColor: Bool
+    package var usesColor: Bool
     /// Most differences listed per step (reports list them all).
     static let maxDifferencesShown = 20
 
     /// Colours only a TTY whose environment does not set `NO_COLOR`.
-    public init(isTTY: Bool, environment: [String: String]) {
+    package init(isTTY: Bool, environment: [String: String]) {
         usesColor = isTTY && (environment["NO_COLOR"] ?? "").isEmpty
     }
 
     /// The whole comparison, newline-terminated.
-    public func render(_ result: ParityResult) -> String {
+    package func render(_ result: ParityResult) -> String {
         var lines: [String] = []
         for scenario in result.scenarios { lines += render(scenario) }
         for problem in result.problems { lines.append(paint("ERROR", ANSI.magenta) + " " + clean(problem)) }

@@ -1,4 +1,4 @@
-public import HarnessParity
+package import HarnessParity
 import SandboxAPI
 
 /// Renders a parity comparison as one self-contained HTML page (inline CSS, no scripts): a header
@@ -9,12 +9,12 @@ import SandboxAPI
 /// ```swift
 /// try ParityHTMLReport.write(result, to: "reports/parity.html")
 /// ```
-public enum ParityHTMLReport {
+package enum ParityHTMLReport {
     /// Largest response shown in full per side, in UTF-8 bytes.
     static let maxResponseBytes = 64 * 1024
 
     /// The HTML document.
-    public static func render(_ result: ParityResult) -> String {
+    package static func render(_ result: ParityResult) -> String {
         let verdict = result.passed ? "passed" : "failed"
         var html = """
         <!DOCTYPE html>
@@ -45,7 +45,7 @@ public enum ParityHTMLReport {
 
     /// Renders `result` and writes it to `path`, creating missing directories.
     /// - Throws: ``ReportError`` when the file cannot be written.
-    public static func write(_ result: ParityResult, to path: String) throws {
+    package static func write(_ result: ParityResult, to path: String) throws {
         try ReportFile.write(Array(render(result).utf8), to: path)
     }
 

@@ -1,4 +1,4 @@
-public import HarnessParity
+package import HarnessParity
 import SandboxAPI
 
 /// Renders a parity comparison as one JSON document for tools.
@@ -21,18 +21,18 @@ import SandboxAPI
 ///               "candidate": {…}, "ratioP50": 1.1, "ratioP99": 0.9, "bound": null, "exceeded": false}]}
 /// ```
 /// A value absent on one side is `null` with `referencePresent`/`candidatePresent` false.
-public enum ParityJSONReport {
+package enum ParityJSONReport {
     /// The value of the document's `format` key.
-    public static let format = "sandbench-parity/1"
+    package static let format = "sandbench-parity/1"
 
     /// The compact UTF-8 JSON document.
-    public static func render(_ result: ParityResult) -> [UInt8] {
+    package static func render(_ result: ParityResult) -> [UInt8] {
         document(result).serialized()
     }
 
     /// Renders `result` and writes it to `path`, creating missing directories.
     /// - Throws: ``ReportError`` when the file cannot be written.
-    public static func write(_ result: ParityResult, to path: String) throws {
+    package static func write(_ result: ParityResult, to path: String) throws {
         try ReportFile.write(render(result), to: path)
     }
 

@@ -1,4 +1,4 @@
-public import HarnessParity
+package import HarnessParity
 
 /// Renders a parity comparison as JUnit XML valid against `junit-10.xsd`.
 ///
@@ -13,13 +13,13 @@ public import HarnessParity
 /// ```swift
 /// try ParityJUnitReport.write(result, to: "reports/parity-junit.xml")
 /// ```
-public enum ParityJUnitReport {
+package enum ParityJUnitReport {
     /// The name of the suite with gaps, latency and side problems.
-    public static let summarySuiteName = "parity"
+    package static let summarySuiteName = "parity"
 
     /// The UTF-8 bytes of the document.
     /// - Throws: ``ReportError`` when libxml2's writer fails.
-    public static func render(_ result: ParityResult, hostname: String?) throws -> [UInt8] {
+    package static func render(_ result: ParityResult, hostname: String?) throws -> [UInt8] {
         let suites = suites(for: result)
         let host = hostname.map(ReportText.attribute).flatMap { $0.isEmpty ? nil : $0 }
         let timestamp = ReportTime.isoTimestampWithoutZone(result.startedAt)
@@ -58,7 +58,7 @@ public enum ParityJUnitReport {
 
     /// Renders `result` with this machine's host name and writes it to `path`, creating missing directories.
     /// - Throws: ``ReportError`` when rendering or writing fails.
-    public static func write(_ result: ParityResult, to path: String) throws {
+    package static func write(_ result: ParityResult, to path: String) throws {
         try ReportFile.write(render(result, hostname: ReportTime.currentHostname()), to: path)
     }
 
