@@ -7,7 +7,8 @@ struct ExpectationBuilder {
     let reader: NodeReader
     static let keys = ["stdout", "stderr", "files", "file_count", "status", "error", "error_message", "state", "within", "json", "count"]
     static let textKeys = ["equals", "contains", "not_contains", "matches", "normalized"]
-    static let fileKeys = ["present", "absent", "text", "equals", "contains", "not_contains", "matches", "sha256", "size", "base64"]
+    static let fileKeys = ["present", "absent", "text", "equals", "contains", "not_contains", "matches", "sha256", "size", "base64",
+                           "mime_type", "prefix_hex"]
 
     func expectations(_ node: Node) -> [Expectation] {
         guard let entries = reader.mapping(node, "expect", allowed: Self.keys) else { return [] }
@@ -62,6 +63,18 @@ struct ExpectationBuilder {
         }
     }
 
+    /// `"89504e47"` → its bytes; nil unless it is a non-empty, even number of hex digits.
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard !digits.isEmpty, digits.count % 2 == 0, digits.count <= 2048 else { return nil }
+        var bytes: [UInt8] = []
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+
     func fileMatches(_ node: Node, _ name: String) -> [FileMatch] {
         if case .scalar(let s) = node {
             switch s.string {
@@ -85,6 +98,11 @@ struct ExpectationBuilder {
                     if t.count == 64, t.allSatisfy(\.isHexDigit) { out.append(.sha256(t)) } else { reader.fail(value, "sha256 must be 64 hex digits") }
                 }
             case "size": if let n = reader.int(value, "size", min: 0) { out.append(.size(n)) }
+            case "mime_type": if let t = reader.string(value, key) { out.append(.mimeType(t)) }
+            case "prefix_hex":
+                if let t = reader.string(value, key) {
+                    if let bytes = Self.hexBytes(t) { out.append(.prefix(bytes)) } else { reader.fail(value, "prefix_hex must be pairs of hex digits") }
+                }
             default:
                 if let t = reader.string(value, key) {
                     if let bytes = Base64.decode(t) { out.append(.bytes(bytes)) } else { reader.fail(value, "base64 is not valid base64") }

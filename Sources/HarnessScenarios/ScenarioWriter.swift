@@ -226,6 +226,8 @@ package struct ScenarioWriter: Sendable {
             case .bytes(let bytes): ("base64", folded(Base64.encode(bytes)))
             case .sha256(let digest): ("sha256", string(digest))
             case .size(let n): ("size", integer(n))
+            case .mimeType(let type): ("mime_type", string(type))
+            case .prefix(let bytes): ("prefix_hex", string(bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()))
             }
         }
         return mapping(pairs, flow: !isMultiLine(pairs))

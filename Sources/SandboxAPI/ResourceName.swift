@@ -79,20 +79,44 @@ public struct SandboxPage: Sendable, Hashable {
     }
 }
 
-/// MIME types by file extension, for returned files.
+/// MIME types of returned files, as Python's `mimetypes.guess_type(name)[0]` gives them on a Debian
+/// host (Python 3.11 with `/etc/mime.types`): the SDK fills in a missing `mimeType` with exactly
+/// that guess, so an emulator that answered otherwise would differ from what a client sees.
+/// A compression suffix (`.gz`, `.bz2`, `.xz`, `.br`, `.Z`) is an encoding, not a type: `data.csv.gz`
+/// is `text/csv`, `archive.tgz` `application/x-tar`, `blob.gz` none.
 public enum MIMEType {
     static let table: [String: String] = [
-        "txt": "text/plain", "csv": "text/csv", "json": "application/json", "html": "text/html", "htm": "text/html",
-        "md": "text/markdown", "xml": "application/xml", "py": "text/x-python", "js": "text/javascript",
-        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "svg": "image/svg+xml",
-        "pdf": "application/pdf", "zip": "application/zip", "gz": "application/gzip", "tar": "application/x-tar",
-        "bin": "application/octet-stream", "yaml": "application/yaml", "yml": "application/yaml", "tsv": "text/tab-separated-values",
-        "webp": "image/webp", "wav": "audio/wav", "mp3": "audio/mpeg", "parquet": "application/vnd.apache.parquet",
+        "txt": "text/plain", "csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json",
+        "html": "text/html", "htm": "text/html", "md": "text/markdown", "xml": "application/xml", "css": "text/css",
+        "py": "text/x-python", "js": "text/javascript", "sh": "text/x-sh", "c": "text/x-csrc", "h": "text/x-chdr", "tex": "text/x-tex",
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "svg": "image/svg+xml", "bmp": "image/bmp",
+        "ico": "image/vnd.microsoft.icon", "tif": "image/tiff", "tiff": "image/tiff", "webp": "image/webp",
+        "pdf": "application/pdf", "ps": "application/postscript", "eps": "application/postscript", "rtf": "application/rtf",
+        "zip": "application/zip", "tar": "application/x-tar", "bin": "application/octet-stream", "h5": "application/x-hdf5",
+        "wav": "audio/x-wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "mp4": "video/mp4", "mpeg": "video/mpeg",
+        "avi": "video/x-msvideo", "mov": "video/quicktime", "webm": "video/webm",
+        "xls": "application/vnd.ms-excel", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "doc": "application/msword", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "ppt": "application/vnd.ms-powerpoint", "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
     ]
+    /// Suffixes Python reads as an encoding of the type before them (any case; `Z` only in upper case).
+    static let encodings: Set<String> = ["gz", "bz2", "xz", "br", "Z"]
+    /// Suffixes Python reads as two (`tgz` = `tar.gz`), in lower case only.
+    static let compounds: Set<String> = ["tgz", "taz", "tz", "tbz2", "txz"]
 
-    /// The MIME type for `fileName`'s extension, nil when unknown.
+    /// The MIME type for `fileName`, nil when Python's `mimetypes` knows none.
     public static func forFile(_ fileName: String) -> String? {
-        guard let dot = fileName.lastIndex(of: "."), !fileName.hasSuffix(".") else { return nil }
-        return table[fileName[fileName.index(after: dot)...].lowercased()]
+        let base = fileName.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? fileName
+        var parts = base.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        // A leading dot starts a hidden name, not an extension (".bashrc" has none, as in os.path.splitext).
+        guard parts.count > 1, !(parts.count == 2 && parts[0].isEmpty) else { return nil }
+        let last = parts[parts.count - 1]
+        if compounds.contains(last) { return table["tar"] }
+        if encodings.contains(last) || encodings.contains(last.lowercased()) {
+            parts.removeLast()
+            guard parts.count > 1, !(parts.count == 2 && parts[0].isEmpty) else { return nil }
+        }
+        return table[parts[parts.count - 1].lowercased()]
     }
 }

@@ -93,10 +93,15 @@ public enum Emulator {
             ?? (NSTemporaryDirectory() + "\(Self.stateDirectoryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         // The probe runs helper programs and waits for them: keep it off the cooperative pool.
         let required = configuration.isolation
-        let profile = try await withCheckedThrowingContinuation { (done: CheckedContinuation<IsolationProfile, any Error>) in
+        let images = ImageStore(directory: configuration.imageStore ?? ImageStore.defaultDirectory())
+        let (profile, image) = try await withCheckedThrowingContinuation {
+            (done: CheckedContinuation<(IsolationProfile, RuntimeImage?), any Error>) in
             DispatchQueue.global().async {
                 if configuration.stateDirectory == nil { Self.removeStaleStateDirectories() }
-                done.resume(with: Result { try IsolationProfile.probe(stateDirectory: stateDirectory, required: required) })
+                done.resume(with: Result {
+                    let profile = try IsolationProfile.probe(stateDirectory: stateDirectory, required: required)
+                    return (profile, try images.resolve(configuration.image, python: profile.pythonPath))
+                })
             }
         }
         if !configuration.bindsLoopbackOnly, profile.method != .bubblewrap {
@@ -105,7 +110,7 @@ public enum Emulator {
         }
         let group = MultiThreadedEventLoopGroup.singleton
         let factory = try SandboxFactory(profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
-                                         maxOutputBytes: configuration.maxOutputBytes, group: group, logger: logger)
+                                         maxOutputBytes: configuration.maxOutputBytes, image: image, group: group, logger: logger)
         let pool = WarmPool(factory: factory, targets: configuration.warmPool, logger: logger)
         // What is in force, measured in a sandbox started like any other; it then joins the warm pool.
         let (measured, probe) = await factory.probe()
@@ -123,7 +128,7 @@ public enum Emulator {
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
                 onReady(EmulatorInfo(baseURL: "http://\(host):\(port)", port: port, isolation: profile, measured: measured,
-                                     stateDirectory: stateDirectory, faults: faults))
+                                     stateDirectory: stateDirectory, faults: faults, image: image, imageStore: images.directory))
             },
             eventLoopGroupProvider: .shared(group),
             logger: logger
@@ -178,6 +183,17 @@ public struct EmulatorInfo: Sendable {
     public var stateDirectory: String
     /// The live fault plan (counters, replacement), when the emulator was started with one.
     public var faults: FaultInjector?
+    /// The runtime image Python sandboxes see, nil for none.
+    public var image: RuntimeImage?
+    /// The folder of built images the emulator looked in.
+    public var imageStore: String
+
+    /// One line for the start-up banner: the image in force, or none and how to build one.
+    public var imageSummary: String {
+        if let image { return image.summary }
+        return "none: sandboxes have Python's standard library only (no pandas, numpy, matplotlib); "
+            + "`sandbench image build` installs the standard image into \(imageStore)"
+    }
 }
 
 /// An emulator that could not start or serve.

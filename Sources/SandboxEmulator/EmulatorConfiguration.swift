@@ -36,6 +36,11 @@ public struct EmulatorConfiguration: Sendable {
     public var faults: FaultPlan?
     /// Most sandboxes alive at once; creates beyond it get 429 RESOURCE_EXHAUSTED.
     public var maxSandboxes = 1000
+    /// The runtime image Python sandboxes see read-only (pandas, numpy, matplotlib, …); by default the
+    /// current manifest's image from ``imageStore`` if one is built, else none.
+    public var image: ImageSelection = .automatic
+    /// The folder of built images; nil: ``ImageStore/defaultDirectory(environment:)``.
+    public var imageStore: String?
 
     public init() {}
 }

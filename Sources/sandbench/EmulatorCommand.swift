@@ -31,6 +31,11 @@ struct EmulatorOptions: ParsableArguments {
     @Option(help: "Isolation to use, exactly (default: the strongest this host offers); unavailable means exit 2.")
     var isolation: IsolationProfile.Method?
 
+    @Option(help: ArgumentHelp("The runtime image Python sandboxes see read-only: auto (the full or standard image if built), none, "
+                               + "standard, full, or an image's directory; a named one that is not built means exit 2. "
+                               + "Images are looked for in $SANDBENCH_IMAGES (see `sandbench image list`).", valueName: "image"))
+    var image: String = "auto"
+
     func configuration() throws -> EmulatorConfiguration {
         var config = EmulatorConfiguration()
         config.executeTimeout = executeTimeout.duration
@@ -50,6 +55,16 @@ struct EmulatorOptions: ParsableArguments {
             }
         }
         if let isolation { config.isolation = isolation }
+        switch image {
+        case "auto": config.image = .automatic
+        case "none": config.image = .none
+        case let name where RuntimeImage.Profile(rawValue: name) != nil:
+            config.image = RuntimeImage.Profile(rawValue: name).map(ImageSelection.profile) ?? .automatic
+        case let path where path.contains("/") && !path.contains("\0"):
+            config.image = .directory(path)
+        default:
+            throw ValidationError("--image must be auto, none, standard, full or an image's directory (a path with a /), not \"\(image.prefix(64))\"")
+        }
         return config
     }
 }
@@ -108,6 +123,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         } catch let error as RemoteBindRefused {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(2)
+        } catch let error as ImageUnavailable {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
         if let report = reloads?.report { FileHandle.standardError.write(Data(report.consoleText.utf8)) }
     }
@@ -118,6 +136,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             reloads?.arm(info.faults)
             FileHandle.standardError.write(Data("isolation: \(info.isolation.summary)\n".utf8))
             FileHandle.standardError.write(Data("in force (measured in a probe sandbox): \(info.measured.summary)\n".utf8))
+            FileHandle.standardError.write(Data("image: \(info.imageSummary)\n".utf8))
             if let faults = info.faults?.report, let path = options.faults {
                 FileHandle.standardError.write(Data("faults: \(faults.rulesSummary) from \(path), seed \(faults.seed)\n".utf8))
             }

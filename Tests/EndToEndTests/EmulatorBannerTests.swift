@@ -21,6 +21,10 @@ import Testing
         let measured = try #require(banner.split(separator: "\n").first { $0.hasPrefix("in force (measured in a probe sandbox): ") },
                                     "\(banner)")
         #expect(!measured.contains("NOT MEASURED"), "\(measured)")
+        // Once, which runtime image is in force (the set-up builds the standard one), or none and how to build one.
+        let images = banner.split(separator: "\n").filter { $0.hasPrefix("image: ") }
+        #expect(images.count == 1 && (images.first?.contains("standard (manifest ") == true || images.first?.contains("sandbench image build") == true),
+                "\(banner)")
         if geteuid() == 0 {
             // As root on this project's hosts: the default machine shape's limits, a uid of its own, no network.
             let figures = ["memory 1536 MiB", "pids 128", "cpu 2 CPUs", "own namespaces: ", "net",
@@ -29,5 +33,16 @@ import Testing
                 #expect(measured.contains(figure), "\(measured) lacks \(figure)")
             }
         }
+    }
+
+    @Test func aNamedImageThatIsNotBuiltExitsTwo() async throws {
+        let empty = CLI.temporaryDirectory()
+        let out = try await CLI.run(["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0", "--image", "full"],
+                                    environment: ["SANDBENCH_IMAGES": empty])
+        #expect(out.status == 2, "\(out.stderr)")
+        #expect(out.stderr.contains("no full image is built at \(empty)/full-") && out.stderr.contains("sandbench image build --profile full"),
+                "\(out.stderr)")
+        let bad = try await CLI.run(["emulator", "--port", "0", "--image", "latest"])
+        #expect(bad.status == 2 && bad.stderr.contains("--image must be auto, none, standard, full"), "\(bad.stderr)")
     }
 }

@@ -14,6 +14,8 @@ import Testing
         #expect(status == 0, "xmllint: \(messages)")
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(xml.contains("quickstart lifecycle"))
+        // The data-analysis agent's turn (pandas, matplotlib) ran on the runtime image the set-up builds.
+        #expect(xml.contains("csv in, pandas summary out, chart png out"))
         #expect(!xml.contains("<failure"))
         let results = try String(contentsOfFile: json, encoding: .utf8)
         #expect(results.contains("\"execute with an input file\""))

@@ -130,10 +130,23 @@ package enum ExpectationChecker {
                 case .size(let n):
                     guard let file else { out.append(Mismatch(what: what, expected: "\(n) bytes", actual: "not returned")); continue }
                     if file.content.count != n { out.append(Mismatch(what: what, expected: "\(n) bytes", actual: "\(file.content.count) bytes")) }
+                case .mimeType(let type):
+                    guard let file else { out.append(Mismatch(what: what, expected: "mime type \(type)", actual: "not returned")); continue }
+                    if file.mimeType != type { out.append(Mismatch(what: what, expected: "mime type \(type)", actual: "mime type \(file.mimeType ?? "none")")) }
+                case .prefix(let bytes):
+                    guard let file else { out.append(Mismatch(what: what, expected: "starting with \(Self.hex(bytes))", actual: "not returned")); continue }
+                    if !file.content.starts(with: bytes) {
+                        out.append(Mismatch(what: what, expected: "starting with \(Self.hex(bytes))", actual: "starting with \(Self.hex(file.content.prefix(bytes.count)))"))
+                    }
                 }
             }
         }
         return out
+    }
+
+    /// Bytes as lowercase hex digits.
+    static func hex(_ bytes: some Collection<UInt8>) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     /// A value for people: quoted, escaped, cut after 500 characters.

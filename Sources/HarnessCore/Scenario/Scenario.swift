@@ -199,6 +199,10 @@ public enum FileMatch: Sendable, Hashable {
     case bytes([UInt8])
     case sha256(String)
     case size(Int)
+    /// The chunk's `mimeType`, exactly.
+    case mimeType(String)
+    /// The content starts with these bytes (a format's magic number: PNG's `89504e47…`).
+    case prefix([UInt8])
 }
 
 /// One expectation on a step's outcome.

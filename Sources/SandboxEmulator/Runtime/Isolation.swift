@@ -65,7 +65,7 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
     static func probe(stateDirectory: String, required: Method?) throws(IsolationUnavailable) -> IsolationProfile {
         let isRoot = geteuid() == 0
         let bwrap = which("bwrap"), unshare = which("unshare"), setpriv = which("setpriv"), prlimit = which("prlimit")
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : (which("python3") ?? "/usr/bin/python3")
+        let python = workerPython()
         let node = FileManager.default.isExecutableFile(atPath: "/usr/bin/node") ? "/usr/bin/node" : which("node")
         var profile = IsolationProfile(method: .none, uidPerSandbox: false, cgroups: nil,
                                        bwrapPath: bwrap, unsharePath: unshare, setprivPath: setpriv, prlimitPath: prlimit,
@@ -128,6 +128,11 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
                  "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                  "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
         return (try? ProcessSpawner.runToCompletion(argv)) == 0
+    }
+
+    /// The interpreter Python workers run: `/usr/bin/python3`, else the first `python3` in the usual directories.
+    package static func workerPython() -> String {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : (which("python3") ?? "/usr/bin/python3")
     }
 
     private static func which(_ name: String) -> String? {

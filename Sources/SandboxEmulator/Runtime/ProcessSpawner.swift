@@ -73,10 +73,15 @@ enum ProcessSpawner {
 
     /// Waits for `pid` to exit on a Dispatch thread, never blocking the caller's executor.
     static func reap(_ pid: pid_t) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        _ = await exitStatus(of: pid)
+    }
+
+    /// Waits for `pid` to exit on a Dispatch thread, never blocking the caller's executor; returns
+    /// its exit code, or 128+signal.
+    static func exitStatus(of pid: pid_t) async -> Int32 {
+        await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
             DispatchQueue.global().async {
-                waitForExit(pid)
-                done.resume()
+                done.resume(returning: waitForExit(pid))
             }
         }
     }

@@ -15,6 +15,8 @@ final class SandboxFactory: Sendable {
     let stateDirectory: String
     let runtimeDirectory: String
     let limits: SandboxLimits
+    /// The runtime image Python sandboxes see read-only, nil for none.
+    let image: RuntimeImage?
     /// Largest reply frame a worker may send (derived from the output limit).
     let maxReplyFrame: Int
     let group: any EventLoopGroup
@@ -29,9 +31,10 @@ final class SandboxFactory: Sendable {
         var serial = 0
     }
 
-    init(profile: IsolationProfile, stateDirectory: String, limits: SandboxLimits, maxOutputBytes: Int,
+    init(profile: IsolationProfile, stateDirectory: String, limits: SandboxLimits, maxOutputBytes: Int, image: RuntimeImage? = nil,
          group: any EventLoopGroup, logger: Logger) throws {
         self.profile = profile
+        self.image = image
         self.maxReplyFrame = WorkerReply.maxFrameBytes(maxOutputBytes: maxOutputBytes)
         self.stateDirectory = stateDirectory
         self.runtimeDirectory = stateDirectory + "/runtime"
@@ -86,7 +89,8 @@ final class SandboxFactory: Sendable {
                 groups.setCPULimit(MachineConfig.unspecified.vcpus)
             }
             let launch = WorkerLaunch(profile: profile, language: language, uid: uid, workdir: directory + "/work",
-                                      runtimeDirectory: runtimeDirectory, cgroups: cgroups?.groups ?? [], limits: limits)
+                                      runtimeDirectory: runtimeDirectory, cgroups: cgroups?.groups ?? [], limits: limits,
+                                      image: image)
             let requests = try ProcessSpawner.pipe()
             let replies = try ProcessSpawner.pipe()
             let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

@@ -26,6 +26,12 @@ struct Workdir: Sendable {
         var inode: UInt64
     }
 
+    /// Folders whose files are the interpreter's or its libraries' own byproducts, never returned as
+    /// output: `__pycache__` at any depth, and at the top of the workdir (HOME in every isolation mode)
+    /// the per-user cache and configuration folders (matplotlib's font cache, pip's, IPython's, npm's, …).
+    static let byproductFolders: Set<String> = ["__pycache__"]
+    static let byproductFoldersAtTop: Set<String> = [".cache", ".config", ".local", ".matplotlib", ".ipython", ".keras", ".npm"]
+
     /// Limits on what a snapshot walks.
     static let maxEntries = 10_000
     static let maxDepth = 16
@@ -107,7 +113,8 @@ struct Workdir: Sendable {
         }
     }
 
-    /// Relative path → stamp for every regular file under the workdir (links are not followed).
+    /// Relative path → stamp for every regular file under the workdir (links are not followed), but
+    /// for those in ``byproductFolders`` and ``byproductFoldersAtTop``.
     func snapshot(until deadline: NIODeadline) throws(GoogleError) -> [String: Stamp] {
         var result: [String: Stamp] = [:]
         let root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -136,7 +143,8 @@ struct Workdir: Sendable {
             if mode == S_IFREG {
                 result[prefix + name] = Stamp(size: Int64(st.st_size), mtimeSeconds: Int64(st.st_mtim.tv_sec),
                                               mtimeNanoseconds: Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
-            } else if mode == S_IFDIR, depth < Self.maxDepth {
+            } else if mode == S_IFDIR, depth < Self.maxDepth, !Self.byproductFolders.contains(name),
+                      depth > 0 || !Self.byproductFoldersAtTop.contains(name) {
                 let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 if child >= 0 {
                     try walk(child, prefix: prefix + name + "/", depth: depth + 1, until: deadline, visited: &visited, into: &result)

@@ -5,7 +5,8 @@ import SandboxAPI
 ///
 /// Chain (bubblewrap, as root): `sh` joins the sandbox's cgroups → `prlimit` → `setpriv` drops to
 /// the sandbox's uid → `bwrap` with all namespaces, read-only `/usr`, private `/tmp`, the workdir
-/// bound at `/home/user` and the worker program read-only at `/opt/sandbench` → the interpreter.
+/// bound at `/home/user`, the worker program read-only at `/opt/sandbench` and the runtime image (if
+/// any) read-only at `/opt/image` → the interpreter.
 struct WorkerLaunch {
     /// First uid handed to sandboxes; slot `n` runs as `firstUID + n`.
     static let firstUID = 200_100
@@ -20,6 +21,8 @@ struct WorkerLaunch {
     /// The sandbox's cgroup directories; the chain's `sh` joins each before anything else runs.
     var cgroups: [String]
     var limits: SandboxLimits
+    /// The runtime image Python workers add to their path (`SANDBENCH_SITE`), nil for none.
+    var image: RuntimeImage?
 
     /// The argv to spawn.
     var argv: [String] {
@@ -51,16 +54,24 @@ struct WorkerLaunch {
             chain += [profile.bwrapPath ?? "/usr/bin/bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
                       "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                       "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
-            for etc in ["/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11"]
+            // /etc/fonts: fontconfig's configuration, which matplotlib's font search (fc-list) reads.
+            for etc in ["/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11", "/etc/fonts"]
             where FileManager.default.fileExists(atPath: etc) {
                 chain += ["--ro-bind", etc, etc]
             }
             chain += ["--proc", "/proc", "--dev", "/dev", "--size", "\(limits.tmpBytes)", "--tmpfs", "/tmp",
                       "--bind", workdir, home, "--chdir", home,
-                      "--ro-bind", runtimeDirectory, "/opt/sandbench",
-                      "--hostname", "sandbox", "--clearenv",
+                      "--ro-bind", runtimeDirectory, "/opt/sandbench"]
+            // bwrap applies --clearenv and --setenv in order, as it reads them: every --setenv comes after.
+            // Matplotlib's font cache and configuration go to the private /tmp, not into the workdir.
+            chain += ["--hostname", "sandbox", "--clearenv", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
                       "--setenv", "HOME", home, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-                      "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1", "--setenv", "MPLBACKEND", "Agg", "--"]
+                      "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1", "--setenv", "MPLBACKEND", "Agg"]
+            if let image, language == .python {
+                chain += ["--ro-bind", image.directory, RuntimeImage.sandboxPath,
+                          "--setenv", "SANDBENCH_SITE", image.sitePackages(insideBubblewrap: true)]
+            }
+            chain.append("--")
         case .unshare:
             home = workdir
             chain += [profile.unsharePath ?? "/usr/bin/unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts", "--"]
@@ -71,6 +82,11 @@ struct WorkerLaunch {
         case .none:
             home = workdir
             chain += ["/usr/bin/env", "-i", "HOME=\(home)", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "MPLBACKEND=Agg"]
+        }
+        // Without bubblewrap the image is read where it lies (readable, not writable, by the sandbox's uid);
+        // matplotlib's caches go under HOME (the workdir), whose cache folders are never returned as output.
+        if profile.method != .bubblewrap, let image, language == .python {
+            chain.append("SANDBENCH_SITE=" + image.sitePackages(insideBubblewrap: false))
         }
         let workerDir = profile.method == .bubblewrap ? "/opt/sandbench" : runtimeDirectory
         switch language {

@@ -334,6 +334,10 @@ sys.modules["__main__"] = _user_main
 USER_GLOBALS = _user_main.__dict__
 sys.argv = [""]
 sys.path.insert(0, "")   # like `python -c`: modules in the sandbox's cwd are importable (-I drops it)
+_IMAGE = os.environ.pop("SANDBENCH_SITE", "")
+if _IMAGE:  # the runtime image's libraries (read-only), after the standard library; imported by nothing here
+    import site
+    site.addsitedir(_IMAGE)
 
 _wlock = threading.Lock()     # the reader (pong) and main thread (replies) both write frames
 _execs = queue.SimpleQueue()  # exec requests, reader -> main thread
