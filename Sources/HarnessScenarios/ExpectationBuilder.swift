@@ -5,7 +5,7 @@ import Yams
 /// Reads a step's `expect:` block.
 struct ExpectationBuilder {
     let reader: NodeReader
-    static let keys = ["stdout", "stderr", "files", "file_count", "status", "error", "error_message", "state", "within", "json", "count"]
+    static let keys = ["stdout", "stderr", "files", "file_count", "status", "error", "error_reason", "error_message", "state", "within", "json", "count"]
     static let textKeys = ["equals", "contains", "not_contains", "matches", "normalized"]
     static let fileKeys = ["present", "absent", "text", "equals", "contains", "not_contains", "matches", "sha256", "size", "base64",
                            "mime_type", "prefix_hex"]
@@ -28,6 +28,7 @@ struct ExpectationBuilder {
                         out.append(.errorStatus(s))
                     }
                 }
+            case "error_reason": if let s = reader.string(value, "error_reason") { out.append(.errorReason(s)) }
             case "state": if let s = reader.state(value) { out.append(.state(s)) }
             case "within": if let d = reader.duration(value, "within") { out.append(.within(d)) }
             case "count": if let n = reader.int(value, "count", min: 0) { out.append(.count(n)) }

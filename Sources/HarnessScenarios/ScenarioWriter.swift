@@ -174,6 +174,7 @@ package struct ScenarioWriter: Sendable {
             case .fileCount(let n): note("file_count"); single["file_count"] = integer(n)
             case .httpStatus(let n): note("status"); single["status"] = integer(n)
             case .errorStatus(let s): note("error"); single["error"] = string(s)
+            case .errorReason(let s): note("error_reason"); single["error_reason"] = string(s)
             case .state(let s): note("state"); single["state"] = string(s.rawValue)
             case .within(let d): note("within"); single["within"] = string(duration(d))
             case .count(let n): note("count"); single["count"] = integer(n)

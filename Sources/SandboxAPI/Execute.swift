@@ -105,6 +105,10 @@ public struct ExecuteRequest: Sendable, Hashable {
                 files.append(SandboxFile(name: name, content: chunk.data, mimeType: chunk.mimeType.flatMap { $0.isEmpty ? nil : $0 }))
                 continue
             }
+            if let mime = chunk.mimeType, mime.hasPrefix("application/x.sandbox-request-") {
+                throw GoogleError(.unimplemented, "inputs[\(i)]: \(mime) chunks (execute_bash, proxied container requests) are not implemented: this emulator runs code-execution sandboxes only.",
+                                  reason: "SANDBOX_REQUEST_NOT_IMPLEMENTED")
+            }
             guard chunk.mimeType == "application/json" else {
                 throw GoogleError.invalid("inputs[\(i)]: a chunk without a file_name attribute must have mimeType \"application/json\" and hold {\"code\": ...}; got mimeType \"\(chunk.mimeType ?? "")\".")
             }

@@ -62,6 +62,11 @@ public struct SandboxEnvironment: Sendable, Hashable {
     /// Input only: time to live in seconds.
     public var ttlSeconds: Double?
 
+    /// The `expireTime` of a sandbox created with neither `ttl` nor `expireTime`: "If not set, the
+    /// SandboxEnvironment will not be automatically deleted", yet expireTime "is *always* provided
+    /// on output". The latest time a `google.protobuf.Timestamp` can hold says both.
+    public static let neverExpires = "9999-12-31T23:59:59Z"
+
     public init(name: String = "", displayName: String? = nil, codeExecution: CodeExecutionEnvironment? = CodeExecutionEnvironment(),
                 state: SandboxState = .unspecified, createTime: String? = nil, updateTime: String? = nil,
                 expireTime: String? = nil, ttlSeconds: Double? = nil) {
@@ -227,4 +232,6 @@ public enum TypeURL {
     public static let reasoningEngine = "type.googleapis.com/google.cloud.aiplatform.v1beta1.ReasoningEngine"
     public static let empty = "type.googleapis.com/google.protobuf.Empty"
     public static let genericMetadata = "type.googleapis.com/google.cloud.aiplatform.v1beta1.GenericOperationMetadata"
+    public static let errorInfo = "type.googleapis.com/google.rpc.ErrorInfo"
+    public static let badRequest = "type.googleapis.com/google.rpc.BadRequest"
 }

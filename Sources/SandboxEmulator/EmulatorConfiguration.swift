@@ -41,6 +41,11 @@ public struct EmulatorConfiguration: Sendable {
     public var image: ImageSelection = .automatic
     /// The folder of built images; nil: ``ImageStore/defaultDirectory(environment:)``.
     public var imageStore: String?
+    /// How long a create waits for a cold worker before it answers with a running operation.
+    public var provisioningWait: Duration = .milliseconds(250)
+    /// How long a pause, resume or delete request waits for its transition to finish before it
+    /// answers with a running operation (the client then polls). Zero answers at once.
+    public var transitionWait: Duration = .seconds(1)
 
     public init() {}
 }
@@ -57,6 +62,8 @@ extension EmulatorConfiguration {
         copy.reapInterval = Swift.max(reapInterval.clamped(to: longest), .milliseconds(1))
         copy.injectedLatency = injectedLatency.clamped(to: longest)
         copy.injectedJitter = injectedJitter.clamped(to: longest)
+        copy.transitionWait = transitionWait.clamped(to: longest)
+        copy.provisioningWait = provisioningWait.clamped(to: longest)
         return copy
     }
 

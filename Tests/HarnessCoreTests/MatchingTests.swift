@@ -23,6 +23,22 @@ import Testing
         #expect(bad[1].actual.contains("a.txt"))
     }
 
+    /// `error_reason` reads the ErrorInfo reason out of a Google error body's details.
+    @Test func errorReasonComesFromTheErrorInfoDetail() throws {
+        let body = GoogleError(.failedPrecondition, "The sandbox is paused.", reason: "SANDBOX_NOT_RUNNING").json
+        let error = try #require(GoogleError(httpStatus: 400, body: body))
+        #expect(error.reason == "SANDBOX_NOT_RUNNING" && error.domain == "aiplatform.googleapis.com")
+        let seen = StepObservation(status: 400, json: body, error: error)
+        #expect(ExpectationChecker.mismatches([.errorReason("SANDBOX_NOT_RUNNING"), .errorStatus("FAILED_PRECONDITION")], seen,
+                                              variables: Variables()).isEmpty)
+        let wrong = ExpectationChecker.mismatches([.errorReason("OPERATION_NOT_FOUND")], seen, variables: Variables())
+        #expect(wrong.count == 1 && wrong.first?.actual == "SANDBOX_NOT_RUNNING")
+        // A body without details (another server) says so rather than matching.
+        let bare = try #require(GoogleError(httpStatus: 400, body: ["error": ["code": 400, "message": "x", "status": "FAILED_PRECONDITION"]]))
+        let none = ExpectationChecker.mismatches([.errorReason("SANDBOX_NOT_RUNNING")], StepObservation(status: 400, error: bare), variables: Variables())
+        #expect(none.first?.actual == "no ErrorInfo reason")
+    }
+
     @Test func sha256MatchesKnownDigests() {
         #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -47,7 +47,7 @@ import Testing
               path: ${sandbox}:execute
               body: '{"inputs": []}'
               headers: {X-One: "1", Accept: "${x}"}
-            expect: {status: 400, error: INVALID_ARGUMENT, error_message: {contains: inputs}}
+            expect: {status: 400, error: INVALID_ARGUMENT, error_reason: INVALID_ARGUMENT, error_message: {contains: inputs}}
           - delete: {}
       - name: empty
         steps: []

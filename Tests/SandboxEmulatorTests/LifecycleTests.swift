@@ -140,8 +140,8 @@ extension EmulatorTests {
                 let r = try await client.execute(name, code: "import os, subprocess\nsubprocess.Popen(['sleep', '60'])\nprint(os.getuid())")
                 let uid = try #require(Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(r)")
                 #expect(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).count >= 2, "worker and its child should be running")
-                let deleted = try await client.ok("DELETE", name)
-                #expect(deleted["done"]?.boolValue == true, "\(deleted.jsonString)")
+                let deleted = try await client.completed(try await client.ok("DELETE", name))
+                #expect(deleted["response"]?["@type"]?.stringValue == TypeURL.empty, "\(deleted.jsonString)")
                 expectGoogleError(try await client.getSandbox(name), 404, "NOT_FOUND", "deleted sandbox")
                 expectGoogleError(try await client.deleteSandbox(name), 404, "NOT_FOUND", "delete twice")
                 let cleaned = await eventually(timeout: .seconds(10)) { sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).isEmpty }

@@ -91,6 +91,9 @@ package enum ExpectationChecker {
             case .errorStatus(let status):
                 let actual = seen.error?.status.rawValue ?? (seen.status == 200 ? "success (HTTP 200)" : "no Google error body")
                 if actual != status { out.append(Mismatch(what: "error status", expected: status, actual: actual)) }
+            case .errorReason(let reason):
+                let actual = seen.error.map { $0.reason.isEmpty ? "no ErrorInfo reason" : $0.reason } ?? (seen.status == 200 ? "success (HTTP 200)" : "no Google error body")
+                if actual != reason { out.append(Mismatch(what: "error reason", expected: reason, actual: actual)) }
             case .state(let state):
                 if seen.state != state { out.append(Mismatch(what: "sandbox state", expected: state.rawValue, actual: seen.state?.rawValue ?? "unknown")) }
             case .within(let limit):

@@ -154,6 +154,7 @@ public struct ScenarioSession: Sendable {
         var expectsFailure = step.expectations.contains { e in
             if case .httpStatus = e { return true }
             if case .errorStatus = e { return true }
+            if case .errorReason = e { return true }
             return false
         }
         // A wait for an HTTP status (404 after expiry) reached exactly what it waited for.
@@ -194,6 +195,7 @@ public struct ScenarioSession: Sendable {
             switch e {
             case .httpStatus(let wanted): wanted == status
             case .errorStatus(let wanted): wanted == error?.status.rawValue
+            case .errorReason(let wanted): wanted == error?.reason
             default: false
             }
         }
@@ -300,6 +302,10 @@ public struct ScenarioSession: Sendable {
                 if response.status == 200 || response.status == 404 {
                     state.deleted.insert(name)
                     await context.ledger.deleted(name)
+                }
+                // A delete is a long-running operation: the step ends when the sandbox is gone.
+                if response.status == 200, let json = response.json, let op = try? LongRunningOperation(json: json), !op.done, !op.name.isEmpty {
+                    _ = try await client.waitForOperation(op)
                 }
                 return observe(response)
             case .wait(let condition, let timeout, let interval):

@@ -215,6 +215,8 @@ public enum Expectation: Sendable, Hashable {
     case httpStatus(Int)
     /// The Google error body's `status`, e.g. `NOT_FOUND`.
     case errorStatus(String)
+    /// The `reason` of the Google error body's `google.rpc.ErrorInfo` detail, e.g. `SANDBOX_NOT_RUNNING`.
+    case errorReason(String)
     case errorMessage(TextMatch)
     case state(SandboxState)
     /// The step took at most this long.

@@ -121,9 +121,11 @@ struct EmulatorResponder: HTTPResponder {
             rest = rest[..<colon]
             if rest.hasSuffix("/") { rest = rest.dropLast() }
         }
-        let resource = String(rest).removingPercentEncoding ?? String(rest)
+        let version = APIVersion(path: path)
+        let resource = try await resolvingAlias(String(rest).removingPercentEncoding ?? String(rest), version: version)
         let method = request.method
         let query = request.uri.queryParameters
+        if let answer = try await operationsRoute(resource, verb: verb, method: method, query: query, version: version) { return answer }
 
         if resource.hasSuffix("/reasoningEngines"), verb == nil,
            let location = ResourceName(String(resource.dropLast("/reasoningEngines".count))), location.engine == nil {
@@ -138,7 +140,10 @@ struct EmulatorResponder: HTTPResponder {
            let parent = ResourceName(String(resource.dropLast("/sandboxEnvironments".count))), let engine = parent.enginePath,
            parent.sandbox == nil, parent.operation == nil {
             switch method {
-            case .post: return Self.json(try await store.createSandbox(engine: engine, body: try body(payload)).json)
+            case .post:
+                let requested = try body(payload)
+                try Self.refuseUnsupportedEnvironments(requested, version: version)
+                return Self.json(try await store.createSandbox(engine: engine, body: requested).json)
             case .get:
                 let page = try await store.listSandboxes(engine: engine, pageSize: try pageSize(query),
                                                          pageToken: query["pageToken"].map(String.init), filter: query["filter"].map(String.init))
@@ -158,9 +163,9 @@ struct EmulatorResponder: HTTPResponder {
             case (.get, nil): return Self.json(try await store.sandbox(sandboxPath).json)
             case (.delete, nil): return Self.json(try await store.deleteSandbox(sandboxPath).json)
             case (.post, "execute"): return try await execute(sandboxPath, payload: payload)
-            case (.post, "pause"): return Self.json(try await store.setPaused(sandboxPath, paused: true).json)
-            case (.post, "resume"): return Self.json(try await store.setPaused(sandboxPath, paused: false).json)
-            default: throw methodNotAllowed(method, resource + (verb.map { ":" + $0 } ?? ""))
+            case (.post, "pause"): return Self.json(try await store.pauseSandbox(sandboxPath).json)
+            case (.post, "resume"): return Self.json(try await store.resumeSandbox(sandboxPath).json)
+            default: return try await otherSandboxMethod(method, verb: verb, sandbox: sandboxPath, version: version)
             }
         }
         switch (method, verb) {
@@ -211,13 +216,13 @@ struct EmulatorResponder: HTTPResponder {
         }
     }
 
-    private func pageSize(_ query: FlatDictionary<Substring, Substring>) throws(GoogleError) -> Int {
+    func pageSize(_ query: FlatDictionary<Substring, Substring>) throws(GoogleError) -> Int {
         guard let raw = query["pageSize"] ?? query["page_size"] else { return 0 }
         guard let n = Int(raw), n >= 0 else { throw GoogleError(.invalidArgument, "Invalid pageSize \"\(raw)\": expected a non-negative integer.") }
         return n
     }
 
-    private func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String) -> GoogleError {
+    func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String) -> GoogleError {
         GoogleError(.notFound, "Requested entity was not found: \(method.rawValue) is not supported on \(path).")
     }
 }

@@ -24,21 +24,20 @@ actor EmulatorStore {
         var machine: MachineConfig
     }
 
-    private var engines: [String: EngineRecord] = [:]
-    private var sandboxes: [String: SandboxRecord] = [:]
-    private var operations: [String: LongRunningOperation] = [:]
-    private var operationOrder: [String] = []
-    private var provisioning: [String: Task<Void, Never>] = [:]
+    var engines: [String: EngineRecord] = [:]
+    var sandboxes: [String: SandboxRecord] = [:]
+    var operations: [String: LongRunningOperation] = [:]
+    var operationOrder: [String] = []
+    /// Pause, resume and delete in progress, operation sequence numbers and waiters (EmulatorStore+Lifecycle.swift, +Operations.swift).
+    var lifecycle = LifecycleBook()
+    var provisioning: [String: Task<Void, Never>] = [:]
     private var seq = 0
     private var nextID: UInt64
     private let pool: WarmPool
-    private let factory: SandboxFactory
-    private let configuration: EmulatorConfiguration
-    private let logger: Logger
+    let factory: SandboxFactory
+    let configuration: EmulatorConfiguration
+    let logger: Logger
     private var closed = false
-
-    /// How long a create waits for a cold worker before answering with a running operation.
-    static let provisioningWait: Duration = .milliseconds(250)
 
     /// Engines that may exist at once: each one is kept, and listed, until it is deleted.
     static let maxEngines = 10_000
@@ -57,26 +56,15 @@ actor EmulatorStore {
         nextID = UInt64.random(in: 1_000_000_000...8_000_000_000) * 1000
     }
 
-    private func newID() -> String {
+    func newID() -> String {
         nextID += UInt64.random(in: 1...997)
         return String(nextID)
     }
 
-    private func now() -> Double { Date().timeIntervalSince1970 }
+    func now() -> Double { Date().timeIntervalSince1970 }
 
-    private func metadata(_ time: String) -> JSONValue {
+    func metadata(_ time: String) -> JSONValue {
         ["@type": .string(TypeURL.genericMetadata), "genericMetadata": ["createTime": .string(time), "updateTime": .string(time)]]
-    }
-
-    private func keep(_ op: LongRunningOperation) {
-        if operations.updateValue(op, forKey: op.name) == nil {
-            operationOrder.append(op.name)
-            if operationOrder.count > Self.maxOperations {
-                let drop = operationOrder.count - Self.maxOperations
-                for name in operationOrder.prefix(drop) { operations.removeValue(forKey: name) }
-                operationOrder.removeFirst(drop)
-            }
-        }
     }
 
     // MARK: Engines
@@ -162,7 +150,7 @@ actor EmulatorStore {
         let expireAt = requested.ttlSeconds.map { created + $0 } ?? requested.expireTime.flatMap(ProtoTimestamp.parse)
         // Given as expireTime, the time to live is what was left of it at create.
         let ttl = requested.ttlSeconds ?? expireAt.map { max(0, $0 - created) }
-        requested.expireTime = expireAt.map(ProtoTimestamp.format)
+        requested.expireTime = expireAt.map(ProtoTimestamp.format) ?? SandboxEnvironment.neverExpires
         requested.ttlSeconds = nil
         let language: SandboxLanguage = env.effectiveLanguage == .javascript ? .javascript : .python
         sandboxes[name] = SandboxRecord(resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt, ttl: ttl,
@@ -175,14 +163,9 @@ actor EmulatorStore {
         } else {
             // No warm worker: start one, and give it a short while to be ready before answering, so
             // that a create usually returns a finished operation instead of sending the client polling.
-            let task = Task { await self.provision(name, operation: opName) }
-            provisioning[opName] = task
-            await withTaskGroup(of: Void.self) { race in
-                race.addTask { await task.value }
-                race.addTask { try? await Task.sleep(for: Self.provisioningWait) }
-                _ = await race.next()
-                race.cancelAll()
-            }
+            // (A task group racing `task.value` against a sleep would wait for both: a task's value cannot be cancelled.)
+            provisioning[opName] = Task { await self.provision(name, operation: opName) }
+            if configuration.provisioningWait > .zero { _ = try? await waitForOperation(opName, timeout: configuration.provisioningWait) }
         }
         return operations[opName] ?? LongRunningOperation(name: opName, done: false, metadata: metadata(time))
     }
@@ -193,7 +176,7 @@ actor EmulatorStore {
         let time = ProtoTimestamp.format(now())
         do {
             let process = try await pool.take(language)
-            guard var record = sandboxes[name], !closed else {
+            guard var record = sandboxes[name], record.resource.state == .provisioning, !closed else {
                 await factory.destroy(process)
                 keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), error: RPCStatus(.aborted, "The sandbox was deleted while it was being provisioned.")))
                 return
@@ -226,13 +209,7 @@ actor EmulatorStore {
         return SandboxPage(sandboxes: page.map(\.resource), nextPageToken: next)
     }
 
-    func deleteSandbox(_ name: String) async throws(GoogleError) -> LongRunningOperation {
-        guard sandboxes[name] != nil else { throw Self.sandboxNotFound(name) }
-        await removeSandbox(name)
-        return finishedDeletion(name)
-    }
-
-    private func removeSandbox(_ name: String) async {
+    func removeSandbox(_ name: String) async {
         guard let record = sandboxes.removeValue(forKey: name) else { return }
         engines[record.engine]?.sandboxes.remove(name)
         if let process = record.process { await factory.destroy(process) }
@@ -242,7 +219,8 @@ actor EmulatorStore {
     func executionTarget(_ name: String) throws(GoogleError) -> SandboxProcess {
         guard let record = sandboxes[name] else { throw Self.sandboxNotFound(name) }
         guard record.resource.state == .running, let process = record.process else {
-            throw GoogleError(.failedPrecondition, "The sandbox environment \(name) is in \(record.resource.state.rawValue), not STATE_RUNNING; code can only run in a running sandbox.")
+            throw GoogleError(.failedPrecondition, "The sandbox environment \(name) is in \(record.resource.state.rawValue), not STATE_RUNNING; code can only run in a running sandbox.",
+                              reason: "SANDBOX_NOT_RUNNING")
         }
         return process
     }
@@ -267,30 +245,7 @@ actor EmulatorStore {
         await factory.destroy(process)
     }
 
-    func setPaused(_ name: String, paused: Bool) throws(GoogleError) -> LongRunningOperation {
-        guard var record = sandboxes[name] else { throw Self.sandboxNotFound(name) }
-        let from: SandboxState = paused ? .running : .paused
-        guard record.resource.state == from || record.resource.state == (paused ? .paused : .running) else {
-            throw GoogleError(.failedPrecondition, "The sandbox environment is in \(record.resource.state.rawValue).")
-        }
-        if record.resource.state != (paused ? .paused : .running) { record.process?.setStopped(paused) }
-        record.resource.state = paused ? .paused : .running
-        let time = ProtoTimestamp.format(now())
-        record.resource.updateTime = time
-        sandboxes[name] = record
-        var response = record.resource.json.objectValue!
-        response["@type"] = .string(TypeURL.sandboxEnvironment)
-        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time), response: .object(response))
-        self.keep(op)
-        return op
-    }
-
     // MARK: Operations, expiry, shutdown
-
-    func operation(_ name: String) throws(GoogleError) -> LongRunningOperation {
-        guard let op = operations[name] else { throw GoogleError(.notFound, "LongRunningOperation \(name) not found.") }
-        return op
-    }
 
     /// Deletes every sandbox whose expireTime has passed; returns their names.
     @discardableResult
@@ -302,10 +257,10 @@ actor EmulatorStore {
             await markTerminated(name)
         }
         let t = now()
-        let expired = sandboxes.filter { ($0.value.expireAt ?? .infinity) <= t }.map(\.key)
+        let expired = sandboxes.filter { ($0.value.expireAt ?? .infinity) <= t && $0.value.resource.state != .deprovisioning }.map(\.key)
         for name in expired {
             logger.info("sandbox expired", metadata: ["sandbox": "\(name)"])
-            await removeSandbox(name)
+            _ = startDeletion(name)
         }
         return expired
     }
@@ -317,6 +272,7 @@ actor EmulatorStore {
     func shutdown() async {
         closed = true
         for task in provisioning.values { await task.value }
+        for transition in lifecycle.transitions.values { await transition.task.value }
         for name in Array(sandboxes.keys) { await removeSandbox(name) }
     }
 
