@@ -42,6 +42,10 @@ let package = Package(
             "SandboxAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "HarnessBench", dependencies: [
+            "HarnessCore", "HarnessRecorder", "HarnessReplay", "HarnessScenarios", "SandboxAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runtime/Workers is compiled in as WorkerPrograms+Embedded.swift (scripts/embed-workers), not
         // shipped as a resource bundle, so a copied binary needs no files beside it.
         .target(name: "SandboxEmulator", dependencies: [
@@ -51,7 +55,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["Runtime/Workers"]),
         .executableTarget(name: "sandbench", dependencies: [
-            "SandboxAPI", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
+            "SandboxAPI", "HarnessBench", "HarnessCore", "HarnessHTTP", "HarnessParity", "HarnessRecorder", "HarnessReplay", "HarnessScenarios",
             "HarnessReports", "Orchestration",
             "SandboxEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(name: "SandboxAPITests", dependencies: ["SandboxAPI"]),
         .testTarget(name: "SandboxEmulatorTests", dependencies: ["SandboxEmulator", "SandboxAPI", "TestServers"]),
         .testTarget(name: "HarnessCoreTests", dependencies: ["HarnessCore"]),
+        .testTarget(name: "HarnessBenchTests", dependencies: ["HarnessBench", "HarnessCore"]),
         // Test support: raw loopback servers (hostile on demand) and the tests' Python environment (ProjectVenv).
         .target(name: "TestServers", dependencies: ["SandboxAPI"], path: "Tests/TestServers"),
         .testTarget(name: "HarnessHTTPTests", dependencies: [

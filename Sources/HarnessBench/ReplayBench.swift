@@ -9,7 +9,9 @@ import SandboxAPI
 /// see the same server and load), and against the pace of the client that was recorded.
 struct ReplayBench {
     let transport: any HTTPTransport
+    let emulator: ChildEmulator.Launcher
     let sessions: Int
+    let output: BenchOutput
 
     static let cassette = "scenarios/recorded/quickstart.yaml"
     static let handWritten = "scenarios/quickstart.yaml"
@@ -20,35 +22,37 @@ struct ReplayBench {
         do {
             plan = try ReplayPlan.load(path: Self.cassette)
             guard let first = try ScenarioLoader.load(path: Self.handWritten).scenarios.first else {
-                throw ChildEmulator.ChildError(message: "\(Self.handWritten) holds no scenario")
+                throw BenchError("\(Self.handWritten) holds no scenario")
             }
             baseline = first
         } catch {
-            print("\nReplay: n/a (\(error); run the bench from the repository root)")
+            output.heading("Replay: n/a (\(error); run the bench from the repository root)")
             return
         }
-        print("\nReplay (\(Self.cassette): \(plan.cassette.exchanges.count) exchanges → \(plan.scenario.steps.count) steps; "
+        output.heading("Replay (\(Self.cassette): \(plan.cassette.exchanges.count) exchanges → \(plan.scenario.steps.count) steps; "
             + "\(Self.handWritten) \"\(baseline.name)\": \(baseline.steps.count) steps; \(sessions) sessions each, interleaved, "
             + "against an emulator child process)")
-        let child = try ChildEmulator(arguments: ["--warm-python", "4", "--warm-javascript", "2"])
+        let child = try emulator.start(["--warm-python", "4", "--warm-javascript", "2"])
         defer { child.stop() }
         let client = SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: child.baseURL))
         let engine = try await client.createEngine(displayName: "bench-replay")
         let context = SessionContext(client: client, engine: engine, variables: Variables(), ledger: SandboxLedger(), runID: "bench")
         try await Task.sleep(for: .milliseconds(800))  // let the warm pools fill
 
-        var replayed: [Double] = [], handWritten: [Double] = []
-        var replayedSteps: [String: [Double]] = [:], handWrittenSteps: [String: [Double]] = [:]
+        var replayed = LatencyHistogram(), handWritten = LatencyHistogram()
+        var replayedSteps: [String: LatencyHistogram] = [:], handWrittenSteps: [String: LatencyHistogram] = [:]
         var failures: [String] = []
         for _ in 0..<sessions {
             for (scenario, file) in [(plan.scenario, plan.path), (baseline, Self.handWritten)] {
                 let result = await ScenarioSession(scenario: scenario, file: file, context: context).run()
                 if result.outcome != .passed { failures.append("\(scenario.name): \(result.failingStep?.summary ?? "\(result.outcome)")") }
                 let isReplay = file == plan.path
-                if isReplay { replayed.append(result.duration.seconds) } else { handWritten.append(result.duration.seconds) }
+                if isReplay { replayed.record(result.duration) } else { handWritten.record(result.duration) }
                 for step in result.steps {
-                    if isReplay { replayedSteps[step.operation, default: []].append(step.duration.seconds) } else {
-                        handWrittenSteps[step.operation, default: []].append(step.duration.seconds)
+                    if isReplay {
+                        replayedSteps[step.operation, default: LatencyHistogram()].record(step.duration)
+                    } else {
+                        handWrittenSteps[step.operation, default: LatencyHistogram()].record(step.duration)
                     }
                 }
             }
@@ -57,22 +61,23 @@ struct ReplayBench {
         }
         _ = try? await client.call("DELETE", "\(engine)?force=true")
 
-        report("replayed session p50 / p99", "\(ms(percentile(replayed, 50))) / \(ms(percentile(replayed, 99)))")
-        report("hand-written session p50 / p99", "\(ms(percentile(handWritten, 50))) / \(ms(percentile(handWritten, 99)))")
+        output.figure("replayed session p50 / p99", "\(ms(replayed.percentile(50))) / \(ms(replayed.percentile(99)))")
+        output.figure("hand-written session p50 / p99", "\(ms(handWritten.percentile(50))) / \(ms(handWritten.percentile(99)))")
         // The same engine runs both; the replayed steps also include the JavaScript sandbox's.
         for operation in ["create", "get", "list", "execute", "delete"] {
             guard let ours = replayedSteps[operation], let theirs = handWrittenSteps[operation] else { continue }
-            let ratio = percentile(ours, 50) / max(percentile(theirs, 50), 1e-9)
-            report("\(operation) step p50, replayed / hand-written", "\(ms(percentile(ours, 50))) / \(ms(percentile(theirs, 50)))  (\(String(format: "%.2f×", ratio)))")
+            let ratio = ours.percentile(50) / max(theirs.percentile(50), 1e-9)
+            output.figure("\(operation) step p50, replayed / hand-written",
+                          "\(ms(ours.percentile(50))) / \(ms(theirs.percentile(50)))  (\(String(format: "%.2f×", ratio)))")
         }
         let exchanges = plan.cassette.exchanges
         if let first = exchanges.first, let last = exchanges.last {
             let recorded = (last.timing.sent + (last.timing.lastByte ?? 0) - first.timing.sent) / 1000
-            report("the recorded client's session (as recorded)", ms(recorded))
-            let ratio = percentile(replayed, 50) / recorded
-            report("  ratio replayed p50 / recorded", String(format: "%.2f×", ratio), goal: "≤ 1× (as fast as the client)", met: ratio <= 1)
+            output.figure("the recorded client's session (as recorded)", ms(recorded))
+            let ratio = replayed.percentile(50) / recorded
+            output.figure("  ratio replayed p50 / recorded", String(format: "%.2f×", ratio), goal: "≤ 1× (as fast as the client)", met: ratio <= 1)
         }
-        report("sessions that did not pass", "\(failures.count)", goal: "0", met: failures.isEmpty)
-        for failure in failures.prefix(3) { print("    \(failure)") }
+        output.figure("sessions that did not pass", "\(failures.count)", goal: "0", met: failures.isEmpty)
+        for failure in failures.prefix(3) { output.note("    \(failure)") }
     }
 }

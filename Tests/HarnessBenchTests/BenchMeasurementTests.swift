@@ -1,0 +1,56 @@
+import Foundation
+import HarnessBench
+import HarnessCore
+import Testing
+
+@Suite struct BenchPercentileTests {
+    @Test func percentilesComeFromTheHDRHistogram() {
+        // 1 ms … 100 ms: nearest-rank p50 is 50 ms, p99 99 ms; the histogram holds 3 significant digits.
+        let histogram = LatencyHistogram((1...100).reversed().map { Duration.milliseconds($0) })
+        #expect(histogram.count == 100)
+        #expect(abs(histogram.percentile(50) - 0.050) <= 0.050 * 1e-3)
+        #expect(abs(histogram.percentile(99) - 0.099) <= 0.099 * 1e-3)
+        #expect(abs(histogram.percentile(100) - 0.100) <= 0.100 * 1e-3)
+    }
+
+    @Test func subMicrosecondAndEmptySamples() {
+        #expect(LatencyHistogram([Duration]()).percentile(99) == 0)
+        let tiny = LatencyHistogram([.nanoseconds(200), .nanoseconds(300)])
+        #expect(tiny.percentile(50) == 1e-6)  // clamped to the histogram's 1 µs floor, never 0 or negative
+    }
+}
+
+@Suite struct ProcessScanTests {
+    @Test func statFieldsSkipACommandNameWithSpacesAndParentheses() throws {
+        let stat = "4242 (python3 (worker) x) S 4241 4242 4200 0 -1 4194560 1000 0 0 0 3 1 0 0 20 0 1 0 123456 10000000 2000"
+        let fields = try #require(ProcessScan.statFields(stat))
+        #expect(fields.first == "S")
+        #expect(fields[1] == "4241")
+        #expect(ProcessScan.statFields("4242 no parenthesis") == nil)
+    }
+
+    @Test func residentBytesFromAStatusText() {
+        let status = "Name:\tsandbench\nUmask:\t0022\nState:\tS (sleeping)\nVmPeak:\t  812345 kB\nVmRSS:\t   41234 kB\nThreads:\t9\n"
+        #expect(ProcessScan.residentBytes(status: status) == 41234 * 1024)
+        #expect(ProcessScan.residentBytes(status: "VmRSS:\t99999999999999999999 kB\n") == nil)
+        #expect(ProcessScan.residentBytes(status: "Name:\tx\n") == nil)
+    }
+
+    @Test func findsAChildProcessAndSeesItExit() throws {
+        #expect(ProcessScan.residentBytes(of: "self") > 1_000_000)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["30"]
+        try child.run()
+        // SIGKILL: the test process may run with SIGTERM blocked, and a child inherits the mask.
+        defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
+        let pid = child.processIdentifier
+        #expect(ProcessScan.descendants(of: getpid()).contains(pid))
+        #expect(ProcessScan.isAlive(pid))
+        #expect(ProcessScan.residentBytes(ofDescendantsOf: getpid()).processes >= 1)
+        kill(pid, SIGKILL)
+        child.waitUntilExit()
+        #expect(!ProcessScan.isAlive(pid))
+        #expect(!ProcessScan.descendants(of: getpid()).contains(pid))
+    }
+}
