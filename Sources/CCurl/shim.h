@@ -23,23 +23,41 @@ static inline CURLMcode sb_multi_setopt_long(CURLM *m, CURLMoption o, long v) { 
 // sockets to watch and when its next timeout is due through two callbacks; both run on the driver
 // thread inside libcurl calls, so they are plain C here: no Swift, no allocation, no locks.
 
-/// The socket callback: mirrors libcurl's wish for socket `s` into the epoll set passed as `userp`
-/// (level-triggered). A socket libcurl already closed is gone from the set by itself, so failures
+/// What the socket callback needs: the epoll set and the multi handle (to remember, per socket,
+/// which events are registered, so an unchanged wish costs no system call).
+typedef struct {
+    int epfd;
+    CURLM *multi;
+} sb_epoll_context;
+
+/// The socket callback: mirrors libcurl's wish for socket `s` into the epoll set (level-triggered).
+/// The registered events ride along as libcurl's per-socket pointer (`curl_multi_assign`, plus one
+/// so that "none yet" is NULL); libcurl forgets it when it drops the socket, exactly when the
+/// registration goes. A socket libcurl already closed is gone from the set by itself, so failures
 /// of EPOLL_CTL_DEL are ignored.
 static inline int sb_curl_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
-    (void)easy; (void)socketp;
-    int epfd = (int)(intptr_t)userp;
+    (void)easy;
+    sb_epoll_context *context = (sb_epoll_context *)userp;
     if (what == CURL_POLL_REMOVE) {
-        epoll_ctl(epfd, EPOLL_CTL_DEL, s, NULL);
+        epoll_ctl(context->epfd, EPOLL_CTL_DEL, s, NULL);
         return 0;
     }
     struct epoll_event ev = {0};
     if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
     if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
     ev.data.fd = s;
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, s, &ev) == 0) return 0;
-    if (errno == ENOENT && epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev) == 0) return 0;
-    return -1;
+    uintptr_t registered = (uintptr_t)socketp;
+    if (registered == (uintptr_t)ev.events + 1) return 0;
+    int op = registered == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    if (epoll_ctl(context->epfd, op, s, &ev) != 0) {
+        // A socket number libcurl reused while the old registration lingered, or the reverse.
+        if (errno == EEXIST) op = EPOLL_CTL_MOD;
+        else if (errno == ENOENT) op = EPOLL_CTL_ADD;
+        else return -1;
+        if (epoll_ctl(context->epfd, op, s, &ev) != 0) return -1;
+    }
+    curl_multi_assign(context->multi, s, (void *)((uintptr_t)ev.events + 1));
+    return 0;
 }
 
 /// Now on the monotonic clock, in nanoseconds.
@@ -60,11 +78,13 @@ static inline int sb_curl_timer_cb(CURLM *multi, long timeout_ms, void *userp) {
     return 0;
 }
 
-/// Hooks `m` up to the epoll set `epfd` and the timer slot `deadline`.
-static inline CURLMcode sb_multi_use_epoll(CURLM *m, int epfd, int64_t *deadline) {
+/// Hooks `context->multi` up to the epoll set `context->epfd` and the timer slot `deadline`; both
+/// must outlive the multi handle.
+static inline CURLMcode sb_multi_use_epoll(sb_epoll_context *context, int64_t *deadline) {
+    CURLM *m = context->multi;
     CURLMcode rc;
     if ((rc = curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, sb_curl_socket_cb)) != CURLM_OK) return rc;
-    if ((rc = curl_multi_setopt(m, CURLMOPT_SOCKETDATA, (void *)(intptr_t)epfd)) != CURLM_OK) return rc;
+    if ((rc = curl_multi_setopt(m, CURLMOPT_SOCKETDATA, (void *)context)) != CURLM_OK) return rc;
     if ((rc = curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, sb_curl_timer_cb)) != CURLM_OK) return rc;
     return curl_multi_setopt(m, CURLMOPT_TIMERDATA, (void *)deadline);
 }

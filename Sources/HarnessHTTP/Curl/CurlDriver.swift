@@ -39,6 +39,8 @@ final class CurlDriver: @unchecked Sendable {
     /// When libcurl wants `CURL_SOCKET_TIMEOUT` (monotonic ns, -1: never); written by the timer
     /// callback, on the driver thread only.
     private let timerDeadline: UnsafeMutablePointer<Int64>
+    /// The socket callback's view of the epoll set and the multi handle.
+    private let socketContext: UnsafeMutablePointer<sb_epoll_context>
     private let state = Mutex(State())
     private let exited = DispatchSemaphore(value: 0)
     /// New connections opened so far (libcurl's `CURLINFO_NUM_CONNECTS`, summed).
@@ -62,7 +64,9 @@ final class CurlDriver: @unchecked Sendable {
         self.wakeup = wakeup
         timerDeadline = .allocate(capacity: 1)
         timerDeadline.initialize(to: -1)
-        sb_multi_use_epoll(multi, epoll, timerDeadline)
+        socketContext = .allocate(capacity: 1)
+        socketContext.initialize(to: sb_epoll_context(epfd: epoll, multi: multi))
+        sb_multi_use_epoll(socketContext, timerDeadline)
         sb_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxConnections))
         sb_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(1, configuration.maxConnections))
         sb_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost ?? 0))
@@ -73,6 +77,7 @@ final class CurlDriver: @unchecked Sendable {
     deinit {
         // The thread holds `self` until it has exited, so nothing uses these any more.
         timerDeadline.deallocate()
+        socketContext.deallocate()
     }
 
     /// An idle easy handle, or a new one.
@@ -160,6 +165,9 @@ final class CurlDriver: @unchecked Sendable {
                     exchange.fail(Self.cancelledError(exchange.url))
                     released.append(exchange.handle)
                 } else if curl_multi_add_handle(multi, exchange.handle.raw) == CURLM_OK {
+                    // Timed from here, as wrk times from its write: the hop from the sending task to
+                    // this thread is the harness's own delay, not the server's.
+                    exchange.start = .now
                     // libcurl sets a 0 ms timer for the new transfer; the timeout below starts it.
                     running[exchange.handle.raw] = exchange
                 } else {
