@@ -3,19 +3,23 @@ import Foundation
 import HarnessCore
 import Synchronization
 
-/// Owns a libcurl multi handle and the one thread that drives it.
+/// Owns a libcurl multi handle and the one thread that drives it, event by event.
+///
+/// The thread runs libcurl's socket interface over epoll: libcurl says which sockets to watch and
+/// when its next timeout is due (two C callbacks in `CCurl`'s shim), the thread sleeps in
+/// `epoll_wait` and hands libcurl only the sockets that are ready (`curl_multi_socket_action`), so a
+/// wake-up costs in proportion to what happened, not to how many transfers are in flight.
 ///
 /// Senders never touch the multi handle: they put exchanges (and cancellations) into `state` under
-/// its lock and wake the thread with `curl_multi_wakeup`, the one multi call that is thread-safe.
-/// The thread adds them, runs `curl_multi_perform`, resumes the finished ones and sleeps in
-/// `curl_multi_poll` until a socket is ready, a timer fires or a sender wakes it.
+/// its lock and, when the thread sleeps, wake it through an eventfd in the same epoll set. Finished
+/// transfers resume their waiting tasks straight from the thread, with no hop through another task.
 final class CurlDriver: @unchecked Sendable {
     private struct State {
         var pending: [CurlExchange] = []
         var cancelled: [CurlExchange] = []
         var idleHandles: [CurlEasyHandle] = []
-        /// The driver thread is in (or about to enter) `curl_multi_poll` and needs a wakeup to see
-        /// new work; while it is busy it picks new work up on its next round by itself.
+        /// The driver thread is in (or about to enter) `epoll_wait` and needs a wakeup to see new
+        /// work; while it is busy it picks new work up on its next round by itself.
         var sleeping = false
         /// A wakeup is on its way, so further senders need not send another.
         var wakeupSent = false
@@ -26,23 +30,54 @@ final class CurlDriver: @unchecked Sendable {
     /// gives exactly that.
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
+    /// Longest sleep without a libcurl timeout due: a safety net only, as wakeups arrive by eventfd.
+    private static let idleWaitMilliseconds: Int32 = 1000
+
     private let multi: UnsafeMutableRawPointer
+    private let epoll: Int32
+    private let wakeup: Int32
+    /// When libcurl wants `CURL_SOCKET_TIMEOUT` (monotonic ns, -1: never); written by the timer
+    /// callback, on the driver thread only.
+    private let timerDeadline: UnsafeMutablePointer<Int64>
+    /// The socket callback's view of the epoll set and the multi handle.
+    private let socketContext: UnsafeMutablePointer<sb_epoll_context>
     private let state = Mutex(State())
     private let exited = DispatchSemaphore(value: 0)
     /// New connections opened so far (libcurl's `CURLINFO_NUM_CONNECTS`, summed).
     let connectionsOpened = Atomic<Int>(0)
 
-    /// Creates the multi handle and starts the driver thread.
+    /// Creates the multi handle and its epoll set and starts the driver thread.
     init(configuration: CurlTransport.Configuration) throws(TransportError) {
         guard Self.globalInit == CURLE_OK, let multi = curl_multi_init() else {
             throw TransportError(.other, "libcurl could not be initialised; check that libcurl and its TLS library are installed", url: "")
         }
+        let epoll = sb_epoll_new()
+        let wakeup = epoll >= 0 ? sb_wakeup_new(epoll) : -1
+        guard wakeup >= 0 else {
+            let reason = String(cString: strerror(errno))
+            if epoll >= 0 { close(epoll) }
+            curl_multi_cleanup(multi)
+            throw TransportError(.other, "could not create the transport's epoll set (\(reason)); raise the open-file limit (ulimit -n)", url: "")
+        }
         self.multi = multi
+        self.epoll = epoll
+        self.wakeup = wakeup
+        timerDeadline = .allocate(capacity: 1)
+        timerDeadline.initialize(to: -1)
+        socketContext = .allocate(capacity: 1)
+        socketContext.initialize(to: sb_epoll_context(epfd: epoll, multi: multi))
+        sb_multi_use_epoll(socketContext, timerDeadline)
         sb_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxConnections))
         sb_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(1, configuration.maxConnections))
         sb_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost ?? 0))
         sb_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         Thread { [self] in run() }.start()
+    }
+
+    deinit {
+        // The thread holds `self` until it has exited, so nothing uses these any more.
+        timerDeadline.deallocate()
+        socketContext.deallocate()
     }
 
     /// An idle easy handle, or a new one.
@@ -67,7 +102,7 @@ final class CurlDriver: @unchecked Sendable {
             return .wake
         }
         switch decision {
-        case .wake: curl_multi_wakeup(multi)
+        case .wake: sb_wakeup_signal(wakeup)
         case .queued: break
         case .shutDown: exchange.fail(Self.shutDownError(exchange.url))
         case .cancelled: exchange.fail(Self.cancelledError(exchange.url))
@@ -82,7 +117,7 @@ final class CurlDriver: @unchecked Sendable {
             state.cancelled.append(exchange)
             return true
         }
-        if wake { curl_multi_wakeup(multi) }
+        if wake { sb_wakeup_signal(wakeup) }
     }
 
     /// Stops the driver thread, failing every unfinished request with `.cancelled`, and waits for it.
@@ -91,7 +126,7 @@ final class CurlDriver: @unchecked Sendable {
             defer { state.stopping = true }
             return !state.stopping
         }
-        if first { curl_multi_wakeup(multi) }
+        if first { sb_wakeup_signal(wakeup) }
         exited.wait()
         exited.signal()  // let any other caller through as well
     }
@@ -104,6 +139,14 @@ final class CurlDriver: @unchecked Sendable {
         var cancels: [CurlExchange] = []
         var released: [CurlEasyHandle] = []
         var running: [UnsafeMutableRawPointer: CurlExchange] = [:]
+        let capacity = 256
+        let readyFDs = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let readyFlags = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        defer {
+            readyFDs.deallocate()
+            readyFlags.deallocate()
+        }
+        var active: Int32 = 0
         while true {
             let stopping = state.withLock { state in
                 state.sleeping = false
@@ -122,6 +165,10 @@ final class CurlDriver: @unchecked Sendable {
                     exchange.fail(Self.cancelledError(exchange.url))
                     released.append(exchange.handle)
                 } else if curl_multi_add_handle(multi, exchange.handle.raw) == CURLM_OK {
+                    // Timed from here, as wrk times from its write: the hop from the sending task to
+                    // this thread is the harness's own delay, not the server's.
+                    exchange.start = .now
+                    // libcurl sets a 0 ms timer for the new transfer; the timeout below starts it.
                     running[exchange.handle.raw] = exchange
                 } else {
                     exchange.fail(TransportError(.other, "libcurl could not start the request; retry it", url: exchange.url))
@@ -135,14 +182,26 @@ final class CurlDriver: @unchecked Sendable {
                 released.append(exchange.handle)
             }
             cancels.removeAll(keepingCapacity: true)
-            var active: Int32 = 0
-            curl_multi_perform(multi, &active)
-            finishCompleted(&running, released: &released)
+
             let idle = state.withLock { state in
                 state.sleeping = state.pending.isEmpty && state.cancelled.isEmpty && !state.stopping
                 return state.sleeping
             }
-            if idle { curl_multi_poll(multi, nil, 0, 1000, nil) }
+            let wait = idle ? sb_timeout_ms(timerDeadline.pointee, Self.idleWaitMilliseconds) : 0
+            let ready = sb_epoll_wait(epoll, readyFDs, readyFlags, Int32(capacity), wait)
+            for i in 0..<Int(max(0, ready)) {
+                if readyFDs[i] == wakeup {
+                    sb_wakeup_drain(wakeup)
+                } else {
+                    curl_multi_socket_action(multi, readyFDs[i], readyFlags[i], &active)
+                }
+            }
+            if timerDeadline.pointee >= 0, timerDeadline.pointee <= sb_monotonic_ns() {
+                // One-shot: libcurl sets a new timer from inside this call if it needs one.
+                timerDeadline.pointee = -1
+                curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &active)
+            }
+            finishCompleted(&running, released: &released)
         }
         stop(running: running)
     }
@@ -177,7 +236,10 @@ final class CurlDriver: @unchecked Sendable {
         for exchange in pending {
             exchange.fail(Self.shutDownError(exchange.url))
         }
+        // Cleaning up may still call the socket callback, so the epoll set goes last.
         curl_multi_cleanup(multi)
+        close(wakeup)
+        close(epoll)
         exited.signal()
     }
 

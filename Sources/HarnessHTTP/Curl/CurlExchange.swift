@@ -16,8 +16,9 @@ final class CurlExchange: @unchecked Sendable {
 
     let handle: CurlEasyHandle
     let url: String
-    /// When the request was handed to the transport; `elapsed` counts from here.
-    let start: ContinuousClock.Instant
+    /// When the driver thread handed the transfer to libcurl; `elapsed` counts from here. Set
+    /// to the send time at first, then by the driver (only it touches the exchange by then).
+    var start: ContinuousClock.Instant
     /// Set by task cancellation from any thread; the driver then drops the transfer.
     let cancelRequested = Atomic<Bool>(false)
     var continuation: UnsafeContinuation<Void, Never>?

@@ -37,7 +37,9 @@ public final class CurlTransport: HTTPTransport {
     }
 
     /// Sends `request` and waits for the complete response; `elapsed` runs on a monotonic clock
-    /// from this call until the last byte arrived.
+    /// from when the driver thread starts the transfer (microseconds after this call: the hop is
+    /// the harness's delay, not the server's; waiting for a free connection counts) until the last
+    /// byte arrived.
     /// - Throws: `TransportError` when no HTTP response arrived (any status, 5xx included, is a
     ///   response, not an error).
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
