@@ -36,6 +36,8 @@ public struct EmulatorConfiguration: Sendable {
     public var faults: FaultPlan?
     /// Most sandboxes alive at once; creates beyond it get 429 RESOURCE_EXHAUSTED.
     public var maxSandboxes = 1000
+    /// Bytes of sandbox-snapshot data kept at once (each snapshot holds at most ``maxFileBytes``).
+    public var maxSnapshotStorageBytes = 1 << 30
 
     public init() {}
 }

@@ -146,6 +146,10 @@ struct EmulatorResponder: HTTPResponder {
             default: throw methodNotAllowed(method, resource)
             }
         }
+        if let answer = try await routeSnapshotsTemplatesAndStateless(method: method, verb: verb, resource: resource, query: query,
+                                                                     payload: payload, beta: path.hasPrefix("/v1beta1/")) {
+            return answer
+        }
         guard let name = ResourceName(resource), let enginePath = name.enginePath else {
             throw GoogleError(.notFound, "Requested entity was not found: \(resource) is not a resource path of this API.")
         }
@@ -175,6 +179,17 @@ struct EmulatorResponder: HTTPResponder {
     }
 
     private func execute(_ sandbox: String, payload: ByteBuffer) async throws -> Response {
+        let (code, files) = try executeInputs(payload)
+        let process = try await store.executionTarget(sandbox)
+        await store.resetTTL(sandbox)
+        let outcome = try await process.execute(code: code, files: files, settings: executionSettings, logger: logger)
+        await store.resetTTL(sandbox)
+        if outcome.terminated { await store.markTerminated(sandbox) }
+        return Self.json(ExecuteResponse(stdout: outcome.stdout, stderr: outcome.stderr, files: outcome.files).json)
+    }
+
+    /// The code and files of an execute body (`:execute` and `:executeCode`), checked against the file limits.
+    func executeInputs(_ payload: ByteBuffer) throws(GoogleError) -> (code: String?, files: [SandboxFile]) {
         let parsed = try ExecuteRequest(json: try body(payload))
         let (code, files) = try parsed.decoded()
         let total = files.reduce(0) { $0 + $1.content.count }
@@ -184,12 +199,7 @@ struct EmulatorResponder: HTTPResponder {
         for file in files {
             if let problem = Workdir.validate(file.name) { throw GoogleError(.invalidArgument, problem) }
         }
-        let process = try await store.executionTarget(sandbox)
-        await store.resetTTL(sandbox)
-        let outcome = try await process.execute(code: code, files: files, settings: executionSettings, logger: logger)
-        await store.resetTTL(sandbox)
-        if outcome.terminated { await store.markTerminated(sandbox) }
-        return Self.json(ExecuteResponse(stdout: outcome.stdout, stderr: outcome.stderr, files: outcome.files).json)
+        return (code, files)
     }
 
     private func collect(_ request: Request) async throws(BodyTooLarge) -> ByteBuffer {
@@ -202,7 +212,7 @@ struct EmulatorResponder: HTTPResponder {
         }
     }
 
-    private func body(_ buffer: ByteBuffer) throws(GoogleError) -> JSONValue {
+    func body(_ buffer: ByteBuffer) throws(GoogleError) -> JSONValue {
         if buffer.readableBytes == 0 { return .object([:]) }
         do {
             return try JSONValue.parse(buffer.readableBytesView)
@@ -211,13 +221,13 @@ struct EmulatorResponder: HTTPResponder {
         }
     }
 
-    private func pageSize(_ query: FlatDictionary<Substring, Substring>) throws(GoogleError) -> Int {
+    func pageSize(_ query: FlatDictionary<Substring, Substring>) throws(GoogleError) -> Int {
         guard let raw = query["pageSize"] ?? query["page_size"] else { return 0 }
         guard let n = Int(raw), n >= 0 else { throw GoogleError(.invalidArgument, "Invalid pageSize \"\(raw)\": expected a non-negative integer.") }
         return n
     }
 
-    private func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String) -> GoogleError {
+    func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String) -> GoogleError {
         GoogleError(.notFound, "Requested entity was not found: \(method.rawValue) is not supported on \(path).")
     }
 }

@@ -45,7 +45,7 @@ final class SandboxProcess: Sendable {
     let pid: pid_t
     let worker: WorkerChannel
     let logPath: String
-    private let gate = SerialGate()
+    let gate = SerialGate()
     private let state = Mutex<State>(State())
 
     struct State {
