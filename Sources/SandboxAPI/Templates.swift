@@ -157,8 +157,9 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
             o["customContainerSpec"] = .object(s)
         }
         if let ports = try r.array("ports") {
+            guard ports.count <= 1000 else { throw GoogleError.invalid("Invalid value at '\(r.path(of: "ports"))': at most 1000 ports.") }
             var list: [JSONValue] = []
-            for (i, item) in ports.prefix(65_536).enumerated() {
+            for (i, item) in ports.enumerated() {
                 var p = try FieldReader(item, at: r.path(of: "ports[\(i)]"), strict: true)
                 let port = try p.int("port")
                 guard let port, (1...65_535).contains(port) else {
@@ -204,8 +205,11 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
         if let internet = try r.bool("internetAccess") { o["internetAccess"] = .bool(internet) }
         if let attachment = try r.string("networkAttachment", maxCharacters: 1024) { o["networkAttachment"] = .string(attachment) }
         if let peers = try r.array("dnsPeeringConfigs") {
+            guard peers.count <= 1000 else {
+                throw GoogleError.invalid("Invalid value at '\(r.path(of: "dns_peering_configs"))': at most 1000 DNS peering configs.")
+            }
             var list: [JSONValue] = []
-            for (i, item) in peers.prefix(1000).enumerated() {
+            for (i, item) in peers.enumerated() {
                 let at = r.path(of: "dns_peering_configs[\(i)]")
                 var p = try FieldReader(item, at: at, strict: true)
                 var c: [String: JSONValue] = [:]

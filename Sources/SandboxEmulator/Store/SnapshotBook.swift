@@ -1,6 +1,9 @@
 import Foundation
 import NIOPosix
 import SandboxAPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The snapshots the emulator holds: their resources in memory, their files on disk under
 /// `{state}/snapshots/{id}/` (a manifest of names and one blob per file), within a storage budget.
@@ -76,17 +79,31 @@ struct SnapshotBook {
 
     // MARK: Files on disk (called on the blocking pool)
 
-    /// Writes `files` below `directory` as a manifest and blobs; removes what it wrote on failure.
+    /// Writes `files` below `directory` as one data file (the contents back to back) and a manifest
+    /// of names and sizes: two files per snapshot, however many the sandbox held. Removes what it
+    /// wrote on failure.
     static func write(_ files: [SandboxFile], to directory: String) throws(GoogleError) {
         let manager = FileManager.default
         do {
             try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            for (index, file) in files.enumerated() {
-                guard manager.createFile(atPath: "\(directory)/f\(index)", contents: Data(file.content)) else {
-                    throw GoogleError(.internal, "cannot write snapshot data to \(directory)")
+            let fd = open(directory + "/data", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw GoogleError(.internal, "cannot write snapshot data to \(directory): "
+                                                              + "\(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            for file in files {
+                let written = file.content.withUnsafeBytes { raw -> Bool in
+                    var offset = 0
+                    while offset < raw.count, let base = raw.baseAddress {
+                        let n = Glibc.write(fd, base + offset, raw.count - offset)
+                        if n < 0 { if errno == EINTR { continue }; return false }
+                        offset += n
+                    }
+                    return true
                 }
+                guard written else { throw GoogleError(.internal, "cannot write snapshot data to \(directory): "
+                                                                  + "\(String(cString: strerror(errno)))") }
             }
-            let manifest: JSONValue = ["files": .array(files.map { .string($0.name) })]
+            let manifest: JSONValue = ["files": .array(files.map { ["name": .string($0.name), "size": .number(Double($0.content.count))] })]
             guard manager.createFile(atPath: directory + "/manifest.json", contents: Data(manifest.serialized())) else {
                 throw GoogleError(.internal, "cannot write the snapshot manifest in \(directory)")
             }
@@ -100,16 +117,20 @@ struct SnapshotBook {
     /// Reads the files written by ``write(_:to:)``.
     static func read(from directory: String) throws(GoogleError) -> [SandboxFile] {
         guard let data = FileManager.default.contents(atPath: directory + "/manifest.json"),
-              let manifest = try? JSONValue.parse(Array(data)), let names = manifest["files"]?.arrayValue else {
+              let manifest = try? JSONValue.parse(Array(data)), let entries = manifest["files"]?.arrayValue,
+              let blob = FileManager.default.contents(atPath: directory + "/data") else {
             throw GoogleError(.dataLoss, "The snapshot's data in \(directory) is missing or unreadable.")
         }
         var files: [SandboxFile] = []
-        for (index, name) in names.enumerated() {
-            guard let name = name.stringValue, Workdir.validate(name) == nil,
-                  let content = FileManager.default.contents(atPath: "\(directory)/f\(index)") else {
+        var offset = 0
+        for entry in entries {
+            guard let name = entry["name"]?.stringValue, Workdir.validate(name) == nil,
+                  let size = entry["size"]?.numberValue.flatMap({ Int(exactly: $0) }), size >= 0, size <= blob.count - offset else {
                 throw GoogleError(.dataLoss, "The snapshot's data in \(directory) is incomplete.")
             }
-            files.append(SandboxFile(name: name, content: Array(content)))
+            let start = blob.startIndex + offset
+            files.append(SandboxFile(name: name, content: [UInt8](blob[start..<(start + size)])))
+            offset += size
         }
         return files
     }
