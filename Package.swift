@@ -92,7 +92,7 @@ let package = Package(
             "HarnessHTTP", "Orchestration", "HarnessCore", "HarnessReports", "SandboxAPI", "SandboxEmulator", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore"]),
+        .testTarget(name: "HarnessScenariosTests", dependencies: ["HarnessScenarios", "HarnessCore", "SandboxAPI"]),
         .testTarget(name: "HarnessReportsTests", dependencies: ["HarnessReports", "HarnessCore", "HarnessParity", "SandboxAPI"]),
         .testTarget(name: "HarnessParityTests", dependencies: [
             "HarnessParity", "HarnessCassettes", "HarnessCore", "HarnessReplay", "HarnessScenarios", "SandboxAPI",

@@ -56,6 +56,9 @@ struct ScenarioBuilder {
             case "machine_config": t.machineConfig = reader.machine(value) ?? t.machineConfig
             case "display_name": t.displayName = reader.string(value, "display_name")
             case "ttl": t.ttl = reader.duration(value, "ttl")
+            case "snapshot": t.snapshot = reader.string(value, "snapshot")
+            case "template": t.template = reader.string(value, "template")
+            case "owner": t.owner = reader.string(value, "owner")
             default: break
             }
         }

@@ -10,7 +10,7 @@ package import Yams
 /// ```
 package enum ScenarioLoader {
     static let scenarioKeys = ["name", "description", "tags", "sandbox", "steps", "skip", "load"]
-    static let sandboxKeys = ["language", "machine_config", "display_name", "ttl"]
+    static let sandboxKeys = ["language", "machine_config", "display_name", "ttl", "snapshot", "template", "owner"]
     static let stepKinds = ["create", "execute", "get", "list", "delete", "wait", "request"]
     static let stepKeys = ["name", "expect", "save"] + stepKinds
 

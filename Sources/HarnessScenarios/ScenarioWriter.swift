@@ -247,6 +247,9 @@ package struct ScenarioWriter: Sendable {
         if template.machineConfig != base.machineConfig { pairs.append(("machine_config", string(template.machineConfig.rawValue))) }
         if template.displayName != base.displayName, let name = template.displayName { pairs.append(("display_name", string(name))) }
         if template.ttl != base.ttl, let ttl = template.ttl { pairs.append(("ttl", string(duration(ttl)))) }
+        if template.snapshot != base.snapshot, let snapshot = template.snapshot { pairs.append(("snapshot", string(snapshot))) }
+        if template.template != base.template, let name = template.template { pairs.append(("template", string(name))) }
+        if template.owner != base.owner, let owner = template.owner { pairs.append(("owner", string(owner))) }
         return mapping(pairs, flow: true)
     }
 

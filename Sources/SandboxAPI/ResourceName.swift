@@ -7,6 +7,10 @@ public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
     public var engine: String?
     public var sandbox: String?
     public var operation: String?
+    /// `sandboxEnvironmentSnapshots/{id}` below the engine.
+    public var snapshot: String?
+    /// `sandboxEnvironmentTemplates/{id}` below the engine.
+    public var template: String?
 
     public init(project: String, location: String, engine: String? = nil, sandbox: String? = nil, operation: String? = nil) {
         self.project = project
@@ -32,6 +36,8 @@ public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
         }
         engine = next("reasoningEngines")
         if engine != nil { sandbox = next("sandboxEnvironments") }
+        if engine != nil, sandbox == nil { snapshot = next("sandboxEnvironmentSnapshots") }
+        if engine != nil, sandbox == nil, snapshot == nil { template = next("sandboxEnvironmentTemplates") }
         if engine != nil { operation = next("operations") }
         guard rest.isEmpty else { return nil }
     }
@@ -43,10 +49,24 @@ public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
         return "\(e)/sandboxEnvironments/\(sandbox)"
     }
 
+    /// `{engine}/sandboxEnvironmentSnapshots/{id}`, when the name is (or is below) a snapshot.
+    public var snapshotPath: String? {
+        guard let e = enginePath, let snapshot else { return nil }
+        return "\(e)/sandboxEnvironmentSnapshots/\(snapshot)"
+    }
+
+    /// `{engine}/sandboxEnvironmentTemplates/{id}`, when the name is (or is below) a template.
+    public var templatePath: String? {
+        guard let e = enginePath, let template else { return nil }
+        return "\(e)/sandboxEnvironmentTemplates/\(template)"
+    }
+
     public var description: String {
         var s = locationPath
         if let engine { s += "/reasoningEngines/\(engine)" }
         if let sandbox { s += "/sandboxEnvironments/\(sandbox)" }
+        if let snapshot { s += "/sandboxEnvironmentSnapshots/\(snapshot)" }
+        if let template { s += "/sandboxEnvironmentTemplates/\(template)" }
         if let operation { s += "/operations/\(operation)" }
         return s
     }

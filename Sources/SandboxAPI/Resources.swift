@@ -61,6 +61,14 @@ public struct SandboxEnvironment: Sendable, Hashable {
     public var expireTime: String?
     /// Input only: time to live in seconds.
     public var ttlSeconds: Double?
+    /// The owner a snapshot restore must match.
+    public var owner: String?
+    /// The template the sandbox was created from (`{engine}/sandboxEnvironmentTemplates/{id}`).
+    public var sandboxEnvironmentTemplate: String?
+    /// The snapshot the sandbox was restored from (`{engine}/sandboxEnvironmentSnapshots/{id}`).
+    public var sandboxEnvironmentSnapshot: String?
+    /// Output only: the latest snapshot taken of this sandbox.
+    public var latestSandboxEnvironmentSnapshot: String?
 
     /// The `expireTime` of a sandbox created with neither `ttl` nor `expireTime`: "If not set, the
     /// SandboxEnvironment will not be automatically deleted", yet expireTime "is *always* provided
@@ -115,8 +123,11 @@ public struct SandboxEnvironment: Sendable, Hashable {
             for other in ["computerUseEnvironment", "shellEnvironment", "useGkeTd"] { _ = spec.take(other) }
             try spec.finish()
         }
-        for ignored in ["connectionInfo", "sandboxEnvironmentTemplate", "sandboxEnvironmentSnapshot",
-                        "latestSandboxEnvironmentSnapshot", "owner"] { _ = f.take(ignored) }
+        owner = try f.string("owner", maxCharacters: Limits.displayName)
+        sandboxEnvironmentTemplate = try f.string("sandboxEnvironmentTemplate", maxCharacters: Limits.resourceName)
+        sandboxEnvironmentSnapshot = try f.string("sandboxEnvironmentSnapshot", maxCharacters: Limits.resourceName)
+        latestSandboxEnvironmentSnapshot = try f.string("latestSandboxEnvironmentSnapshot")
+        _ = f.take("connectionInfo")
         try f.finish()
     }
 
@@ -136,6 +147,10 @@ public struct SandboxEnvironment: Sendable, Hashable {
         if let updateTime { o["updateTime"] = .string(updateTime) }
         if let expireTime { o["expireTime"] = .string(expireTime) }
         if let ttlSeconds { o["ttl"] = .string(ProtoDuration.format(ttlSeconds)) }
+        if let owner { o["owner"] = .string(owner) }
+        if let sandboxEnvironmentTemplate { o["sandboxEnvironmentTemplate"] = .string(sandboxEnvironmentTemplate) }
+        if let sandboxEnvironmentSnapshot { o["sandboxEnvironmentSnapshot"] = .string(sandboxEnvironmentSnapshot) }
+        if let latestSandboxEnvironmentSnapshot { o["latestSandboxEnvironmentSnapshot"] = .string(latestSandboxEnvironmentSnapshot) }
         return .object(o)
     }
 }
@@ -146,6 +161,8 @@ public struct SandboxEnvironment: Sendable, Hashable {
 public enum Limits {
     public static let displayName = 128
     public static let description = 2048
+    /// A resource name given in a request (a template or snapshot to start from).
+    public static let resourceName = 1024
 }
 
 /// An agent engine (`ReasoningEngine`), the parent of sandboxes.

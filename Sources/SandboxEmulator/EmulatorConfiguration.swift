@@ -46,6 +46,8 @@ public struct EmulatorConfiguration: Sendable {
     /// How long a pause, resume or delete request waits for its transition to finish before it
     /// answers with a running operation (the client then polls). Zero answers at once.
     public var transitionWait: Duration = .seconds(1)
+    /// Bytes of sandbox-snapshot data kept at once (each snapshot holds at most ``maxFileBytes``).
+    public var maxSnapshotStorageBytes = 1 << 30
 
     public init() {}
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HarnessCore
 import HarnessScenarios
+import SandboxAPI
 import Testing
 
 @Suite struct ScenarioLoaderTests {
@@ -30,6 +31,26 @@ import Testing
         let files = try ScenarioLoader.load(paths: [dir])
         #expect(files.map(\.path) == [dir + "/a.yaml"])
         #expect(throws: ScenarioErrors.self) { try ScenarioLoader.load(paths: [dir + "/recorded/q.yaml"]) }
+    }
+
+    /// `create` restores a snapshot (or starts from a template) named by a saved variable, and the
+    /// create body carries it as `sandboxEnvironmentSnapshot`.
+    @Test func createTakesSnapshotTemplateAndOwner() throws {
+        let file = try parse("""
+        scenarios:
+          - name: restore
+            steps:
+              - create: {snapshot: "${snap}", template: tpl, owner: alice}
+        """)
+        guard case .create(let template?) = try #require(file.scenarios.first?.steps.first).action else {
+            Issue.record("not a create with a sandbox block")
+            return
+        }
+        #expect(template.snapshot == "${snap}" && template.template == "tpl" && template.owner == "alice")
+        let body = SandboxClient.createBody(template)
+        #expect(body["sandboxEnvironmentSnapshot"]?.stringValue == "${snap}")
+        #expect(body["sandboxEnvironmentTemplate"]?.stringValue == "tpl" && body["owner"]?.stringValue == "alice")
+        #expect(errors("scenarios:\n  - name: s\n    steps:\n      - create: {snapshot: [1]}\n").count == 1)
     }
 
     @Test func parsesAFullScenario() throws {

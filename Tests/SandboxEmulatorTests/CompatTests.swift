@@ -23,5 +23,18 @@ extension EmulatorTests {
                 #expect(output.contains("PASS"), "quickstart.py did not report PASS:\n\(output)")
             }
         }
+
+        /// The official client's snapshot and template clients (`vertexai` and `agentplatform`) and a
+        /// sandbox restored from a snapshot, against the emulator.
+        @Test(.timeLimit(.minutes(3))) func officialClientSnapshotsAndTemplates() async throws {
+            let script = ProjectVenv.repositoryRoot + "/Tests/compat/snapshots_templates.py"
+            try #require(FileManager.default.fileExists(atPath: script), "missing \(script)")
+            try await withTestEmulator { client in
+                let (status, output) = try await ProjectVenv.runPython([script, client.baseURL])
+                try #require(status != 3, "the official Python client is not importable: run `scripts/setup test`.\n\(output)")
+                #expect(status == 0, "snapshots_templates.py exited with \(status):\n\(output)")
+                #expect(output.contains("PASS"), "snapshots_templates.py did not report PASS:\n\(output)")
+            }
+        }
     }
 }

@@ -192,6 +192,9 @@ public struct SandboxClient: Sendable {
         var body: [String: JSONValue] = ["spec": ["codeExecutionEnvironment": .object(env)]]
         if let name = template.displayName { body["displayName"] = .string(name) }
         if let ttl = template.ttl { body["ttl"] = .string(ProtoDuration.format(ttl.seconds)) }
+        if let snapshot = template.snapshot { body["sandboxEnvironmentSnapshot"] = .string(snapshot) }
+        if let name = template.template { body["sandboxEnvironmentTemplate"] = .string(name) }
+        if let owner = template.owner { body["owner"] = .string(owner) }
         return .object(body)
     }
 

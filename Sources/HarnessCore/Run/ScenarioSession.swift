@@ -229,6 +229,9 @@ public struct ScenarioSession: Sendable {
                 var template = override ?? scenario.sandbox
                 template.displayName = try template.displayName.map { try state.variables.interpolate($0) }
                     ?? Self.defaultDisplayName(runID: context.runID, scenario: scenario.name)
+                template.snapshot = try template.snapshot.map { try state.variables.interpolate($0) }
+                template.template = try template.template.map { try state.variables.interpolate($0) }
+                template.owner = try template.owner.map { try state.variables.interpolate($0) }
                 let postStart = ContinuousClock.now
                 let response = try await client.call("POST", "\(context.engine)/sandboxEnvironments",
                                                      body: SandboxClient.createBody(template).serialized())

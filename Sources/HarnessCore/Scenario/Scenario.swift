@@ -44,6 +44,12 @@ public struct SandboxTemplate: Sendable, Hashable {
     public var displayName: String?
     /// Time to live, e.g. `600s`.
     public var ttl: Duration?
+    /// A snapshot to restore (`sandboxEnvironmentSnapshot`), e.g. `${snap}` saved from a `{sandbox}:snapshot` request.
+    public var snapshot: String?
+    /// A sandbox template to create from (`sandboxEnvironmentTemplate`).
+    public var template: String?
+    /// The owner; a restore must give the snapshot's.
+    public var owner: String?
 
     /// A template for `create` steps.
     public init(language: CodeLanguage = .python, machineConfig: MachineConfig = .unspecified, displayName: String? = nil, ttl: Duration? = nil) {

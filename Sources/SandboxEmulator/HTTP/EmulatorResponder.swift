@@ -151,6 +151,10 @@ struct EmulatorResponder: HTTPResponder {
             default: throw methodNotAllowed(method, resource)
             }
         }
+        if let answer = try await routeSnapshotsTemplatesAndStateless(method: method, verb: verb, resource: resource, query: query,
+                                                                     payload: payload, beta: path.hasPrefix("/v1beta1/")) {
+            return answer
+        }
         guard let name = ResourceName(resource), let enginePath = name.enginePath else {
             throw GoogleError(.notFound, "Requested entity was not found: \(resource) is not a resource path of this API.")
         }
@@ -180,6 +184,17 @@ struct EmulatorResponder: HTTPResponder {
     }
 
     private func execute(_ sandbox: String, payload: ByteBuffer) async throws -> Response {
+        let (code, files) = try executeInputs(payload)
+        let process = try await store.executionTarget(sandbox)
+        await store.resetTTL(sandbox)
+        let outcome = try await process.execute(code: code, files: files, settings: executionSettings, logger: logger)
+        await store.resetTTL(sandbox)
+        if outcome.terminated { await store.markTerminated(sandbox) }
+        return Self.json(ExecuteResponse(stdout: outcome.stdout, stderr: outcome.stderr, files: outcome.files).json)
+    }
+
+    /// The code and files of an execute body (`:execute` and `:executeCode`), checked against the file limits.
+    func executeInputs(_ payload: ByteBuffer) throws(GoogleError) -> (code: String?, files: [SandboxFile]) {
         let parsed = try ExecuteRequest(json: try body(payload))
         let (code, files) = try parsed.decoded()
         let total = files.reduce(0) { $0 + $1.content.count }
@@ -189,12 +204,7 @@ struct EmulatorResponder: HTTPResponder {
         for file in files {
             if let problem = Workdir.validate(file.name) { throw GoogleError(.invalidArgument, problem) }
         }
-        let process = try await store.executionTarget(sandbox)
-        await store.resetTTL(sandbox)
-        let outcome = try await process.execute(code: code, files: files, settings: executionSettings, logger: logger)
-        await store.resetTTL(sandbox)
-        if outcome.terminated { await store.markTerminated(sandbox) }
-        return Self.json(ExecuteResponse(stdout: outcome.stdout, stderr: outcome.stderr, files: outcome.files).json)
+        return (code, files)
     }
 
     private func collect(_ request: Request) async throws(BodyTooLarge) -> ByteBuffer {
@@ -207,7 +217,7 @@ struct EmulatorResponder: HTTPResponder {
         }
     }
 
-    private func body(_ buffer: ByteBuffer) throws(GoogleError) -> JSONValue {
+    func body(_ buffer: ByteBuffer) throws(GoogleError) -> JSONValue {
         if buffer.readableBytes == 0 { return .object([:]) }
         do {
             return try JSONValue.parse(buffer.readableBytesView)

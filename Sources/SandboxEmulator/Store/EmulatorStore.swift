@@ -22,6 +22,8 @@ actor EmulatorStore {
         var ttl: Double?
         var language: SandboxLanguage
         var machine: MachineConfig
+        /// The snapshot whose files are placed into the sandbox when it is provisioned.
+        var restoreFrom: String?
     }
 
     var engines: [String: EngineRecord] = [:]
@@ -31,13 +33,19 @@ actor EmulatorStore {
     /// Pause, resume and delete in progress, operation sequence numbers and waiters (EmulatorStore+Lifecycle.swift, +Operations.swift).
     var lifecycle = LifecycleBook()
     var provisioning: [String: Task<Void, Never>] = [:]
-    private var seq = 0
+    var seq = 0
     private var nextID: UInt64
-    private let pool: WarmPool
+    let pool: WarmPool
     let factory: SandboxFactory
     let configuration: EmulatorConfiguration
     let logger: Logger
-    private var closed = false
+    var closed = false
+    /// Snapshots and their files (EmulatorStore+Snapshots.swift).
+    var snapshotBook: SnapshotBook
+    /// Sandbox templates (EmulatorStore+Templates.swift).
+    var templateBook = TemplateBook()
+    /// Workers lent to stateless executes (EmulatorStore+Stateless.swift), destroyed at shutdown if still out.
+    var throwaways: [ObjectIdentifier: SandboxProcess] = [:]
 
     /// Engines that may exist at once: each one is kept, and listed, until it is deleted.
     static let maxEngines = 10_000
@@ -53,6 +61,7 @@ actor EmulatorStore {
         self.factory = factory
         self.configuration = configuration
         self.logger = logger
+        snapshotBook = SnapshotBook(directory: factory.stateDirectory + "/snapshots", maxStorageBytes: configuration.maxSnapshotStorageBytes)
         nextID = UInt64.random(in: 1_000_000_000...8_000_000_000) * 1000
     }
 
@@ -103,11 +112,13 @@ actor EmulatorStore {
 
     func deleteEngine(_ name: String, force: Bool) async throws(GoogleError) -> LongRunningOperation {
         guard let record = engines[name] else { throw Self.engineNotFound(name) }
+        if !force { try refuseSnapshotAndTemplateChildren(of: name) }
         if !record.sandboxes.isEmpty, !force {
             throw GoogleError(.failedPrecondition, "The ReasoningEngine \(name) contains child resources (\(record.sandboxes.count) sandbox environments). Delete them first or set force=true.")
         }
         engines.removeValue(forKey: name)
         for child in record.sandboxes { await removeSandbox(child) }
+        await removeSnapshotsAndTemplates(of: name)
         return finishedDeletion(name)
     }
 
@@ -125,9 +136,12 @@ actor EmulatorStore {
         guard !closed else { throw GoogleError(.unavailable, "The emulator is shutting down.") }
         guard engines[engineName] != nil else { throw Self.engineNotFound(engineName) }
         var requested = try SandboxEnvironment(json: body, strict: true)
-        guard let env = requested.codeExecution else {
+        let origin = try sandboxOrigin(requested, engine: engineName)
+        guard let env = origin.environment else {
             throw GoogleError(.invalidArgument, "spec.code_execution_environment is required: this emulator runs code-execution sandboxes only.")
         }
+        requested.codeExecution = env
+        requested.latestSandboxEnvironmentSnapshot = nil
         guard sandboxes.count < configuration.maxSandboxes else {
             throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments may exist at once in this emulator.")
         }
@@ -154,7 +168,7 @@ actor EmulatorStore {
         requested.ttlSeconds = nil
         let language: SandboxLanguage = env.effectiveLanguage == .javascript ? .javascript : .python
         sandboxes[name] = SandboxRecord(resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt, ttl: ttl,
-                                        language: language, machine: env.machineConfig)
+                                        language: language, machine: env.machineConfig, restoreFrom: origin.snapshot)
         engines[engineName]?.sandboxes.insert(name)
         let opName = "\(name)/operations/\(newID())"
         keep(LongRunningOperation(name: opName, done: false, metadata: metadata(time)))
@@ -173,9 +187,11 @@ actor EmulatorStore {
     private func provision(_ name: String, operation opName: String) async {
         defer { provisioning.removeValue(forKey: opName) }
         guard let language = sandboxes[name]?.language else { return }
+        let restoreFrom = sandboxes[name]?.restoreFrom
         let time = ProtoTimestamp.format(now())
         do {
             let process = try await pool.take(language)
+            if let restoreFrom { try await restore(restoreFrom, into: process) }
             guard var record = sandboxes[name], record.resource.state == .provisioning, !closed else {
                 await factory.destroy(process)
                 keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), error: RPCStatus(.aborted, "The sandbox was deleted while it was being provisioned.")))
@@ -262,6 +278,7 @@ actor EmulatorStore {
             logger.info("sandbox expired", metadata: ["sandbox": "\(name)"])
             _ = startDeletion(name)
         }
+        await reapExpiredSnapshots()
         return expired
     }
 
@@ -274,6 +291,7 @@ actor EmulatorStore {
         for task in provisioning.values { await task.value }
         for transition in lifecycle.transitions.values { await transition.task.value }
         for name in Array(sandboxes.keys) { await removeSandbox(name) }
+        await discardThrowaways()
     }
 
     // MARK: Helpers

@@ -36,7 +36,7 @@ struct SandboxFilter {
         }
     }
 
-    private static func splitAnd(_ text: String) -> [String] {
+    static func splitAnd(_ text: String) -> [String] {
         var clauses: [String] = []
         var current = ""
         var inQuotes = false
@@ -55,7 +55,7 @@ struct SandboxFilter {
         return clauses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    private static func parseTerm(_ clause: String) throws(GoogleError) -> (String, Bool, String) {
+    static func parseTerm(_ clause: String) throws(GoogleError) -> (String, Bool, String) {
         for (op, negated) in [("!=", true), ("=", false), (":", false)] {
             if let range = clause.range(of: op) {
                 let field = clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
