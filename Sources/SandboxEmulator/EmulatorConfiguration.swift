@@ -41,6 +41,8 @@ public struct EmulatorConfiguration: Sendable {
     public var image: ImageSelection = .automatic
     /// The folder of built images; nil: ``ImageStore/defaultDirectory(environment:)``.
     public var imageStore: String?
+    /// Operations kept for polling and listing; beyond this the oldest are forgotten (GET answers 404).
+    public var maxOperations = 20_000
     /// How long a create waits for a cold worker before it answers with a running operation.
     public var provisioningWait: Duration = .milliseconds(250)
     /// How long a pause, resume or delete request waits for its transition to finish before it

@@ -100,6 +100,24 @@ extension EmulatorTests {
             }
         }
 
+        /// Only the newest `maxOperations` operations are kept: older ones answer 404 and leave the lists.
+        @Test func retentionIsBounded() async throws {
+            try await withTestEmulator({ $0.maxOperations = 3 }) { client in
+                let engine = try await client.createEngine()
+                let sandbox = try await client.createSandbox(engine: engine)
+                var names: [String] = []
+                for verb in ["pause", "resume", "pause", "resume"] {
+                    let op = try await client.completed(try await client.ok("POST", sandbox + ":" + verb))
+                    names.append(try #require(op["name"]?.stringValue))
+                }
+                let listed = (try await client.ok("GET", sandbox + "/operations")["operations"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                #expect(listed == Array(names.suffix(3)), "\(listed)")
+                let oldest = try await client.call("GET", names[0])
+                expectGoogleError(oldest, 404, "NOT_FOUND", "an operation beyond retention")
+                #expect(try await client.ok("GET", names[3])["done"]?.boolValue == true)
+            }
+        }
+
         /// Cancelling a create that is still provisioning ends it with CANCELLED (code 1) and removes
         /// the sandbox; the operation stays cancelled when the worker comes up.
         @Test(.timeLimit(.minutes(1))) func cancelStopsAProvisioningCreate() async throws {

@@ -3,7 +3,7 @@ import SandboxAPI
 
 // Long-running operations of every parent (engines, sandboxes, and whatever else keeps one here):
 // get, list, `:wait`, `:cancel` and delete, as `google.longrunning.Operations` defines them.
-// Retention is bounded by ``EmulatorStore/maxOperations``: the oldest are forgotten first.
+// Retention is bounded by ``EmulatorConfiguration/maxOperations``: the oldest are forgotten first.
 extension EmulatorStore {
     /// Longest a `:wait` holds the request, whatever `timeout` asked for.
     static let maxOperationWait: Duration = .seconds(60)
@@ -24,8 +24,8 @@ extension EmulatorStore {
             lifecycle.nextSequence += 1
             lifecycle.sequence[op.name] = lifecycle.nextSequence
             operationOrder.append(op.name)
-            if operationOrder.count > Self.maxOperations {
-                let drop = operationOrder.count - Self.maxOperations
+            if operationOrder.count > max(configuration.maxOperations, 1) {
+                let drop = operationOrder.count - max(configuration.maxOperations, 1)
                 for name in operationOrder.prefix(drop) { forget(name) }
                 operationOrder.removeFirst(drop)
             }

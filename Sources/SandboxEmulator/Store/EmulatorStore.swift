@@ -53,9 +53,6 @@ actor EmulatorStore {
     /// Longest time to live of a sandbox: 14 days, as documented.
     static let maxTTL: Double = 14 * 86_400
 
-    /// Operations kept for polling; the oldest are forgotten beyond this.
-    static let maxOperations = 20_000
-
     init(pool: WarmPool, factory: SandboxFactory, configuration: EmulatorConfiguration, logger: Logger) {
         self.pool = pool
         self.factory = factory
