@@ -3,8 +3,8 @@ import HarnessCore
 import SandboxAPI
 import Synchronization
 
-/// Harness figures: request rate against /healthz vs wrk and Locust, memory over a million
-/// requests, and timing error against a known injected latency.
+/// Harness figures: request rate and CPU per request against nginx and the emulator's /healthz vs
+/// wrk and Locust, memory over a million requests, and timing error against a known injected latency.
 struct LoadGeneratorBench {
     let transport: any HTTPTransport
     let emulator: ChildEmulator.Launcher
@@ -31,32 +31,19 @@ struct LoadGeneratorBench {
     }
 
     func run() async throws {
-        output.heading("Harness (emulator child process serving GET /healthz; \(connections) connections; \(seconds) s per tool)")
+        let locustPython = ExternalTools.locustPython { output.note($0) }
+        let rates = RequestRateBench(harness: self, locustPython: locustPython)
+        if let nginx = try NginxServer.startIfInstalled() {
+            defer { nginx.stop() }
+            await rates.run(server: "Harness against nginx (one worker, return 200)", baseURL: nginx.baseURL)
+        } else {
+            output.heading("Harness against nginx: not installed (apt-get install nginx-light), so no figures against a server that is not ours")
+        }
         let child = try emulator.start(["--warm-python", "0", "--warm-javascript", "0"])
         defer { child.stop() }
-        let url = child.baseURL + "/healthz"
+        await rates.run(server: "Harness against the emulator's /healthz (child process)", baseURL: child.baseURL)
 
-        // sandbench: closed model, one request per session.
-        let plan = LoadPlan(model: .closed(vus: connections, iterations: nil, duration: .seconds(seconds), pacing: nil))
-        let (ours, secs) = await load(child.baseURL, plan: plan)
-        let ourRate = Double(ours.counters.steps) / secs
-        let errors = ours.counters.stepErrors + ours.counters.stepFailures
-        output.figure("sandbench GET /healthz", String(format: "%.0f req/s (%d errors)", ourRate, errors))
-
-        if let wrkRate = ExternalTools.wrk(url: url, connections: connections, seconds: seconds) {
-            output.figure("wrk -t2 -c\(connections) GET /healthz", String(format: "%.0f req/s", wrkRate))
-            output.figure("  ratio sandbench / wrk", String(format: "%.2f×", ourRate / wrkRate), goal: "≥ 0.8×", met: ourRate / wrkRate >= 0.8)
-        } else {
-            output.figure("wrk", "not installed (apt-get install wrk)")
-        }
-        if let locustRate = ExternalTools.locust(base: child.baseURL, users: connections, seconds: seconds) {
-            output.figure("Locust (HttpUser, \(connections) users, 1 process)", String(format: "%.0f req/s", locustRate))
-            output.figure("  ratio sandbench / Locust", String(format: "%.1f×", ourRate / locustRate), goal: "≥ 10×",
-                          met: ourRate / locustRate >= 10)
-        } else {
-            output.figure("Locust", "not installed (pip install locust)")
-        }
-
+        output.heading("Harness memory and timing (emulator child processes)")
         // Memory across a million requests: RSS sampled as the run goes.
         let samples = Mutex<[(steps: Int, rss: Int)]>([])
         let perVU = max(1, requests / connections)

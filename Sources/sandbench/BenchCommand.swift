@@ -58,7 +58,7 @@ struct BenchCommand: AsyncParsableCommand {
         case .figure(let label, let value, let goal, let met):
             var text = "  " + label.padding(toLength: 46, withPad: " ", startingAt: 0) + value
             if let goal { text += String(repeating: " ", count: max(2, 70 - text.count)) + "goal \(goal)" }
-            if let met { text += met ? "  ✓" : "  ✗" }
+            if let met { text += met ? "  ✓" : "  MISS" }
             Swift.print(text)
         }
     }

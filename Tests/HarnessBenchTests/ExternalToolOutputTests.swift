@@ -37,6 +37,7 @@ import Testing
     @Test func readsTheRequestRate() {
         let output = WrkOutput(parsing: Self.throughput)
         #expect(output.requestsPerSecond == 19905.31)
+        #expect(output.requests == 199245)
         #expect(output.latency.isEmpty)  // no --latency: the Thread Stats rows are not a distribution
     }
 
@@ -67,6 +68,7 @@ import Testing
 
     @Test func readsTheAggregatedRate() {
         #expect(LocustStats.aggregatedRequestsPerSecond(csv: Self.csv) == 757.31)
+        #expect(LocustStats.aggregatedRequestCount(csv: Self.csv) == 7562)
     }
 
     @Test func aRequestNamedAggregatedIsNotTheTotal() {

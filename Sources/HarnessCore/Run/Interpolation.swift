@@ -18,7 +18,8 @@ public struct Variables: Sendable {
 
     /// `text` with every `${name}` replaced; `$${` is a literal `${`.
     public func interpolate(_ text: String) throws(Undefined) -> String {
-        guard text.contains("${") else { return text }
+        // A byte scan: most text has no `$` at all, and this runs for every request of a load run.
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
         var out = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${") {
