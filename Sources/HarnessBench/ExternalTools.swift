@@ -116,7 +116,8 @@ enum ExternalTools {
         if !FileManager.default.isExecutableFile(atPath: python) {
             guard run("/usr/bin/env", ["python3", "-m", "venv", benchVenv]) != nil else { return nil }
         }
-        guard run(python, ["-m", "pip", "install", "--quiet", "locust"]) != nil, run(python, ["-c", "import locust"]) != nil else { return nil }
+        guard run(python, ["-m", "pip", "install", "--quiet", "locust"]) != nil,
+              run(python, ["-c", "import locust"]) != nil else { return nil }
         return python
     }
 
@@ -144,7 +145,8 @@ enum ExternalTools {
         let cpu = ProcessCPU.ofWaitedChildren() - cpuBefore
         guard let csv = try? String(contentsOfFile: dir + "/out_stats.csv", encoding: .utf8),
               let rate = LocustStats.aggregatedRequestsPerSecond(csv: csv) else { return nil }
-        return ToolFigure(rate: rate, cpuPerRequest: ToolFigure.perRequest(cpuSeconds: cpu, requests: LocustStats.aggregatedRequestCount(csv: csv)))
+        let requests = LocustStats.aggregatedRequestCount(csv: csv)
+        return ToolFigure(rate: rate, cpuPerRequest: ToolFigure.perRequest(cpuSeconds: cpu, requests: requests))
     }
 
     static func run(_ tool: String, _ arguments: [String], requireSuccess: Bool = true) -> String? {

@@ -37,7 +37,8 @@ struct LoadGeneratorBench {
             defer { nginx.stop() }
             await rates.run(server: "Harness against nginx (one worker, return 200)", baseURL: nginx.baseURL)
         } else {
-            output.heading("Harness against nginx: not installed (apt-get install nginx-light), so no figures against a server that is not ours")
+            output.heading("Harness against nginx: not installed (apt-get install nginx-light), "
+                + "so no figures against a server that is not ours")
         }
         let child = try emulator.start(["--warm-python", "0", "--warm-javascript", "0"])
         defer { child.stop() }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// CPU time used by processes, for the CPU-per-request figures (Linux only).
-enum ProcessCPU {
+package enum ProcessCPU {
     /// User + system CPU seconds of this whole process (every thread), from `/proc/self/stat`;
     /// nil when it cannot be read.
     static func ofSelf() -> Double? {
@@ -10,7 +10,7 @@ enum ProcessCPU {
     }
 
     /// utime + stime (fields 14 and 15, in clock ticks) of a /proc/PID/stat text, in seconds.
-    static func seconds(stat: String, ticksPerSecond: Double) -> Double? {
+    package static func seconds(stat: String, ticksPerSecond: Double) -> Double? {
         // The fields after the command name start at field 3 (state), so utime is the 12th of them.
         guard ticksPerSecond > 0, let fields = ProcessScan.statFields(stat), fields.count > 12,
               let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }

@@ -87,3 +87,22 @@ import Testing
         #expect(LocustStats.aggregatedRequestsPerSecond(csv: csv) == nil)
     }
 }
+
+@Suite struct ProcessCPUTests {
+    /// A /proc/PID/stat line whose command name holds spaces and a parenthesis; utime 250, stime 50 ticks.
+    static let stat = "4242 (sand bench) x) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 50 0 0 20 0 3 0 100 1000000 500 "
+        + "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+
+    @Test func addsUserAndSystemTicks() {
+        #expect(ProcessCPU.seconds(stat: Self.stat, ticksPerSecond: 100) == 3.0)
+    }
+
+    @Test(arguments: ["", "4242 (x) S 1 2 3", "4242 (x) S 1 4242 4242 0 -1 0 0 0 0 0 ten 50 0"])
+    func truncatedOrGarbledStatYieldsNothing(_ stat: String) {
+        #expect(ProcessCPU.seconds(stat: stat, ticksPerSecond: 100) == nil)
+    }
+
+    @Test func noClockTicksYieldsNothing() {
+        #expect(ProcessCPU.seconds(stat: Self.stat, ticksPerSecond: 0) == nil)
+    }
+}

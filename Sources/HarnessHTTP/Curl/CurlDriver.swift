@@ -57,7 +57,8 @@ final class CurlDriver: @unchecked Sendable {
             let reason = String(cString: strerror(errno))
             if epoll >= 0 { close(epoll) }
             curl_multi_cleanup(multi)
-            throw TransportError(.other, "could not create the transport's epoll set (\(reason)); raise the open-file limit (ulimit -n)", url: "")
+            throw TransportError(.other, "could not create the transport's epoll set (\(reason)); raise the open-file limit (ulimit -n)",
+                                 url: "")
         }
         self.multi = multi
         self.epoll = epoll
