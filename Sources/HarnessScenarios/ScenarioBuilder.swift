@@ -39,7 +39,8 @@ struct ScenarioBuilder {
             }
         }
         if name == nil { reader.fail(node, "a scenario needs a 'name'") }
-        if !sawSteps { reader.fail(node, "scenario '\(name ?? "?")' needs 'steps'") }
+        // The name is shown cut: a message must stay short whatever the file holds.
+        if !sawSteps { reader.fail(node, "scenario '\((name ?? "?").prefix(80))' needs 'steps'") }
         guard let name else { return nil }
         return Scenario(name: name, tags: tags, sandbox: sandbox, steps: steps, skip: skip, load: load, location: reader.location(node))
     }
@@ -187,7 +188,7 @@ struct ScenarioBuilder {
             }
         }
         guard let name else { reader.fail(node, "a file needs a 'name'"); return nil }
-        guard let content else { reader.fail(node, "file '\(name)' needs one of 'text', 'base64' or 'path'"); return nil }
+        guard let content else { reader.fail(node, "file '\(name.prefix(80))' needs one of 'text', 'base64' or 'path'"); return nil }
         return FileInput(name: name, content: content, isText: isText, mimeType: mime)
     }
 

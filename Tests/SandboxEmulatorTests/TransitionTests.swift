@@ -91,6 +91,8 @@ extension EmulatorTests {
                     #expect(seen == between || seen == after, "\(verb): state \(seen) during the transition")
                     let done = try await client.pollOperation(name)
                     #expect(done["response"]?["state"]?.stringValue == after, "\(verb): \(done.jsonString)")
+                    let created = op["metadata"]?["genericMetadata"]?["createTime"]
+                    #expect(created != nil && done["metadata"]?["genericMetadata"]?["createTime"] == created, "\(verb): createTime changed: \(done.jsonString)")
                     #expect(try await client.state(sandbox) == after)
                 }
                 #expect(try await client.execute(sandbox, code: "print(kept)").stdout == "yes\n")

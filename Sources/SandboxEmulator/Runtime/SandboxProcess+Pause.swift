@@ -15,6 +15,7 @@ extension SandboxProcess {
     func stopAll() async {
         await gate.withTurn {
             guard !self.isDead else { return }
+            self.state.withLock { $0.stopped = true }
             self.setStopped(true)
             await self.settle { state in state == "T" || state == "t" }
         }
@@ -24,6 +25,7 @@ extension SandboxProcess {
     func continueAll() async {
         guard !isDead else { return }
         setStopped(false)
+        state.withLock { $0.stopped = false }
         await settle { state in state != "T" }
     }
 

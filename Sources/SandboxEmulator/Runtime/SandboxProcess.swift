@@ -46,7 +46,7 @@ final class SandboxProcess: Sendable {
     let worker: WorkerChannel
     let logPath: String
     let gate = SerialGate()
-    private let state = Mutex<State>(State())
+    let state = Mutex<State>(State())
 
     struct State {
         var nextID = 1
@@ -54,6 +54,8 @@ final class SandboxProcess: Sendable {
         /// The worker was killed because its code ignored the interrupt at the deadline.
         var killedAtDeadline = false
         var destroyed = false
+        /// Paused (SIGSTOP): an execute that got its turn after the pause must not run.
+        var stopped = false
         /// Executes waiting for or holding the gate.
         var executing = 0
     }
@@ -110,6 +112,9 @@ final class SandboxProcess: Sendable {
     /// DEADLINE_EXCEEDED; past the second, the answer comes without output files, with a note.
     private func executeNow(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
         guard !isDead else { throw GoogleError(.failedPrecondition, "The sandbox is not running (its worker has exited).") }
+        guard !state.withLock({ $0.stopped }) else {
+            throw GoogleError(.failedPrecondition, "The sandbox environment is paused; resume it to run code.", reason: "SANDBOX_NOT_RUNNING")
+        }
         let workdir = self.workdir
         let deadline = NIODeadline.now() + .nanoseconds(Self.nanoseconds(settings.timeout))
         let lastAnswer = deadline + .nanoseconds(Self.nanoseconds(settings.killGrace))

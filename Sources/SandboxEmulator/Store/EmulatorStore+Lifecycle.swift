@@ -70,15 +70,14 @@ extension EmulatorStore {
     private func complete(_ name: String, operation: String, through: SandboxState, to: SandboxState) {
         if lifecycle.transitions[name]?.operation == operation { lifecycle.transitions[name] = nil }
         guard var record = sandboxes[name], record.resource.state == through else {
-            let time = ProtoTimestamp.format(now())
-            keep(LongRunningOperation(name: operation, done: true, metadata: metadata(time),
+            keep(LongRunningOperation(name: operation, done: true, metadata: finishedMetadata(operation),
                                       error: RPCStatus(.aborted, "The sandbox environment \(name) was deleted before it reached \(to.rawValue).")))
             return
         }
         record.resource.state = to
         record.resource.updateTime = ProtoTimestamp.format(now())
         sandboxes[name] = record
-        keep(LongRunningOperation(name: operation, done: true, metadata: metadata(record.resource.updateTime ?? ""),
+        keep(LongRunningOperation(name: operation, done: true, metadata: finishedMetadata(operation),
                                   response: sandboxResponse(record.resource)))
     }
 
@@ -121,7 +120,7 @@ extension EmulatorStore {
             sandboxes.removeValue(forKey: name)
             engines[record.engine]?.sandboxes.remove(name)
         }
-        keep(LongRunningOperation(name: operation, done: true, metadata: metadata(ProtoTimestamp.format(now())),
+        keep(LongRunningOperation(name: operation, done: true, metadata: finishedMetadata(operation),
                                   response: ["@type": .string(TypeURL.empty)]))
     }
 
@@ -129,6 +128,17 @@ extension EmulatorStore {
     func enginePath(id: String) -> String? {
         let suffix = "/reasoningEngines/" + id
         return engines.keys.first { $0.hasSuffix(suffix) }
+    }
+
+    /// The metadata of an operation that finishes now: its createTime kept, its updateTime now.
+    func finishedMetadata(_ operation: String) -> JSONValue {
+        let time = ProtoTimestamp.format(now())
+        guard case .object(var meta)? = operations[operation]?.metadata, case .object(var generic)? = meta["genericMetadata"] else {
+            return metadata(time)
+        }
+        generic["updateTime"] = .string(time)
+        meta["genericMetadata"] = .object(generic)
+        return .object(meta)
     }
 
     /// A new operation under `parent`, kept for polling.
