@@ -40,7 +40,7 @@ struct ImageBuildCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "standard: the service's documented libraries; full: those and tensorflow, keras (about 2 GB more).")
+    @Option(help: "standard: the service's documented libraries; full: those and tensorflow, keras (tensorflow's wheel alone is a 620 MB download).")
     var profile: RuntimeImage.Profile = .standard
 
     @OptionGroup var store: ImageStoreOptions
