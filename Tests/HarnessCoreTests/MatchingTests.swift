@@ -29,12 +29,12 @@ import Testing
             SandboxFile(name: "chart.png", content: png, mimeType: "image/png"),
             SandboxFile(name: "blob", content: [1, 2], mimeType: nil),
         ], elapsed: .milliseconds(1))
-        let ok = ExpectationChecker.mismatches([.file(name: "chart.png", .mimeType("image/png")), .file(name: "chart.png", .prefix(Array(png.prefix(8))))],
-                                               seen, variables: Variables())
+        let ok = ExpectationChecker.mismatches([.file(name: "chart.png", .mimeType("image/png")),
+                                                .file(name: "chart.png", .prefix(Array(png.prefix(8))))], seen, variables: Variables())
         #expect(ok.isEmpty)
-        let bad = ExpectationChecker.mismatches([.file(name: "chart.png", .mimeType("image/jpeg")), .file(name: "blob", .mimeType("text/plain")),
-                                                 .file(name: "blob", .prefix([0x89, 0x50])), .file(name: "gone", .mimeType("x/y"))],
-                                                seen, variables: Variables())
+        let bad = ExpectationChecker.mismatches([.file(name: "chart.png", .mimeType("image/jpeg")),
+                                                 .file(name: "blob", .mimeType("text/plain")), .file(name: "blob", .prefix([0x89, 0x50])),
+                                                 .file(name: "gone", .mimeType("x/y"))], seen, variables: Variables())
         #expect(bad.map(\.actual) == ["mime type image/png", "mime type none", "starting with 0102", "not returned"])
         #expect(bad[2].expected == "starting with 8950")
     }

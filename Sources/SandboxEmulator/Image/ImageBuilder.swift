@@ -124,7 +124,8 @@ package struct ImageBuilder: Sendable {
             try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
         } catch {
-            throw Failure(message: "cannot create the image store \(store.directory): \(error) (choose another with --dir or SANDBENCH_IMAGES)")
+            throw Failure(message: "cannot create the image store \(store.directory): \(error) "
+                          + "(choose another with --dir or SANDBENCH_IMAGES)")
         }
         let lock = open(store.directory + "/.build.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lock >= 0 else {
