@@ -40,7 +40,8 @@ struct ImageBuildCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "standard: the service's documented libraries; full: those and tensorflow, keras (about 2 GB more).")
+    @Option(help: ArgumentHelp("standard: the service's documented libraries; full: those and tensorflow, keras "
+                               + "(tensorflow's wheel alone is a 620 MB download)."))
     var profile: RuntimeImage.Profile = .standard
 
     @OptionGroup var store: ImageStoreOptions
@@ -76,7 +77,8 @@ struct ImageListCommand: AsyncParsableCommand {
         let store = try store.store()
         var lines = ["image folder: \(store.directory)"]
         for profile in RuntimeImage.Profile.allCases {
-            let state = store.installed(profile).map { "built, \($0.megabytesText)" } ?? "not built (sandbench image build --profile \(profile.rawValue))"
+            let state = store.installed(profile).map { "built, \($0.megabytesText)" }
+                ?? "not built (sandbench image build --profile \(profile.rawValue))"
             lines.append("\(profile.directoryName): \(state)")
         }
         let used = store.installed(.full) ?? store.installed(.standard)

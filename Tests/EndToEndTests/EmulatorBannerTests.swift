@@ -23,8 +23,8 @@ import Testing
         #expect(!measured.contains("NOT MEASURED"), "\(measured)")
         // Once, which runtime image is in force (the set-up builds the standard one), or none and how to build one.
         let images = banner.split(separator: "\n").filter { $0.hasPrefix("image: ") }
-        #expect(images.count == 1 && (images.first?.contains("standard (manifest ") == true || images.first?.contains("sandbench image build") == true),
-                "\(banner)")
+        let image = images.first ?? ""
+        #expect(images.count == 1 && (image.contains("standard (manifest ") || image.contains("sandbench image build")), "\(banner)")
         if geteuid() == 0 {
             // As root on this project's hosts: the default machine shape's limits, a uid of its own, no network.
             let figures = ["memory 1536 MiB", "pids 128", "cpu 2 CPUs", "own namespaces: ", "net",

@@ -18,8 +18,9 @@ import Testing
         let empty = CLI.temporaryDirectory()
         let list = try await CLI.run(["image", "list", "--dir", empty])
         #expect(list.status == 0, "\(list.stderr)")
-        #expect(list.stdout.contains("image folder: \(empty)") && list.stdout.contains("not built (sandbench image build --profile standard)")
-                && list.stdout.contains("the emulator uses: none"), "\(list.stdout)")
+        #expect(list.stdout.contains("image folder: \(empty)"), "\(list.stdout)")
+        #expect(list.stdout.contains("not built (sandbench image build --profile standard)"), "\(list.stdout)")
+        #expect(list.stdout.contains("the emulator uses: none"), "\(list.stdout)")
     }
 
     @Test func badProfilesAndUnusableFoldersAreErrors() async throws {

@@ -39,6 +39,22 @@ import Testing
         #expect(none.first?.actual == "no ErrorInfo reason")
     }
 
+    @Test func mimeTypeAndPrefixOfReturnedFiles() {
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00]
+        let seen = StepObservation(status: 200, stdout: "", stderr: "", files: [
+            SandboxFile(name: "chart.png", content: png, mimeType: "image/png"),
+            SandboxFile(name: "blob", content: [1, 2], mimeType: nil),
+        ], elapsed: .milliseconds(1))
+        let ok = ExpectationChecker.mismatches([.file(name: "chart.png", .mimeType("image/png")),
+                                                .file(name: "chart.png", .prefix(Array(png.prefix(8))))], seen, variables: Variables())
+        #expect(ok.isEmpty)
+        let bad = ExpectationChecker.mismatches([.file(name: "chart.png", .mimeType("image/jpeg")),
+                                                 .file(name: "blob", .mimeType("text/plain")), .file(name: "blob", .prefix([0x89, 0x50])),
+                                                 .file(name: "gone", .mimeType("x/y"))], seen, variables: Variables())
+        #expect(bad.map(\.actual) == ["mime type image/png", "mime type none", "starting with 0102", "not returned"])
+        #expect(bad[2].expected == "starting with 8950")
+    }
+
     @Test func sha256MatchesKnownDigests() {
         #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -20,6 +20,25 @@ import Testing
         }
     }
 
+    @Test func fileMimeTypesAndPrefixesAreReadAndChecked() throws {
+        let file = try parse("""
+        scenarios:
+          - name: chart
+            steps:
+              - create: {}
+              - execute: print(1)
+                expect:
+                  files: {chart.png: {mime_type: image/png, prefix_hex: 89504E47}}
+        """)
+        let expectations = try #require(file.scenarios.first?.steps.last?.expectations)
+        #expect(expectations.contains(.file(name: "chart.png", .mimeType("image/png"))))
+        #expect(expectations.contains(.file(name: "chart.png", .prefix([0x89, 0x50, 0x4E, 0x47]))))
+        for bad in ["89504", "zz", "\"\""] {
+            let found = errors("scenarios:\n  - name: c\n    steps:\n      - execute: x\n        expect: {files: {a: {prefix_hex: \(bad)}}}\n")
+            #expect(found.contains { $0.contains("prefix_hex must be pairs of hex digits") }, "\(bad): \(found)")
+        }
+    }
+
     @Test func aDirectoryLoadSkipsCassettesButAnExplicitOneIsStillChecked() throws {
         let dir = NSTemporaryDirectory() + "sandbench-loader-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }

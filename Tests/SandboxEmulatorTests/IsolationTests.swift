@@ -99,7 +99,8 @@ extension EmulatorTests {
                 try #require(lines.count == 3, "\(r)")
                 let ids = lines[0].split(separator: " ").compactMap { Int($0) }
                 #expect(ids.count == 3 && ids.allSatisfy { $0 != 0 }, "sandbox runs as root: \(lines[0])")
-                let allowed: Set<String> = ["HOME", "PATH", "LANG", "PYTHONUNBUFFERED", "MPLBACKEND", "PWD", "LC_CTYPE"]
+                // MPLCONFIGDIR: matplotlib's caches in the private /tmp (bubblewrap), not in the workdir.
+                let allowed: Set<String> = ["HOME", "PATH", "LANG", "PYTHONUNBUFFERED", "MPLBACKEND", "MPLCONFIGDIR", "PWD", "LC_CTYPE"]
                 let keys = Set(lines[1].split(separator: " ").map(String.init))
                 #expect(keys.isSubset(of: allowed), "unexpected environment variables: \(keys.subtracting(allowed))")
                 #expect(Int(lines[2], radix: 16) == 0, "effective capabilities: \(lines[2])")

@@ -51,7 +51,8 @@ extension EmulatorTests {
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
                 // A fresh worker has imported nothing from the image: its start-up cost is the bare interpreter's.
-                let fresh = try await client.execute(sb, code: "import sys\nprint(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
+                let fresh = try await client.execute(sb, code: "import sys\n"
+                                                     + "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
                 #expect(fresh.stdout == "[]\n", "\(fresh)")
                 let code = """
                 import socket, os
@@ -112,8 +113,8 @@ extension EmulatorTests {
                 #expect(Array(chart.content.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
                 #expect(chart.content.count > 5_000, "a 640×480 line chart is larger than \(chart.content.count) bytes")
                 // A second figure in the same sandbox: the font cache is already there, still only the chart comes back.
-                let again = try await client.execute(sb, code: "import os\nos.makedirs('plots')\nplt.figure()\nplt.bar(['a', 'b'], [3, 5])\n"
-                                                     + "plt.savefig('plots/bar.png')")
+                let again = try await client.execute(sb, code: "import os\nos.makedirs('plots')\nplt.figure()\n"
+                                                     + "plt.bar(['a', 'b'], [3, 5])\nplt.savefig('plots/bar.png')")
                 #expect(again.files.map(\.name) == ["plots/bar.png"] && again.file("plots/bar.png")?.mimeType == "image/png", "\(again)")
             }
         }
@@ -209,17 +210,18 @@ extension EmulatorTests {
         let fake = store.path(of: .standard)
         try FileManager.default.createDirectory(atPath: fake + "/lib/python3.11/site-packages", withIntermediateDirectories: true)
         #expect(store.installed(.standard) == nil)
-        let hostile = #"{"profile":"standard","manifest":"\#(RuntimeImage.Profile.standard.manifestHash)","site":"../../etc","python":"3.11"}"#
+        let hash = RuntimeImage.Profile.standard.manifestHash
+        let hostile = #"{"profile":"standard","manifest":"\#(hash)","site":"../../etc","python":"3.11"}"#
         try hostile.write(toFile: fake + "/" + RuntimeImage.markerName, atomically: true, encoding: .utf8)
         #expect(store.installed(.standard) == nil)
         #expect(throws: ImageUnavailable.self) { try store.resolve(.directory(fake), python: "/usr/bin/python3") }
-        let good = #"{"profile":"standard","manifest":"\#(RuntimeImage.Profile.standard.manifestHash)","site":"lib/python3.11/site-packages","python":"3.11","bytes":1000000}"#
+        let good = #"{"profile":"standard","manifest":"\#(hash)","site":"lib/python3.11/site-packages","python":"3.11","bytes":1000000}"#
         try good.write(toFile: fake + "/" + RuntimeImage.markerName, atomically: true, encoding: .utf8)
         let found = try #require(store.installed(.standard))
         #expect(found.sitePackages == "lib/python3.11/site-packages" && found.bytes == 1_000_000)
         #expect(try store.resolve(.automatic, python: "/usr/bin/python3") == found)
         // Built for another Python than the workers': automatic ignores it, a named one is an error.
-        let other = #"{"profile":"standard","manifest":"\#(RuntimeImage.Profile.standard.manifestHash)","site":"lib/python3.11/site-packages","python":"2.7"}"#
+        let other = #"{"profile":"standard","manifest":"\#(hash)","site":"lib/python3.11/site-packages","python":"2.7"}"#
         try other.write(toFile: fake + "/" + RuntimeImage.markerName, atomically: true, encoding: .utf8)
         if RuntimeImage.pythonVersion(of: "/usr/bin/python3") != nil {
             #expect(try store.resolve(.automatic, python: "/usr/bin/python3") == nil)

@@ -134,12 +134,16 @@ package enum ExpectationChecker {
                     guard let file else { out.append(Mismatch(what: what, expected: "\(n) bytes", actual: "not returned")); continue }
                     if file.content.count != n { out.append(Mismatch(what: what, expected: "\(n) bytes", actual: "\(file.content.count) bytes")) }
                 case .mimeType(let type):
-                    guard let file else { out.append(Mismatch(what: what, expected: "mime type \(type)", actual: "not returned")); continue }
+                    guard let file else {
+                        out.append(Mismatch(what: what, expected: "mime type \(type)", actual: "not returned"))
+                        continue
+                    }
                     if file.mimeType != type { out.append(Mismatch(what: what, expected: "mime type \(type)", actual: "mime type \(file.mimeType ?? "none")")) }
                 case .prefix(let bytes):
-                    guard let file else { out.append(Mismatch(what: what, expected: "starting with \(Self.hex(bytes))", actual: "not returned")); continue }
+                    let expected = "starting with \(Self.hex(bytes))"
+                    guard let file else { out.append(Mismatch(what: what, expected: expected, actual: "not returned")); continue }
                     if !file.content.starts(with: bytes) {
-                        out.append(Mismatch(what: what, expected: "starting with \(Self.hex(bytes))", actual: "starting with \(Self.hex(file.content.prefix(bytes.count)))"))
+                        out.append(Mismatch(what: what, expected: expected, actual: "starting with \(Self.hex(file.content.prefix(bytes.count)))"))
                     }
                 }
             }

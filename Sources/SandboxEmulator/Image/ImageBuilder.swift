@@ -54,6 +54,17 @@ package struct ImageBuilder: Sendable {
         defer { close(lock) }  // closing the descriptor releases the lock
         // Another build may have finished while this one waited for the store.
         if let image = store.installed(profile) { return Outcome(image: image, built: false) }
+        do {
+            return Outcome(image: try await install(profile, into: target), built: true)
+        } catch {
+            // A failed build leaves nothing behind (a later build would remove it anyway: it has no marker).
+            _ = try? await Self.offPool { () throws(Failure) in try? FileManager.default.removeItem(atPath: target) }
+            throw error
+        }
+    }
+
+    /// Makes the environment at `target`, installs the manifest, checks it and writes the marker.
+    private func install(_ profile: RuntimeImage.Profile, into target: String) async throws(Failure) -> RuntimeImage {
         let started = ContinuousClock.now
         let version = RuntimeImage.pythonVersion(of: python) ?? "?"
         report("image \(profile.directoryName): building in \(target) with \(python) (Python \(version))")
@@ -91,7 +102,7 @@ package struct ImageBuilder: Sendable {
         }
         let seconds = (ContinuousClock.now - started).components.seconds
         report("image \(profile.directoryName): built in \(seconds) s, \(RuntimeImage.megabytes(image.bytes)) on disk at \(target)")
-        return Outcome(image: image, built: true)
+        return image
     }
 
     /// Runs one step as a child process (its output on this process's stderr) and waits for it off the cooperative pool.
@@ -113,7 +124,8 @@ package struct ImageBuilder: Sendable {
             try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
         } catch {
-            throw Failure(message: "cannot create the image store \(store.directory): \(error) (choose another with --dir or SANDBENCH_IMAGES)")
+            throw Failure(message: "cannot create the image store \(store.directory): \(error) "
+                          + "(choose another with --dir or SANDBENCH_IMAGES)")
         }
         let lock = open(store.directory + "/.build.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lock >= 0 else {

@@ -6,7 +6,8 @@ extension ImageManifest {
     static let files: [(name: String, text: String)] = [
         ("requirements-full.txt", ##"""
 # The emulator's runtime image, profile "full": the standard profile and the service's deep-learning
-# libraries (`sandbench image build --profile full`; about 2 GB more, not installed by scripts/setup).
+# libraries (`sandbench image build --profile full`; tensorflow's wheel alone is a 620 MB download;
+# not installed by scripts/setup).
 -r requirements-standard.txt
 tensorflow==2.20.0
 keras==3.14.0
@@ -98,6 +99,6 @@ tzdata==2026.6
     /// Profile → the first 12 hex digits of the SHA-256 of its manifest files' bytes, concatenated.
     static let hashes: [String: String] = [
         "standard": "d6c2a063e50d",
-        "full": "faaeaf9a2ddc",
+        "full": "b9a424e2a23d",
     ]
 }

@@ -20,7 +20,7 @@ public struct RuntimeImage: Sendable, Hashable {
     public enum Profile: String, Sendable, CaseIterable {
         /// The service's documented libraries without tensorflow and keras.
         case standard
-        /// The standard profile plus tensorflow and keras (about 2 GB more).
+        /// The standard profile plus tensorflow and keras (tensorflow's wheel alone is a 620 MB download).
         case full
 
         /// The manifest files whose lines are installed, in order; the last one is given to pip.

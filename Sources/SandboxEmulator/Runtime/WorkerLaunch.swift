@@ -55,7 +55,8 @@ struct WorkerLaunch {
                       "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                       "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
             // /etc/fonts: fontconfig's configuration, which matplotlib's font search (fc-list) reads.
-            for etc in ["/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11", "/etc/fonts"]
+            for etc in ["/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11",
+                        "/etc/fonts"]
             where FileManager.default.fileExists(atPath: etc) {
                 chain += ["--ro-bind", etc, etc]
             }
