@@ -29,23 +29,29 @@ package struct BenchOptions: Sendable {
 /// Runs the benchmarks of a suite against emulator child processes, on loopback.
 package enum Benchmarks {
     /// Runs `suite`; every emulator is a child process started from `emulator`, every request goes through `transport`.
-    package static func run(_ suite: BenchSuite, options: BenchOptions, emulator: ChildEmulator.Launcher, transport: any HTTPTransport,
-                            output: BenchOutput) async throws {
+    package static func run(
+        _ suite: BenchSuite, options: BenchOptions, emulator: ChildEmulator.Launcher, transport: any HTTPTransport,
+        output: BenchOutput
+    ) async throws {
         output.note("sandbench bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, all traffic on 127.0.0.1")
         if suite.includes(.emulator) {
             try await EmulatorBench(transport: transport, emulator: emulator, seconds: options.seconds, output: output).run()
         }
         if suite.includes(.harness) {
-            try await LoadGeneratorBench(transport: transport, emulator: emulator, seconds: options.seconds, connections: options.connections,
-                                         requests: options.requests, output: output).run()
+            try await LoadGeneratorBench(
+                transport: transport, emulator: emulator, seconds: options.seconds, connections: options.connections,
+                requests: options.requests, output: output
+            ).run()
         }
         if suite.includes(.record) { try await ProxyBench(transport: transport, emulator: emulator, exchanges: 2000, output: output).run() }
         if suite.includes(.replay) {
             try await ReplayBench(transport: transport, emulator: emulator, sessions: options.sessions, output: output).run()
         }
         if suite.includes(.soak) {
-            try await SoakBench(transport: transport, emulator: emulator, sandboxes: options.sandboxes, seconds: options.seconds, output: output)
-                .run()
+            try await SoakBench(
+                transport: transport, emulator: emulator, sandboxes: options.sandboxes, seconds: options.seconds, output: output
+            )
+            .run()
         }
     }
 }

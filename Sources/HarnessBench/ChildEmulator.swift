@@ -2,7 +2,7 @@ package import Foundation
 
 /// An emulator started as a child process (`sandbench emulator --port 0 …`), so that benchmarks and
 /// external load generators hit a server that does not share this process.
-package final class ChildEmulator: @unchecked Sendable {  // Process is not Sendable; it is only read after init
+package final class ChildEmulator: @unchecked Sendable { // Process is not Sendable; it is only read after init
     /// How to start one: the `sandbench` binary that serves `emulator`.
     package struct Launcher: Sendable {
         package var executable: URL

@@ -16,7 +16,7 @@ struct EmulatorBench {
         let client = SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: child.baseURL))
         let engine = try await client.createEngine(displayName: "bench")
         let createBody = SandboxClient.createBody(SandboxTemplate(language: .python)).serialized()
-        try await Task.sleep(for: .milliseconds(800))  // let the warm pool fill
+        try await Task.sleep(for: .milliseconds(800)) // let the warm pool fill
 
         // create → RUNNING, from a warm pool: one create per refill interval.
         var creates = LatencyHistogram()
@@ -75,9 +75,10 @@ struct EmulatorBench {
             output.figure("RSS per idle Python sandbox", "n/a (no per-sandbox uids: not root)")
         } else {
             let per = Double(rss.bytes) / Double(rss.uids.count)
-            output.figure("RSS per idle Python sandbox",
-                          String(format: "%.1f MB (%d idle sandboxes incl. warm pool, %d processes)", per / 1e6, rss.uids.count, rss.processes),
-                          goal: "≤ 16 MB", met: per <= 16e6)
+            output.figure(
+                "RSS per idle Python sandbox",
+                String(format: "%.1f MB (%d idle sandboxes incl. warm pool, %d processes)", per / 1e6, rss.uids.count, rss.processes),
+                goal: "≤ 16 MB", met: per <= 16e6)
         }
         _ = try? await client.call("DELETE", "\(engine)?force=true")
     }

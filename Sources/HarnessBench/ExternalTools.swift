@@ -53,8 +53,9 @@ package enum LocustStats {
         // Python's csv writes \r\n, one Character in Swift.
         let rows = csv.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         guard let index = rows.first?.firstIndex(of: column),
-              let total = rows.dropFirst().first(where: { $0.count > 1 && $0[0].isEmpty && $0[1] == "Aggregated" }),
-              index < total.count, let value = Double(total[index]), value.isFinite, value >= 0 else { return nil }
+            let total = rows.dropFirst().first(where: { $0.count > 1 && $0[0].isEmpty && $0[1] == "Aggregated" }),
+            index < total.count, let value = Double(total[index]), value.isFinite, value >= 0
+        else { return nil }
         return value
     }
 }
@@ -117,7 +118,8 @@ enum ExternalTools {
             guard run("/usr/bin/env", ["python3", "-m", "venv", benchVenv]) != nil else { return nil }
         }
         guard run(python, ["-m", "pip", "install", "--quiet", "locust"]) != nil,
-              run(python, ["-c", "import locust"]) != nil else { return nil }
+            run(python, ["-c", "import locust"]) != nil
+        else { return nil }
         return python
     }
 
@@ -140,11 +142,16 @@ enum ExternalTools {
         guard (try? source.write(toFile: file, atomically: true, encoding: .utf8)) != nil else { return nil }
         let cpuBefore = ProcessCPU.ofWaitedChildren()
         // Locust exits non-zero for reasons unrelated to throughput (e.g. a slow shutdown); the CSV is what counts.
-        _ = run(python, ["-m", "locust", "-f", file, "--headless", "-u", "\(users)", "-r", "\(users)", "-t", "\(seconds)s",
-                         "--host", base, "--csv", dir + "/out", "--only-summary"], requireSuccess: false)
+        _ = run(
+            python,
+            [
+                "-m", "locust", "-f", file, "--headless", "-u", "\(users)", "-r", "\(users)", "-t", "\(seconds)s",
+                "--host", base, "--csv", dir + "/out", "--only-summary"
+            ], requireSuccess: false)
         let cpu = ProcessCPU.ofWaitedChildren() - cpuBefore
         guard let csv = try? String(contentsOfFile: dir + "/out_stats.csv", encoding: .utf8),
-              let rate = LocustStats.aggregatedRequestsPerSecond(csv: csv) else { return nil }
+            let rate = LocustStats.aggregatedRequestsPerSecond(csv: csv)
+        else { return nil }
         let requests = LocustStats.aggregatedRequestCount(csv: csv)
         return ToolFigure(rate: rate, cpuPerRequest: ToolFigure.perRequest(cpuSeconds: cpu, requests: requests))
     }

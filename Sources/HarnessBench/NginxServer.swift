@@ -28,26 +28,26 @@ final class NginxServer: @unchecked Sendable {
         // The temp paths keep nginx away from /var/lib/nginx; keepalive_requests is raised so
         // neither wrk nor sandbench reconnects during a run.
         let config = """
-        worker_processes 1;
-        daemon off;
-        pid \(directory)/nginx.pid;
-        error_log \(directory)/error.log warn;
-        events { worker_connections 4096; }
-        http {
-            access_log off;
-            client_body_temp_path \(directory)/body;
-            proxy_temp_path \(directory)/proxy;
-            fastcgi_temp_path \(directory)/fastcgi;
-            uwsgi_temp_path \(directory)/uwsgi;
-            scgi_temp_path \(directory)/scgi;
-            keepalive_requests 100000000;
-            server {
-                listen 127.0.0.1:\(port);
-                location / { return 200 "ok\\n"; }
+            worker_processes 1;
+            daemon off;
+            pid \(directory)/nginx.pid;
+            error_log \(directory)/error.log warn;
+            events { worker_connections 4096; }
+            http {
+                access_log off;
+                client_body_temp_path \(directory)/body;
+                proxy_temp_path \(directory)/proxy;
+                fastcgi_temp_path \(directory)/fastcgi;
+                uwsgi_temp_path \(directory)/uwsgi;
+                scgi_temp_path \(directory)/scgi;
+                keepalive_requests 100000000;
+                server {
+                    listen 127.0.0.1:\(port);
+                    location / { return 200 "ok\\n"; }
+                }
             }
-        }
 
-        """
+            """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["-p", directory, "-c", directory + "/nginx.conf", "-e", directory + "/error.log"]

@@ -13,7 +13,8 @@ package enum ProcessCPU {
     package static func seconds(stat: String, ticksPerSecond: Double) -> Double? {
         // The fields after the command name start at field 3 (state), so utime is the 12th of them.
         guard ticksPerSecond > 0, let fields = ProcessScan.statFields(stat), fields.count > 12,
-              let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            let user = Double(fields[11]), let system = Double(fields[12])
+        else { return nil }
         return (user + system) / ticksPerSecond
     }
 

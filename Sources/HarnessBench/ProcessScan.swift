@@ -1,7 +1,7 @@
 import Foundation
 
 #if !os(Linux)
-#error("sandbench is Linux-only: it reads /proc, and its emulator needs Linux namespaces, cgroups and glibc")
+    #error("sandbench is Linux-only: it reads /proc, and its emulator needs Linux namespaces, cgroups and glibc")
 #endif
 
 /// Resident memory and process trees, from /proc (Linux only).
@@ -15,8 +15,9 @@ package enum ProcessScan {
     /// The VmRSS line of a /proc/PID/status text, in bytes.
     package static func residentBytes(status: String) -> Int? {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? ""),
-              case let (bytes, overflow) = kb.multipliedReportingOverflow(by: 1024), !overflow else { return nil }
+            let kb = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? ""),
+            case (let bytes, let overflow) = kb.multipliedReportingOverflow(by: 1024), !overflow
+        else { return nil }
         return bytes
     }
 
@@ -40,7 +41,8 @@ package enum ProcessScan {
         var parent: [Int32: Int32] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let fields = statFields(stat), fields.count > 1, let ppid = Int32(fields[1]) else { continue }
+                let fields = statFields(stat), fields.count > 1, let ppid = Int32(fields[1])
+            else { continue }
             parent[pid] = ppid
         }
         return parent
@@ -63,14 +65,16 @@ package enum ProcessScan {
     /// Total VmRSS of every descendant of `root` (the emulator's sandboxes), their count, and the
     /// distinct uids among them (one per sandbox when the emulator runs as root).
     package static func residentBytes(ofDescendantsOf root: Int32) -> (bytes: Int, processes: Int, uids: Set<Int>) {
-        var total = 0, count = 0
+        var total = 0
+        var count = 0
         var uids: Set<Int> = []
         for pid in descendants(of: root) {
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { continue }
             total = total.addingReportingOverflow(residentBytes(status: status) ?? 0).partialValue
             count += 1
             if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-               let uid = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first.flatMap({ Int($0) }) {
+                let uid = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first.flatMap({ Int($0) })
+            {
                 uids.insert(uid)
             }
         }

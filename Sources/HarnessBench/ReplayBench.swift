@@ -29,18 +29,21 @@ struct ReplayBench {
             output.heading("Replay: n/a (\(error); run the bench from the repository root)")
             return
         }
-        output.heading("Replay (\(Self.cassette): \(plan.cassette.exchanges.count) exchanges → \(plan.scenario.steps.count) steps; "
-            + "\(Self.handWritten) \"\(baseline.name)\": \(baseline.steps.count) steps; \(sessions) sessions each, interleaved, "
-            + "against an emulator child process)")
+        output.heading(
+            "Replay (\(Self.cassette): \(plan.cassette.exchanges.count) exchanges → \(plan.scenario.steps.count) steps; "
+                + "\(Self.handWritten) \"\(baseline.name)\": \(baseline.steps.count) steps; \(sessions) sessions each, interleaved, "
+                + "against an emulator child process)")
         let child = try emulator.start(["--warm-python", "4", "--warm-javascript", "2"])
         defer { child.stop() }
         let client = SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: child.baseURL))
         let engine = try await client.createEngine(displayName: "bench-replay")
         let context = SessionContext(client: client, engine: engine, variables: Variables(), ledger: SandboxLedger(), runID: "bench")
-        try await Task.sleep(for: .milliseconds(800))  // let the warm pools fill
+        try await Task.sleep(for: .milliseconds(800)) // let the warm pools fill
 
-        var replayed = LatencyHistogram(), handWritten = LatencyHistogram()
-        var replayedSteps: [String: LatencyHistogram] = [:], handWrittenSteps: [String: LatencyHistogram] = [:]
+        var replayed = LatencyHistogram()
+        var handWritten = LatencyHistogram()
+        var replayedSteps: [String: LatencyHistogram] = [:]
+        var handWrittenSteps: [String: LatencyHistogram] = [:]
         var failures: [String] = []
         for _ in 0..<sessions {
             for (scenario, file) in [(plan.scenario, plan.path), (baseline, Self.handWritten)] {
@@ -67,15 +70,17 @@ struct ReplayBench {
         for operation in ["create", "get", "list", "execute", "delete"] {
             guard let ours = replayedSteps[operation], let theirs = handWrittenSteps[operation] else { continue }
             let ratio = ours.percentile(50) / max(theirs.percentile(50), 1e-9)
-            output.figure("\(operation) step p50, replayed / hand-written",
-                          "\(ms(ours.percentile(50))) / \(ms(theirs.percentile(50)))  (\(String(format: "%.2f×", ratio)))")
+            output.figure(
+                "\(operation) step p50, replayed / hand-written",
+                "\(ms(ours.percentile(50))) / \(ms(theirs.percentile(50)))  (\(String(format: "%.2f×", ratio)))")
         }
         let exchanges = plan.cassette.exchanges
         if let first = exchanges.first, let last = exchanges.last {
             let recorded = (last.timing.sent + (last.timing.lastByte ?? 0) - first.timing.sent) / 1000
             output.figure("the recorded client's session (as recorded)", ms(recorded))
             let ratio = replayed.percentile(50) / recorded
-            output.figure("  ratio replayed p50 / recorded", String(format: "%.2f×", ratio), goal: "≤ 1× (as fast as the client)", met: ratio <= 1)
+            output.figure(
+                "  ratio replayed p50 / recorded", String(format: "%.2f×", ratio), goal: "≤ 1× (as fast as the client)", met: ratio <= 1)
         }
         output.figure("sessions that did not pass", "\(failures.count)", goal: "0", met: failures.isEmpty)
         for failure in failures.prefix(3) { output.note("    \(failure)") }

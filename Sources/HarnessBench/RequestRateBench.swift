@@ -25,23 +25,28 @@ struct RequestRateBench {
         let errors = ours.counters.stepErrors + ours.counters.stepFailures
         output.figure("sandbench load --vus \(connections), request step", String(format: "%.0f req/s (%d errors)", sandbench.rate, errors))
         if let cpu {
-            output.figure("  sandbench CPU per request (/proc/self/stat)", String(format: "%.1f µs", cpu),
-                          goal: "≤ 25 µs", met: cpu <= 25)
+            output.figure(
+                "  sandbench CPU per request (/proc/self/stat)", String(format: "%.1f µs", cpu),
+                goal: "≤ 25 µs", met: cpu <= 25)
         }
 
         if let wrk = ExternalTools.wrk(url: baseURL + "/healthz", connections: connections, seconds: seconds) {
             output.figure("wrk -t1 -c\(connections)", String(format: "%.0f req/s, ", wrk.rate) + wrk.cpuText)
-            output.figure("  ratio sandbench / wrk", String(format: "%.2f×", sandbench.rate / wrk.rate), goal: "≥ 0.8×",
-                          met: sandbench.rate / wrk.rate >= 0.8)
+            output.figure(
+                "  ratio sandbench / wrk", String(format: "%.2f×", sandbench.rate / wrk.rate), goal: "≥ 0.8×",
+                met: sandbench.rate / wrk.rate >= 0.8)
         } else {
             output.figure("wrk", "not installed (apt-get install wrk)")
         }
         if let locustPython,
-           let locust = ExternalTools.locust(python: locustPython, base: baseURL, path: "/healthz", users: connections, seconds: seconds) {
-            output.figure("Locust FastHttpUser, \(connections) users, 1 process",
-                          String(format: "%.0f req/s, ", locust.rate) + locust.cpuText)
-            output.figure("  ratio sandbench / Locust", String(format: "%.1f×", sandbench.rate / locust.rate), goal: "≥ 10×",
-                          met: sandbench.rate / locust.rate >= 10)
+            let locust = ExternalTools.locust(python: locustPython, base: baseURL, path: "/healthz", users: connections, seconds: seconds)
+        {
+            output.figure(
+                "Locust FastHttpUser, \(connections) users, 1 process",
+                String(format: "%.0f req/s, ", locust.rate) + locust.cpuText)
+            output.figure(
+                "  ratio sandbench / Locust", String(format: "%.1f×", sandbench.rate / locust.rate), goal: "≥ 10×",
+                met: sandbench.rate / locust.rate >= 10)
         } else {
             output.figure("Locust", "did not run (the bench installs it with pip into \(ExternalTools.benchVenv))")
         }

@@ -27,8 +27,12 @@ struct SoakBench {
         var createErrors = 0
         for _ in 0..<sandboxes {
             guard let r = try? await client.call("POST", "\(engine)/sandboxEnvironments", body: createBody), let json = r.json,
-                  let op = try? await client.waitForOperation(try LongRunningOperation(json: json)),
-                  let name = op.response?["name"]?.stringValue else { createErrors += 1; continue }
+                let op = try? await client.waitForOperation(try LongRunningOperation(json: json)),
+                let name = op.response?["name"]?.stringValue
+            else {
+                createErrors += 1
+                continue
+            }
             names.append(name)
         }
         output.figure("sandboxes created", "\(names.count) of \(sandboxes)", goal: "all", met: createErrors == 0)
@@ -44,12 +48,18 @@ struct SoakBench {
         let counts = await withTaskGroup(of: (ok: Int, errors: Int, middle: Int?).self) { group in
             for lane in 0..<concurrency {
                 group.addTask {
-                    var ok = 0, errors = 0, i = lane
+                    var ok = 0
+                    var errors = 0
+                    var i = lane
                     var middle: Int?
                     while clock.now < deadline {
                         let name = targets[i % targets.count]
                         i += concurrency
-                        if let r = try? await client.call("POST", "\(name):execute", body: exec), r.status == 200 { ok += 1 } else { errors += 1 }
+                        if let r = try? await client.call("POST", "\(name):execute", body: exec), r.status == 200 {
+                            ok += 1
+                        } else {
+                            errors += 1
+                        }
                         if lane == 0, middle == nil, clock.now >= middleAt { middle = ProcessScan.residentBytes(of: String(pid)) }
                     }
                     return (ok, errors, middle)
@@ -66,9 +76,10 @@ struct SoakBench {
         let end = ProcessScan.residentBytes(of: String(pid))
         output.figure("executes (errors)", "\(counts.ok) (\(counts.errors) errors)", goal: "0 errors", met: counts.errors == 0)
         let middle = counts.middle ?? end
-        output.figure("emulator RSS start / middle / end",
-                      String(format: "%.1f / %.1f / %.1f MB", Double(start) / 1e6, Double(middle) / 1e6, Double(end) / 1e6),
-                      goal: "flat (end ≤ middle × 1.1 + 4 MB)", met: Double(end) <= Double(middle) * 1.1 + 4e6)
+        output.figure(
+            "emulator RSS start / middle / end",
+            String(format: "%.1f / %.1f / %.1f MB", Double(start) / 1e6, Double(middle) / 1e6, Double(end) / 1e6),
+            goal: "flat (end ≤ middle × 1.1 + 4 MB)", met: Double(end) <= Double(middle) * 1.1 + 4e6)
         let before = ProcessScan.residentBytes(ofDescendantsOf: pid)
         let descendants = ProcessScan.descendants(of: pid)
         _ = try? await client.call("DELETE", "\(engine)?force=true")
@@ -89,7 +100,8 @@ struct SoakBench {
         let states = ((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [])
             .filter { $0.hasPrefix("sandbench-emulator-\(pid)-") }
         output.figure("sandbox processes before shutdown", "\(before.processes) (\(before.uids.count) uids)")
-        output.figure("left after: processes, cgroups, state dirs", "\(processes), \(cgroups.count), \(states.count)",
-                      goal: "0, 0, 0", met: processes == 0 && cgroups.isEmpty && states.isEmpty)
+        output.figure(
+            "left after: processes, cgroups, state dirs", "\(processes), \(cgroups.count), \(states.count)",
+            goal: "0, 0, 0", met: processes == 0 && cgroups.isEmpty && states.isEmpty)
     }
 }

@@ -12,7 +12,7 @@ extension Cassette {
             ("upstream", YAMLNodes.string(upstream)),
             ("inline_limit", YAMLNodes.integer(inlineLimit)),
             ("keep_bodies", YAMLNodes.bool(keepBodies)),
-            ("exchanges", .sequence(.init(exchanges.map(YAMLNodes.exchange), .implicit, .block))),
+            ("exchanges", .sequence(.init(exchanges.map(YAMLNodes.exchange), .implicit, .block)))
         ])
         do {
             let body = try Yams.serialize(node: root, indent: 2, width: -1, allowUnicode: true)
@@ -76,18 +76,26 @@ enum YAMLNodes {
             execute.append(("files", files(input.files)))
             pairs.append(("execute", mapping(execute)))
         case .executeOutput(let output):
-            pairs.append(("execute", mapping([("msg_out", string(output.msgOut)), ("msg_err", string(output.msgErr)),
-                                              ("files", files(output.files))])))
+            pairs.append(
+                (
+                    "execute",
+                    mapping([
+                        ("msg_out", string(output.msgOut)), ("msg_err", string(output.msgErr)),
+                        ("files", files(output.files))
+                    ])
+                ))
         }
         return mapping(pairs, flow: pairs.isEmpty)
     }
 
     static func files(_ files: [RecordedFile]) -> Node {
-        .sequence(.init(files.map { file in
-            var pairs: [(String, Node)] = [("name", string(file.name))]
-            if let mimeType = file.mimeType { pairs.append(("mime_type", string(mimeType))) }
-            return mapping(pairs + bytes(file.bytes))
-        }, .implicit, files.isEmpty ? .flow : .block))
+        .sequence(
+            .init(
+                files.map { file in
+                    var pairs: [(String, Node)] = [("name", string(file.name))]
+                    if let mimeType = file.mimeType { pairs.append(("mime_type", string(mimeType))) }
+                    return mapping(pairs + bytes(file.bytes))
+                }, .implicit, files.isEmpty ? .flow : .block))
     }
 
     static func bytes(_ bytes: RecordedBytes) -> [(String, Node)] {

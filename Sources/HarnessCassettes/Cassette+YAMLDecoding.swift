@@ -16,10 +16,11 @@ extension Cassette {
         guard format == Self.format else {
             throw CassetteError(.layout, "format is \"\(format)\"; this sandbench reads \"\(Self.format)\"")
         }
-        self.init(recordedAt: try CassetteReader.string(top, "recorded_at"), upstream: try CassetteReader.string(top, "upstream"),
-                  inlineLimit: try CassetteReader.int(top, "inline_limit"),
-                  keepBodies: try CassetteReader.bool(top, "keep_bodies") ?? false,
-                  exchanges: try CassetteReader.list(top, "exchanges").map(CassetteReader.exchange))
+        self.init(
+            recordedAt: try CassetteReader.string(top, "recorded_at"), upstream: try CassetteReader.string(top, "upstream"),
+            inlineLimit: try CassetteReader.int(top, "inline_limit"),
+            keepBodies: try CassetteReader.bool(top, "keep_bodies") ?? false,
+            exchanges: try CassetteReader.list(top, "exchanges").map(CassetteReader.exchange))
     }
 }
 
@@ -161,14 +162,16 @@ enum CassetteReader {
 
     static func exchange(_ node: Node) throws(CassetteError) -> Exchange {
         let map = try mapping(node, "an exchange")
-        let method = try string(map, "method"), path = try string(map, "path")
+        let method = try string(map, "method")
+        let path = try string(map, "path")
         let timing = try mapping(try required(map, "timing"), "timing")
         let status: Int? = map.pairs["status"] == nil ? nil : try int(map, "status")
         return Exchange(
             method: method, path: path, query: try fields(map.pairs["query"], "query"),
             status: status, error: try optionalString(map, "error"),
-            timing: Timing(sent: try double(timing, "sent_ms") ?? 0, firstByte: try double(timing, "first_byte_ms"),
-                           lastByte: try double(timing, "last_byte_ms")),
+            timing: Timing(
+                sent: try double(timing, "sent_ms") ?? 0, firstByte: try double(timing, "first_byte_ms"),
+                lastByte: try double(timing, "last_byte_ms")),
             request: try message(try required(map, "request"), output: false),
             response: try message(try required(map, "response"), output: true)
         )
@@ -184,8 +187,12 @@ enum CassetteReader {
         let execute = try mapping(executeNode, "execute")
         let files = try list(execute, "files").map(file)
         if output {
-            return Message(headers: headers, body: .executeOutput(ExecuteOutput(msgOut: try string(execute, "msg_out"),
-                                                                                msgErr: try string(execute, "msg_err"), files: files)))
+            return Message(
+                headers: headers,
+                body: .executeOutput(
+                    ExecuteOutput(
+                        msgOut: try string(execute, "msg_out"),
+                        msgErr: try string(execute, "msg_err"), files: files)))
         }
         return Message(headers: headers, body: .executeInput(ExecuteInput(code: try optionalString(execute, "code"), files: files)))
     }
@@ -204,8 +211,9 @@ enum CassetteReader {
         } else {
             content = .omitted
         }
-        return RecordedBytes(size: try int(map, "size"), sha256: try string(map, "sha256"), content: content,
-                             redacted: try bool(map, "redacted") ?? false)
+        return RecordedBytes(
+            size: try int(map, "size"), sha256: try string(map, "sha256"), content: content,
+            redacted: try bool(map, "redacted") ?? false)
     }
 
     static func json(_ node: Node) throws(CassetteError) -> JSONValue {

@@ -23,8 +23,10 @@ package struct Cassette: Sendable, Hashable {
     /// Every exchange, in the order its request was sent upstream.
     package var exchanges: [Exchange]
 
-    package init(recordedAt: String, upstream: String, inlineLimit: Int = Cassette.defaultInlineLimit, keepBodies: Bool = false,
-                exchanges: [Exchange] = []) {
+    package init(
+        recordedAt: String, upstream: String, inlineLimit: Int = Cassette.defaultInlineLimit, keepBodies: Bool = false,
+        exchanges: [Exchange] = []
+    ) {
         self.recordedAt = recordedAt
         self.upstream = upstream
         self.inlineLimit = inlineLimit
@@ -55,8 +57,10 @@ package struct Exchange: Sendable, Hashable {
     /// What the upstream answered (empty when it did not).
     package var response: Message
 
-    package init(method: String, path: String, query: [Field] = [], status: Int?, error: String? = nil, timing: Timing,
-                request: Message, response: Message) {
+    package init(
+        method: String, path: String, query: [Field] = [], status: Int?, error: String? = nil, timing: Timing,
+        request: Message, response: Message
+    ) {
         self.method = method
         self.path = path
         self.query = query

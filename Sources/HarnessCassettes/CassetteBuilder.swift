@@ -21,9 +21,11 @@ package struct RawExchange: Sendable {
     /// Why no response came.
     package var error: String?
 
-    package init(method: String, target: String, requestHeaders: [(name: String, value: String)], requestBody: [UInt8], status: Int?,
-                responseHeaders: [(name: String, value: String)], responseBody: [UInt8], sent: Duration, firstByte: Duration?,
-                lastByte: Duration?, error: String? = nil) {
+    package init(
+        method: String, target: String, requestHeaders: [(name: String, value: String)], requestBody: [UInt8], status: Int?,
+        responseHeaders: [(name: String, value: String)], responseBody: [UInt8], sent: Duration, firstByte: Duration?,
+        lastByte: Duration?, error: String? = nil
+    ) {
         self.method = method
         self.target = target
         self.requestHeaders = requestHeaders
@@ -70,13 +72,15 @@ package struct CassetteBuilder: Sendable {
         let isExecute = raw.method.uppercased() == "POST" && (path.hasSuffix(":execute") || path.hasSuffix("%3Aexecute"))
         let requestBody = body(raw.requestBody, execute: isExecute ? .input : nil)
         let responseBody = body(raw.responseBody, execute: isExecute && raw.status == 200 ? .output : nil)
-        let timing = Timing(sent: Self.milliseconds(raw.sent), firstByte: raw.firstByte.map(Self.milliseconds),
-                            lastByte: raw.lastByte.map(Self.milliseconds))
-        draft.exchanges.append(Exchange(
-            method: raw.method, path: path, query: query, status: raw.status, error: raw.error, timing: timing,
-            request: Message(headers: redactor.keptHeaders(raw.requestHeaders), body: requestBody),
-            response: Message(headers: redactor.keptHeaders(raw.responseHeaders), body: responseBody)
-        ))
+        let timing = Timing(
+            sent: Self.milliseconds(raw.sent), firstByte: raw.firstByte.map(Self.milliseconds),
+            lastByte: raw.lastByte.map(Self.milliseconds))
+        draft.exchanges.append(
+            Exchange(
+                method: raw.method, path: path, query: query, status: raw.status, error: raw.error, timing: timing,
+                request: Message(headers: redactor.keptHeaders(raw.requestHeaders), body: requestBody),
+                response: Message(headers: redactor.keptHeaders(raw.responseHeaders), body: responseBody)
+            ))
     }
 
     /// The cassette so far, with every secret learned until now removed from every exchange.
@@ -124,8 +128,10 @@ package struct CassetteBuilder: Sendable {
                 }
             case .output:
                 if let response = try? ExecuteResponse(json: json), response.console != nil {
-                    return .executeOutput(ExecuteOutput(msgOut: response.stdout, msgErr: response.stderr,
-                                                        files: response.files.map(recorded)))
+                    return .executeOutput(
+                        ExecuteOutput(
+                            msgOut: response.stdout, msgErr: response.stderr,
+                            files: response.files.map(recorded)))
                 }
             case nil:
                 break
@@ -185,8 +191,10 @@ package struct CassetteBuilder: Sendable {
         case .executeInput(let input):
             return .executeInput(ExecuteInput(code: input.code.map { redactor.scrub($0).text }, files: input.files.map(scrubbed)))
         case .executeOutput(let output):
-            return .executeOutput(ExecuteOutput(msgOut: redactor.scrub(output.msgOut).text, msgErr: redactor.scrub(output.msgErr).text,
-                                                files: output.files.map(scrubbed)))
+            return .executeOutput(
+                ExecuteOutput(
+                    msgOut: redactor.scrub(output.msgOut).text, msgErr: redactor.scrub(output.msgErr).text,
+                    files: output.files.map(scrubbed)))
         }
     }
 

@@ -15,16 +15,18 @@ package struct Redactor: Sendable {
     /// Headers kept with their values.
     static let keptHeaders: Set<String> = [
         "content-type", "accept", "user-agent", "x-goog-api-client", "x-goog-user-project", "x-server-timeout",
-        "x-goog-request-params", "retry-after", "location",
+        "x-goog-request-params", "retry-after", "location"
     ]
     /// Headers kept as present, their values replaced by the placeholder.
     static let credentialHeaders: Set<String> = [
         "authorization", "proxy-authorization", "x-goog-api-key", "cookie", "set-cookie", "x-goog-iam-authorization-token",
-        "x-sandbox-routing-token",
+        "x-sandbox-routing-token"
     ]
     /// Parts of field and parameter names (lowercased, without `_`, `-` and `.`) that mark a secret.
-    static let secretNameParts = ["token", "secret", "password", "passwd", "apikey", "privatekey", "authorization",
-                                  "credential", "cookie", "signature", "assertion"]
+    static let secretNameParts = [
+        "token", "secret", "password", "passwd", "apikey", "privatekey", "authorization",
+        "credential", "cookie", "signature", "assertion"
+    ]
     /// Names that contain a secret part but are not secrets.
     static let harmlessNames: Set<String> = ["pagetoken", "nextpagetoken", "maxtokens", "maxoutputtokens", "tokencount"]
 
@@ -47,7 +49,7 @@ package struct Redactor: Sendable {
             let name = header.name.lowercased()
             guard Self.credentialHeaders.contains(name) || Self.isSecretName(name) else { continue }
             learn(header.value)
-            if let space = header.value.firstIndex(of: " ") { learn(String(header.value[space...])) }  // `Bearer <token>`
+            if let space = header.value.firstIndex(of: " ") { learn(String(header.value[space...])) } // `Bearer <token>`
             if name == "cookie" || name == "set-cookie" {
                 for part in header.value.split(separator: ";") {
                     if let equals = part.firstIndex(of: "=") { learn(String(part[part.index(after: equals)...])) }

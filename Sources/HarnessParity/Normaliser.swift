@@ -55,7 +55,7 @@ package struct Normaliser: Sendable {
     package static let builtInUnordered: [ParityPath] = [
         ParityPath(segments: [.key("sandboxEnvironments")]),
         ParityPath(segments: [.key("reasoningEngines")]),
-        ParityPath(segments: [.key("operations")]),
+        ParityPath(segments: [.key("operations")])
     ]
 
     /// Raw IDs shorter than this are replaced only inside full resource names, never on their own
@@ -134,12 +134,17 @@ package struct Normaliser: Sendable {
         }
     }
 
-    private func sortUnordered(_ value: JSONValue, at path: ParityPath, paths: [ParityPath], numbering: Numbering,
-                               rules: [(TextRule, Regex<AnyRegexOutput>?)], names: ResourceNames) -> JSONValue {
+    private func sortUnordered(
+        _ value: JSONValue, at path: ParityPath, paths: [ParityPath], numbering: Numbering,
+        rules: [(TextRule, Regex<AnyRegexOutput>?)], names: ResourceNames
+    ) -> JSONValue {
         switch value {
         case .array(let items):
-            var children = items.enumerated().map { sortUnordered($0.element, at: path.appending(.index($0.offset)), paths: paths,
-                                                                   numbering: numbering, rules: rules, names: names) }
+            var children = items.enumerated().map {
+                sortUnordered(
+                    $0.element, at: path.appending(.index($0.offset)), paths: paths,
+                    numbering: numbering, rules: rules, names: names)
+            }
             if paths.contains(where: { $0.matches(path) }) {
                 let keyed = children.map { child -> (String, JSONValue) in
                     var preview = numbering
@@ -152,8 +157,9 @@ package struct Normaliser: Sendable {
         case .object(let members):
             var out: [String: JSONValue] = [:]
             for (key, member) in members {
-                out[key] = sortUnordered(member, at: path.appending(.key(key)), paths: paths, numbering: numbering, rules: rules,
-                                         names: names)
+                out[key] = sortUnordered(
+                    member, at: path.appending(.key(key)), paths: paths, numbering: numbering, rules: rules,
+                    names: names)
             }
             return .object(out)
         default:
@@ -163,8 +169,10 @@ package struct Normaliser: Sendable {
 
     /// Replaces resource names and numbered-rule matches by placeholders, assigning numbers in
     /// document order; with `masking`, unknown values become an unnumbered `<kind>` instead.
-    private func number(_ value: JSONValue, at path: ParityPath, numbering: inout Numbering,
-                        rules: [(TextRule, Regex<AnyRegexOutput>?)], names: ResourceNames, masking: Bool = false) -> JSONValue {
+    private func number(
+        _ value: JSONValue, at path: ParityPath, numbering: inout Numbering,
+        rules: [(TextRule, Regex<AnyRegexOutput>?)], names: ResourceNames, masking: Bool = false
+    ) -> JSONValue {
         switch value {
         case .string(let text):
             var out = names.replace(in: text, numbering: &numbering, masking: masking)
@@ -177,16 +185,19 @@ package struct Normaliser: Sendable {
             var out: [JSONValue] = []
             out.reserveCapacity(items.count)
             for (offset, item) in items.enumerated() {
-                out.append(number(item, at: path.appending(.index(offset)), numbering: &numbering, rules: rules, names: names,
-                                  masking: masking))
+                out.append(
+                    number(
+                        item, at: path.appending(.index(offset)), numbering: &numbering, rules: rules, names: names,
+                        masking: masking))
             }
             return .array(out)
         case .object(let members):
             var out: [String: JSONValue] = [:]
             for key in members.keys.sorted() {
                 guard let member = members[key] else { continue }
-                out[key] = number(member, at: path.appending(.key(key)), numbering: &numbering, rules: rules, names: names,
-                                  masking: masking)
+                out[key] = number(
+                    member, at: path.appending(.key(key)), numbering: &numbering, rules: rules, names: names,
+                    masking: masking)
             }
             return .object(out)
         default:
@@ -194,8 +205,10 @@ package struct Normaliser: Sendable {
         }
     }
 
-    private static func replaceNumbered(_ text: String, _ regex: Regex<AnyRegexOutput>, label: String, numbering: inout Numbering,
-                                        masking: Bool) -> String {
+    private static func replaceNumbered(
+        _ text: String, _ regex: Regex<AnyRegexOutput>, label: String, numbering: inout Numbering,
+        masking: Bool
+    ) -> String {
         var out = ""
         var last = text.startIndex
         for match in text.matches(of: regex) where !match.range.isEmpty {
@@ -234,7 +247,10 @@ package struct Normaliser: Sendable {
             let core = token.dropFirst(lead.count).dropLast(trail.count)
             let isValue = core.contains { $0 == value || $0.isNumber || $0 == "<" || $0 == "/" }
             let word = isValue ? "…" : core.lowercased()
-            if isValue, lead.isEmpty, let last = words.last, last == "…" { words[words.count - 1] = "…" + trail; continue }
+            if isValue, lead.isEmpty, let last = words.last, last == "…" {
+                words[words.count - 1] = "…" + trail
+                continue
+            }
             words.append(lead + word + trail)
         }
         var out = words.joined(separator: " ")

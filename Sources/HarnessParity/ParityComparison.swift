@@ -32,7 +32,9 @@ package struct ParityComparison: Sendable {
         }
         var stale: [StaleGap] = []
         for (index, gap) in gaps.gaps.enumerated() where !used.contains(index) {
-            let why = checked.contains(index) ? "no longer differs: the candidate now answers like the reference"
+            let why =
+                checked.contains(index)
+                ? "no longer differs: the candidate now answers like the reference"
                 : "matched no compared step (scenario \(gap.scenario)\(gap.step.map { ", step \($0)" } ?? ""))"
             stale.append(StaleGap(gap: gap, why: why))
         }
@@ -40,9 +42,10 @@ package struct ParityComparison: Sendable {
         for (side, leaks) in [("reference", reference.leaks), ("candidate", candidate.leaks)] where !leaks.isEmpty {
             problems.append("\(side): \(leaks.count) sandbox(es) still alive after clean-up: \(leaks.joined(separator: ", "))")
         }
-        return ParityResult(reference: reference.description, candidate: candidate.description, gapsFile: gaps.file,
-                            startedAt: startedAt, duration: duration, scenarios: scenarios, staleGaps: stale,
-                            latency: latency(reference, candidate), latencyBound: latencyBound, problems: problems)
+        return ParityResult(
+            reference: reference.description, candidate: candidate.description, gapsFile: gaps.file,
+            startedAt: startedAt, duration: duration, scenarios: scenarios, staleGaps: stale,
+            latency: latency(reference, candidate), latencyBound: latencyBound, problems: problems)
     }
 
     /// The reference's record of the scenario `record` is: same file and name, else same file name
@@ -55,12 +58,15 @@ package struct ParityComparison: Sendable {
         return named.count == 1 ? named[0] : nil
     }
 
-    private func compare(_ reference: ScenarioRecord?, _ candidate: ScenarioRecord, usedGaps: inout Set<Int>,
-                         checkedGaps: inout Set<Int>) -> ScenarioComparison {
+    private func compare(
+        _ reference: ScenarioRecord?, _ candidate: ScenarioRecord, usedGaps: inout Set<Int>,
+        checkedGaps: inout Set<Int>
+    ) -> ScenarioComparison {
         var comparison = ScenarioComparison(name: candidate.name, file: candidate.file, steps: [], problems: [], skipReason: nil)
         guard let reference else {
-            comparison.problems.append("the reference has no record of this scenario (record one with --update-snapshots, "
-                                       + "or check the scenario's name)")
+            comparison.problems.append(
+                "the reference has no record of this scenario (record one with --update-snapshots, "
+                    + "or check the scenario's name)")
             return comparison
         }
         if candidate.outcome == .skipped || reference.outcome == .skipped {
@@ -73,24 +79,30 @@ package struct ParityComparison: Sendable {
             return comparison
         }
         comparison.problems += reference.problems.map { "reference: \($0)" } + candidate.problems.map { "candidate: \($0)" }
-        let left = normaliser.normalise(reference), right = normaliser.normalise(candidate)
+        let left = normaliser.normalise(reference)
+        let right = normaliser.normalise(candidate)
         for index in 0..<max(left.steps.count, right.steps.count) {
             let r = index < left.steps.count ? left.steps[index] : nil
             let c = index < right.steps.count ? right.steps[index] : nil
-            comparison.steps.append(compareStep(index: index, r, c, scenario: candidate.name,
-                                                stoppedReference: left.steps.last, stoppedCandidate: right.steps.last,
-                                                usedGaps: &usedGaps, checkedGaps: &checkedGaps))
+            comparison.steps.append(
+                compareStep(
+                    index: index, r, c, scenario: candidate.name,
+                    stoppedReference: left.steps.last, stoppedCandidate: right.steps.last,
+                    usedGaps: &usedGaps, checkedGaps: &checkedGaps))
         }
         return comparison
     }
 
-    private func compareStep(index: Int, _ reference: StepRecord?, _ candidate: StepRecord?, scenario: String,
-                             stoppedReference: StepRecord?, stoppedCandidate: StepRecord?,
-                             usedGaps: inout Set<Int>, checkedGaps: inout Set<Int>) -> StepComparison {
+    private func compareStep(
+        index: Int, _ reference: StepRecord?, _ candidate: StepRecord?, scenario: String,
+        stoppedReference: StepRecord?, stoppedCandidate: StepRecord?,
+        usedGaps: inout Set<Int>, checkedGaps: inout Set<Int>
+    ) -> StepComparison {
         let name = candidate?.name ?? reference?.name ?? "step \(index + 1)"
-        var step = StepComparison(index: index, name: name, operation: candidate?.operation ?? reference?.operation ?? "",
-                                  verdict: .same, differences: [], moreDifferences: 0, problems: [],
-                                  reference: reference, candidate: candidate)
+        var step = StepComparison(
+            index: index, name: name, operation: candidate?.operation ?? reference?.operation ?? "",
+            verdict: .same, differences: [], moreDifferences: 0, problems: [],
+            reference: reference, candidate: candidate)
         for (side, record, last) in [("reference", reference, stoppedReference), ("candidate", candidate, stoppedCandidate)] {
             guard let record else {
                 let at = last.map { " at step '\($0.name)'" } ?? ""
@@ -104,8 +116,9 @@ package struct ParityComparison: Sendable {
             }
         }
         if let reference, let candidate, reference.name != candidate.name {
-            step.problems.append("the step is '\(reference.name)' on the reference and '\(candidate.name)' on the candidate: "
-                                 + "the scenario changed since the reference was recorded")
+            step.problems.append(
+                "the step is '\(reference.name)' on the reference and '\(candidate.name)' on the candidate: "
+                    + "the scenario changed since the reference was recorded")
         }
         if let left = reference?.response, let right = candidate?.response {
             for (index, gap) in gaps.gaps.enumerated() where gap.scenario.matches(scenario) && (gap.step?.matches(name) ?? true) {
@@ -141,12 +154,14 @@ package struct ParityComparison: Sendable {
             }
             return out
         }
-        let left = histograms(reference), right = histograms(candidate)
+        let left = histograms(reference)
+        let right = histograms(candidate)
         return left.keys.filter { right[$0] != nil }.sorted().compactMap { operation in
             guard let r = left[operation], let c = right[operation] else { return nil }
-            return OperationLatency(operation: operation, referenceCount: Int(clamping: r.count), candidateCount: Int(clamping: c.count),
-                                    referenceP50: r.percentile(50), referenceP99: r.percentile(99),
-                                    candidateP50: c.percentile(50), candidateP99: c.percentile(99), bound: latencyBound)
+            return OperationLatency(
+                operation: operation, referenceCount: Int(clamping: r.count), candidateCount: Int(clamping: c.count),
+                referenceP50: r.percentile(50), referenceP99: r.percentile(99),
+                candidateP50: c.percentile(50), candidateP99: c.percentile(99), bound: latencyBound)
         }
     }
 }

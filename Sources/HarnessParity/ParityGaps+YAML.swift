@@ -80,7 +80,11 @@ extension ParityGaps {
     private static func gaps(_ node: Node, _ reader: NodeReader) -> [KnownGap] {
         items(node, "gaps", reader).compactMap { item -> KnownGap? in
             guard let entries = reader.mapping(item, "a gap", allowed: gapKeys) else { return nil }
-            var scenario: NameGlob?, step: NameGlob?, path: ParityPath?, reason: String?, date: String?
+            var scenario: NameGlob?
+            var step: NameGlob?
+            var path: ParityPath?
+            var reason: String?
+            var date: String?
             for (key, _, value) in entries {
                 switch key {
                 case "scenario": scenario = reader.string(value, "scenario").map(NameGlob.init)
@@ -107,7 +111,10 @@ extension ParityGaps {
     private static func rules(_ node: Node, _ reader: NodeReader) -> [TextRule] {
         items(node, "normalisers", reader).compactMap { item -> TextRule? in
             guard let entries = reader.mapping(item, "a normaliser", allowed: ruleKeys) else { return nil }
-            var pattern: String?, replacement: String?, numbered = false, paths: [ParityPath] = []
+            var pattern: String?
+            var replacement: String?
+            var numbered = false
+            var paths: [ParityPath] = []
             for (key, _, value) in entries {
                 switch key {
                 case "regex":
@@ -158,8 +165,9 @@ extension ParityGaps {
         guard let text = reader.string(node, "date") else { return nil }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              year >= 1970, (1...12).contains(month), (1...31).contains(day) else {
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            year >= 1970, (1...12).contains(month), (1...31).contains(day)
+        else {
             reader.fail(node, "date must be YYYY-MM-DD (the day the gap was written down), not \(text.debugDescription)")
             return nil
         }

@@ -75,7 +75,11 @@ package struct ParityPath: Sendable, Hashable, CustomStringConvertible {
                             i += 2
                             continue
                         }
-                        if chars[i] == "\"" { closed = true; i += 1; break }
+                        if chars[i] == "\"" {
+                            closed = true
+                            i += 1
+                            break
+                        }
                         key.append(chars[i])
                         i += 1
                     }
@@ -202,12 +206,13 @@ package struct ParityPath: Sendable, Hashable, CustomStringConvertible {
                 }
             }
             guard q < path.endIndex else { return false }
-            let fits: Bool = switch (pattern[p], path[q]) {
-            case (.anyKey, .key), (.anyIndex, .index): true
-            case (.key(let a), .key(let b)): a == b
-            case (.index(let a), .index(let b)): a == b
-            default: false
-            }
+            let fits: Bool =
+                switch (pattern[p], path[q]) {
+                case (.anyKey, .key), (.anyIndex, .index): true
+                case (.key(let a), .key(let b)): a == b
+                case (.index(let a), .index(let b)): a == b
+                default: false
+                }
             return fits && go(p + 1, q + 1)
         }
         return go(pattern.startIndex, path.startIndex)
@@ -226,9 +231,12 @@ package struct NameGlob: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `name` matches the whole pattern.
     package func matches(_ name: String) -> Bool {
-        let p = Array(pattern), s = Array(name)
-        var pi = 0, si = 0
-        var star = -1, mark = 0
+        let p = Array(pattern)
+        let s = Array(name)
+        var pi = 0
+        var si = 0
+        var star = -1
+        var mark = 0
         while si < s.count {
             if pi < p.count, p[pi] == "?" || p[pi] == s[si] {
                 pi += 1

@@ -29,8 +29,10 @@ package struct StepRecord: Sendable, Hashable {
         }
     }
 
-    package init(name: String, operation: String, outcome: Outcome, problem: String? = nil, response: JSONValue?,
-                latencies: [Latency] = []) {
+    package init(
+        name: String, operation: String, outcome: Outcome, problem: String? = nil, response: JSONValue?,
+        latencies: [Latency] = []
+    ) {
         self.name = name
         self.operation = operation
         self.outcome = outcome
@@ -71,8 +73,9 @@ package struct ScenarioRecord: Sendable, Hashable {
 extension ScenarioRecord {
     /// The record of a scenario a run kept observations for (``RunOptions/keepsObservations``).
     package init(_ result: ScenarioResult) {
-        self.init(name: result.name, file: result.file, outcome: result.outcome, skipReason: result.skipReason,
-                  steps: result.steps.map(StepRecord.init), problems: result.cleanupProblems)
+        self.init(
+            name: result.name, file: result.file, outcome: result.outcome, skipReason: result.skipReason,
+            steps: result.steps.map(StepRecord.init), problems: result.cleanupProblems)
     }
 }
 
@@ -87,8 +90,9 @@ extension StepRecord {
         if result.outcome != .passed {
             problem = result.errorMessage ?? (result.mismatches.isEmpty ? result.outcome.rawValue : result.summary)
         }
-        self.init(name: result.name, operation: result.operation, outcome: result.outcome, problem: problem,
-                  response: result.observation.map(Self.document), latencies: Self.latencies(result))
+        self.init(
+            name: result.name, operation: result.operation, outcome: result.outcome, problem: problem,
+            response: result.observation.map(Self.document), latencies: Self.latencies(result))
     }
 
     /// Latency as load statistics count it: every phase but the operation's own under its name,
@@ -149,7 +153,7 @@ extension StepRecord {
         var object: [String: JSONValue] = [
             "file_name": .string(name),
             "size": .number(Double(content.count)),
-            "sha256": .string(SHA256.hex(content)),
+            "sha256": .string(SHA256.hex(content))
         ]
         if let mimeType { object["mime_type"] = .string(mimeType) }
         if content.count <= maxFileText, let text = String(validating: content, as: UTF8.self) {
@@ -163,7 +167,7 @@ extension StepRecord {
         var object: [String: JSONValue] = [
             "file_name": .string(name),
             "size": .number(Double(size)),
-            "sha256": .string(sha256.lowercased()),
+            "sha256": .string(sha256.lowercased())
         ]
         if let mimeType { object["mime_type"] = .string(mimeType) }
         if size <= maxFileText, let text { object["text"] = .string(text) }

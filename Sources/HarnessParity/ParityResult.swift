@@ -64,7 +64,8 @@ package struct StepComparison: Sendable {
 
     /// HTTP status, google.rpc status and message class of each side, when either answered an error.
     package var errorShape: ErrorShape? {
-        let left = reference?.response.map(ErrorShape.Shape.init), right = candidate?.response.map(ErrorShape.Shape.init)
+        let left = reference?.response.map(ErrorShape.Shape.init)
+        let right = candidate?.response.map(ErrorShape.Shape.init)
         guard left?.isError == true || right?.isError == true else { return nil }
         return ErrorShape(reference: left, candidate: right)
     }
@@ -169,9 +170,11 @@ package struct ParityResult: Sendable {
     /// Problems of either side as a whole, prefixed with the side; leaks among them.
     package var problems: [String]
 
-    package init(reference: String, candidate: String, gapsFile: String?, startedAt: Double, duration: Duration,
-                scenarios: [ScenarioComparison], staleGaps: [StaleGap], latency: [OperationLatency], latencyBound: Double?,
-                problems: [String]) {
+    package init(
+        reference: String, candidate: String, gapsFile: String?, startedAt: Double, duration: Duration,
+        scenarios: [ScenarioComparison], staleGaps: [StaleGap], latency: [OperationLatency], latencyBound: Double?,
+        problems: [String]
+    ) {
         self.reference = reference
         self.candidate = candidate
         self.gapsFile = gapsFile

@@ -17,8 +17,10 @@ extension ScenarioRecord {
         for (index, step) in plan.scenario.steps.enumerated() {
             let origin = plan.origins.indices.contains(index) ? plan.origins[index] : nil
             guard let origin, let response = origin.response else {
-                steps.append(StepRecord(name: step.name, operation: step.action.operation, outcome: .skipped,
-                                        problem: origin?.note ?? "the recording holds no answer for this step", response: nil))
+                steps.append(
+                    StepRecord(
+                        name: step.name, operation: step.action.operation, outcome: .skipped,
+                        problem: origin?.note ?? "the recording holds no answer for this step", response: nil))
                 continue
             }
             var document = Self.document(response, create: step.action.operation == "create")
@@ -26,8 +28,10 @@ extension ScenarioRecord {
                 members["@status"] = .number(Double(response.status))
                 document = .object(members)
             }
-            steps.append(StepRecord(name: step.name, operation: step.action.operation, outcome: .passed, response: document,
-                                    latencies: Self.latencies(step.action.operation, origin, exchanges)))
+            steps.append(
+                StepRecord(
+                    name: step.name, operation: step.action.operation, outcome: .passed, response: document,
+                    latencies: Self.latencies(step.action.operation, origin, exchanges)))
         }
         self.init(name: plan.scenario.name, file: plan.path, outcome: .passed, steps: steps)
     }
@@ -43,8 +47,12 @@ extension ScenarioRecord {
             body = .object(sandbox)
         }
         if response.status != 200, body?["error"]?.objectValue == nil, let status = response.errorStatus {
-            body = ["error": ["code": .number(Double(response.status)), "status": .string(status),
-                              "message": .string(response.errorMessage ?? "")]]
+            body = [
+                "error": [
+                    "code": .number(Double(response.status)), "status": .string(status),
+                    "message": .string(response.errorMessage ?? "")
+                ]
+            ]
         }
         switch body {
         case .object(let object)?: for (key, value) in object { members[key] = value }
@@ -64,8 +72,10 @@ extension ScenarioRecord {
             case .base64(let encoded): text = Base64.decode(encoded).flatMap { String(validating: $0, as: UTF8.self) }
             case .omitted: text = nil
             }
-            outputs.append(StepRecord.file(name: file.name, mimeType: file.mimeType, size: file.bytes.size, sha256: file.bytes.sha256,
-                                           text: text))
+            outputs.append(
+                StepRecord.file(
+                    name: file.name, mimeType: file.mimeType, size: file.bytes.size, sha256: file.bytes.sha256,
+                    text: text))
         }
         return ["outputs": .array(outputs)]
     }

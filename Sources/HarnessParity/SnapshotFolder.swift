@@ -53,7 +53,8 @@ package struct SnapshotFolder: Sendable {
         var used: Set<String> = []
         var written: [String] = []
         for record in side.scenarios {
-            let stem = Self.slug((record.file as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? "scenarios")
+            let stem =
+                Self.slug((record.file as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? "scenarios")
                 + "--" + Self.slug(record.name)
             var name = stem
             var n = 1
@@ -114,18 +115,19 @@ package struct SnapshotFolder: Sendable {
             "outcome": .string(record.outcome.rawValue),
             "skip_reason": record.skipReason.map(JSONValue.string) ?? .null,
             "problems": .array(record.problems.map(JSONValue.string)),
-            "steps": .array(record.steps.map { step in
-                var latency: [String: JSONValue] = [:]
-                for part in step.latencies { latency[part.operation] = .number(Self.milliseconds(part.duration)) }
-                return [
-                    "name": .string(step.name),
-                    "operation": .string(step.operation),
-                    "outcome": .string(step.outcome.rawValue),
-                    "problem": step.problem.map(JSONValue.string) ?? .null,
-                    "response": step.response ?? .null,
-                    "latency_ms": .object(latency),
-                ]
-            }),
+            "steps": .array(
+                record.steps.map { step in
+                    var latency: [String: JSONValue] = [:]
+                    for part in step.latencies { latency[part.operation] = .number(Self.milliseconds(part.duration)) }
+                    return [
+                        "name": .string(step.name),
+                        "operation": .string(step.operation),
+                        "outcome": .string(step.outcome.rawValue),
+                        "problem": step.problem.map(JSONValue.string) ?? .null,
+                        "response": step.response ?? .null,
+                        "latency_ms": .object(latency)
+                    ]
+                })
         ]
     }
 
@@ -170,20 +172,29 @@ package struct SnapshotFolder: Sendable {
                 }
                 latencies.append(StepRecord.Latency(operation: operation, duration: .microseconds(Int64((milliseconds * 1000).rounded()))))
             }
-            steps.append(StepRecord(name: stepName, operation: operation, outcome: stepOutcome, problem: value["problem"]?.stringValue,
-                                    response: response, latencies: latencies))
+            steps.append(
+                StepRecord(
+                    name: stepName, operation: operation, outcome: stepOutcome, problem: value["problem"]?.stringValue,
+                    response: response, latencies: latencies))
         }
         let problems = json["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let record = ScenarioRecord(name: name, file: source, outcome: outcome, skipReason: json["skip_reason"]?.stringValue,
-                                    steps: steps, problems: problems)
+        let record = ScenarioRecord(
+            name: name, file: source, outcome: outcome, skipReason: json["skip_reason"]?.stringValue,
+            steps: steps, problems: problems)
         return (json["reference"]?.stringValue ?? "an unnamed reference", record)
     }
 
     /// Line and column (from 1) of a byte offset.
     static func position(of offset: Int, in bytes: [UInt8]) -> (Int, Int) {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for byte in bytes.prefix(max(0, offset)) {
-            if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         }
         return (line, column)
     }
@@ -218,7 +229,8 @@ package enum PrettyJSON {
     }
 
     private static func write(_ value: JSONValue, indent: Int, into out: inout String) {
-        let pad = String(repeating: "  ", count: indent + 1), closing = String(repeating: "  ", count: indent)
+        let pad = String(repeating: "  ", count: indent + 1)
+        let closing = String(repeating: "  ", count: indent)
         switch value {
         case .array(let items) where !items.isEmpty:
             out += "[\n"

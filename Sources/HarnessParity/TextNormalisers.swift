@@ -29,7 +29,8 @@ struct TextNormalisers {
 /// Resource names of the API (`projects/P/locations/L/reasoningEngines/E/sandboxEnvironments/S/operations/O`)
 /// and their reference numbering.
 struct ResourceNames {
-    let name = #/
+    let name =
+        #/
         projects/([A-Za-z0-9_~%-]+)/locations/([A-Za-z0-9_~%-]+)
         (?:/reasoningEngines/([A-Za-z0-9_~%-]+)
             (?:/sandboxEnvironments/([A-Za-z0-9_~%-]+))?

@@ -1,6 +1,6 @@
+import HTTPTypes
 import HarnessCassettes
 import HarnessCore
-import HTTPTypes
 import Hummingbird
 import NIOCore
 import SandboxAPI
@@ -21,7 +21,7 @@ struct ProxyResponder: HTTPResponder {
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
         "transfer-encoding", "upgrade", "host", "content-length", "expect",
         // Bodies travel uncompressed, so what is recorded is what the client and the upstream meant.
-        "accept-encoding",
+        "accept-encoding"
     ]
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -55,8 +55,9 @@ struct ProxyResponder: HTTPResponder {
                 return Self.googleError(502, .unavailable, message)
             }
         }
-        let forwarded = TransportRequest(method: method, url: upstream.baseURL + target, headers: headers, body: body.isEmpty ? nil : body,
-                                         timeout: configuration.requestTimeout, maxResponseBytes: configuration.maxBodyBytes)
+        let forwarded = TransportRequest(
+            method: method, url: upstream.baseURL + target, headers: headers, body: body.isEmpty ? nil : body,
+            timeout: configuration.requestTimeout, maxResponseBytes: configuration.maxBodyBytes)
         let sentUpstream = ContinuousClock.now
         let answer: TransportResponse
         do {
@@ -67,11 +68,12 @@ struct ProxyResponder: HTTPResponder {
             return Self.googleError(502, .unavailable, message)
         }
         context.logger.debug("\(method) \(target) → \(answer.status) in \(answer.elapsed)")
-        recorder.yield(RawExchange(
-            method: method, target: target, requestHeaders: clientHeaders, requestBody: body, status: answer.status,
-            responseHeaders: answer.headers, responseBody: answer.body, sent: sentUpstream - start,
-            firstByte: answer.firstByte, lastByte: answer.elapsed
-        ))
+        recorder.yield(
+            RawExchange(
+                method: method, target: target, requestHeaders: clientHeaders, requestBody: body, status: answer.status,
+                responseHeaders: answer.headers, responseBody: answer.body, sent: sentUpstream - start,
+                firstByte: answer.firstByte, lastByte: answer.elapsed
+            ))
         var fields = HTTPFields()
         for header in answer.headers where !Self.hopByHop.contains(header.name.lowercased()) {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
@@ -79,15 +81,20 @@ struct ProxyResponder: HTTPResponder {
         return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
-    private func record(_ method: String, _ target: String, _ headers: [(name: String, value: String)], _ body: [UInt8],
-                        sent: ContinuousClock.Instant, error: String) {
-        recorder.yield(RawExchange(method: method, target: target, requestHeaders: headers, requestBody: body, status: nil,
-                                   responseHeaders: [], responseBody: [], sent: sent - start, firstByte: nil, lastByte: nil, error: error))
+    private func record(
+        _ method: String, _ target: String, _ headers: [(name: String, value: String)], _ body: [UInt8],
+        sent: ContinuousClock.Instant, error: String
+    ) {
+        recorder.yield(
+            RawExchange(
+                method: method, target: target, requestHeaders: headers, requestBody: body, status: nil,
+                responseHeaders: [], responseBody: [], sent: sent - start, firstByte: nil, lastByte: nil, error: error))
     }
 
     static func googleError(_ httpStatus: Int, _ status: StatusCode, _ message: String) -> Response {
         let bytes = GoogleError(status, message, httpStatus: httpStatus).json.serialized()
-        return Response(status: .init(code: httpStatus), headers: [.contentType: "application/json; charset=UTF-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(
+            status: .init(code: httpStatus), headers: [.contentType: "application/json; charset=UTF-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -40,8 +40,9 @@ package enum RecordingProxy {
         // The cassette is built off the request path, in a task of its own so that cancelling the
         // server does not cut recording short.
         let building = Task {
-            var builder = CassetteBuilder(upstream: upstream.description, recordedAt: recordedAt, inlineLimit: configuration.inlineLimit,
-                                          keepBodies: configuration.keepBodies)
+            var builder = CassetteBuilder(
+                upstream: upstream.description, recordedAt: recordedAt, inlineLimit: configuration.inlineLimit,
+                keepBodies: configuration.keepBodies)
             if let token = try? await upstream.credentials?.accessToken() { builder.learnSecret(token) }
             for await exchange in exchanges { builder.add(exchange) }
             return builder
@@ -60,8 +61,9 @@ package enum RecordingProxy {
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
             logger: logger
         )
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: shutdownSignals ? [.sigterm, .sigint] : [],
-                                              logger: logger)
+        var group = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: shutdownSignals ? [.sigterm, .sigint] : [],
+            logger: logger)
         // Requests still in flight when a signal arrives get this long to finish, then are cut off.
         group.maximumGracefulShutdownDuration = configuration.shutdownGrace
         let outcome: Result<Void, any Error>

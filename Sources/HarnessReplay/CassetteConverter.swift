@@ -63,8 +63,9 @@ struct CassetteConverter {
         for (index, exchange) in document.cassette.exchanges.enumerated() {
             try convert(exchange, index: index)
         }
-        let scenario = Scenario(name: Self.scenarioName(path), tags: ["recorded"], sandbox: SandboxTemplate(), steps: steps,
-                                location: SourceLocation(file: path, line: 1, column: 1))
+        let scenario = Scenario(
+            name: Self.scenarioName(path), tags: ["recorded"], sandbox: SandboxTemplate(), steps: steps,
+            location: SourceLocation(file: path, line: 1, column: 1))
         return ReplayPlan(path: path, cassette: document.cassette, scenario: scenario, origins: origins, skipped: skipped)
     }
 
@@ -86,12 +87,15 @@ struct CassetteConverter {
             throw ReplayError(.notReplayable, location(index, ["status"]), "status \(status) is not an HTTP status (100...599)")
         }
         guard (1...32).contains(exchange.method.utf8.count), exchange.method.utf8.allSatisfy({ (0x41...0x5A).contains($0 & ~0x20) }) else {
-            throw ReplayError(.notReplayable, location(index, ["method"]), "method \(String(exchange.method.prefix(40)).debugDescription) is not an HTTP method")
+            throw ReplayError(
+                .notReplayable, location(index, ["method"]),
+                "method \(String(exchange.method.prefix(40)).debugDescription) is not an HTTP method")
         }
         // A name may be spelt with the project's ID in one request and its number in another (Vertex
         // answers with numbers): every spelling of a known sandbox is substituted.
         if let path = APIPath(exchange.path), let name = path.resource.sandboxPath, saved[name] == nil,
-           let sandbox = sandboxes[Self.key(name)] {
+            let sandbox = sandboxes[Self.key(name)]
+        {
             saved[name] = "${\(sandbox.variable)}"
         }
         let call = APICall(exchange)
@@ -105,8 +109,9 @@ struct CassetteConverter {
             if deletedEngines.contains(Self.key(engine)) {
                 skip(index, "the recording had deleted this engine; the run's engine lives until the run ends")
             } else {
-                append(.request(method: "GET", path: "${engine}", body: nil, headers: [:]), index: index,
-                       expectations: Self.statusExpectations(exchange, status: status, always: true), response: recorded(exchange, status))
+                append(
+                    .request(method: "GET", path: "${engine}", body: nil, headers: [:]), index: index,
+                    expectations: Self.statusExpectations(exchange, status: status, always: true), response: recorded(exchange, status))
             }
         case .deleteEngine(let engine, let force):
             engines.insert(engine)
@@ -121,13 +126,15 @@ struct CassetteConverter {
                 let engineID = ResourceName(engine)?.engine
                 for (key, sandbox) in sandboxes.sorted(by: { $0.value.order < $1.value.order })
                 where sandbox.alive && sandbox.engine == engineID {
-                    append(.delete(sandbox: reference(key: key)), index: index, expectations: [], response: nil,
-                           note: "implied: the recording's forced engine delete removed this sandbox")
+                    append(
+                        .delete(sandbox: reference(key: key)), index: index, expectations: [], response: nil,
+                        note: "implied: the recording's forced engine delete removed this sandbox")
                     sandboxes[key]?.alive = false
                     implied.append(sandbox.variable)
                 }
             }
-            let removed = implied.isEmpty ? "" : "; the sandboxes it removed (\(implied.joined(separator: ", "))) are deleted by steps of their own"
+            let removed =
+                implied.isEmpty ? "" : "; the sandboxes it removed (\(implied.joined(separator: ", "))) are deleted by steps of their own"
             skip(index, "the run deletes its own engine when it ends\(removed)")
         case .getOperation(let operation):
             try convertOperationPoll(exchange, index: index, status: status, operation: operation)
@@ -150,9 +157,13 @@ struct CassetteConverter {
         case .deleteSandbox(let name):
             guard sandboxes[Self.key(name)] != nil else { return try convertRequest(exchange, index: index, status: status) }
             if status == 200 || status == 404 { sandboxes[Self.key(name)]?.alive = false }
-            if let operation = exchange.response.body.json?["name"]?.stringValue { operationOwners[Self.key(operation)] = .step(steps.count) }
-            append(.delete(sandbox: reference(name)), index: index, expectations: Self.statusExpectations(exchange, status: status, always: false),
-                   response: recorded(exchange, status))
+            if let operation = exchange.response.body.json?["name"]?.stringValue {
+                operationOwners[Self.key(operation)] = .step(steps.count)
+            }
+            append(
+                .delete(sandbox: reference(name)), index: index,
+                expectations: Self.statusExpectations(exchange, status: status, always: false),
+                response: recorded(exchange, status))
         case .execute(let name):
             guard sandboxes[Self.key(name)] != nil, case .executeInput(let input) = exchange.request.body else {
                 return try convertRequest(exchange, index: index, status: status)
@@ -193,8 +204,9 @@ struct CassetteConverter {
             let name = Self.createdName(operation)
             if let name, sandboxes[Self.key(name)] == nil {
                 let variable = variable("sandbox")
-                sandboxes[Self.key(name)] = RecordedSandbox(variable: variable, engine: ResourceName(name)?.engine, alive: true,
-                                                                order: sandboxes.count + 1)
+                sandboxes[Self.key(name)] = RecordedSandbox(
+                    variable: variable, engine: ResourceName(name)?.engine, alive: true,
+                    order: sandboxes.count + 1)
                 saved[name] = "${\(variable)}"
                 captures.append(Capture(variable: variable, source: .jsonPath("name")))
                 current = Self.key(name)
@@ -214,16 +226,19 @@ struct CassetteConverter {
     /// The sandbox template of a recorded create body (language, machine, display name, ttl).
     private func template(_ exchange: Exchange, index: Int) throws(ReplayError) -> SandboxTemplate {
         guard case .json(let body) = exchange.request.body,
-              let sandbox = try? SandboxEnvironment(json: body, strict: false) else {
+            let sandbox = try? SandboxEnvironment(json: body, strict: false)
+        else {
             return SandboxTemplate(language: .unspecified)
         }
-        var template = SandboxTemplate(language: sandbox.codeExecution?.codeLanguage ?? .unspecified,
-                                       machineConfig: sandbox.codeExecution?.machineConfig ?? .unspecified,
-                                       displayName: sandbox.displayName.map(Self.literal))
+        var template = SandboxTemplate(
+            language: sandbox.codeExecution?.codeLanguage ?? .unspecified,
+            machineConfig: sandbox.codeExecution?.machineConfig ?? .unspecified,
+            displayName: sandbox.displayName.map(Self.literal))
         if let seconds = sandbox.ttlSeconds {
             guard let nanoseconds = Int64(exactly: (seconds * 1e9).rounded()), nanoseconds <= HumanDuration.maxNanoseconds else {
-                throw ReplayError(.notReplayable, location(index, ["request", "json", "ttl"]),
-                                  "request.json.ttl (\(seconds)s) is beyond the 100 years a scenario's ttl may be")
+                throw ReplayError(
+                    .notReplayable, location(index, ["request", "json", "ttl"]),
+                    "request.json.ttl (\(seconds)s) is beyond the 100 years a scenario's ttl may be")
             }
             template.ttl = .nanoseconds(nanoseconds)
         }
@@ -231,7 +246,9 @@ struct CassetteConverter {
     }
 
     private mutating func convertList(_ exchange: Exchange, index: Int, status: Int) throws(ReplayError) {
-        var pageSize: Int?, pageToken: String?, filter: String?
+        var pageSize: Int?
+        var pageToken: String?
+        var filter: String?
         for field in exchange.query {
             switch field.name {
             case "pageSize", "page_size":
@@ -249,28 +266,35 @@ struct CassetteConverter {
         let page = exchange.response.body.json.flatMap { try? SandboxPage(json: $0) }
         if status == 200, options.listCounts, let page { expectations.append(.count(page.sandboxes.count)) }
         if status == 200, let token = page?.nextPageToken, !token.isEmpty { minted[token] = (steps.count, "nextPageToken", "page_token") }
-        append(.list(pageSize: pageSize, pageToken: pageToken, filter: filter), index: index, expectations: expectations,
-               response: recorded(exchange, status))
+        append(
+            .list(pageSize: pageSize, pageToken: pageToken, filter: filter), index: index, expectations: expectations,
+            response: recorded(exchange, status))
     }
 
-    private mutating func convertExecute(_ exchange: Exchange, index: Int, status: Int, input: ExecuteInput,
-                                         sandbox: String) throws(ReplayError) {
+    private mutating func convertExecute(
+        _ exchange: Exchange, index: Int, status: Int, input: ExecuteInput,
+        sandbox: String
+    ) throws(ReplayError) {
         var files: [FileInput] = []
         for (k, file) in input.files.enumerated() {
             let at = ["request", "execute", "files", String(k)]
             switch file.bytes.content {
             case .text(let text):
-                files.append(FileInput(name: Self.literal(file.name), content: Array(Self.literal(text).utf8), isText: true, mimeType: file.mimeType))
+                files.append(
+                    FileInput(name: Self.literal(file.name), content: Array(Self.literal(text).utf8), isText: true, mimeType: file.mimeType)
+                )
             case .base64(let encoded):
                 guard let bytes = Base64.decode(encoded) else {
-                    throw ReplayError(.notReplayable, location(index, at + ["base64"]),
-                                      "request.execute.files[\(k)].base64 (\(file.name)) is not valid base64")
+                    throw ReplayError(
+                        .notReplayable, location(index, at + ["base64"]),
+                        "request.execute.files[\(k)].base64 (\(file.name)) is not valid base64")
                 }
                 files.append(FileInput(name: Self.literal(file.name), content: bytes, isText: false, mimeType: file.mimeType))
             case .omitted:
-                throw ReplayError(.notReplayable, location(index, at + ["omitted"]),
-                                  "request.execute.files[\(k)] (\(file.name), \(file.bytes.size) bytes) was recorded by size and sha256 only, "
-                                      + "so it cannot be sent again; record with --keep-bodies to replay it")
+                throw ReplayError(
+                    .notReplayable, location(index, at + ["omitted"]),
+                    "request.execute.files[\(k)] (\(file.name), \(file.bytes.size) bytes) was recorded by size and sha256 only, "
+                        + "so it cannot be sent again; record with --keep-bodies to replay it")
             }
         }
         var expectations = Self.statusExpectations(exchange, status: status, always: false)
@@ -282,8 +306,9 @@ struct CassetteConverter {
             for (k, file) in recorded.files.enumerated() {
                 let digest = file.bytes.sha256.lowercased()
                 guard digest.utf8.count == 64, digest.allSatisfy(\.isHexDigit) else {
-                    throw ReplayError(.notReplayable, location(index, ["response", "execute", "files", String(k), "sha256"]),
-                                      "response.execute.files[\(k)].sha256 (\(file.name)) is not 64 hex digits")
+                    throw ReplayError(
+                        .notReplayable, location(index, ["response", "execute", "files", String(k), "sha256"]),
+                        "response.execute.files[\(k)].sha256 (\(file.name)) is not 64 hex digits")
                 }
                 expectations.append(.file(name: Self.literal(file.name), .sha256(digest)))
             }
@@ -291,8 +316,9 @@ struct CassetteConverter {
         } else if status == 200 {
             expectations.append(.httpStatus(200))
         }
-        append(.execute(code: Self.literal(input.code ?? ""), files: files, sandbox: reference(sandbox)), index: index,
-               expectations: expectations, response: response)
+        append(
+            .execute(code: Self.literal(input.code ?? ""), files: files, sandbox: reference(sandbox)), index: index,
+            expectations: expectations, response: response)
     }
 
     /// A raw request with the recorded names replaced by the replay's.
@@ -302,7 +328,8 @@ struct CassetteConverter {
         if !exchange.query.isEmpty {
             var pairs: [String] = []
             for field in exchange.query {
-                pairs.append("\(ScenarioSession.percentEncode(Self.literal(field.name)))=\(ScenarioSession.percentEncode(token(field.value)))")
+                pairs.append(
+                    "\(ScenarioSession.percentEncode(Self.literal(field.name)))=\(ScenarioSession.percentEncode(token(field.value)))")
             }
             target += "?" + pairs.joined(separator: "&")
         }
@@ -315,9 +342,10 @@ struct CassetteConverter {
             var files: [SandboxFile] = []
             for file in input.files {
                 guard let bytes = Self.bytes(file.bytes) else {
-                    throw ReplayError(.notReplayable, location(index, ["request", "execute"]),
-                                      "request.execute.files (\(file.name)) was recorded by size and sha256 only, so it cannot be sent again; "
-                                          + "record with --keep-bodies to replay it")
+                    throw ReplayError(
+                        .notReplayable, location(index, ["request", "execute"]),
+                        "request.execute.files (\(file.name)) was recorded by size and sha256 only, so it cannot be sent again; "
+                            + "record with --keep-bodies to replay it")
                 }
                 files.append(SandboxFile(name: file.name, content: bytes, mimeType: file.mimeType))
             }
@@ -336,8 +364,9 @@ struct CassetteConverter {
         if status == 200, let name = exchange.response.body.json?["name"]?.stringValue, name.contains("/operations/") {
             minted[name] = (steps.count, "name", "operation")
         }
-        append(.request(method: exchange.method.uppercased(), path: target, body: body, headers: [:]), index: index,
-               expectations: expectations, response: recorded(exchange, status))
+        append(
+            .request(method: exchange.method.uppercased(), path: target, body: body, headers: [:]), index: index,
+            expectations: expectations, response: recorded(exchange, status))
     }
 
     // MARK: Names
@@ -404,8 +433,10 @@ struct CassetteConverter {
 
     // MARK: Steps
 
-    private mutating func append(_ action: StepAction, index: Int, expectations: [Expectation], captures: [Capture] = [],
-                                 response: RecordedResponse?, note: String? = nil) {
+    private mutating func append(
+        _ action: StepAction, index: Int, expectations: [Expectation], captures: [Capture] = [],
+        response: RecordedResponse?, note: String? = nil
+    ) {
         let location = location(index)
         let name = "\(steps.count + 1)-\(action.operation)"
         steps.append(Step(name: name, action: action, expectations: expectations, captures: captures, location: location))
@@ -415,8 +446,9 @@ struct CassetteConverter {
     /// What `exchange` answered, as the step's recorded response.
     private func recorded(_ exchange: Exchange, _ status: Int) -> RecordedResponse {
         let error = status == 200 ? nil : exchange.response.body.json?["error"]
-        return RecordedResponse(status: status, errorStatus: error?["status"]?.stringValue, errorMessage: error?["message"]?.stringValue,
-                                json: exchange.response.body.json)
+        return RecordedResponse(
+            status: status, errorStatus: error?["status"]?.stringValue, errorMessage: error?["message"]?.stringValue,
+            json: exchange.response.body.json)
     }
 
     private mutating func skip(_ index: Int, _ reason: String) {

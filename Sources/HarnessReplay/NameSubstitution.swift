@@ -26,7 +26,8 @@ enum NameSubstitution {
 
     /// Whether `name` stands as a whole name somewhere in `text`.
     static func occurs(_ name: String, in text: String) -> Bool {
-        let key = Array(name.utf8), bytes = Array(text.utf8)
+        let key = Array(name.utf8)
+        let bytes = Array(text.utf8)
         guard !key.isEmpty, key.count <= bytes.count else { return false }
         return (0...(bytes.count - key.count)).contains { isWhole(key, in: bytes, at: $0) }
     }
@@ -41,7 +42,8 @@ enum NameSubstitution {
     static func isNameByte(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "_"), UInt8(ascii: "-"): true
+            UInt8(ascii: "_"), UInt8(ascii: "-"):
+            true
         default: false
         }
     }

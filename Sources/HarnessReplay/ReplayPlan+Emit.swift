@@ -8,7 +8,7 @@ extension ReplayPlan {
     package func emitted(attachmentDirectory: String) throws(ReplayError) -> ScenarioWriter.Output {
         var header = [
             "Replays the cassette \(path) (recorded \(cassette.recordedAt) against \(cassette.upstream)).",
-            "Written by `sandbench replay --emit`; how exchanges become steps: docs/cassettes.md, \"Replaying\".",
+            "Written by `sandbench replay --emit`; how exchanges become steps: docs/cassettes.md, \"Replaying\"."
         ]
         if !skipped.isEmpty { header.append("Exchanges not replayed:") }
         for skip in skipped.prefix(Self.maxListedSkips) {

@@ -130,8 +130,10 @@ package struct RecordedResponse: Sendable, Hashable {
     /// The sandbox state the answer reported (get, create).
     package var state: SandboxState?
 
-    package init(status: Int, errorStatus: String? = nil, errorMessage: String? = nil, json: JSONValue? = nil,
-                 execute: ExecuteOutput? = nil, state: SandboxState? = nil) {
+    package init(
+        status: Int, errorStatus: String? = nil, errorMessage: String? = nil, json: JSONValue? = nil,
+        execute: ExecuteOutput? = nil, state: SandboxState? = nil
+    ) {
         self.status = status
         self.errorStatus = errorStatus
         self.errorMessage = errorMessage

@@ -44,9 +44,11 @@ package enum ScenarioSources {
         var plans: [ReplayPlan] = []
         for path in ScenarioLoader.discover(paths, errors: &errors, cassettes: true) {
             guard isCassette(path) else {
-                errors.append(ScenarioError(SourceLocation(file: path, line: 0, column: 0),
-                                            "not a cassette (its first lines do not say format: sandbench-cassette/1); "
-                                                + "scenario files are run with sandbench run"))
+                errors.append(
+                    ScenarioError(
+                        SourceLocation(file: path, line: 0, column: 0),
+                        "not a cassette (its first lines do not say format: sandbench-cassette/1); "
+                            + "scenario files are run with sandbench run"))
                 continue
             }
             do { plans.append(try ReplayPlan.load(path: path, options: options)) } catch {

@@ -5,10 +5,14 @@ import Yams
 /// Reads a step's `expect:` block.
 struct ExpectationBuilder {
     let reader: NodeReader
-    static let keys = ["stdout", "stderr", "files", "file_count", "status", "error", "error_reason", "error_message", "state", "within", "json", "count"]
+    static let keys = [
+        "stdout", "stderr", "files", "file_count", "status", "error", "error_reason", "error_message", "state", "within", "json", "count"
+    ]
     static let textKeys = ["equals", "contains", "not_contains", "matches", "normalized"]
-    static let fileKeys = ["present", "absent", "text", "equals", "contains", "not_contains", "matches", "sha256", "size", "base64",
-                           "mime_type", "prefix_hex"]
+    static let fileKeys = [
+        "present", "absent", "text", "equals", "contains", "not_contains", "matches", "sha256", "size", "base64",
+        "mime_type", "prefix_hex"
+    ]
 
     func expectations(_ node: Node) -> [Expectation] {
         guard let entries = reader.mapping(node, "expect", allowed: Self.keys) else { return [] }
@@ -22,8 +26,11 @@ struct ExpectationBuilder {
             case "error":
                 if let s = reader.string(value, "error") {
                     if StatusCode(rawValue: s) == nil {
-                        let hint = DidYouMean.suggestion(for: s, among: StatusCode.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
-                        reader.fail(value, "error must be a Google status such as NOT_FOUND or INVALID_ARGUMENT, not \(s.debugDescription)\(hint)")
+                        let hint =
+                            DidYouMean.suggestion(for: s, among: StatusCode.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" }
+                            ?? ""
+                        reader.fail(
+                            value, "error must be a Google status such as NOT_FOUND or INVALID_ARGUMENT, not \(s.debugDescription)\(hint)")
                     } else {
                         out.append(.errorStatus(s))
                     }
@@ -96,13 +103,21 @@ struct ExpectationBuilder {
             case "matches": if let t = reader.string(value, key) { out.append(.text(.matches(t))) }
             case "sha256":
                 if let t = reader.string(value, key) {
-                    if t.count == 64, t.allSatisfy(\.isHexDigit) { out.append(.sha256(t)) } else { reader.fail(value, "sha256 must be 64 hex digits") }
+                    if t.count == 64, t.allSatisfy(\.isHexDigit) {
+                        out.append(.sha256(t))
+                    } else {
+                        reader.fail(value, "sha256 must be 64 hex digits")
+                    }
                 }
             case "size": if let n = reader.int(value, "size", min: 0) { out.append(.size(n)) }
             case "mime_type": if let t = reader.string(value, key) { out.append(.mimeType(t)) }
             case "prefix_hex":
                 if let t = reader.string(value, key) {
-                    if let bytes = Self.hexBytes(t) { out.append(.prefix(bytes)) } else { reader.fail(value, "prefix_hex must be pairs of hex digits") }
+                    if let bytes = Self.hexBytes(t) {
+                        out.append(.prefix(bytes))
+                    } else {
+                        reader.fail(value, "prefix_hex must be pairs of hex digits")
+                    }
                 }
             default:
                 if let t = reader.string(value, key) {
@@ -117,13 +132,23 @@ struct ExpectationBuilder {
 /// Reads a scenario's `load:` block.
 struct LoadBuilder {
     let reader: NodeReader
-    static let keys = ["vus", "iterations", "duration", "pacing", "rate", "arrivals", "max_in_flight", "stages", "thresholds", "seed", "abort_on_fail"]
+    static let keys = [
+        "vus", "iterations", "duration", "pacing", "rate", "arrivals", "max_in_flight", "stages", "thresholds", "seed", "abort_on_fail"
+    ]
 
     func plan(_ node: Node) -> LoadPlan? {
         guard let entries = reader.mapping(node, "load", allowed: Self.keys) else { return nil }
-        var vus: Int?, iterations: Int?, duration: Duration?, rate: Double?, maxInFlight = 1000
-        var stages: [LoadPlan.Stage] = [], thresholds: [String] = [], seed: UInt64?, abort = false
-        var pacing: Duration?, poisson = false
+        var vus: Int?
+        var iterations: Int?
+        var duration: Duration?
+        var rate: Double?
+        var maxInFlight = 1000
+        var stages: [LoadPlan.Stage] = []
+        var thresholds: [String] = []
+        var seed: UInt64?
+        var abort = false
+        var pacing: Duration?
+        var poisson = false
         for (key, _, value) in entries {
             switch key {
             case "vus": vus = reader.int(value, "vus", min: 1, max: LoadPlan.maxVirtualUsers)
@@ -144,9 +169,20 @@ struct LoadBuilder {
             default:
                 for stageNode in reader.list(value, "stages") ?? [] {
                     guard let fields = reader.mapping(stageNode, "a stage", allowed: ["duration", "target"]) else { continue }
-                    var d: Duration?, target: Double?
-                    for (k, _, v) in fields { if k == "duration" { d = reader.duration(v, "duration") } else { target = reader.number(v, "target", in: 0...LoadPlan.maxRate) } }
-                    if let d, let target { stages.append(.init(duration: d, target: target)) } else { reader.fail(stageNode, "a stage needs 'duration' and 'target'") }
+                    var d: Duration?
+                    var target: Double?
+                    for (k, _, v) in fields {
+                        if k == "duration" {
+                            d = reader.duration(v, "duration")
+                        } else {
+                            target = reader.number(v, "target", in: 0...LoadPlan.maxRate)
+                        }
+                    }
+                    if let d, let target {
+                        stages.append(.init(duration: d, target: target))
+                    } else {
+                        reader.fail(stageNode, "a stage needs 'duration' and 'target'")
+                    }
                 }
             }
         }
@@ -156,14 +192,18 @@ struct LoadBuilder {
             if total == .zero { reader.fail(node, "an open workload (rate) needs a 'duration' or 'stages'") }
             model = .open(rate: rate, duration: total, maxInFlight: maxInFlight)
         } else if vus != nil || !stages.isEmpty {
-            if iterations == nil, duration == nil, stages.isEmpty { reader.fail(node, "a closed workload (vus) needs 'iterations' or 'duration'") }
+            if iterations == nil, duration == nil, stages.isEmpty {
+                reader.fail(node, "a closed workload (vus) needs 'iterations' or 'duration'")
+            }
             model = .closed(vus: vus ?? 1, iterations: iterations, duration: duration, pacing: pacing)
         } else {
             reader.fail(node, "load needs 'vus' (closed model) or 'rate' (open model)")
             return nil
         }
         for t in thresholds where Threshold.parse(t) == nil {
-            reader.fail(node, "threshold \(t.debugDescription) is not of the form 'METRIC.STAT < VALUE' (e.g. execute.p99 < 250ms, errors.rate < 1%)")
+            reader.fail(
+                node,
+                "threshold \(t.debugDescription) is not of the form 'METRIC.STAT < VALUE' (e.g. execute.p99 < 250ms, errors.rate < 1%)")
         }
         var plan = LoadPlan(model: model, stages: stages, thresholds: thresholds, seed: seed, abortOnFail: abort)
         plan.poissonArrivals = poisson

@@ -22,9 +22,11 @@ package final class NodeReader {
     package func kind(_ node: Node) -> String {
         switch node {
         case .scalar(let s):
-            s.string.isEmpty && s.style == .plain ? "null"
-                : s.string.count > 80 ? "a scalar (\(String(s.string.prefix(60)).debugDescription)… \(s.string.utf8.count) bytes)"
-                : "a scalar (\(s.string.debugDescription))"
+            s.string.isEmpty && s.style == .plain
+                ? "null"
+                : s.string.count > 80
+                    ? "a scalar (\(String(s.string.prefix(60)).debugDescription)… \(s.string.utf8.count) bytes)"
+                    : "a scalar (\(s.string.debugDescription))"
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
@@ -46,14 +48,20 @@ package final class NodeReader {
         var out: [(String, Node, Node)] = []
         var seen: Set<String> = []
         for (keyNode, value) in map {
-            guard case .scalar(let keyScalar) = keyNode else { fail(keyNode, "keys in \(what) must be plain names"); continue }
+            guard case .scalar(let keyScalar) = keyNode else {
+                fail(keyNode, "keys in \(what) must be plain names")
+                continue
+            }
             let key = Self.snake(keyScalar.string)
             guard allowed.contains(key) else {
                 let hint = DidYouMean.suggestion(for: key, among: allowed).map { " (did you mean '\($0)'?)" } ?? ""
                 fail(keyNode, "unknown key '\(keyScalar.string)' in \(what)\(hint); allowed: \(allowed.joined(separator: ", "))")
                 continue
             }
-            if !seen.insert(key).inserted { fail(keyNode, "'\(key)' is given twice in \(what)"); continue }
+            if !seen.insert(key).inserted {
+                fail(keyNode, "'\(key)' is given twice in \(what)")
+                continue
+            }
             out.append((key, keyNode, value))
         }
         return out
@@ -67,7 +75,10 @@ package final class NodeReader {
         }
         var out: [(String, Node, Node)] = []
         for (keyNode, value) in map {
-            guard case .scalar(let keyScalar) = keyNode else { fail(keyNode, "keys in \(what) must be plain names"); continue }
+            guard case .scalar(let keyScalar) = keyNode else {
+                fail(keyNode, "keys in \(what) must be plain names")
+                continue
+            }
             out.append((keyScalar.string, keyNode, value))
         }
         return out
@@ -95,18 +106,29 @@ package final class NodeReader {
             fail(node, "\(what) must be an integer, not \(kind(node))")
             return nil
         }
-        guard n >= min else { fail(node, "\(what) must be at least \(min), not \(n)"); return nil }
-        guard n <= max else { fail(node, "\(what) must be at most \(max), not \(n)"); return nil }
+        guard n >= min else {
+            fail(node, "\(what) must be at least \(min), not \(n)")
+            return nil
+        }
+        guard n <= max else {
+            fail(node, "\(what) must be at most \(max), not \(n)")
+            return nil
+        }
         return n
     }
 
     /// A finite number in `range`.
-    package func number(_ node: Node, _ what: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) -> Double? {
+    package func number(
+        _ node: Node, _ what: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+    ) -> Double? {
         guard case .scalar(let s) = node, let n = Double(s.string), n.isFinite else {
             fail(node, "\(what) must be a number, not \(kind(node))")
             return nil
         }
-        guard range.contains(n) else { fail(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound), not \(kind(node))"); return nil }
+        guard range.contains(n) else {
+            fail(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound), not \(kind(node))")
+            return nil
+        }
         return n
     }
 
@@ -147,7 +169,10 @@ package final class NodeReader {
         case "javascript", "js", "node", "language_javascript": return .javascript
         case "unspecified", "language_unspecified": return .unspecified
         default:
-            fail(node, "language must be python or javascript (or LANGUAGE_PYTHON / LANGUAGE_JAVASCRIPT / LANGUAGE_UNSPECIFIED), not \(s.debugDescription)")
+            fail(
+                node,
+                "language must be python or javascript (or LANGUAGE_PYTHON / LANGUAGE_JAVASCRIPT / LANGUAGE_UNSPECIFIED), not \(s.debugDescription)"
+            )
             return nil
         }
     }

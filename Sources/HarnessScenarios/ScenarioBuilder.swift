@@ -26,7 +26,9 @@ struct ScenarioBuilder {
             case "tags": tags = reader.strings(value, "tags") ?? []
             case "sandbox": break
             case "skip":
-                if case .scalar(let s) = value, let b = Bool(s.string.lowercased()) { skip = b ? "skipped in the scenario file" : nil } else {
+                if case .scalar(let s) = value, let b = Bool(s.string.lowercased()) {
+                    skip = b ? "skipped in the scenario file" : nil
+                } else {
                     skip = reader.string(value, "skip")
                 }
             case "load": load = LoadBuilder(reader: reader).plan(value)
@@ -70,8 +72,11 @@ struct ScenarioBuilder {
         guard let entries = reader.mapping(node, "step \(index)", allowed: ScenarioLoader.stepKeys) else { return nil }
         let kinds = entries.filter { ScenarioLoader.stepKinds.contains($0.key) }
         guard kinds.count == 1, let (kind, _, body) = kinds.first else {
-            reader.fail(node, kinds.isEmpty ? "step \(index) needs one action: \(ScenarioLoader.stepKinds.joined(separator: ", "))"
-                                            : "step \(index) has \(kinds.count) actions (\(kinds.map(\.key).joined(separator: ", "))); give one per step")
+            reader.fail(
+                node,
+                kinds.isEmpty
+                    ? "step \(index) needs one action: \(ScenarioLoader.stepKinds.joined(separator: ", "))"
+                    : "step \(index) has \(kinds.count) actions (\(kinds.map(\.key).joined(separator: ", "))); give one per step")
             return nil
         }
         guard let action = action(kind, body, base: base) else { return nil }
@@ -116,7 +121,9 @@ struct ScenarioBuilder {
             }
             return kind == "get" ? .get(sandbox: sandbox) : .delete(sandbox: sandbox)
         case "list":
-            var pageSize: Int?, token: String?, filter: String?
+            var pageSize: Int?
+            var token: String?
+            var filter: String?
             if !empty, let entries = reader.mapping(body, "list", allowed: ["page_size", "page_token", "filter"]) {
                 for (key, _, value) in entries {
                     switch key {
@@ -130,7 +137,8 @@ struct ScenarioBuilder {
         case "wait":
             guard let entries = reader.mapping(body, "wait", allowed: ["state", "status", "timeout", "interval"]) else { return nil }
             var condition: WaitCondition?
-            var timeout: Duration = .seconds(60), interval: Duration = .milliseconds(200)
+            var timeout: Duration = .seconds(60)
+            var interval: Duration = .milliseconds(200)
             for (key, _, value) in entries {
                 switch key {
                 case "state": if let s = reader.state(value) { condition = .state(s) }
@@ -139,11 +147,17 @@ struct ScenarioBuilder {
                 default: interval = reader.duration(value, "interval") ?? interval
                 }
             }
-            guard let condition else { reader.fail(body, "wait needs 'state' (e.g. STATE_RUNNING) or 'status' (e.g. 404)"); return nil }
+            guard let condition else {
+                reader.fail(body, "wait needs 'state' (e.g. STATE_RUNNING) or 'status' (e.g. 404)")
+                return nil
+            }
             return .wait(condition, timeout: timeout, interval: interval)
         default:
             guard let entries = reader.mapping(body, "request", allowed: ["method", "path", "body", "headers"]) else { return nil }
-            var method = "GET", path: String?, payload: String?, headers: [String: String] = [:]
+            var method = "GET"
+            var path: String?
+            var payload: String?
+            var headers: [String: String] = [:]
             for (key, _, value) in entries {
                 switch key {
                 case "method": method = reader.string(value, "method")?.uppercased() ?? method
@@ -154,18 +168,28 @@ struct ScenarioBuilder {
                     for (k, _, v) in reader.freeMapping(value, "headers") ?? [] { headers[k] = reader.string(v, "header \(k)") }
                 }
             }
-            guard let path else { reader.fail(body, "request needs a 'path' (relative to /v1beta1/, or absolute like /healthz)"); return nil }
+            guard let path else {
+                reader.fail(body, "request needs a 'path' (relative to /v1beta1/, or absolute like /healthz)")
+                return nil
+            }
             return .request(method: method, path: path, body: payload, headers: headers)
         }
     }
 
     func file(_ node: Node) -> FileInput? {
-        guard let entries = reader.mapping(node, "a file", allowed: ["name", "text", "base64", "path", "random", "mime_type"]) else { return nil }
-        var name: String?, content: [UInt8]?, isText = false, mime: String?
+        guard let entries = reader.mapping(node, "a file", allowed: ["name", "text", "base64", "path", "random", "mime_type"]) else {
+            return nil
+        }
+        var name: String?
+        var content: [UInt8]?
+        var isText = false
+        var mime: String?
         for (key, _, value) in entries {
             switch key {
             case "name": name = reader.string(value, "name")
-            case "text": content = reader.string(value, "text").map { Array($0.utf8) }; isText = true
+            case "text":
+                content = reader.string(value, "text").map { Array($0.utf8) }
+                isText = true
             case "base64":
                 if let s = reader.string(value, "base64") {
                     if let bytes = Base64.decode(s) { content = bytes } else { reader.fail(value, "base64 content is not valid base64") }
@@ -173,22 +197,39 @@ struct ScenarioBuilder {
             case "path":
                 if let p = reader.string(value, "path") {
                     let full = p.hasPrefix("/") ? p : "\(baseDirectory)/\(p)"
-                    if let data = FileManager.default.contents(atPath: full) { content = [UInt8](data) } else {
+                    if let data = FileManager.default.contents(atPath: full) {
+                        content = [UInt8](data)
+                    } else {
                         reader.fail(value, "cannot read \(full) (paths are relative to the scenario file)")
                     }
                 }
             case "random":
                 guard let fields = reader.mapping(value, "random", allowed: ["size", "seed"]) else { break }
-                var size: Int?, seed = 1
+                var size: Int?
+                var seed = 1
                 for (k, _, v) in fields {
-                    if k == "size" { size = reader.int(v, "size", min: 0, max: FileInput.maxRandomBytes) } else { seed = reader.int(v, "seed", min: 0) ?? seed }
+                    if k == "size" {
+                        size = reader.int(v, "size", min: 0, max: FileInput.maxRandomBytes)
+                    } else {
+                        seed = reader.int(v, "seed", min: 0) ?? seed
+                    }
                 }
-                if let size { content = Self.pseudoRandomBytes(count: size, seed: UInt64(seed)) } else { reader.fail(value, "random needs a 'size' in bytes") }
+                if let size {
+                    content = Self.pseudoRandomBytes(count: size, seed: UInt64(seed))
+                } else {
+                    reader.fail(value, "random needs a 'size' in bytes")
+                }
             default: mime = reader.string(value, "mime_type")
             }
         }
-        guard let name else { reader.fail(node, "a file needs a 'name'"); return nil }
-        guard let content else { reader.fail(node, "file '\(name.prefix(80))' needs one of 'text', 'base64' or 'path'"); return nil }
+        guard let name else {
+            reader.fail(node, "a file needs a 'name'")
+            return nil
+        }
+        guard let content else {
+            reader.fail(node, "file '\(name.prefix(80))' needs one of 'text', 'base64' or 'path'")
+            return nil
+        }
         return FileInput(name: name, content: content, isText: isText, mimeType: mime)
     }
 
@@ -226,7 +267,8 @@ struct ScenarioBuilder {
                 continue
             }
             guard let entries = reader.mapping(value, "save \(variable)", allowed: ["json", "stdout_regex"]), let first = entries.first,
-                  let text = reader.string(first.value, first.key) else { continue }
+                let text = reader.string(first.value, first.key)
+            else { continue }
             if first.key == "stdout_regex", (try? Regex(text)) == nil { reader.fail(first.value, "invalid regular expression") }
             out.append(Capture(variable: variable, source: first.key == "json" ? .jsonPath(text) : .stdoutRegex(text)))
         }

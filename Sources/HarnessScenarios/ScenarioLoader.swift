@@ -36,9 +36,15 @@ package enum ScenarioLoader {
                 errors.append(ScenarioError(SourceLocation(file: path, line: 0, column: 0), "no such file or directory"))
                 continue
             }
-            if !isDirectory.boolValue { out.append(path); continue }
+            if !isDirectory.boolValue {
+                out.append(path)
+                continue
+            }
             let found = (fm.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
-                .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.split(separator: "/").contains { $0.hasPrefix(".") || $0 == "files" } }
+                .filter {
+                    ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml"))
+                        && !$0.split(separator: "/").contains { $0.hasPrefix(".") || $0 == "files" }
+                }
                 .sorted()
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
             out += found.map { "\(base)/\($0)" }.filter { isCassette($0) == cassettes }
@@ -66,7 +72,9 @@ package enum ScenarioLoader {
     /// Loads one file.
     package static func load(path: String) throws(ScenarioErrors) -> ScenarioFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ScenarioErrors([ScenarioError(SourceLocation(file: path, line: 0, column: 0), "cannot read the file (missing, unreadable or not UTF-8)")])
+            throw ScenarioErrors([
+                ScenarioError(SourceLocation(file: path, line: 0, column: 0), "cannot read the file (missing, unreadable or not UTF-8)")
+            ])
         }
         let base = (path as NSString).deletingLastPathComponent
         return try parse(yaml: text, path: path, baseDirectory: base.isEmpty ? "." : base)
@@ -78,7 +86,9 @@ package enum ScenarioLoader {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
-                throw ScenarioErrors([ScenarioError(SourceLocation(file: path, line: 1, column: 1), "the file is empty: expected a 'scenarios:' list")])
+                throw ScenarioErrors([
+                    ScenarioError(SourceLocation(file: path, line: 1, column: 1), "the file is empty: expected a 'scenarios:' list")
+                ])
             }
             root = node
         } catch let error as ScenarioErrors {
@@ -117,13 +127,15 @@ package enum ScenarioLoader {
 
     package static func yamlError(_ error: YamlError, path: String) -> ScenarioError {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let where_ = context.map { " \($0.text)" } ?? ""
             return ScenarioError(SourceLocation(file: path, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(where_)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0.prefix(80))'" }.joined(separator: ", ")
-            return ScenarioError(SourceLocation(file: path, line: max(1, context.mark.line), column: max(1, context.mark.column)),
-                                 "the mapping starting here gives \(keys) more than once")
+            return ScenarioError(
+                SourceLocation(file: path, line: max(1, context.mark.line), column: max(1, context.mark.column)),
+                "the mapping starting here gives \(keys) more than once")
         default:
             return ScenarioError(SourceLocation(file: path, line: 1, column: 1), "invalid YAML: \(error)")
         }

@@ -86,12 +86,18 @@ package struct ScenarioWriter: Sendable {
         pairs.append((kind, action(step.action, base: scenario.sandbox, prefix: prefix, attachments: &attachments)))
         if !step.expectations.isEmpty { pairs.append(("expect", Self.expectations(step.expectations))) }
         if !step.captures.isEmpty {
-            pairs.append(("save", Self.mapping(step.captures.map { capture in
-                switch capture.source {
-                case .jsonPath(let path): (capture.variable, Self.string(path))
-                case .stdoutRegex(let pattern): (capture.variable, Self.mapping([("stdout_regex", Self.string(pattern))], flow: true))
-                }
-            })))
+            pairs.append(
+                (
+                    "save",
+                    Self.mapping(
+                        step.captures.map { capture in
+                            switch capture.source {
+                            case .jsonPath(let path): (capture.variable, Self.string(path))
+                            case .stdoutRegex(let pattern):
+                                (capture.variable, Self.mapping([("stdout_regex", Self.string(pattern))], flow: true))
+                            }
+                        })
+                ))
         }
         return Self.mapping(pairs)
     }
@@ -107,7 +113,8 @@ package struct ScenarioWriter: Sendable {
             if !files.isEmpty {
                 var written: [Node] = []
                 for (k, file) in files.enumerated() {
-                    written.append(self.file(file, attachmentName: "\(prefix)-\(k + 1)-\(Self.safeFileName(file.name))", attachments: &attachments))
+                    written.append(
+                        self.file(file, attachmentName: "\(prefix)-\(k + 1)-\(Self.safeFileName(file.name))", attachments: &attachments))
                 }
                 pairs.append(("files", .sequence(.init(written, .implicit, .block))))
             }
@@ -122,16 +129,20 @@ package struct ScenarioWriter: Sendable {
             if let filter { pairs.append(("filter", Self.string(filter))) }
             return Self.mapping(pairs, flow: true)
         case .wait(let condition, let timeout, let interval):
-            let wanted: (String, Node) = switch condition {
-            case .state(let state): ("state", Self.string(state.rawValue))
-            case .httpStatus(let status): ("status", Self.integer(status))
-            }
-            return Self.mapping([wanted, ("timeout", Self.string(Self.duration(timeout))), ("interval", Self.string(Self.duration(interval)))],
-                                flow: true)
+            let wanted: (String, Node) =
+                switch condition {
+                case .state(let state): ("state", Self.string(state.rawValue))
+                case .httpStatus(let status): ("status", Self.integer(status))
+                }
+            return Self.mapping(
+                [wanted, ("timeout", Self.string(Self.duration(timeout))), ("interval", Self.string(Self.duration(interval)))],
+                flow: true)
         case .request(let method, let path, let body, let headers):
             var pairs: [(String, Node)] = [("method", Self.string(method)), ("path", Self.string(path))]
             if let body { pairs.append(("body", Self.string(body))) }
-            if !headers.isEmpty { pairs.append(("headers", Self.mapping(headers.keys.sorted().map { ($0, Self.string(headers[$0] ?? "")) }))) }
+            if !headers.isEmpty {
+                pairs.append(("headers", Self.mapping(headers.keys.sorted().map { ($0, Self.string(headers[$0] ?? "")) })))
+            }
             return Self.mapping(pairs)
         }
     }
@@ -162,22 +173,42 @@ package struct ScenarioWriter: Sendable {
         func note(_ key: String) { if !order.contains(key) { order.append(key) } }
         for expectation in expectations {
             switch expectation {
-            case .stdout(let m): note("stdout"); text["stdout", default: []].append(m)
-            case .stderr(let m): note("stderr"); text["stderr", default: []].append(m)
-            case .errorMessage(let m): note("error_message"); text["error_message", default: []].append(m)
+            case .stdout(let m):
+                note("stdout")
+                text["stdout", default: []].append(m)
+            case .stderr(let m):
+                note("stderr")
+                text["stderr", default: []].append(m)
+            case .errorMessage(let m):
+                note("error_message")
+                text["error_message", default: []].append(m)
             case .json(let path, let m):
                 note("json")
                 if let k = json.firstIndex(where: { $0.0 == path }) { json[k].1.append(m) } else { json.append((path, [m])) }
             case .file(let name, let m):
                 note("files")
                 if let k = files.firstIndex(where: { $0.0 == name }) { files[k].1.append(m) } else { files.append((name, [m])) }
-            case .fileCount(let n): note("file_count"); single["file_count"] = integer(n)
-            case .httpStatus(let n): note("status"); single["status"] = integer(n)
-            case .errorStatus(let s): note("error"); single["error"] = string(s)
-            case .errorReason(let s): note("error_reason"); single["error_reason"] = string(s)
-            case .state(let s): note("state"); single["state"] = string(s.rawValue)
-            case .within(let d): note("within"); single["within"] = string(duration(d))
-            case .count(let n): note("count"); single["count"] = integer(n)
+            case .fileCount(let n):
+                note("file_count")
+                single["file_count"] = integer(n)
+            case .httpStatus(let n):
+                note("status")
+                single["status"] = integer(n)
+            case .errorStatus(let s):
+                note("error")
+                single["error"] = string(s)
+            case .errorReason(let s):
+                note("error_reason")
+                single["error_reason"] = string(s)
+            case .state(let s):
+                note("state")
+                single["state"] = string(s.rawValue)
+            case .within(let d):
+                note("within")
+                single["within"] = string(duration(d))
+            case .count(let n):
+                note("count")
+                single["count"] = integer(n)
             }
         }
         var pairs: [(String, Node)] = []
@@ -237,11 +268,12 @@ package struct ScenarioWriter: Sendable {
     static func template(_ template: SandboxTemplate, base: SandboxTemplate) -> Node {
         var pairs: [(String, Node)] = []
         if template.language != base.language {
-            let language = switch template.language {
-            case .python: "python"
-            case .javascript: "javascript"
-            case .unspecified: "LANGUAGE_UNSPECIFIED"
-            }
+            let language =
+                switch template.language {
+                case .python: "python"
+                case .javascript: "javascript"
+                case .unspecified: "LANGUAGE_UNSPECIFIED"
+                }
             pairs.append(("language", string(language)))
         }
         if template.machineConfig != base.machineConfig { pairs.append(("machine_config", string(template.machineConfig.rawValue))) }
@@ -311,10 +343,11 @@ package struct ScenarioWriter: Sendable {
 
     /// A file name reduced to letters, digits, `.`, `-` and `_`, at most 100 bytes, never hidden.
     static func safeFileName(_ name: String) -> String {
-        let kept = String(name.unicodeScalars.prefix(100).map { scalar -> Character in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
-                ? Character(scalar) : "_"
-        })
+        let kept = String(
+            name.unicodeScalars.prefix(100).map { scalar -> Character in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
+                    ? Character(scalar) : "_"
+            })
         let trimmed = kept.drop { $0 == "." }
         return trimmed.isEmpty ? "file" : String(trimmed)
     }

@@ -37,8 +37,10 @@ extension Orchestrator {
     /// - Parameter body: the run, given the orchestrator and the console's events.
     /// - Returns: `.passed`, `.failed` when a scenario did not pass or a sandbox leaked, or the
     ///   failure's status when the run could not be carried out.
-    package func runWithConsole(_ console: ConsoleReporter, output: CommandOutput,
-                               _ body: (Orchestrator, SuiteEvents) async throws(RunFailure) -> RunResult) async -> ExitStatus {
+    package func runWithConsole(
+        _ console: ConsoleReporter, output: CommandOutput,
+        _ body: (Orchestrator, SuiteEvents) async throws(RunFailure) -> RunResult
+    ) async -> ExitStatus {
         let events = SuiteEvents(
             scenarioFinished: { output.standardOutput(console.render($0)) },
             finished: { output.standardOutput(console.renderSummary($0)) }
@@ -77,8 +79,10 @@ extension Orchestrator {
     /// Runs `request` as ``load(_:reports:events:)`` does, with failures to standard error.
     /// - Returns: `.passed`, `.failed` when a threshold was breached, the run aborted or a sandbox
     ///   leaked, or the failure's status when the run could not be carried out.
-    package func loadWithConsole(_ request: LoadRequest, reports: LoadReports, events: LoadEvents,
-                                output: CommandOutput) async -> ExitStatus {
+    package func loadWithConsole(
+        _ request: LoadRequest, reports: LoadReports, events: LoadEvents,
+        output: CommandOutput
+    ) async -> ExitStatus {
         do {
             let result = try await load(request, reports: reports, events: events)
             if let html = reports.html { output.standardOutput("HTML report: \(html)\n") }

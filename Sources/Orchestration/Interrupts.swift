@@ -44,7 +44,8 @@ final class Interrupts: @unchecked Sendable {
             return (s.count, s.cancel, s.ledger)
         }
         if count == 1 {
-            FileHandle.standardError.write(Data("\ninterrupted: stopping and deleting this run's sandboxes (press Ctrl-C again to force exit)\n".utf8))
+            FileHandle.standardError.write(
+                Data("\ninterrupted: stopping and deleting this run's sandboxes (press Ctrl-C again to force exit)\n".utf8))
             cancel?()
             return
         }
@@ -61,7 +62,9 @@ final class Interrupts: @unchecked Sendable {
         if left.isEmpty {
             text += ": no sandbox of this run was left alive\n"
         } else {
-            text += "; these sandboxes may still exist:\n" + left.map { "  \($0.sandbox)  (scenario \($0.scenario))" }.joined(separator: "\n") + "\n"
+            text +=
+                "; these sandboxes may still exist:\n" + left.map { "  \($0.sandbox)  (scenario \($0.scenario))" }.joined(separator: "\n")
+                + "\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
         exit(130)

@@ -36,8 +36,9 @@ package struct LoadOverrides: Sendable, Hashable {
         }
         if rate != nil, vus != nil { throw RunFailure(.configuration, "give --rate (open model) or --vus (closed model), not both") }
         for t in thresholds where Threshold.parse(t) == nil {
-            throw RunFailure(.configuration,
-                             "--threshold \"\(t)\" is not of the form METRIC.STAT < VALUE (e.g. execute.p99 < 250ms, errors.rate < 1%)")
+            throw RunFailure(
+                .configuration,
+                "--threshold \"\(t)\" is not of the form METRIC.STAT < VALUE (e.g. execute.p99 < 250ms, errors.rate < 1%)")
         }
     }
 
@@ -65,8 +66,9 @@ package struct LoadOverrides: Sendable, Hashable {
             switch plan.model {
             case .closed(let fileVUs, let fileIterations, let fileDuration, let filePacing):
                 let newIterations = duration != nil && iterations == nil ? nil : (iterations ?? fileIterations)
-                plan.model = .closed(vus: vus ?? fileVUs, iterations: newIterations,
-                                     duration: duration ?? (iterations != nil ? nil : fileDuration), pacing: pacing ?? filePacing)
+                plan.model = .closed(
+                    vus: vus ?? fileVUs, iterations: newIterations,
+                    duration: duration ?? (iterations != nil ? nil : fileDuration), pacing: pacing ?? filePacing)
             case .open(let fileRate, let fileDuration, let fileMax):
                 if let vus {
                     plan.model = .closed(vus: vus, iterations: iterations, duration: duration, pacing: pacing)

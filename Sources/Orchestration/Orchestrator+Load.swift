@@ -46,10 +46,12 @@ package struct LoadEvents: Sendable {
     /// The whole run, before the reports are written.
     package var finished: @Sendable (LoadResult) -> Void = { _ in }
 
-    package init(progress: @escaping @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in },
-                sessionsEnded: @escaping @Sendable () -> Void = {},
-                warning: @escaping @Sendable (String) -> Void = { _ in },
-                finished: @escaping @Sendable (LoadResult) -> Void = { _ in }) {
+    package init(
+        progress: @escaping @Sendable (LoadSnapshot, Double, Double?) -> Void = { _, _, _ in },
+        sessionsEnded: @escaping @Sendable () -> Void = {},
+        warning: @escaping @Sendable (String) -> Void = { _ in },
+        finished: @escaping @Sendable (LoadResult) -> Void = { _ in }
+    ) {
         self.progress = progress
         self.sessionsEnded = sessionsEnded
         self.warning = warning
@@ -63,8 +65,10 @@ extension Orchestrator {
     ///
     /// When the engine cannot be created the result is aborted with the reason (exit 1).
     /// - Throws: ``RunFailure`` when the target cannot be opened or a report cannot be written.
-    package func load(_ request: LoadRequest, reports: LoadReports,
-                     events: LoadEvents = LoadEvents()) async throws(RunFailure) -> LoadResult {
+    package func load(
+        _ request: LoadRequest, reports: LoadReports,
+        events: LoadEvents = LoadEvents()
+    ) async throws(RunFailure) -> LoadResult {
         let ledger = SandboxLedger()
         let startedAt = Date().timeIntervalSince1970
         let reuse = target.engine
@@ -76,9 +80,10 @@ extension Orchestrator {
                 engine = try await RunEngine.acquire(client, reusing: reuse, displayName: "\(runID)-load")
             } catch {
                 events.warning("could not create the run's agent engine: \(error)")
-                return LoadResult(scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
-                                  startedAt: startedAt, seconds: 0, recorder: LoadRecorder(start: .now),
-                                  aborted: "could not create the agent engine: \(error)", leaks: [])
+                return LoadResult(
+                    scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
+                    startedAt: startedAt, seconds: 0, recorder: LoadRecorder(start: .now),
+                    aborted: "could not create the agent engine: \(error)", leaks: [])
             }
             var shared = request.variables
             shared["engine"] = engine.name
@@ -86,14 +91,16 @@ extension Orchestrator {
             shared["run_id"] = runID
             let context = SessionContext(client: client, engine: engine.name, variables: shared, ledger: ledger, runID: runID)
             let recorder = LoadRecorder(start: ContinuousClock.now)
-            let runner = LoadRunner(scenario: request.scenario, file: request.file, plan: request.plan, context: context,
-                                    recorder: recorder, grace: request.grace)
+            let runner = LoadRunner(
+                scenario: request.scenario, file: request.file, plan: request.plan, context: context,
+                recorder: recorder, grace: request.grace)
             let total = runner.planDuration
             let (seconds, aborted) = await runner.run { snapshot, elapsed in events.progress(snapshot, elapsed, total) }
             events.sessionsEnded()
             let leaks = await LeakSweep(client: client, ledger: ledger, runID: runID).run(engine)
-            return LoadResult(scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
-                              startedAt: startedAt, seconds: seconds, recorder: recorder, aborted: aborted, leaks: leaks)
+            return LoadResult(
+                scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
+                startedAt: startedAt, seconds: seconds, recorder: recorder, aborted: aborted, leaks: leaks)
         }
         events.finished(result)
         do {

@@ -42,9 +42,11 @@ package struct ParityRequest: Sendable {
     /// whose expectations are the recording the comparison already holds against the candidate.
     package var judgesExpectations: Bool
 
-    package init(files: [ScenarioFile], reference: ParitySource, candidate: ParitySource?, gaps: ParityGaps = ParityGaps(),
-                latencyBound: Double? = nil, updateSnapshots: String? = nil, tags: [String] = [], variables: Variables = Variables(),
-                judgesExpectations: Bool = true) {
+    package init(
+        files: [ScenarioFile], reference: ParitySource, candidate: ParitySource?, gaps: ParityGaps = ParityGaps(),
+        latencyBound: Double? = nil, updateSnapshots: String? = nil, tags: [String] = [], variables: Variables = Variables(),
+        judgesExpectations: Bool = true
+    ) {
         self.files = files
         self.reference = reference
         self.candidate = candidate
@@ -79,9 +81,11 @@ package struct ParityEvents: Sendable {
     /// The comparison, before the reports are written.
     package var finished: @Sendable (ParityResult) -> Void = { _ in }
 
-    package init(sideStarted: @escaping @Sendable (String) -> Void = { _ in },
-                snapshotsWritten: @escaping @Sendable ([String]) -> Void = { _ in },
-                finished: @escaping @Sendable (ParityResult) -> Void = { _ in }) {
+    package init(
+        sideStarted: @escaping @Sendable (String) -> Void = { _ in },
+        snapshotsWritten: @escaping @Sendable ([String]) -> Void = { _ in },
+        finished: @escaping @Sendable (ParityResult) -> Void = { _ in }
+    ) {
         self.sideStarted = sideStarted
         self.snapshotsWritten = snapshotsWritten
         self.finished = finished
@@ -113,8 +117,10 @@ extension Orchestrator {
     /// and the comparison reports the interruption.
     /// - Throws: ``RunFailure`` `.configuration` for snapshots that cannot be read or written,
     ///   `.target` when a target cannot be opened, `.report` when a report cannot be written.
-    package static func parity(_ request: ParityRequest, interruption: Interruption, reports: ParityReports,
-                              events: ParityEvents = ParityEvents()) async throws(RunFailure) -> ParityOutcome {
+    package static func parity(
+        _ request: ParityRequest, interruption: Interruption, reports: ParityReports,
+        events: ParityEvents = ParityEvents()
+    ) async throws(RunFailure) -> ParityOutcome {
         let interrupts = interruption == .signals ? Interrupts() : nil
         let clock = ContinuousClock()
         let start = clock.now
@@ -133,8 +139,9 @@ extension Orchestrator {
                 }
             case .cassette(let plan):
                 events.sideStarted("\(name): the cassette \(plan.path)")
-                return ParitySide(description: "cassette \(plan.path) (recorded from \(plan.cassette.upstream))",
-                                  scenarios: [ScenarioRecord(plan)])
+                return ParitySide(
+                    description: "cassette \(plan.path) (recorded from \(plan.cassette.upstream))",
+                    scenarios: [ScenarioRecord(plan)])
             case .live(let orchestrator):
                 var options = RunOptions()
                 options.concurrency = 1
@@ -144,17 +151,19 @@ extension Orchestrator {
                 options.keepsObservations = true
                 options.judgesExpectations = request.judgesExpectations
                 labels.append(options.runID)
-                let what = switch orchestrator.target.kind {
-                case .embedded: "the embedded emulator"
-                case .url(let url): url
-                case .vertex(let project): "vertex (project \(project))"
-                }
+                let what =
+                    switch orchestrator.target.kind {
+                    case .embedded: "the embedded emulator"
+                    case .url(let url): url
+                    case .vertex(let project): "vertex (project \(project))"
+                    }
                 events.sideStarted("\(name): \(what)")
                 let run = try await orchestrator.suite(request.files, options: options, events: SuiteEvents(), interrupts: interrupts)
                 var problems: [String] = []
                 if interrupts?.interrupted == true || Task.isCancelled { problems.append("interrupted") }
-                return ParitySide(description: run.target, scenarios: run.scenarios.map(ScenarioRecord.init), leaks: run.leaks,
-                                  problems: problems)
+                return ParitySide(
+                    description: run.target, scenarios: run.scenarios.map(ScenarioRecord.init), leaks: run.leaks,
+                    problems: problems)
             }
         }
 
@@ -164,8 +173,9 @@ extension Orchestrator {
             var normaliser = Normaliser()
             normaliser.runLabels = labels
             do {
-                snapshotFiles = try SnapshotFolder(path: directory).write(reference, recordedAt: ProtoTimestamp.format(startedAt),
-                                                                          normaliser: normaliser)
+                snapshotFiles = try SnapshotFolder(path: directory).write(
+                    reference, recordedAt: ProtoTimestamp.format(startedAt),
+                    normaliser: normaliser)
             } catch {
                 throw RunFailure(.configuration, "cannot write the snapshots: \(error)")
             }

@@ -13,23 +13,28 @@ extension Orchestrator {
     /// - Throws: ``RunFailure`` `.configuration` when `path` cannot be written (checked before the
     ///   proxy starts), `.target` when the target or the proxy cannot start, `.report` when the
     ///   cassette cannot be written at the end.
-    package func record(_ configuration: RecordingConfiguration, to path: String, logger: Logger,
-                       onReady: @escaping @Sendable (String) -> Void) async throws(RunFailure) -> Cassette {
+    package func record(
+        _ configuration: RecordingConfiguration, to path: String, logger: Logger,
+        onReady: @escaping @Sendable (String) -> Void
+    ) async throws(RunFailure) -> Cassette {
         try Self.checkWritable(path)
         let shutdownSignals = interruption == .signals
         let kind = target.kind
         let cassette: Cassette
         do {
             cassette = try await target.withConnection(embedded: embedded) { connection in
-                let description = switch kind {
-                case .embedded: "emulator"
-                case .url(let url): Self.withoutUserInfo(url)
-                case .vertex: connection.endpoint.baseURL
-                }
-                let upstream = Upstream(baseURL: connection.endpoint.baseURL, transport: connection.transport,
-                                        credentials: connection.credentials, description: description)
-                return try await RecordingProxy.serve(configuration: configuration, upstream: upstream, logger: logger,
-                                                      shutdownSignals: shutdownSignals, onReady: onReady)
+                let description =
+                    switch kind {
+                    case .embedded: "emulator"
+                    case .url(let url): Self.withoutUserInfo(url)
+                    case .vertex: connection.endpoint.baseURL
+                    }
+                let upstream = Upstream(
+                    baseURL: connection.endpoint.baseURL, transport: connection.transport,
+                    credentials: connection.credentials, description: description)
+                return try await RecordingProxy.serve(
+                    configuration: configuration, upstream: upstream, logger: logger,
+                    shutdownSignals: shutdownSignals, onReady: onReady)
             }
         } catch let failure as RunFailure {
             throw failure

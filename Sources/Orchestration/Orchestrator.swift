@@ -85,8 +85,10 @@ package struct SuiteEvents: Sendable {
     /// The whole run, before the reports are written.
     package var finished: @Sendable (RunResult) -> Void = { _ in }
 
-    package init(scenarioFinished: @escaping @Sendable (ScenarioResult) -> Void = { _ in },
-                finished: @escaping @Sendable (RunResult) -> Void = { _ in }) {
+    package init(
+        scenarioFinished: @escaping @Sendable (ScenarioResult) -> Void = { _ in },
+        finished: @escaping @Sendable (RunResult) -> Void = { _ in }
+    ) {
         self.scenarioFinished = scenarioFinished
         self.finished = finished
     }
@@ -99,8 +101,10 @@ extension Orchestrator {
     /// When the engine cannot be created, every selected scenario reports the error as its one
     /// step, so the run fails (exit 1) with the reason in each report.
     /// - Throws: ``RunFailure`` when the target cannot be opened or a report cannot be written.
-    package func run(_ files: [ScenarioFile], options: RunOptions, reports: SuiteReports,
-                    events: SuiteEvents = SuiteEvents()) async throws(RunFailure) -> RunResult {
+    package func run(
+        _ files: [ScenarioFile], options: RunOptions, reports: SuiteReports,
+        events: SuiteEvents = SuiteEvents()
+    ) async throws(RunFailure) -> RunResult {
         let result = try await suite(files, options: options, events: events)
         events.finished(result)
         do {
@@ -113,8 +117,10 @@ extension Orchestrator {
     }
 
     /// The run without its reports: engine, sessions, leak sweep.
-    func suite(_ files: [ScenarioFile], options: RunOptions, events: SuiteEvents,
-               interrupts: Interrupts? = nil) async throws(RunFailure) -> RunResult {
+    func suite(
+        _ files: [ScenarioFile], options: RunOptions, events: SuiteEvents,
+        interrupts: Interrupts? = nil
+    ) async throws(RunFailure) -> RunResult {
         let ledger = SandboxLedger()
         let startedAt = Date().timeIntervalSince1970
         let reuse = target.engine
@@ -127,18 +133,21 @@ extension Orchestrator {
             do {
                 engine = try await RunEngine.acquire(client, reusing: reuse, displayName: "\(options.runID)-engine")
             } catch {
-                let scenarios = runner.setupFailed(files, step: "setup: create agent engine",
-                                                   message: "could not create the run's agent engine: \(error)")
+                let scenarios = runner.setupFailed(
+                    files, step: "setup: create agent engine",
+                    message: "could not create the run's agent engine: \(error)")
                 return RunResult(scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start)
             }
-            var context = SessionContext(client: client, engine: engine.name, variables: options.variables, ledger: ledger,
-                                         runID: options.runID)
+            var context = SessionContext(
+                client: client, engine: engine.name, variables: options.variables, ledger: ledger,
+                runID: options.runID)
             context.keepsObservations = options.keepsObservations
             context.judgesExpectations = options.judgesExpectations
             let scenarios = await runner.run(files, context: context)
             let leaks = await LeakSweep(client: client, ledger: ledger, runID: options.runID).run(engine)
-            return RunResult(scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start,
-                             leaks: leaks)
+            return RunResult(
+                scenarios: scenarios, target: connection.description, startedAt: startedAt, duration: clock.now - start,
+                leaks: leaks)
         }
     }
 }

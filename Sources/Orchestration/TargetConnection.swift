@@ -39,8 +39,10 @@ extension TargetConfiguration {
         let configuration = self
         let curlConfiguration = transportConfiguration
         let pollPolicy = poll
-        @Sendable func connect(_ baseURL: String, credentials: (any CredentialProvider)?, description: String,
-                               _ body: @Sendable (TargetConnection) async throws -> T) async throws -> T {
+        @Sendable func connect(
+            _ baseURL: String, credentials: (any CredentialProvider)?, description: String,
+            _ body: @Sendable (TargetConnection) async throws -> T
+        ) async throws -> T {
             let curl: CurlTransport
             do { curl = try CurlTransport(configuration: curlConfiguration) } catch {
                 throw RunFailure(.target, "could not start the HTTP client: \(error)")
@@ -53,17 +55,21 @@ extension TargetConfiguration {
                 transport = RetryingTransport(wrapping: transport, policy: policy)
             }
             if let wrap = configuration.wrapTransport { transport = wrap(transport) }
-            let credentials: (any CredentialProvider)? = switch configuration.kind {
-            case .vertex:
-                resolveCredentials(explicitToken: configuration.accessToken, environment: configuration.environment, transport: curl)
-            default: credentials
-            }
+            let credentials: (any CredentialProvider)? =
+                switch configuration.kind {
+                case .vertex:
+                    resolveCredentials(explicitToken: configuration.accessToken, environment: configuration.environment, transport: curl)
+                default: credentials
+                }
             let project = if case .vertex(let project) = configuration.kind { project } else { configuration.project }
-            let endpoint = APIEndpoint(baseURL: baseURL, apiVersion: configuration.apiVersion, project: project,
-                                       location: configuration.location)
-            return try await body(TargetConnection(endpoint: endpoint, transport: transport, credentials: credentials,
-                                                   description: description, poll: pollPolicy,
-                                                   requestTimeout: configuration.requestTimeout))
+            let endpoint = APIEndpoint(
+                baseURL: baseURL, apiVersion: configuration.apiVersion, project: project,
+                location: configuration.location)
+            return try await body(
+                TargetConnection(
+                    endpoint: endpoint, transport: transport, credentials: credentials,
+                    description: description, poll: pollPolicy,
+                    requestTimeout: configuration.requestTimeout))
         }
         switch kind {
         case .embedded:

@@ -46,7 +46,8 @@ public struct FieldReader {
     public mutating func string(_ name: String, maxCharacters: Int) throws(GoogleError) -> String? {
         guard let s = try string(name) else { return nil }
         if strict, s.unicodeScalars.count > maxCharacters {
-            throw GoogleError.invalid("Invalid value at '\(path).\(FieldName.snake(name))': at most \(maxCharacters) characters, got \(s.unicodeScalars.count).")
+            throw GoogleError.invalid(
+                "Invalid value at '\(path).\(FieldName.snake(name))': at most \(maxCharacters) characters, got \(s.unicodeScalars.count).")
         }
         return s
     }

@@ -24,7 +24,8 @@ public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
     public init?(_ path: String) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts.count % 2 == 0, parts[0] == "projects", parts[2] == "locations",
-              parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+            parts.allSatisfy({ !$0.isEmpty })
+        else { return nil }
         project = String(parts[1])
         location = String(parts[3])
         var rest = parts.dropFirst(4)
@@ -118,7 +119,7 @@ public enum MIMEType {
         "xls": "application/vnd.ms-excel", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "doc": "application/msword", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "ppt": "application/vnd.ms-powerpoint", "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
+        "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet"
     ]
     /// Suffixes Python reads as an encoding of the type before them (any case; `Z` only in upper case).
     static let encodings: Set<String> = ["gz", "bz2", "xz", "br", "Z"]

@@ -75,9 +75,11 @@ public struct SandboxEnvironment: Sendable, Hashable {
     /// on output". The latest time a `google.protobuf.Timestamp` can hold says both.
     public static let neverExpires = "9999-12-31T23:59:59Z"
 
-    public init(name: String = "", displayName: String? = nil, codeExecution: CodeExecutionEnvironment? = CodeExecutionEnvironment(),
-                state: SandboxState = .unspecified, createTime: String? = nil, updateTime: String? = nil,
-                expireTime: String? = nil, ttlSeconds: Double? = nil) {
+    public init(
+        name: String = "", displayName: String? = nil, codeExecution: CodeExecutionEnvironment? = CodeExecutionEnvironment(),
+        state: SandboxState = .unspecified, createTime: String? = nil, updateTime: String? = nil,
+        expireTime: String? = nil, ttlSeconds: Double? = nil
+    ) {
         self.name = name
         self.displayName = displayName
         self.codeExecution = codeExecution
@@ -93,23 +95,28 @@ public struct SandboxEnvironment: Sendable, Hashable {
         var f = try FieldReader(json, at: "sandbox_environment", strict: strict)
         name = try f.string("name") ?? ""
         displayName = try f.string("displayName", maxCharacters: Limits.displayName)
-        _ = try f.string("description", maxCharacters: Limits.description)  // the SDK sends it; the resource has no such field, so it is dropped
+        _ = try f.string("description", maxCharacters: Limits.description) // the SDK sends it; the resource has no such field, so it is dropped
         state = try f.enumValue("state", SandboxState.self) ?? .unspecified
         createTime = try f.string("createTime")
         updateTime = try f.string("updateTime")
         expireTime = try f.string("expireTime")
         if let ttl = try f.string("ttl") {
             guard let seconds = ProtoDuration.parse(ttl) else {
-                throw GoogleError.invalid("Invalid value at 'sandbox_environment.ttl' (google.protobuf.Duration), \"\(ttl)\": expected a duration such as \"3600s\".")
+                throw GoogleError.invalid(
+                    "Invalid value at 'sandbox_environment.ttl' (google.protobuf.Duration), \"\(ttl)\": expected a duration such as \"3600s\"."
+                )
             }
             ttlSeconds = seconds
         }
         if strict, let expireTime {
             guard ttlSeconds == nil else {
-                throw GoogleError.invalid("Invalid value at 'sandbox_environment': ttl and expire_time are one field (oneof 'expiration'); give one of them.")
+                throw GoogleError.invalid(
+                    "Invalid value at 'sandbox_environment': ttl and expire_time are one field (oneof 'expiration'); give one of them.")
             }
             guard ProtoTimestamp.parse(expireTime) != nil else {
-                throw GoogleError.invalid("Invalid value at 'sandbox_environment.expire_time' (google.protobuf.Timestamp), \"\(expireTime.prefix(64))\": expected an RFC 3339 time such as \"2026-12-01T10:00:00Z\" between years 1 and 9999.")
+                throw GoogleError.invalid(
+                    "Invalid value at 'sandbox_environment.expire_time' (google.protobuf.Timestamp), \"\(expireTime.prefix(64))\": expected an RFC 3339 time such as \"2026-12-01T10:00:00Z\" between years 1 and 9999."
+                )
             }
         }
         codeExecution = nil
@@ -173,8 +180,10 @@ public struct ReasoningEngine: Sendable, Hashable {
     public var createTime: String?
     public var updateTime: String?
 
-    public init(name: String = "", displayName: String? = nil, description: String? = nil,
-                createTime: String? = nil, updateTime: String? = nil) {
+    public init(
+        name: String = "", displayName: String? = nil, description: String? = nil,
+        createTime: String? = nil, updateTime: String? = nil
+    ) {
         self.name = name
         self.displayName = displayName
         self.description = description

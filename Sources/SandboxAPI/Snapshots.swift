@@ -27,9 +27,11 @@ public struct SandboxEnvironmentSnapshot: Sendable, Hashable {
     public var createTime: String?
     public var updateTime: String?
 
-    public init(name: String = "", displayName: String? = nil, sourceSandboxEnvironment: String? = nil, parentSnapshot: String? = nil,
-                sizeBytes: Int64? = nil, owner: String? = nil, expireTime: String? = nil, createTime: String? = nil,
-                updateTime: String? = nil) {
+    public init(
+        name: String = "", displayName: String? = nil, sourceSandboxEnvironment: String? = nil, parentSnapshot: String? = nil,
+        sizeBytes: Int64? = nil, owner: String? = nil, expireTime: String? = nil, createTime: String? = nil,
+        updateTime: String? = nil
+    ) {
         self.name = name
         self.displayName = displayName
         self.sourceSandboxEnvironment = sourceSandboxEnvironment
@@ -61,19 +63,22 @@ public struct SandboxEnvironmentSnapshot: Sendable, Hashable {
         expireTime = try f.string("expireTime")
         if let ttl = try f.string("ttl") {
             guard let seconds = ProtoDuration.parse(ttl) else {
-                throw GoogleError.invalid("Invalid value at 'sandbox_environment_snapshot.ttl' (google.protobuf.Duration), "
-                                          + "\"\(ttl.prefix(64))\": expected a duration such as \"3600s\".")
+                throw GoogleError.invalid(
+                    "Invalid value at 'sandbox_environment_snapshot.ttl' (google.protobuf.Duration), "
+                        + "\"\(ttl.prefix(64))\": expected a duration such as \"3600s\".")
             }
             ttlSeconds = seconds
         }
         if strict, let expireTime {
             guard ttlSeconds == nil else {
-                throw GoogleError.invalid("Invalid value at 'sandbox_environment_snapshot': ttl and expire_time are one field (oneof "
-                                          + "'expiration'); give one of them.")
+                throw GoogleError.invalid(
+                    "Invalid value at 'sandbox_environment_snapshot': ttl and expire_time are one field (oneof "
+                        + "'expiration'); give one of them.")
             }
             guard ProtoTimestamp.parse(expireTime) != nil else {
-                throw GoogleError.invalid("Invalid value at 'sandbox_environment_snapshot.expire_time' (google.protobuf.Timestamp), "
-                                          + "\"\(expireTime.prefix(64))\": expected an RFC 3339 time such as \"2026-12-01T10:00:00Z\".")
+                throw GoogleError.invalid(
+                    "Invalid value at 'sandbox_environment_snapshot.expire_time' (google.protobuf.Timestamp), "
+                        + "\"\(expireTime.prefix(64))\": expected an RFC 3339 time such as \"2026-12-01T10:00:00Z\".")
             }
         }
         useGkeTd = try f.bool("useGkeTd")

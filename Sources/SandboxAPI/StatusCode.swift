@@ -102,8 +102,10 @@ public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let serviceDomain = "aiplatform.googleapis.com"
 
     /// An error with the canonical HTTP status for `status`; the reason defaults to the status name.
-    public init(_ status: StatusCode, _ message: String, httpStatus: Int? = nil, reason: String? = nil,
-                domain: String = GoogleError.serviceDomain, fieldViolations: [FieldViolation] = []) {
+    public init(
+        _ status: StatusCode, _ message: String, httpStatus: Int? = nil, reason: String? = nil,
+        domain: String = GoogleError.serviceDomain, fieldViolations: [FieldViolation] = []
+    ) {
         self.status = status
         self.message = message
         self.httpStatus = httpStatus ?? status.httpStatus
@@ -116,21 +118,36 @@ public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The Google error body.
     public var json: JSONValue {
-        ["error": ["code": .number(Double(httpStatus)), "message": .string(message), "status": .string(status.rawValue),
-                   "details": .array(details)]]
+        [
+            "error": [
+                "code": .number(Double(httpStatus)), "message": .string(message), "status": .string(status.rawValue),
+                "details": .array(details)
+            ]
+        ]
     }
 
     /// The `details` list: ErrorInfo, then BadRequest for INVALID_ARGUMENT.
     public var details: [JSONValue] {
-        var out: [JSONValue] = [["@type": .string(TypeURL.errorInfo), "reason": .string(reason), "domain": .string(domain),
-                                 "metadata": ["service": .string(Self.serviceDomain)]]]
+        var out: [JSONValue] = [
+            [
+                "@type": .string(TypeURL.errorInfo), "reason": .string(reason), "domain": .string(domain),
+                "metadata": ["service": .string(Self.serviceDomain)]
+            ]
+        ]
         if status == .invalidArgument {
-            let violations = fieldViolations.isEmpty ? [FieldViolation(field: Self.fieldNamed(in: message) ?? "", description: message)]
-                                                     : fieldViolations
-            out.append(["@type": .string(TypeURL.badRequest), "fieldViolations": .array(violations.map { v in
-                v.field.isEmpty ? ["description": .string(v.description)]
-                                : ["field": .string(v.field), "description": .string(v.description)]
-            })])
+            let violations =
+                fieldViolations.isEmpty
+                ? [FieldViolation(field: Self.fieldNamed(in: message) ?? "", description: message)]
+                : fieldViolations
+            out.append([
+                "@type": .string(TypeURL.badRequest),
+                "fieldViolations": .array(
+                    violations.map { v in
+                        v.field.isEmpty
+                            ? ["description": .string(v.description)]
+                            : ["field": .string(v.field), "description": .string(v.description)]
+                    })
+            ])
         }
         return out
     }
@@ -160,7 +177,8 @@ public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
                 domain = detail["domain"]?.stringValue ?? ""
             case TypeURL.badRequest:
                 for v in detail["fieldViolations"]?.arrayValue ?? [] {
-                    fieldViolations.append(FieldViolation(field: v["field"]?.stringValue ?? "", description: v["description"]?.stringValue ?? ""))
+                    fieldViolations.append(
+                        FieldViolation(field: v["field"]?.stringValue ?? "", description: v["description"]?.stringValue ?? ""))
                 }
             default: continue
             }

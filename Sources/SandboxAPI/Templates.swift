@@ -73,8 +73,9 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
             defaultContainerEnvironment = .object(o)
         }
         if strict, customContainerEnvironment != nil, defaultContainerEnvironment != nil {
-            throw GoogleError.invalid("Invalid value at '\(at)': custom_container_environment and default_container_environment are one "
-                                      + "field (oneof 'sandbox_environment_category'); give one of them.")
+            throw GoogleError.invalid(
+                "Invalid value at '\(at)': custom_container_environment and default_container_environment are one "
+                    + "field (oneof 'sandbox_environment_category'); give one of them.")
         }
         egressControlConfig = try f.object("egressControlConfig").map { r throws(GoogleError) in try Self.egress(r) }
         ingressControlConfig = try f.object("ingressControlConfig").map { r throws(GoogleError) in try Self.ingress(r) }
@@ -86,8 +87,9 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
                 warmPoolUpdateStrategy = try w.enumValue("updateStrategy", WarmPoolUpdateStrategy.self)
                 try w.finish()
                 if strict, let n = warmPoolTargetInstanceCount, !(0...Int(Int32.max)).contains(n) {
-                    throw GoogleError.invalid("Invalid value at '\(at).warm_pool_config.target_instance_count': \(n) is not a "
-                                              + "non-negative int32.")
+                    throw GoogleError.invalid(
+                        "Invalid value at '\(at).warm_pool_config.target_instance_count': \(n) is not a "
+                            + "non-negative int32.")
                 }
             }
             persistentDiskConfig = try f.object("persistentDiskConfig").map { r throws(GoogleError) in try Self.disk(r) }
@@ -121,7 +123,7 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
     public static let patchablePaths: Set<String> = [
         "custom_container_environment.custom_container_spec.image_uri",
         "warm_pool_config.target_instance_count",
-        "warm_pool_config.update_strategy",
+        "warm_pool_config.update_strategy"
     ]
 
     /// Parses an `updateMask` (comma-separated paths, either spelling) into snake_case paths;
@@ -129,16 +131,18 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
     public static func updateMask(_ text: String?) throws(GoogleError) -> [String] {
         let paths = (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !paths.isEmpty else {
-            throw GoogleError.invalid("Invalid update_mask: it is required and must name at least one of "
-                                      + "\(patchablePaths.sorted().joined(separator: ", ")).")
+            throw GoogleError.invalid(
+                "Invalid update_mask: it is required and must name at least one of "
+                    + "\(patchablePaths.sorted().joined(separator: ", ")).")
         }
         var result: [String] = []
         for path in paths {
             let snake = path.split(separator: ".", omittingEmptySubsequences: false)
                 .map { FieldName.snake(String($0)) }.joined(separator: ".")
             guard patchablePaths.contains(snake) else {
-                throw GoogleError.invalid("Invalid update_mask path \"\(path.prefix(200))\": only the container image and the warm pool "
-                                          + "size can be updated; supported paths are \(patchablePaths.sorted().joined(separator: ", ")).")
+                throw GoogleError.invalid(
+                    "Invalid update_mask path \"\(path.prefix(200))\": only the container image and the warm pool "
+                        + "size can be updated; supported paths are \(patchablePaths.sorted().joined(separator: ", ")).")
             }
             if !result.contains(snake) { result.append(snake) }
         }
@@ -163,14 +167,16 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
                 var p = try FieldReader(item, at: r.path(of: "ports[\(i)]"), strict: true)
                 let port = try p.int("port")
                 guard let port, (1...65_535).contains(port) else {
-                    throw GoogleError.invalid("Invalid value at '\(r.path(of: "ports[\(i)]")).port': "
-                                              + "\(port.map(String.init) ?? "nothing"); this must be a valid port number, between 1 and "
-                                              + "65535.")
+                    throw GoogleError.invalid(
+                        "Invalid value at '\(r.path(of: "ports[\(i)]")).port': "
+                            + "\(port.map(String.init) ?? "nothing"); this must be a valid port number, between 1 and "
+                            + "65535.")
                 }
                 let proto = try p.string("protocol") ?? "TCP"
                 guard ["PROTOCOL_UNSPECIFIED", "TCP", "UDP"].contains(proto) else {
-                    throw GoogleError.invalid("Invalid value at '\(r.path(of: "ports[\(i)]")).protocol', \"\(proto.prefix(64))\": "
-                                              + "expected TCP or UDP.")
+                    throw GoogleError.invalid(
+                        "Invalid value at '\(r.path(of: "ports[\(i)]")).protocol', \"\(proto.prefix(64))\": "
+                            + "expected TCP or UDP.")
                 }
                 try p.finish()
                 list.append(["port": .number(Double(port)), "protocol": .string(proto == "PROTOCOL_UNSPECIFIED" ? "TCP" : proto)])
@@ -189,9 +195,11 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
             guard let value = r.take(key) else { continue }
             // A map<string,string>: its keys are Kubernetes resource names, not field names.
             guard case .object(let map) = value, map.count <= 64,
-                  map.allSatisfy({ $0.key.utf8.count <= 253 && ($0.value.stringValue?.utf8.count ?? 65) <= 64 }) else {
-                throw GoogleError.invalid("Invalid value at '\(r.path(of: key))': expected a map of resource names to quantities such "
-                                          + "as {\"cpu\": \"500m\", \"memory\": \"1Gi\"}.")
+                map.allSatisfy({ $0.key.utf8.count <= 253 && ($0.value.stringValue?.utf8.count ?? 65) <= 64 })
+            else {
+                throw GoogleError.invalid(
+                    "Invalid value at '\(r.path(of: key))': expected a map of resource names to quantities such "
+                        + "as {\"cpu\": \"500m\", \"memory\": \"1Gi\"}.")
             }
             o[key] = value
         }
@@ -246,8 +254,10 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
     }
 
     /// Directories a persistent disk may not shadow.
-    static let systemDirectories = ["/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys",
-                                     "/usr", "/var"]
+    static let systemDirectories = [
+        "/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys",
+        "/usr", "/var"
+    ]
 
     private static func disk(_ r: FieldReader) throws(GoogleError) -> JSONValue {
         var r = r
@@ -257,19 +267,24 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
         if let mount = try r.string("mountPath", maxCharacters: 4096) {
             let parts = mount.split(separator: "/", omittingEmptySubsequences: true)
             guard mount.hasPrefix("/"), !parts.contains(where: { $0 == "." || $0 == ".." }) else {
-                throw GoogleError.invalid("Invalid value at '\(r.path(of: "mount_path"))', \"\(mount.prefix(200))\": expected an "
-                                          + "absolute path.")
+                throw GoogleError.invalid(
+                    "Invalid value at '\(r.path(of: "mount_path"))', \"\(mount.prefix(200))\": expected an "
+                        + "absolute path.")
             }
             let normalised = "/" + parts.joined(separator: "/")
             if systemDirectories.contains(where: { normalised == $0 || ($0 != "/" && normalised.hasPrefix($0 + "/")) }) {
-                throw GoogleError.invalid("Invalid value at '\(r.path(of: "mount_path"))', \"\(mount.prefix(200))\": it would shadow "
-                                          + "the container's system directories.")
+                throw GoogleError.invalid(
+                    "Invalid value at '\(r.path(of: "mount_path"))', \"\(mount.prefix(200))\": it would shadow "
+                        + "the container's system directories.")
             }
             o["mountPath"] = .string(normalised)
         }
         if let size = try r.int("sizeGb") {
-            guard size >= 0 else { throw GoogleError.invalid("Invalid value at '\(r.path(of: "size_gb"))': \(size); it must be "
-                                                             + "non-negative.") }
+            guard size >= 0 else {
+                throw GoogleError.invalid(
+                    "Invalid value at '\(r.path(of: "size_gb"))': \(size); it must be "
+                        + "non-negative.")
+            }
             o["sizeGb"] = .string(String(size))
         }
         try r.finish()

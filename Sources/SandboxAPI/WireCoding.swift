@@ -41,7 +41,8 @@ public enum ProtoDuration {
     /// no larger than ``maxSeconds``).
     public static func parse(_ text: String) -> Double? {
         guard text.hasSuffix("s"), let value = Double(text.dropLast()), value.isFinite, value >= 0, value <= maxSeconds,
-              !text.dropLast().contains(where: { $0 == "e" || $0 == "E" || $0 == "+" }) else { return nil }
+            !text.dropLast().contains(where: { $0 == "e" || $0 == "E" || $0 == "+" })
+        else { return nil }
         return value
     }
 
@@ -56,7 +57,7 @@ public enum ProtoDuration {
 /// Protobuf `Timestamp` in JSON form: RFC 3339 in UTC with `Z` and microseconds.
 public enum ProtoTimestamp {
     /// The timestamps protobuf can carry: 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999999Z.
-    public static let range: ClosedRange<Double> = -62_135_596_800 ... 253_402_300_799.999_999
+    public static let range: ClosedRange<Double> = -62_135_596_800...253_402_300_799.999_999
 
     /// Formats seconds since the Unix epoch, e.g. `2026-11-27T06:06:13.170125Z`. Values outside
     /// ``range`` (and NaN) are clamped into it rather than trapping.
@@ -64,13 +65,17 @@ public enum ProtoTimestamp {
         let clamped = secondsSince1970.isNaN ? 0 : min(max(secondsSince1970, range.lowerBound), range.upperBound)
         var whole = Int64(clamped.rounded(.down))
         var micros = Int64(((clamped - Double(whole)) * 1_000_000).rounded())
-        if micros >= 1_000_000 { whole += 1; micros -= 1_000_000 }
+        if micros >= 1_000_000 {
+            whole += 1
+            micros -= 1_000_000
+        }
         var t = time_t(whole)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(micros))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(micros))
     }
 
     /// Parses an RFC 3339 timestamp (any fraction, `Z` or numeric offset) to seconds since the epoch.
@@ -81,7 +86,8 @@ public enum ProtoTimestamp {
             return Int(String(decoding: s[r], as: UTF8.self))
         }
         guard s.count >= 20, let year = num(0..<4), let month = num(5..<7), let day = num(8..<10),
-              let hour = num(11..<13), let minute = num(14..<16), let second = num(17..<19) else { return nil }
+            let hour = num(11..<13), let minute = num(14..<16), let second = num(17..<19)
+        else { return nil }
         var i = 19
         var fraction = 0.0
         if i < s.count, s[i] == UInt8(ascii: ".") {
@@ -100,7 +106,8 @@ public enum ProtoTimestamp {
             return nil
         }
         guard i == s.count, (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
-              (0...60).contains(second), (0...23).contains(abs(offset) / 3600), year >= 1 else { return nil }
+            (0...60).contains(second), (0...23).contains(abs(offset) / 3600), year >= 1
+        else { return nil }
         var parts = tm()
         parts.tm_year = Int32(year - 1900)
         parts.tm_mon = Int32(month - 1)
@@ -120,7 +127,10 @@ public enum FieldName {
         var out = ""
         var upper = false
         for ch in name {
-            if ch == "_" { upper = true; continue }
+            if ch == "_" {
+                upper = true
+                continue
+            }
             out.append(upper ? Character(ch.uppercased()) : ch)
             upper = false
         }
@@ -150,7 +160,8 @@ public enum HumanDuration {
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
             guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let value = Double(number),
-                  let nanoseconds = Int64(exactly: (value * scale * 1e9).rounded()), nanoseconds <= maxNanoseconds else { return nil }
+                let nanoseconds = Int64(exactly: (value * scale * 1e9).rounded()), nanoseconds <= maxNanoseconds
+            else { return nil }
             return .nanoseconds(nanoseconds)
         }
         return nil

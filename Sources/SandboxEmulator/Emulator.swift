@@ -4,8 +4,9 @@ public import Logging
 import NIOCore
 import NIOPosix
 import SandboxAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The local Vertex AI code-execution emulator: a REST server whose sandboxes run real, isolated
@@ -89,7 +90,8 @@ public enum Emulator {
         if !configuration.bindsLoopbackOnly, (configuration.authToken ?? "").isEmpty {
             throw RemoteBindRefused(reason: "binding \(configuration.host), which is not loopback, needs a bearer token (authToken)")
         }
-        let stateDirectory = configuration.stateDirectory
+        let stateDirectory =
+            configuration.stateDirectory
             ?? (NSTemporaryDirectory() + "\(Self.stateDirectoryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         // The probe runs helper programs and waits for them: keep it off the cooperative pool.
         let required = configuration.isolation
@@ -98,37 +100,44 @@ public enum Emulator {
             (done: CheckedContinuation<(IsolationProfile, RuntimeImage?), any Error>) in
             DispatchQueue.global().async {
                 if configuration.stateDirectory == nil { Self.removeStaleStateDirectories() }
-                done.resume(with: Result {
-                    let profile = try IsolationProfile.probe(stateDirectory: stateDirectory, required: required)
-                    return (profile, try images.resolve(configuration.image, python: profile.pythonPath))
-                })
+                done.resume(
+                    with: Result {
+                        let profile = try IsolationProfile.probe(stateDirectory: stateDirectory, required: required)
+                        return (profile, try images.resolve(configuration.image, python: profile.pythonPath))
+                    })
             }
         }
         if !configuration.bindsLoopbackOnly, profile.method != .bubblewrap {
-            throw RemoteBindRefused(reason: "binding \(configuration.host), which is not loopback, needs bubblewrap isolation; "
-                                    + "this host has \(profile.method.rawValue) (install bubblewrap, or bind 127.0.0.1)")
+            throw RemoteBindRefused(
+                reason: "binding \(configuration.host), which is not loopback, needs bubblewrap isolation; "
+                    + "this host has \(profile.method.rawValue) (install bubblewrap, or bind 127.0.0.1)")
         }
         let group = MultiThreadedEventLoopGroup.singleton
-        let factory = try SandboxFactory(profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
-                                         maxOutputBytes: configuration.maxOutputBytes, image: image, group: group, logger: logger)
+        let factory = try SandboxFactory(
+            profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
+            maxOutputBytes: configuration.maxOutputBytes, image: image, group: group, logger: logger)
         let pool = WarmPool(factory: factory, targets: configuration.warmPool, logger: logger)
         // What is in force, measured in a sandbox started like any other; it then joins the warm pool.
         let (measured, probe) = await factory.probe()
         if let probe { await pool.adopt(probe) }
         let store = EmulatorStore(pool: pool, factory: factory, configuration: configuration, logger: logger)
-        let settings = ExecutionSettings(timeout: configuration.executeTimeout, killGrace: configuration.killGrace,
-                                         maxOutputBytes: configuration.maxOutputBytes, maxReturnedBytes: configuration.maxFileBytes)
+        let settings = ExecutionSettings(
+            timeout: configuration.executeTimeout, killGrace: configuration.killGrace,
+            maxOutputBytes: configuration.maxOutputBytes, maxReturnedBytes: configuration.maxFileBytes)
         let faults = configuration.faults.map(FaultInjector.init(plan:))
-        let responder = EmulatorResponder(store: store, configuration: configuration, executionSettings: settings, logger: logger,
-                                          faults: faults)
+        let responder = EmulatorResponder(
+            store: store, configuration: configuration, executionSettings: settings, logger: logger,
+            faults: faults)
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sandbench-emulator"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                onReady(EmulatorInfo(baseURL: "http://\(host):\(port)", port: port, isolation: profile, measured: measured,
-                                     stateDirectory: stateDirectory, faults: faults, image: image, imageStore: images.directory))
+                onReady(
+                    EmulatorInfo(
+                        baseURL: "http://\(host):\(port)", port: port, isolation: profile, measured: measured,
+                        stateDirectory: stateDirectory, faults: faults, image: image, imageStore: images.directory))
             },
             eventLoopGroupProvider: .shared(group),
             logger: logger

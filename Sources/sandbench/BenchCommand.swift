@@ -7,7 +7,8 @@ import HarnessHTTP
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark the emulator and the load harness on loopback (figures, goals and ratios against wrk and Locust measured in the same run)."
+        abstract:
+            "Benchmark the emulator and the load harness on loopback (figures, goals and ratios against wrk and Locust measured in the same run)."
     )
 
     @Option(help: "Which part; soak is not in all (--sandboxes live sandboxes busy for --seconds).")
@@ -44,7 +45,8 @@ struct BenchCommand: AsyncParsableCommand {
         options.sandboxes = sandboxes
         options.sessions = sessions
         try await withCurlTransport(configuration: CurlTransport.Configuration()) { transport in
-            try await Benchmarks.run(suite, options: options, emulator: .currentExecutable, transport: transport, output: BenchOutput(Self.print))
+            try await Benchmarks.run(
+                suite, options: options, emulator: .currentExecutable, transport: transport, output: BenchOutput(Self.print))
         }
     }
 

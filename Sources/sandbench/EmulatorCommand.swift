@@ -24,16 +24,20 @@ struct EmulatorOptions: ParsableArguments {
     @Option(help: "Uniform random extra latency up to this, e.g. 5ms.")
     var injectJitter = FlagDuration(.zero, text: "0ms")
 
-    @Option(help: ArgumentHelp("Inject faults (errors, latency, resets, slow and truncated bodies) as FILE says; see docs/faults.md.",
-                               discussion: "`sandbench emulator` reads FILE again on SIGHUP.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Inject faults (errors, latency, resets, slow and truncated bodies) as FILE says; see docs/faults.md.",
+            discussion: "`sandbench emulator` reads FILE again on SIGHUP.", valueName: "file"))
     var faults: String?
 
     @Option(help: "Isolation to use, exactly (default: the strongest this host offers); unavailable means exit 2.")
     var isolation: IsolationProfile.Method?
 
-    @Option(help: ArgumentHelp("The runtime image Python sandboxes see read-only: auto (the full or standard image if built), none, "
-                               + "standard, full, or an image's directory; a named one that is not built means exit 2. "
-                               + "Images are looked for in $SANDBENCH_IMAGES (see `sandbench image list`).", valueName: "image"))
+    @Option(
+        help: ArgumentHelp(
+            "The runtime image Python sandboxes see read-only: auto (the full or standard image if built), none, "
+                + "standard, full, or an image's directory; a named one that is not built means exit 2. "
+                + "Images are looked for in $SANDBENCH_IMAGES (see `sandbench image list`).", valueName: "image"))
     var image: String = "auto"
 
     func configuration() throws -> EmulatorConfiguration {
@@ -63,7 +67,8 @@ struct EmulatorOptions: ParsableArguments {
         case let path where path.contains("/") && !path.contains("\0"):
             config.image = .directory(path)
         default:
-            throw ValidationError("--image must be auto, none, standard, full or an image's directory (a path with a /), not \"\(image.prefix(64))\"")
+            throw ValidationError(
+                "--image must be auto, none, standard, full or an image's directory (a path with a /), not \"\(image.prefix(64))\"")
         }
         return config
     }

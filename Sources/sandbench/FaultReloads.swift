@@ -33,7 +33,8 @@ final class FaultReloads: @unchecked Sendable {
         do {
             let previous = try injector.reload(fromFile: path)
             let current = injector.report
-            text = "faults: SIGHUP: reloaded \(path) (\(current.rulesSummary), seed \(current.seed)); counts of the plan it replaced:\n"
+            text =
+                "faults: SIGHUP: reloaded \(path) (\(current.rulesSummary), seed \(current.seed)); counts of the plan it replaced:\n"
                 + previous.consoleText
         } catch {
             text = "faults: SIGHUP: \(path) was not reloaded; the current plan stays in force:\n\(error.description)\n"

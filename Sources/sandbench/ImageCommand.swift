@@ -16,8 +16,10 @@ struct ImageCommand: AsyncParsableCommand {
 
 /// Where images are stored: `--dir`, else `$SANDBENCH_IMAGES`, else the default for this user.
 struct ImageStoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The folder of built images (default: $SANDBENCH_IMAGES, else /var/lib/sandbench/images as root, "
-                               + "else $XDG_DATA_HOME/sandbench/images).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The folder of built images (default: $SANDBENCH_IMAGES, else /var/lib/sandbench/images as root, "
+                + "else $XDG_DATA_HOME/sandbench/images).", valueName: "path"))
     var dir: String?
 
     func store() throws -> ImageStore {
@@ -34,14 +36,16 @@ struct ImageBuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Install the runtime image from the pinned manifest (image/requirements-*.txt) with the workers' Python.",
         discussion: """
-        The image is a virtual environment named PROFILE-HASH (the manifest's hash) in the image folder; \
-        a second run finds it built and does nothing. pip's progress goes to stderr. The emulator uses \
-        the image it finds there (see `sandbench emulator --image`).
-        """
+            The image is a virtual environment named PROFILE-HASH (the manifest's hash) in the image folder; \
+            a second run finds it built and does nothing. pip's progress goes to stderr. The emulator uses \
+            the image it finds there (see `sandbench emulator --image`).
+            """
     )
 
-    @Option(help: ArgumentHelp("standard: the service's documented libraries; full: those and tensorflow, keras "
-                               + "(tensorflow's wheel alone is a 620 MB download)."))
+    @Option(
+        help: ArgumentHelp(
+            "standard: the service's documented libraries; full: those and tensorflow, keras "
+                + "(tensorflow's wheel alone is a 620 MB download)."))
     var profile: RuntimeImage.Profile = .standard
 
     @OptionGroup var store: ImageStoreOptions
@@ -53,8 +57,10 @@ struct ImageBuildCommand: AsyncParsableCommand {
         do {
             let outcome = try await builder.build(profile)
             if !outcome.built {
-                FileHandle.standardError.write(Data(("image \(profile.directoryName) is already built at \(outcome.image.directory) "
-                    + "(\(outcome.image.megabytesText)): nothing to do\n").utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        ("image \(profile.directoryName) is already built at \(outcome.image.directory) "
+                            + "(\(outcome.image.megabytesText)): nothing to do\n").utf8))
             }
             FileHandle.standardOutput.write(Data("\(outcome.image.directory)\n".utf8))
         } catch {
@@ -77,7 +83,8 @@ struct ImageListCommand: AsyncParsableCommand {
         let store = try store.store()
         var lines = ["image folder: \(store.directory)"]
         for profile in RuntimeImage.Profile.allCases {
-            let state = store.installed(profile).map { "built, \($0.megabytesText)" }
+            let state =
+                store.installed(profile).map { "built, \($0.megabytesText)" }
                 ?? "not built (sandbench image build --profile \(profile.rawValue))"
             lines.append("\(profile.directoryName): \(state)")
         }

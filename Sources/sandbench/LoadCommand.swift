@@ -11,7 +11,8 @@ import SandboxAPI
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Drive a scenario as concurrent sessions (open or closed model), measure latency without coordinated omission, judge SLO thresholds."
+        abstract:
+            "Drive a scenario as concurrent sessions (open or closed model), measure latency without coordinated omission, judge SLO thresholds."
     )
 
     @Argument(help: "Scenario file holding the scenario to load-test, or a cassette to replay as load.")
@@ -91,8 +92,9 @@ struct LoadCommand: AsyncParsableCommand {
             // A cassette is replayed as the scenario; concurrent sessions share the engine, so lists are not counted.
             let file = try ScenarioSources.load(path: scenarioFile, options: ReplayOptions(listCounts: false))
             let chosen = try LoadRequest.scenario(named: scenario, in: file)
-            request = LoadRequest(scenario: chosen, file: file.path, plan: try overrides.apply(to: chosen.load),
-                                  variables: commandLineVariables(variables), grace: grace.duration)
+            request = LoadRequest(
+                scenario: chosen, file: file.path, plan: try overrides.apply(to: chosen.load),
+                variables: commandLineVariables(variables), grace: grace.duration)
         } catch let error as ScenarioErrors {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
@@ -104,8 +106,9 @@ struct LoadCommand: AsyncParsableCommand {
         let color = isTTY && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let reports = LoadReports(json: json, junit: junit, html: html ?? LoadReports.defaultHTMLPath(scenario: request.scenario.name))
         let orchestrator = try target.orchestrator()
-        let status = await orchestrator.loadWithConsole(request, reports: reports,
-                                                        events: .console(isTTY: isTTY, color: color, output: .process), output: .process)
+        let status = await orchestrator.loadWithConsole(
+            request, reports: reports,
+            events: .console(isTTY: isTTY, color: color, output: .process), output: .process)
         if status != .passed { throw ExitCode(status.rawValue) }
     }
 }

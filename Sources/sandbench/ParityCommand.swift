@@ -126,10 +126,11 @@ struct ParityCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode(2)
         }
-        let request = ParityRequest(files: files, reference: try source(reference, flag: "--reference", plan: plan),
-                                    candidate: try candidate.map { try source($0, flag: "--candidate", plan: nil) }, gaps: gapsFile,
-                                    latencyBound: latencyRatio, updateSnapshots: updateSnapshots, tags: tags,
-                                    variables: commandLineVariables(variables), judgesExpectations: recorded == 0)
+        let request = ParityRequest(
+            files: files, reference: try source(reference, flag: "--reference", plan: plan),
+            candidate: try candidate.map { try source($0, flag: "--candidate", plan: nil) }, gaps: gapsFile,
+            latencyBound: latencyRatio, updateSnapshots: updateSnapshots, tags: tags,
+            variables: commandLineVariables(variables), judgesExpectations: recorded == 0)
         let console = ParityConsole(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
         let events = ParityEvents(
             sideStarted: { FileHandle.standardOutput.write(Data("running the \($0)\n".utf8)) },
@@ -140,8 +141,9 @@ struct ParityCommand: AsyncParsableCommand {
         )
         let outcome: ParityOutcome
         do {
-            outcome = try await Orchestrator.parity(request, interruption: .signals,
-                                                    reports: ParityReports(junit: junit, json: json, html: html), events: events)
+            outcome = try await Orchestrator.parity(
+                request, interruption: .signals,
+                reports: ParityReports(junit: junit, json: json, html: html), events: events)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(error.exitStatus.rawValue)

@@ -38,8 +38,9 @@ struct RecordCommand: AsyncParsableCommand {
         try connection.validate(target: upstream, flag: "--upstream")
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.") else {
-            throw ValidationError("--host must be a loopback address (127.0.0.1, ::1 or localhost), not \"\(host)\": "
-                + "the proxy forwards anything it receives with the upstream's credentials")
+            throw ValidationError(
+                "--host must be a loopback address (127.0.0.1, ::1 or localhost), not \"\(host)\": "
+                    + "the proxy forwards anything it receives with the upstream's credentials")
         }
         guard !out.isEmpty else { throw ValidationError("--out needs a file name") }
     }

@@ -90,8 +90,10 @@ struct ValidateCommand: ParsableCommand {
 
 /// Runs a suite (`run`, `replay`) through the target's orchestrator with console output; exits 1
 /// when the run did not pass, and with the failure's status when it could not run.
-func runSuite(_ target: TargetOptions,
-              _ body: (Orchestrator, SuiteEvents) async throws(RunFailure) -> RunResult) async throws {
+func runSuite(
+    _ target: TargetOptions,
+    _ body: (Orchestrator, SuiteEvents) async throws(RunFailure) -> RunResult
+) async throws {
     let console = ConsoleReporter(isTTY: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
     let orchestrator = try target.orchestrator()
     let status = await orchestrator.runWithConsole(console, output: .process, body)

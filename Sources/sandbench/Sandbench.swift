@@ -8,8 +8,10 @@ struct Sandbench: AsyncParsableCommand {
         commandName: "sandbench",
         abstract: "Replay, assert, load-test and emulate code-execution sandboxes (Vertex AI Agent Engine Code Execution API).",
         version: SandbenchVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, LoadCommand.self, RecordCommand.self, ReplayCommand.self, ParityCommand.self,
-                      EmulatorCommand.self, ImageCommand.self, BenchCommand.self]
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, LoadCommand.self, RecordCommand.self, ReplayCommand.self, ParityCommand.self,
+            EmulatorCommand.self, ImageCommand.self, BenchCommand.self
+        ]
     )
 
     /// Runs the command; usage and configuration errors exit 2 (ArgumentParser's default is 64).

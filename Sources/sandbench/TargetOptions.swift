@@ -40,7 +40,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "API version path segment.")
     var apiVersion: String = "v1beta1"
 
-    @Option(help: "Bearer token for the target (default for vertex: $SANDBENCH_ACCESS_TOKEN, $GOOGLE_APPLICATION_CREDENTIALS, then gcloud).")
+    @Option(
+        help: "Bearer token for the target (default for vertex: $SANDBENCH_ACCESS_TOKEN, $GOOGLE_APPLICATION_CREDENTIALS, then gcloud).")
     var accessToken: String?
 
     @Option(help: "Limit for each HTTP request.")
@@ -92,7 +93,7 @@ struct ConnectionOptions: ParsableArguments {
         return configuration
     }
 
-/// The embedded emulator, shaped by the emulator options, on a free loopback port.
+    /// The embedded emulator, shaped by the emulator options, on a free loopback port.
     func embeddedEmulator() throws -> EmbeddedEmulator {
         var configuration = try emulator.configuration()
         configuration.host = "127.0.0.1"

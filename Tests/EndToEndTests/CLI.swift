@@ -31,8 +31,10 @@ enum CLI {
     /// Runs sandbench (or `executable`) with `arguments` in the repository root (or `directory`) and
     /// waits (bounded by `timeout`) without holding a thread of the cooperative pool: on this 2-core
     /// machine the pool has two, and a test blocking one starves every in-process emulator of the other tests.
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300,
-                    executable: String = binary, directory: String = root) async throws -> Output {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], timeout: Double = 300,
+        executable: String = binary, directory: String = root
+    ) async throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -41,7 +43,8 @@ enum CLI {
         env["NO_COLOR"] = "1"
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         async let outData = readToEnd(out)
@@ -63,8 +66,9 @@ enum CLI {
         }
         watchdog.cancel()
         if timedOut.get() { Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish in \(timeout) s") }
-        return Output(status: status, stdout: String(decoding: await outData, as: UTF8.self),
-                      stderr: String(decoding: await errData, as: UTF8.self))
+        return Output(
+            status: status, stdout: String(decoding: await outData, as: UTF8.self),
+            stderr: String(decoding: await errData, as: UTF8.self))
     }
 
     /// Everything `pipe` delivers until end of file, read on a Dispatch thread.
@@ -100,6 +104,14 @@ final class Locked<T>: @unchecked Sendable {
     private var value: T
     private let lock = NSLock()
     init(_ value: T) { self.value = value }
-    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+    func get() -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func set(_ v: T) {
+        lock.lock()
+        value = v
+        lock.unlock()
+    }
 }

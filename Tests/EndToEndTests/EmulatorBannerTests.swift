@@ -7,7 +7,8 @@ import Testing
         let emulator = Process()
         emulator.executableURL = URL(fileURLWithPath: CLI.binary)
         emulator.arguments = ["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0"]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         emulator.standardOutput = out
         emulator.standardError = err
         try emulator.run()
@@ -18,8 +19,9 @@ import Testing
         kill(emulator.processIdentifier, SIGTERM)
         let banner = String(decoding: await CLI.readToEnd(err), as: UTF8.self)
         #expect(line.hasPrefix("listening on http://127.0.0.1:"), "\(line)")
-        let measured = try #require(banner.split(separator: "\n").first { $0.hasPrefix("in force (measured in a probe sandbox): ") },
-                                    "\(banner)")
+        let measured = try #require(
+            banner.split(separator: "\n").first { $0.hasPrefix("in force (measured in a probe sandbox): ") },
+            "\(banner)")
         #expect(!measured.contains("NOT MEASURED"), "\(measured)")
         // Once, which runtime image is in force (the set-up builds the standard one), or none and how to build one.
         let images = banner.split(separator: "\n").filter { $0.hasPrefix("image: ") }
@@ -27,8 +29,10 @@ import Testing
         #expect(images.count == 1 && (image.contains("standard (manifest ") || image.contains("sandbench image build")), "\(banner)")
         if geteuid() == 0 {
             // As root on this project's hosts: the default machine shape's limits, a uid of its own, no network.
-            let figures = ["memory 1536 MiB", "pids 128", "cpu 2 CPUs", "own namespaces: ", "net",
-                           "fsize 100 MiB", "nofile 1024", "core 0,"]
+            let figures = [
+                "memory 1536 MiB", "pids 128", "cpu 2 CPUs", "own namespaces: ", "net",
+                "fsize 100 MiB", "nofile 1024", "core 0,"
+            ]
             for figure in figures {
                 #expect(measured.contains(figure), "\(measured) lacks \(figure)")
             }
@@ -37,11 +41,13 @@ import Testing
 
     @Test func aNamedImageThatIsNotBuiltExitsTwo() async throws {
         let empty = CLI.temporaryDirectory()
-        let out = try await CLI.run(["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0", "--image", "full"],
-                                    environment: ["SANDBENCH_IMAGES": empty])
+        let out = try await CLI.run(
+            ["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0", "--image", "full"],
+            environment: ["SANDBENCH_IMAGES": empty])
         #expect(out.status == 2, "\(out.stderr)")
-        #expect(out.stderr.contains("no full image is built at \(empty)/full-") && out.stderr.contains("sandbench image build --profile full"),
-                "\(out.stderr)")
+        #expect(
+            out.stderr.contains("no full image is built at \(empty)/full-") && out.stderr.contains("sandbench image build --profile full"),
+            "\(out.stderr)")
         let bad = try await CLI.run(["emulator", "--port", "0", "--image", "latest"])
         #expect(bad.status == 2 && bad.stderr.contains("--image must be auto, none, standard, full"), "\(bad.stderr)")
     }

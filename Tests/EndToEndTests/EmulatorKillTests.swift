@@ -24,25 +24,29 @@ import Testing
         var parent: [pid_t: pid_t] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 2, fields[0] != "Z", let ppid = pid_t(fields[1]) else { continue }
             parent[pid] = ppid
         }
-        return Set(parent.keys.filter { pid in
-            var p = pid
-            for _ in 0..<64 {
-                guard let up = parent[p] else { return false }
-                if up == root { return true }
-                p = up
-            }
-            return false
-        })
+        return Set(
+            parent.keys.filter { pid in
+                var p = pid
+                for _ in 0..<64 {
+                    guard let up = parent[p] else { return false }
+                    if up == root { return true }
+                    p = up
+                }
+                return false
+            })
     }
 
     static func alive(_ pids: Set<pid_t>) -> Set<pid_t> {
         pids.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+                return false
+            }
             return !stat[close...].dropFirst(2).hasPrefix("Z")
         }
     }
@@ -86,7 +90,10 @@ import Testing
     func sigkillTakesEverySandboxProcessAlong(_ isolation: String) async throws {
         try #require(geteuid() == 0, "needs root for cgroups and per-sandbox uids")
         let (emulator, base) = try Self.startEmulator(isolation)
-        defer { if emulator.isRunning { kill(emulator.processIdentifier, SIGKILL) }; emulator.waitUntilExit() }
+        defer {
+            if emulator.isRunning { kill(emulator.processIdentifier, SIGKILL) }
+            emulator.waitUntilExit()
+        }
         try #require(base.hasPrefix("http://127.0.0.1:"), "emulator did not start with --isolation \(isolation)")
         _ = try await Self.populate(HTTP(base: base))
         let before = Self.descendants(of: emulator.processIdentifier)
@@ -111,7 +118,10 @@ import Testing
         first.waitUntilExit()
         // The next emulator's start-up sweep kills what is left in the dead emulator's cgroups.
         let (second, secondBase) = try Self.startEmulator("none")
-        defer { kill(second.processIdentifier, SIGTERM); second.waitUntilExit() }
+        defer {
+            kill(second.processIdentifier, SIGTERM)
+            second.waitUntilExit()
+        }
         #expect(secondBase.hasPrefix("http://127.0.0.1:"))
         var left = Self.alive(before)
         for _ in 0..<100 where !left.isEmpty {
@@ -146,7 +156,8 @@ extension HTTP {
     func execute(_ sandbox: String, code: String) throws -> String {
         let answer = try post("/v1beta1/\(sandbox):execute", json: Self.executeBody(code))
         guard let outputs = answer["outputs"] as? [[String: Any]], let data = outputs.first?["data"] as? String,
-              let console = Data(base64Encoded: data) else { return "\(answer)" }
+            let console = Data(base64Encoded: data)
+        else { return "\(answer)" }
         return String(decoding: console, as: UTF8.self)
     }
 
@@ -154,8 +165,10 @@ extension HTTP {
     func executeDetached(_ sandbox: String, code: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", "-m", "30", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", Self.executeBody(code),
-                       base + "/v1beta1/\(sandbox):execute"]
+        p.arguments = [
+            "-s", "-m", "30", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", Self.executeBody(code),
+            base + "/v1beta1/\(sandbox):execute"
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try? p.run()
@@ -183,7 +196,8 @@ extension HTTP {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary, "emulator", "--port", "0", "--isolation", "unshare"]
         p.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()

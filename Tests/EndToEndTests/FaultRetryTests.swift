@@ -9,12 +9,12 @@ import Testing
 /// the seeded plan faults the same ones: the outcome is fixed, not likely.
 @Suite(.serialized) struct FaultRetryTests {
     static let faults = """
-    seed: 7
-    faults:
-      - match: {method: POST, path: "*:execute"}
-        error: {status: 503, rate: 0.3}
+        seed: 7
+        faults:
+          - match: {method: POST, path: "*:execute"}
+            error: {status: 503, rate: 0.3}
 
-    """
+        """
 
     struct Run {
         var output: CLI.Output
@@ -27,9 +27,13 @@ import Testing
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.faults.write(toFile: dir + "/faults.yaml", atomically: true, encoding: .utf8)
-        let output = try await CLI.run(["run", "scenarios", "--faults", dir + "/faults.yaml", "--concurrency", "1",
-                                  "--junit", dir + "/junit.xml", "--json", dir + "/run.json"] + extra, timeout: 300)
-        let report = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json")))) as? [String: Any] ?? [:]
+        let output = try await CLI.run(
+            [
+                "run", "scenarios", "--faults", dir + "/faults.yaml", "--concurrency", "1",
+                "--junit", dir + "/junit.xml", "--json", dir + "/run.json"
+            ] + extra, timeout: 300)
+        let report =
+            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json")))) as? [String: Any] ?? [:]
         let junit = (try? String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)) ?? ""
         let copy = NSTemporaryDirectory() + "sandbench-faults-junit-\(UUID().uuidString).xml"
         try junit.write(toFile: copy, atomically: true, encoding: .utf8)
@@ -39,7 +43,8 @@ import Testing
     /// `fired N of M matched` of the execute rule, from the fault counts on stderr.
     func fired(_ stderr: String) -> (fired: Int, matched: Int)? {
         guard let line = stderr.split(separator: "\n").first(where: { $0.contains("rule 1: POST *:execute → error 503 rate 0.3: fired ") }),
-              let range = line.range(of: "fired ") else { return nil }
+            let range = line.range(of: "fired ")
+        else { return nil }
         let numbers = line[range.upperBound...].split(separator: " ").compactMap { Int($0) }
         return numbers.count >= 2 ? (numbers[0], numbers[1]) : nil
     }

@@ -5,17 +5,17 @@ import Testing
 /// counts reach the console, and the embedded emulator of `run` injects too.
 @Suite(.serialized) struct FaultsCLITests {
     static let badFile = """
-    seed: 3
-    faults:
-      - match: {method: GET}
-        error: {status: 503, rate: 1.5}
-      - latency: soon
-    """
+        seed: 3
+        faults:
+          - match: {method: GET}
+            error: {status: 503, rate: 1.5}
+          - latency: soon
+        """
 
     static let commands: [[String]] = [
         ["emulator", "--port", "0"],
         ["run", "scenarios"],
-        ["load", "scenarios/load/execute-session.yaml", "--rate", "1", "--duration", "1s"],
+        ["load", "scenarios/load/execute-session.yaml", "--rate", "1", "--duration", "1s"]
     ]
 
     @Test(arguments: commands)
@@ -46,11 +46,17 @@ import Testing
         let emulator = Process()
         emulator.executableURL = URL(fileURLWithPath: CLI.binary)
         emulator.arguments = ["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0", "--faults", file]
-        let stdout = Pipe(), stderr = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         emulator.standardOutput = stdout
         emulator.standardError = stderr
         try emulator.run()
-        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+        defer {
+            if emulator.isRunning {
+                emulator.terminate()
+                emulator.waitUntilExit()
+            }
+        }
         let console = Locked(Data())
         let drained = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
@@ -106,8 +112,11 @@ import Testing
         """.write(toFile: dir + "/one.yaml", atomically: true, encoding: .utf8)
         try "seed: 5\nfaults:\n  - match: {method: POST, path: \"*:execute\"}\n    error: {status: 503}\n"
             .write(toFile: dir + "/faults.yaml", atomically: true, encoding: .utf8)
-        let out = try await CLI.run(["run", dir + "/one.yaml", "--faults", dir + "/faults.yaml", "--warm-python", "1", "--warm-javascript", "0",
-                               "--junit", dir + "/junit.xml"], timeout: 120)
+        let out = try await CLI.run(
+            [
+                "run", dir + "/one.yaml", "--faults", dir + "/faults.yaml", "--warm-python", "1", "--warm-javascript", "0",
+                "--junit", dir + "/junit.xml"
+            ], timeout: 120)
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("HTTP 503 UNAVAILABLE: Injected fault"), "\(out.stdout)")
         #expect(out.stderr.contains("rule 1: POST *:execute → error 503 rate 1.0: fired 1 of 1 matched"), "\(out.stderr)")

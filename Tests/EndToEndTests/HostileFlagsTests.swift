@@ -42,7 +42,7 @@ import Testing
         ["run", "--max-response-bytes", "0"],
         ["run", "--max-response-bytes", "99999999999999999999"],
         ["run", "--target", "ftp://127.0.0.1:8080"],
-        ["run", "--target", "vertex"],  // without --project
+        ["run", "--target", "vertex"], // without --project
         ["replay", "scenarios/recorded/quickstart.yaml", "--target", "localhost:8080"],
         ["load", "scenarios/load/execute-session.yaml", "--duration", "1s", "--rate", "1e300"],
         ["load", "scenarios/load/execute-session.yaml", "--vus", "1000000000000"],
@@ -52,7 +52,7 @@ import Testing
         ["record", "--out", "/tmp/never.yaml", "--upstream", "nowhere"],
         ["record", "--upstream", "emulator", "--out", "/tmp/never.yaml", "--shutdown-grace", "10 s"],
         ["bench", "--seconds", "9223372036854775807"],
-        ["bench", "--suite", "everything"],
+        ["bench", "--suite", "everything"]
     ]
 
     @Test(arguments: badFlags)
@@ -61,15 +61,16 @@ import Testing
         #expect(out.status == 2, "\(arguments.joined(separator: " ")) → \(out.status): \(out.stderr.suffix(400))")
         #expect(out.stderr.contains("Error") || out.stderr.contains("error"), "\(out.stderr.suffix(400))")
         let flag = try #require(arguments.last { $0.hasPrefix("--") })
-        #expect(out.stderr.contains(flag),
-                "\(arguments.joined(separator: " ")): the message does not name \(flag): \(out.stderr.suffix(400))")
+        #expect(
+            out.stderr.contains(flag),
+            "\(arguments.joined(separator: " ")): the message does not name \(flag): \(out.stderr.suffix(400))")
     }
 
     /// Typed options list their values in `--help`, so a user sees what is accepted before trying.
     @Test(arguments: [
         (["bench", "--help"], ["all", "emulator", "harness", "record", "replay", "soak"]),
         (["emulator", "--help"], ["bubblewrap", "unshare", "none"]),
-        (["run", "--help"], ["emulator", "vertex", "http(s)://"]),
+        (["run", "--help"], ["emulator", "vertex", "http(s)://"])
     ])
     func helpListsTheValues(_ arguments: [String], _ values: [String]) async throws {
         let out = try await CLI.run(arguments, timeout: 60)
@@ -92,19 +93,26 @@ import Testing
     @Test func allowRemoteGeneratesAndEnforcesAToken() async throws {
         let emulator = Process()
         emulator.executableURL = URL(fileURLWithPath: CLI.binary)
-        emulator.arguments = ["emulator", "--host", "0.0.0.0", "--port", "0", "--allow-remote", "--warm-python", "0", "--warm-javascript", "0"]
-        let out = Pipe(), err = Pipe()
+        emulator.arguments = [
+            "emulator", "--host", "0.0.0.0", "--port", "0", "--allow-remote", "--warm-python", "0", "--warm-javascript", "0"
+        ]
+        let out = Pipe()
+        let err = Pipe()
         emulator.standardOutput = out
         emulator.standardError = err
         try emulator.run()
-        defer { emulator.terminate(); emulator.waitUntilExit() }
+        defer {
+            emulator.terminate()
+            emulator.waitUntilExit()
+        }
         let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
         let port = try #require(line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, "\(line)")
         try #require(line.hasPrefix("listening on http://0.0.0.0:"), "\(line)")
         // The token is on stderr, once, before the listening line.
         let banner = String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-        let token = try #require(banner.split(separator: "\n").first { $0.hasPrefix("auth token") }?.split(separator: " ").last.map(String.init),
-                                 "\(banner)")
+        let token = try #require(
+            banner.split(separator: "\n").first { $0.hasPrefix("auth token") }?.split(separator: " ").last.map(String.init),
+            "\(banner)")
         #expect(token.count == 64)
         let denied = HTTP(base: "http://127.0.0.1:\(port)")
         #expect(try denied.raw("/healthz").contains("UNAUTHENTICATED"))

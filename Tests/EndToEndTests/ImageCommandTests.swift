@@ -6,8 +6,9 @@ import Testing
     @Test func buildingTheBuiltImageDoesNothingAndSaysSo() async throws {
         let out = try await CLI.run(["image", "build"])
         #expect(out.status == 0, "\(out.stderr)")
-        #expect(out.stderr.contains("is already built at ") && out.stderr.contains("nothing to do"),
-                "the standard image is not built: run scripts/test or `swift run sandbench image build`. \(out.stderr)")
+        #expect(
+            out.stderr.contains("is already built at ") && out.stderr.contains("nothing to do"),
+            "the standard image is not built: run scripts/test or `swift run sandbench image build`. \(out.stderr)")
         let path = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(path.contains("/standard-") && FileManager.default.fileExists(atPath: path + "/.sandbench-image"), "\(out.stdout)")
         let list = try await CLI.run(["image", "list"])

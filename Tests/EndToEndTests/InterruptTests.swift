@@ -27,8 +27,9 @@ import Testing
             slow_body: {bytes_per_second: 2000, rate: 0.3}
 
         """.write(toFile: dir + "/faults.yaml", atomically: true, encoding: .utf8)
-        let outcome = try await interruptMidRun(emulatorArguments: ["--faults", dir + "/faults.yaml"], runArguments: ["--retries", "5"],
-                                                until: { alive, http in try alive >= 3 && http.firedErrors() >= 1 })
+        let outcome = try await interruptMidRun(
+            emulatorArguments: ["--faults", dir + "/faults.yaml"], runArguments: ["--retries", "5"],
+            until: { alive, http in try alive >= 3 && http.firedErrors() >= 1 })
         #expect(outcome.stderr.contains("interrupted: stopping and deleting this run's sandboxes"), "\(outcome.stderr)")
         #expect(!outcome.stderr.contains("forced exit") && !outcome.stderr.contains("leaked sandboxes"), "\(outcome.stderr)")
         #expect(outcome.firedErrors >= 1, "no fault fired, so the run was not faulty")
@@ -42,8 +43,10 @@ import Testing
 
     /// Starts an emulator and a run of four slow scenarios against it, sends SIGINT once `ready`
     /// holds (given the sandboxes alive), and checks the run exits 1 leaving no sandbox alive.
-    func interruptMidRun(emulatorArguments: [String], runArguments: [String],
-                         until ready: (Int, HTTP) throws -> Bool) async throws -> Interrupted {
+    func interruptMidRun(
+        emulatorArguments: [String], runArguments: [String],
+        until ready: (Int, HTTP) throws -> Bool
+    ) async throws -> Interrupted {
         let emulator = Process()
         emulator.executableURL = URL(fileURLWithPath: CLI.binary)
         emulator.arguments = ["emulator", "--port", "0", "--warm-python", "2"] + emulatorArguments
@@ -51,7 +54,10 @@ import Testing
         emulator.standardOutput = emulatorOut
         emulator.standardError = FileHandle.nullDevice
         try emulator.run()
-        defer { emulator.terminate(); emulator.waitUntilExit() }
+        defer {
+            emulator.terminate()
+            emulator.waitUntilExit()
+        }
         let line = String(decoding: emulatorOut.fileHandleForReading.availableData, as: UTF8.self)
         let base = try #require(line.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(line.hasPrefix("listening on http://127.0.0.1:"))
@@ -68,11 +74,13 @@ import Testing
         // The run reuses an engine it did not create, so it cannot lean on a forced engine delete:
         // only its own clean-up can leave the engine empty.
         let client = HTTP(base: base)
-        let engine = try #require(try client.post("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["response"] as? [String: Any])
+        let engine = try #require(
+            try client.post("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["response"] as? [String: Any])
         let engineName = try #require(engine["name"] as? String)
         let run = Process()
         run.executableURL = URL(fileURLWithPath: CLI.binary)
-        run.arguments = ["run", scenario, "--target", base, "--engine", engineName, "--concurrency", "4", "--junit", dir + "/j.xml"] + runArguments
+        run.arguments =
+            ["run", scenario, "--target", base, "--engine", engineName, "--concurrency", "4", "--junit", dir + "/j.xml"] + runArguments
         run.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
         run.standardOutput = FileHandle.nullDevice
         let runErr = Pipe()
@@ -148,7 +156,8 @@ struct HTTP {
 
     /// Sandboxes alive across every engine the emulator knows.
     func sandboxCount() async throws -> Int {
-        let engines = (try get("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["reasoningEngines"] as? [[String: Any]]) ?? []
+        let engines =
+            (try get("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["reasoningEngines"] as? [[String: Any]]) ?? []
         var total = 0
         for engine in engines {
             guard let name = engine["name"] as? String else { continue }

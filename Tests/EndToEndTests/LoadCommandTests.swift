@@ -5,8 +5,10 @@ import Testing
 @Suite(.serialized) struct LoadCommandTests {
     @Test func shippedLoadScenarioWritesEveryReport() async throws {
         let dir = CLI.temporaryDirectory()
-        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "2", "--duration", "3s",
-                               "--json", dir + "/load.json", "--junit", dir + "/load.xml", "--html", dir + "/load.html"])
+        let out = try await CLI.run([
+            "load", "scenarios/load/execute-session.yaml", "--vus", "2", "--duration", "3s",
+            "--json", dir + "/load.json", "--junit", dir + "/load.xml", "--html", dir + "/load.html"
+        ])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         for row in ["create", "ready", "execute", "delete", "session", "p99"] { #expect(out.stdout.contains(row), "table lacks \(row)") }
         #expect(out.stdout.contains("PASS"))
@@ -20,8 +22,10 @@ import Testing
 
     @Test func aBreachedThresholdExitsOne() async throws {
         let dir = CLI.temporaryDirectory()
-        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "1", "--iterations", "3",
-                               "--threshold", "execute.p50 < 1us", "--junit", dir + "/load.xml", "--html", dir + "/l.html"])
+        let out = try await CLI.run([
+            "load", "scenarios/load/execute-session.yaml", "--vus", "1", "--iterations", "3",
+            "--threshold", "execute.p50 < 1us", "--junit", dir + "/load.xml", "--html", dir + "/l.html"
+        ])
         #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.contains("FAIL"))
         let xml = try String(contentsOfFile: dir + "/load.xml", encoding: .utf8)
@@ -31,8 +35,10 @@ import Testing
     @Test func abortOnFailStopsTheRunEarly() async throws {
         let dir = CLI.temporaryDirectory()
         let started = Date()
-        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--vus", "1", "--duration", "60s",
-                               "--threshold", "execute.p50 < 1us", "--abort-on-fail", "--html", dir + "/a.html"])
+        let out = try await CLI.run([
+            "load", "scenarios/load/execute-session.yaml", "--vus", "1", "--duration", "60s",
+            "--threshold", "execute.p50 < 1us", "--abort-on-fail", "--html", dir + "/a.html"
+        ])
         #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(Date().timeIntervalSince(started) < 30, "the run went on after the breach")
         #expect(out.stdout.contains("threshold breached"))
@@ -40,8 +46,10 @@ import Testing
 
     @Test func openModelWithRateRunsAndCountsSessions() async throws {
         let dir = CLI.temporaryDirectory()
-        let out = try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--scenario", "open arrivals", "--rate", "4",
-                               "--duration", "2s", "--json", dir + "/open.json", "--html", dir + "/o.html"])
+        let out = try await CLI.run([
+            "load", "scenarios/load/execute-session.yaml", "--scenario", "open arrivals", "--rate", "4",
+            "--duration", "2s", "--json", dir + "/open.json", "--html", dir + "/o.html"
+        ])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         let json = try String(contentsOfFile: dir + "/open.json", encoding: .utf8)
         #expect(json.contains("\"sessionsStarted\""))
@@ -60,7 +68,8 @@ import Testing
         try p.run()
         let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
         #expect(line.range(of: #"^listening on http://127\.0\.0\.1:[0-9]+\n$"#, options: .regularExpression) != nil, "\(line)")
-        let health = try HTTP(base: String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespacesAndNewlines)).raw("/healthz")
+        let health = try HTTP(base: String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespacesAndNewlines)).raw(
+            "/healthz")
         #expect(health == "ok\n")
         p.terminate()
         p.waitUntilExit()

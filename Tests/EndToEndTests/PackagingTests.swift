@@ -1,8 +1,9 @@
 import Foundation
 import TestServers
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The binary as it ships: its version, a copy that runs with nothing beside it, and the container
@@ -27,11 +28,15 @@ import Glibc
         let emulator = Process()
         emulator.executableURL = URL(fileURLWithPath: CLI.binary)
         emulator.arguments = ["emulator", "--port", "0", "--warm-python", "0", "--warm-javascript", "0"]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         emulator.standardOutput = out
         emulator.standardError = err
         let exited = AsyncStream<Int32> { continuation in
-            emulator.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+            emulator.terminationHandler = {
+                continuation.yield($0.terminationStatus)
+                continuation.finish()
+            }
         }
         try emulator.run()
         // The first stdout bytes come once the emulator accepts connections (read on a Dispatch thread).
@@ -85,9 +90,12 @@ import Glibc
             [ -e "$3" ] && exit 97
             "$4" --version && exec "$4" run copied.yaml --junit junit.xml
             """
-        let out = try await CLI.run(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh",
-                               buildDirectory, CLI.root, CLI.binary, copy],
-                              timeout: 150, executable: "/usr/bin/unshare", directory: dir)
+        let out = try await CLI.run(
+            [
+                "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh",
+                buildDirectory, CLI.root, CLI.binary, copy
+            ],
+            timeout: 150, executable: "/usr/bin/unshare", directory: dir)
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.hasPrefix(try await Self.version() + "\n"), "\(out.stdout)")
         let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)

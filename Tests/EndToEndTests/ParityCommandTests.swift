@@ -54,15 +54,15 @@ import Testing
     }
 
     static let scenario = """
-    scenarios:
-      - name: long output
-        steps:
-          - create: {}
-          - execute: print("0123456789" * 4)
-          - get: {}
-          - request: {method: GET, path: "${engine}/sandboxEnvironments/123456789"}
-            expect: {status: 404}
-    """
+        scenarios:
+          - name: long output
+            steps:
+              - create: {}
+              - execute: print("0123456789" * 4)
+              - get: {}
+              - request: {method: GET, path: "${engine}/sandboxEnvironments/123456789"}
+                expect: {status: 404}
+        """
 
     /// Writes the scenario (and `gaps`, when given) to a new directory.
     func workspace(gaps: String? = nil) throws -> String {
@@ -73,8 +73,11 @@ import Testing
     }
 
     func parity(_ dir: String, _ reference: String, _ candidate: String, _ extra: [String] = []) async throws -> CLI.Output {
-        try await CLI.run(["parity", dir + "/parity.yaml", "--reference", reference, "--candidate", candidate,
-                     "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"] + extra)
+        try await CLI.run(
+            [
+                "parity", dir + "/parity.yaml", "--reference", reference, "--candidate", candidate,
+                "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"
+            ] + extra)
     }
 
     /// The reports exist; the JUnit validates against junit-10.xsd; the JSON parses.
@@ -82,14 +85,17 @@ import Testing
         let (status, errors) = try CLI.validateJUnit(dir + "/junit.xml")
         #expect(status == 0, "junit-10.xsd: \(errors)")
         let json = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/parity.json"))))
-        return (try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8), json,
-                try String(contentsOfFile: dir + "/parity.html", encoding: .utf8))
+        return (
+            try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8), json,
+            try String(contentsOfFile: dir + "/parity.html", encoding: .utf8)
+        )
     }
 
     @Test func emulatorAgainstEmulatorExitsZero() async throws {
         let dir = try workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reference = try await Emulator.start(), candidate = try await Emulator.start()
+        let reference = try await Emulator.start()
+        let candidate = try await Emulator.start()
         let out = try await parity(dir, reference.base, candidate.base)
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.contains("4 step(s) compared: 4 same"), "\(out.stdout)")
@@ -102,20 +108,22 @@ import Testing
     }
 
     @Test func smallerOutputCapsExitOneNamingThePathAndAGapExplainsIt() async throws {
-        let dir = try workspace(gaps: """
-        gaps:
-          - scenario: long*
-            path: outputs[*].msg_out
-            reason: the candidate keeps 16 bytes of each stream
-            date: 2026-12-01
-          - scenario: '*'
-            step: 4-request
-            path: error.message
-            reason: messages used to differ; they no longer do
-            date: 2026-11-01
-        """)
+        let dir = try workspace(
+            gaps: """
+                gaps:
+                  - scenario: long*
+                    path: outputs[*].msg_out
+                    reason: the candidate keeps 16 bytes of each stream
+                    date: 2026-12-01
+                  - scenario: '*'
+                    step: 4-request
+                    path: error.message
+                    reason: messages used to differ; they no longer do
+                    date: 2026-11-01
+                """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reference = try await Emulator.start(), candidate = try await Emulator.start(["--max-output-bytes", "16"])
+        let reference = try await Emulator.start()
+        let candidate = try await Emulator.start(["--max-output-bytes", "16"])
 
         let different = try await parity(dir, reference.base, candidate.base)
         #expect(different.status == 1, "stdout:\n\(different.stdout)\nstderr:\n\(different.stderr)")
@@ -141,7 +149,8 @@ import Testing
     @Test func aLatencyBoundFailsAnInjectedDelay() async throws {
         let dir = try workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reference = try await Emulator.start(), candidate = try await Emulator.start(["--inject-latency", "200ms"])
+        let reference = try await Emulator.start()
+        let candidate = try await Emulator.start(["--inject-latency", "200ms"])
         let reported = try await parity(dir, reference.base, candidate.base)
         #expect(reported.status == 0, "latency alone is reported, not failed: \(reported.stdout)")
         #expect(reported.stdout.contains("latency execute: p50"))
@@ -157,9 +166,11 @@ import Testing
     @Test func theShippedReferencePassesWithItsGapsAndFailsWithout() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let arguments = ["parity", "--reference", "scenarios/parity/quickstart-vertex.yaml", "--candidate", "emulator",
-                         "--warm-python", "1", "--warm-javascript", "0",
-                         "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"]
+        let arguments = [
+            "parity", "--reference", "scenarios/parity/quickstart-vertex.yaml", "--candidate", "emulator",
+            "--warm-python", "1", "--warm-javascript", "0",
+            "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"
+        ]
         let without = try await CLI.run(arguments)
         #expect(without.status == 1, "stdout:\n\(without.stdout)\nstderr:\n\(without.stderr)")
         #expect(without.stdout.contains("+ outputs[1].mime_type (candidate only)"), "\(without.stdout)")
@@ -187,11 +198,14 @@ import Testing
               - create: {}
               - execute: import time; time.sleep(60)
         """.write(toFile: dir + "/slow.yaml", atomically: true, encoding: .utf8)
-        let reference = try await Emulator.start(), candidate = try await Emulator.start()
+        let reference = try await Emulator.start()
+        let candidate = try await Emulator.start()
         let parity = Process()
         parity.executableURL = URL(fileURLWithPath: CLI.binary)
-        parity.arguments = ["parity", dir + "/slow.yaml", "--reference", reference.base, "--candidate", candidate.base,
-                            "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"]
+        parity.arguments = [
+            "parity", dir + "/slow.yaml", "--reference", reference.base, "--candidate", candidate.base,
+            "--junit", dir + "/junit.xml", "--json", dir + "/parity.json", "--html", dir + "/parity.html"
+        ]
         parity.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
         let out = Pipe()
         parity.standardOutput = out
@@ -199,7 +213,8 @@ import Testing
         async let stdout = CLI.readToEnd(out)
         try parity.run()
         // Wait (bounded) for the reference's sandbox, then interrupt.
-        let referenceAPI = HTTP(base: reference.base), candidateAPI = HTTP(base: candidate.base)
+        let referenceAPI = HTTP(base: reference.base)
+        let candidateAPI = HTTP(base: candidate.base)
         let deadline = Date().addingTimeInterval(60)
         while try await referenceAPI.sandboxCount() == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         try #require(try await referenceAPI.sandboxCount() == 1, "the reference never created its sandbox")
@@ -211,7 +226,8 @@ import Testing
         if parity.isRunning { parity.terminate() }
         #expect(parity.terminationStatus == 1, "\(text)")
         #expect(try await referenceAPI.sandboxCount() == 0, "the reference's sandbox was left alive")
-        let engines = try candidateAPI.get("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["reasoningEngines"] as? [Any]
+        let engines =
+            try candidateAPI.get("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["reasoningEngines"] as? [Any]
         #expect((engines ?? []).isEmpty, "the candidate was started after the interruption")
         #expect(!text.contains("running the candidate"), "\(text)")
         #expect(text.contains("candidate: not run: the reference side was interrupted"), "\(text)")
@@ -222,8 +238,10 @@ import Testing
     }
 
     @Test func cassettesAndScenarioFilesAreNotMixed() async throws {
-        let out = try await CLI.run(["parity", "scenarios/quickstart.yaml", "scenarios/recorded/quickstart.yaml",
-                                     "--reference", "emulator", "--candidate", "emulator"])
+        let out = try await CLI.run([
+            "parity", "scenarios/quickstart.yaml", "scenarios/recorded/quickstart.yaml",
+            "--reference", "emulator", "--candidate", "emulator"
+        ])
         #expect(out.status == 2, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stderr.contains("give either cassettes or scenario files"), "\(out.stderr)")
     }
@@ -235,7 +253,7 @@ import Testing
         (["--reference", "emulator", "--candidate", "/tmp"], "--candidate must be emulator, a URL or vertex"),
         (["--reference", "/tmp", "--update-snapshots", "x", "--candidate", "emulator"], "--update-snapshots needs a live --reference"),
         (["--reference", "README.md", "--candidate", "emulator"], "is a file but not a cassette"),
-        (["--reference", "emulator", "--candidate", "scenarios/parity/quickstart-vertex.yaml"], "a recorded side can only be the reference"),
+        (["--reference", "emulator", "--candidate", "scenarios/parity/quickstart-vertex.yaml"], "a recorded side can only be the reference")
     ])
     func usageErrorsExitTwo(_ example: ([String], String)) async throws {
         let out = try await CLI.run(["parity", "scenarios/quickstart.yaml"] + example.0)

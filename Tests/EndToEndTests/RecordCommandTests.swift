@@ -20,7 +20,8 @@ import Testing
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = ["record"] + arguments
             process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
-            let stdout = Pipe(), stderr = Pipe()
+            let stdout = Pipe()
+            let stderr = Pipe()
             process.standardOutput = stdout
             process.standardError = stderr
             try process.run()
@@ -65,18 +66,22 @@ import Testing
         let out = dir + "/sub/session.yaml"
         let token = "ya29.end-to-end-\(UUID().uuidString)"
         let recorder = try await Recorder.start(["--upstream", "emulator", "--out", out, "--warm-python", "1", "--warm-javascript", "0"])
-        #expect(recorder.firstLine.range(of: #"^listening on http://127\.0\.0\.1:[0-9]+\n$"#, options: .regularExpression) != nil,
-                "\(recorder.firstLine)")
+        #expect(
+            recorder.firstLine.range(of: #"^listening on http://127\.0\.0\.1:[0-9]+\n$"#, options: .regularExpression) != nil,
+            "\(recorder.firstLine)")
         let auth = "Authorization: Bearer \(token)"
         let proxy = HTTP(base: recorder.baseURL + "/v1beta1/")
         let created = try JSONValue.parse(try proxy.send("POST", "projects/p/locations/us-central1/reasoningEngines", headers: [auth]))
         let engine = try #require(created["response"]?["name"]?.stringValue)
-        let sandboxOp = try JSONValue.parse(try proxy.send("POST", "\(engine)/sandboxEnvironments", headers: [auth],
-                                                           body: #"{"spec":{"codeExecutionEnvironment":{}}}"#))
+        let sandboxOp = try JSONValue.parse(
+            try proxy.send(
+                "POST", "\(engine)/sandboxEnvironments", headers: [auth],
+                body: #"{"spec":{"codeExecutionEnvironment":{}}}"#))
         let sandbox = try #require(sandboxOp["response"]?["name"]?.stringValue)
         let code = Base64.encode(Array(#"{"code": "print(21 * 2)"}"#.utf8))
-        let executed = try proxy.send("POST", "\(sandbox)/:execute", headers: [auth, "Content-Type: application/json"],
-                                      body: #"{"inputs":[{"mimeType":"application/json","data":"\#(code)"}]}"#)
+        let executed = try proxy.send(
+            "POST", "\(sandbox)/:execute", headers: [auth, "Content-Type: application/json"],
+            body: #"{"inputs":[{"mimeType":"application/json","data":"\#(code)"}]}"#)
         #expect(try ExecuteResponse(json: try JSONValue.parse(executed)).stdout == "42\n")
         _ = try proxy.send("DELETE", "\(engine)?force=true", headers: [auth])
         let (status, rest, stderr) = await recorder.stop(signal)
@@ -88,7 +93,8 @@ import Testing
         #expect(cassette.upstream == "emulator")
         #expect(cassette.exchanges.map(\.method) == ["POST", "POST", "POST", "DELETE"])
         guard case .executeInput(let input)? = cassette.exchanges.dropFirst(2).first?.request.body,
-              case .executeOutput(let output)? = cassette.exchanges.dropFirst(2).first?.response.body else {
+            case .executeOutput(let output)? = cassette.exchanges.dropFirst(2).first?.response.body
+        else {
             Issue.record("execute not decoded:\n\(yaml)")
             return
         }
@@ -104,8 +110,10 @@ import Testing
         let proxy = HTTP(base: recorder.baseURL + "/v1beta1/")
         let created = try JSONValue.parse(try proxy.send("POST", "projects/p/locations/us-central1/reasoningEngines"))
         let engine = try #require(created["response"]?["name"]?.stringValue)
-        let sandboxOp = try JSONValue.parse(try proxy.send("POST", "\(engine)/sandboxEnvironments",
-                                                           body: #"{"spec":{"codeExecutionEnvironment":{}}}"#))
+        let sandboxOp = try JSONValue.parse(
+            try proxy.send(
+                "POST", "\(engine)/sandboxEnvironments",
+                body: #"{"spec":{"codeExecutionEnvironment":{}}}"#))
         let sandbox = try #require(sandboxOp["response"]?["name"]?.stringValue)
         let code = Base64.encode(Array(#"{"code": "print('started', flush=True)\nimport time\ntime.sleep(60)"}"#.utf8))
         let slow = DispatchGroup()
@@ -130,8 +138,9 @@ import Testing
         #expect(slow.wait(timeout: .now() + 30) == .success, "the client of the cut-off request never got an answer")
         let cassette = try Cassette(yaml: try String(contentsOfFile: out, encoding: .utf8))
         let execute = cassette.exchanges.first { $0.path.hasSuffix("/:execute") }
-        #expect(execute?.status == nil && execute?.error?.contains("cancelled") == true,
-                "the cut-off execute: \(String(describing: execute))")
+        #expect(
+            execute?.status == nil && execute?.error?.contains("cancelled") == true,
+            "the cut-off execute: \(String(describing: execute))")
     }
 
     static let usageErrors: [[String]] = [
@@ -142,7 +151,7 @@ import Testing
         ["--upstream", "emulator", "--out", "x.yaml", "--host", "0.0.0.0"],
         ["--upstream", "emulator", "--out", "x.yaml", "--port", "70000"],
         ["--upstream", "emulator", "--out", "/tmp"],
-        ["--upstream", "emulator", "--out", "/proc/sandbench/x.yaml"],
+        ["--upstream", "emulator", "--out", "/proc/sandbench/x.yaml"]
     ]
 
     @Test(arguments: usageErrors)
@@ -163,11 +172,13 @@ import Testing
         let recorder = try await Recorder.start(["--upstream", "emulator", "--out", out])
         // The recorder is stopped whatever happens to the client, also when the environment is missing.
         let python: Result<(status: Int32, output: String), any Error>
-        do { python = .success(try await ProjectVenv.runPython([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])) }
-        catch { python = .failure(error) }
+        do { python = .success(try await ProjectVenv.runPython([CLI.root + "/Tests/compat/quickstart.py", recorder.baseURL])) } catch {
+            python = .failure(error)
+        }
         let (recorderStatus, _, stderr) = await recorder.stop()
         let (status, output) = try python.get()
-        try #require(status != 3, "the official Python client is not importable in \(ProjectVenv.directory) (scripts/setup test):\n\(output)")
+        try #require(
+            status != 3, "the official Python client is not importable in \(ProjectVenv.directory) (scripts/setup test):\n\(output)")
         #expect(status == 0, "quickstart.py through the proxy exited \(status):\n\(output)")
         #expect(recorderStatus == 0, "\(stderr)")
         let cassette = try Cassette(yaml: try String(contentsOfFile: out, encoding: .utf8))
@@ -176,7 +187,8 @@ import Testing
         #expect(executes.allSatisfy { if case .executeInput = $0.request.body { true } else { false } })
         #expect(cassette.exchanges.contains { $0.request.headers.contains(Field("authorization", "<redacted>")) })
 
-        let junit = dir + "/replay.xml", json = dir + "/replay.json"
+        let junit = dir + "/replay.xml"
+        let json = dir + "/replay.json"
         let replay = try await CLI.run(["replay", out, "--junit", junit, "--json", json])
         #expect(replay.status == 0, "stdout:\n\(replay.stdout)\nstderr:\n\(replay.stderr)")
         #expect(try CLI.validateJUnit(junit).0 == 0)

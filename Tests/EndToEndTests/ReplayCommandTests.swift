@@ -9,7 +9,8 @@ import Testing
     @Test func theShippedRecordingReplaysWithReports() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let junit = dir + "/replay.xml", json = dir + "/replay.json"
+        let junit = dir + "/replay.xml"
+        let json = dir + "/replay.json"
         let out = try await CLI.run(["replay", Self.shipped, "--junit", junit, "--json", json])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.hasPrefix("replaying \(Self.shipped): 22 exchanges → 19 steps"), "\(out.stdout)")
@@ -29,8 +30,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let changed = dir + "/changed.yaml"
         try String(contentsOfFile: CLI.root + "/" + Self.shipped, encoding: .utf8)
-            .replacingOccurrences(of: "sha256: 8663bab6d124806b9727f89bb4ab9db4cbcc3862f6bbf22024dfa7212aa4ab7d",
-                                  with: "sha256: 0000000000000000000000000000000000000000000000000000000000000000")
+            .replacingOccurrences(
+                of: "sha256: 8663bab6d124806b9727f89bb4ab9db4cbcc3862f6bbf22024dfa7212aa4ab7d",
+                with: "sha256: 0000000000000000000000000000000000000000000000000000000000000000"
+            )
             .write(toFile: changed, atomically: true, encoding: .utf8)
         let junit = dir + "/replay.xml"
         let out = try await CLI.run(["replay", changed, "--junit", junit])
@@ -48,7 +51,8 @@ import Testing
         let run = try await CLI.run(["run", Self.shipped, "--junit", dir + "/run.xml"])
         #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         let json = dir + "/load.json"
-        let load = try await CLI.run(["load", Self.shipped, "--vus", "2", "--iterations", "2", "--json", json, "--html", dir + "/load.html"])
+        let load = try await CLI.run(["load", Self.shipped, "--vus", "2", "--iterations", "2", "--json", json, "--html", dir + "/load.html"]
+        )
         #expect(load.status == 0, "stdout:\n\(load.stdout)\nstderr:\n\(load.stderr)")
         let summary = try JSONValue.parse(try String(contentsOfFile: json, encoding: .utf8))
         #expect(summary["scenario"]?.stringValue == "quickstart", "\(summary)")
@@ -67,7 +71,7 @@ import Testing
             (["replay", "scenarios/quickstart.yaml"], "not a cassette"),
             (["replay", omitted], "--keep-bodies"),
             (["replay", Self.shipped, "--target", "ftp://x"], "--target"),
-            (["load", omitted], "--keep-bodies"),
+            (["load", omitted], "--keep-bodies")
         ]
         for (arguments, message) in cases {
             let out = try await CLI.run(arguments, timeout: 60)
@@ -75,6 +79,8 @@ import Testing
             #expect(out.stderr.contains(message), "\(arguments): \(out.stderr)")
         }
         let out = try await CLI.run(["replay", omitted], timeout: 60)
-        #expect(out.stderr.range(of: #"omitted\.yaml:[0-9]+:9: request\.execute\.files\[0\]"#, options: .regularExpression) != nil, "\(out.stderr)")
+        #expect(
+            out.stderr.range(of: #"omitted\.yaml:[0-9]+:9: request\.execute\.files\[0\]"#, options: .regularExpression) != nil,
+            "\(out.stderr)")
     }
 }

@@ -5,7 +5,8 @@ import Testing
 @Suite(.serialized) struct RunCommandTests {
     @Test func shippedSuitePassesAndWritesValidJUnit() async throws {
         let dir = CLI.temporaryDirectory()
-        let junit = dir + "/junit.xml", json = dir + "/run.json"
+        let junit = dir + "/junit.xml"
+        let json = dir + "/run.json"
         let out = try await CLI.run(["run", "scenarios", "--junit", junit, "--json", json])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stdout.contains("PASS"))
@@ -66,7 +67,8 @@ import Testing
                   print(3)
                 expect: {stdout: "3\\n"}
         """.write(toFile: scenario, atomically: true, encoding: .utf8)
-        let junit = dir + "/junit.xml", json = dir + "/run.json"
+        let junit = dir + "/junit.xml"
+        let json = dir + "/run.json"
         let out = try await CLI.run(["run", scenario, "--junit", junit, "--json", json])
         #expect(out.status == 1, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         let cause = "ModuleNotFoundError: No module named 'nonexistent_module'"

@@ -16,7 +16,7 @@ import Testing
     @Test func subMicrosecondAndEmptySamples() {
         #expect(LatencyHistogram([Duration]()).percentile(99) == 0)
         let tiny = LatencyHistogram([.nanoseconds(200), .nanoseconds(300)])
-        #expect(tiny.percentile(50) == 1e-6)  // clamped to the histogram's 1 µs floor, never 0 or negative
+        #expect(tiny.percentile(50) == 1e-6) // clamped to the histogram's 1 µs floor, never 0 or negative
     }
 }
 

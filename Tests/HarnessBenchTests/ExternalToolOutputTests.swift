@@ -38,7 +38,7 @@ import Testing
         let output = WrkOutput(parsing: Self.throughput)
         #expect(output.requestsPerSecond == 19905.31)
         #expect(output.requests == 199245)
-        #expect(output.latency.isEmpty)  // no --latency: the Thread Stats rows are not a distribution
+        #expect(output.latency.isEmpty) // no --latency: the Thread Stats rows are not a distribution
     }
 
     @Test func readsTheLatencyDistributionInEveryUnit() throws {
@@ -59,12 +59,13 @@ import Testing
 
 @Suite struct LocustStatsTests {
     /// `PREFIX_stats.csv` as Locust 2.x writes it (Python's csv module: \r\n line ends).
-    static let csv = [
-        "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,"
-            + "Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%",
-        "GET,/healthz,7562,0,71,83.2,1,412,15.0,757.31,0.0,71,88,99,110,140,170,210,240,380,410,410",
-        ",Aggregated,7562,0,71,83.2,1,412,15.0,757.31,0.0,71,88,99,110,140,170,210,240,380,410,410",
-    ].joined(separator: "\r\n") + "\r\n"
+    static let csv =
+        [
+            "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,"
+                + "Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%",
+            "GET,/healthz,7562,0,71,83.2,1,412,15.0,757.31,0.0,71,88,99,110,140,170,210,240,380,410,410",
+            ",Aggregated,7562,0,71,83.2,1,412,15.0,757.31,0.0,71,88,99,110,140,170,210,240,380,410,410"
+        ].joined(separator: "\r\n") + "\r\n"
 
     @Test func readsTheAggregatedRate() {
         #expect(LocustStats.aggregatedRequestsPerSecond(csv: Self.csv) == 757.31)
@@ -72,16 +73,17 @@ import Testing
     }
 
     @Test func aRequestNamedAggregatedIsNotTheTotal() {
-        let csv = Self.csv.replacingOccurrences(of: "GET,/healthz,7562,0,71,83.2,1,412,15.0,757.31", with: "GET,Aggregated,1,0,71,83.2,1,412,15.0,1.5")
+        let csv = Self.csv.replacingOccurrences(
+            of: "GET,/healthz,7562,0,71,83.2,1,412,15.0,757.31", with: "GET,Aggregated,1,0,71,83.2,1,412,15.0,1.5")
         #expect(LocustStats.aggregatedRequestsPerSecond(csv: csv) == 757.31)
     }
 
     @Test(arguments: [
         "",
-        "Type,Name,Request Count\r\n,Aggregated,3\r\n",  // no Requests/s column
-        "Type,Name,Requests/s\r\nGET,/healthz,12.0\r\n",  // no Aggregated row
-        "Type,Name,Requests/s\r\n,Aggregated\r\n",  // a short row
-        "Type,Name,Requests/s\r\n,Aggregated,inf\r\n",
+        "Type,Name,Request Count\r\n,Aggregated,3\r\n", // no Requests/s column
+        "Type,Name,Requests/s\r\nGET,/healthz,12.0\r\n", // no Aggregated row
+        "Type,Name,Requests/s\r\n,Aggregated\r\n", // a short row
+        "Type,Name,Requests/s\r\n,Aggregated,inf\r\n"
     ])
     func incompleteFilesYieldNothing(_ csv: String) {
         #expect(LocustStats.aggregatedRequestsPerSecond(csv: csv) == nil)
@@ -90,7 +92,8 @@ import Testing
 
 @Suite struct ProcessCPUTests {
     /// A /proc/PID/stat line whose command name holds spaces and a parenthesis; utime 250, stime 50 ticks.
-    static let stat = "4242 (sand bench) x) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 50 0 0 20 0 3 0 100 1000000 500 "
+    static let stat =
+        "4242 (sand bench) x) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 50 0 0 20 0 3 0 100 1000000 500 "
         + "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
 
     @Test func addsUserAndSystemTicks() {

@@ -4,12 +4,15 @@ import SandboxAPI
 import Testing
 
 /// Raw exchanges as a proxy hands them over.
-func raw(_ method: String, _ target: String, request: [UInt8] = [], status: Int? = 200, response: [UInt8] = [],
-         requestHeaders: [(name: String, value: String)] = [], responseHeaders: [(name: String, value: String)] = [],
-         sentMilliseconds: Int = 1) -> RawExchange {
-    RawExchange(method: method, target: target, requestHeaders: requestHeaders, requestBody: request, status: status,
-                responseHeaders: responseHeaders, responseBody: response, sent: .milliseconds(sentMilliseconds),
-                firstByte: .microseconds(1500), lastByte: .microseconds(2250))
+func raw(
+    _ method: String, _ target: String, request: [UInt8] = [], status: Int? = 200, response: [UInt8] = [],
+    requestHeaders: [(name: String, value: String)] = [], responseHeaders: [(name: String, value: String)] = [],
+    sentMilliseconds: Int = 1
+) -> RawExchange {
+    RawExchange(
+        method: method, target: target, requestHeaders: requestHeaders, requestBody: request, status: status,
+        responseHeaders: responseHeaders, responseBody: response, sent: .milliseconds(sentMilliseconds),
+        firstByte: .microseconds(1500), lastByte: .microseconds(2250))
 }
 
 let executePath = "/v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2/:execute"
@@ -17,10 +20,12 @@ let executePath = "/v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnv
 @Suite struct CassetteBuilderTests {
     @Test func executeBodiesAreDecodedIntoCodeOutputAndFiles() throws {
         let binary: [UInt8] = [0, 1, 2, 0xFF, 0xFE]
-        let request = ExecuteRequest(code: "print(open('a.txt').read())\n", files: [
-            SandboxFile(name: "a.txt", content: Array("hello\nworld\n".utf8), mimeType: "text/plain"),
-            SandboxFile(name: "b.bin", content: binary),
-        ])
+        let request = ExecuteRequest(
+            code: "print(open('a.txt').read())\n",
+            files: [
+                SandboxFile(name: "a.txt", content: Array("hello\nworld\n".utf8), mimeType: "text/plain"),
+                SandboxFile(name: "b.bin", content: binary)
+            ])
         let response = ExecuteResponse(stdout: "hello\nworld\n", stderr: "", files: [SandboxFile(name: "c.bin", content: binary)])
         var builder = CassetteBuilder(upstream: "emulator", recordedAt: "2026-11-30T00:00:00Z")
         builder.add(raw("POST", executePath, request: request.json.serialized(), response: response.json.serialized()))
@@ -36,7 +41,10 @@ let executePath = "/v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnv
         #expect(input.files[0].bytes.size == 12)
         #expect(input.files[0].bytes.sha256 == SHA256.hex(Array("hello\nworld\n".utf8)))
         #expect(input.files[1].bytes.content == .base64(Base64.encode(binary)))
-        guard case .executeOutput(let output) = exchange.response.body else { Issue.record("response not decoded"); return }
+        guard case .executeOutput(let output) = exchange.response.body else {
+            Issue.record("response not decoded")
+            return
+        }
         #expect(output.msgOut == "hello\nworld\n")
         #expect(output.msgErr == "")
         #expect(output.files.first?.bytes.sha256 == SHA256.hex(binary))
@@ -44,12 +52,16 @@ let executePath = "/v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnv
     }
 
     @Test func theSDKsSnakeCaseAndURLSafeBase64AreDecodedToo() throws {
-        let body = #"{"inputs": [{"data": "eyJjb2RlIjogInByaW50KDEpIn0=", "mime_type": "application/json"}, "#
+        let body =
+            #"{"inputs": [{"data": "eyJjb2RlIjogInByaW50KDEpIn0=", "mime_type": "application/json"}, "#
             + #"{"data": "-_-_", "metadata": {"attributes": {"file_name": "eC5iaW4="}}, "mime_type": ""}]}"#
         var builder = CassetteBuilder(upstream: "emulator", recordedAt: "t")
         builder.add(raw("POST", executePath, request: Array(body.utf8), status: 400, response: Array("{}".utf8)))
         let exchange = try #require(builder.cassette().exchanges.first)
-        guard case .executeInput(let input) = exchange.request.body else { Issue.record("not decoded"); return }
+        guard case .executeInput(let input) = exchange.request.body else {
+            Issue.record("not decoded")
+            return
+        }
         #expect(input.code == "print(1)")
         #expect(input.files.first?.name == "x.bin")
         #expect(input.files.first?.bytes.content == .base64("+/+/"))
@@ -77,9 +89,11 @@ let executePath = "/v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnv
         var builder = CassetteBuilder(upstream: "emulator", recordedAt: "t")
         builder.add(raw("GET", "/healthz", response: Array("ok\n".utf8)))
         builder.add(raw("GET", "/blob", response: [0, 159, 146, 150], sentMilliseconds: 2))
-        builder.add(raw("POST", "/v1beta1/x?pageSize=2&filter=state%3D%22STATE_RUNNING%22",
-                        request: Array(#"{"a":[1,2.5,true,null]}"#.utf8),
-                        sentMilliseconds: 3))
+        builder.add(
+            raw(
+                "POST", "/v1beta1/x?pageSize=2&filter=state%3D%22STATE_RUNNING%22",
+                request: Array(#"{"a":[1,2.5,true,null]}"#.utf8),
+                sentMilliseconds: 3))
         let exchanges = builder.cassette().exchanges
         #expect(exchanges[0].response.body == .text("ok\n"))
         let blob = RecordedBytes(size: 4, sha256: SHA256.hex([0, 159, 146, 150]), content: .base64("AJ+Slg=="))

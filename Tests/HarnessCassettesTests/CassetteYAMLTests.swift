@@ -5,36 +5,50 @@ import Testing
 import Yams
 
 @Suite struct CassetteYAMLTests {
-    static let awkward = ["", "123", "true", "null", "~", "- item", "key: value", "#hash", " leading", "trailing ", "tab\there",
-                          "two\nlines\n", "no final newline\nhere", "  indented\nblock\n", "trailing space \nline\n", "unicode ✓ — ü",
-                          "control \u{7} bell", "'quotes' and \"doubles\"", "%percent", "@at", "*star", "&amp", "!bang", "{brace}", "[x]"]
+    static let awkward = [
+        "", "123", "true", "null", "~", "- item", "key: value", "#hash", " leading", "trailing ", "tab\there",
+        "two\nlines\n", "no final newline\nhere", "  indented\nblock\n", "trailing space \nline\n", "unicode ✓ — ü",
+        "control \u{7} bell", "'quotes' and \"doubles\"", "%percent", "@at", "*star", "&amp", "!bang", "{brace}", "[x]"
+    ]
 
     static func sample() -> Cassette {
         let files = awkward.enumerated().map { index, text in
-            RecordedFile(name: "f\(index).txt", mimeType: index % 2 == 0 ? nil : "text/plain",
-                         bytes: RecordedBytes(size: text.utf8.count, sha256: String(repeating: "a", count: 64), content: .text(text)))
+            RecordedFile(
+                name: "f\(index).txt", mimeType: index % 2 == 0 ? nil : "text/plain",
+                bytes: RecordedBytes(size: text.utf8.count, sha256: String(repeating: "a", count: 64), content: .text(text)))
         }
-        let binary = RecordedBytes(size: 300, sha256: String(repeating: "b", count: 64),
-                                   content: .base64(Base64.encode((0..<300).map { UInt8($0 % 256) })), redacted: true)
+        let binary = RecordedBytes(
+            size: 300, sha256: String(repeating: "b", count: 64),
+            content: .base64(Base64.encode((0..<300).map { UInt8($0 % 256) })), redacted: true)
         let omitted = RecordedBytes(size: 10_000_000, sha256: String(repeating: "c", count: 64), content: .omitted)
         let inputs = files + [RecordedFile(name: "b", mimeType: nil, bytes: binary)]
-        let outputs = ExecuteOutput(msgOut: awkward.joined(separator: "\n"), msgErr: "Traceback:\n  x\n",
-                                    files: [RecordedFile(name: "o", mimeType: "a/b", bytes: omitted)])
-        let json: JSONValue = ["s": "123", "n": 42, "f": 2.5, "neg": -7, "big": 1e300, "b": false, "z": nil, "e": [], "o": [:],
-                               "list": [["k": "v"], "x", 1], "multi": "a\nb\n"]
-        return Cassette(recordedAt: "2026-11-30T12:00:00Z", upstream: "http://127.0.0.1:1", exchanges: [
-            Exchange(method: "POST", path: executePath, query: [Field("a", "1"), Field("a", "2")], status: 200,
-                     timing: Timing(sent: 0.5, firstByte: 1.25, lastByte: 2),
-                     request: Message(headers: [Field("authorization", "<redacted>"), Field("content-type", "application/json")],
-                                      body: .executeInput(ExecuteInput(code: "print(1)\n", files: inputs))),
-                     response: Message(body: .executeOutput(outputs))),
-            Exchange(method: "GET", path: "/x", query: [Field("pageSize", "1")], status: nil, error: "connect error: refused",
-                     timing: Timing(sent: 3, firstByte: nil, lastByte: nil), request: Message(), response: Message()),
-            Exchange(method: "POST", path: "/j", status: 404, timing: Timing(sent: 4, firstByte: 0.1, lastByte: 0.2),
-                     request: Message(body: .json(json)), response: Message(body: .text("not json\n"))),
-            Exchange(method: "GET", path: "/b", status: 200, timing: Timing(sent: 5, firstByte: 0.1, lastByte: 0.2),
-                     request: Message(), response: Message(body: .bytes(binary))),
-        ])
+        let outputs = ExecuteOutput(
+            msgOut: awkward.joined(separator: "\n"), msgErr: "Traceback:\n  x\n",
+            files: [RecordedFile(name: "o", mimeType: "a/b", bytes: omitted)])
+        let json: JSONValue = [
+            "s": "123", "n": 42, "f": 2.5, "neg": -7, "big": 1e300, "b": false, "z": nil, "e": [], "o": [:],
+            "list": [["k": "v"], "x", 1], "multi": "a\nb\n"
+        ]
+        return Cassette(
+            recordedAt: "2026-11-30T12:00:00Z", upstream: "http://127.0.0.1:1",
+            exchanges: [
+                Exchange(
+                    method: "POST", path: executePath, query: [Field("a", "1"), Field("a", "2")], status: 200,
+                    timing: Timing(sent: 0.5, firstByte: 1.25, lastByte: 2),
+                    request: Message(
+                        headers: [Field("authorization", "<redacted>"), Field("content-type", "application/json")],
+                        body: .executeInput(ExecuteInput(code: "print(1)\n", files: inputs))),
+                    response: Message(body: .executeOutput(outputs))),
+                Exchange(
+                    method: "GET", path: "/x", query: [Field("pageSize", "1")], status: nil, error: "connect error: refused",
+                    timing: Timing(sent: 3, firstByte: nil, lastByte: nil), request: Message(), response: Message()),
+                Exchange(
+                    method: "POST", path: "/j", status: 404, timing: Timing(sent: 4, firstByte: 0.1, lastByte: 0.2),
+                    request: Message(body: .json(json)), response: Message(body: .text("not json\n"))),
+                Exchange(
+                    method: "GET", path: "/b", status: 200, timing: Timing(sent: 5, firstByte: 0.1, lastByte: 0.2),
+                    request: Message(), response: Message(body: .bytes(binary)))
+            ])
     }
 
     @Test func yamlReadsBackAsTheSameCassette() throws {

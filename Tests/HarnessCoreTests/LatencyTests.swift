@@ -13,7 +13,7 @@ import Testing
         // every iteration that should have started during the stall waits for it.
         let start = ContinuousClock.now
         let recorder = LoadRecorder(start: start)
-        var clock = Duration.zero          // virtual time since start
+        var clock = Duration.zero // virtual time since start
         let pacing = Duration.milliseconds(10)
         for k in 0..<1000 {
             let intended = pacing * k
@@ -38,7 +38,9 @@ import Testing
     }
 
     @Test func histogramsMergeAndSurviveEncoding() {
-        var a = LatencyHistogram(), b = LatencyHistogram(), all = LatencyHistogram()
+        var a = LatencyHistogram()
+        var b = LatencyHistogram()
+        var all = LatencyHistogram()
         for i in 1...1000 {
             a.record(.microseconds(i * 10))
             all.record(.microseconds(i * 10))
@@ -62,7 +64,7 @@ import Testing
         ("errors.rate < 1%", "errors", 0.01),
         ("checks.rate > 99%", "checks", 0.99),
         ("session.p99.9 <= 1.5s", "session", 1.5),
-        ("dropped.count < 5", "dropped", 5.0),
+        ("dropped.count < 5", "dropped", 5.0)
     ])
     func thresholdsParse(_ text: String, metric: String, value: Double) throws {
         let t = try #require(Threshold.parse(text))
@@ -80,12 +82,16 @@ import Testing
         let recorder = LoadRecorder(start: start)
         for i in 0..<100 {
             recorder.sessionStarted(at: start)
-            recorder.record(step: step("execute", .milliseconds(i < 98 ? 10 : 300), i == 0 ? .error : .passed), lag: .zero, endedAt: start + .seconds(1))
+            recorder.record(
+                step: step("execute", .milliseconds(i < 98 ? 10 : 300), i == 0 ? .error : .passed), lag: .zero, endedAt: start + .seconds(1)
+            )
             recorder.sessionFinished(outcome: .passed, service: .milliseconds(10), corrected: .milliseconds(10), at: start + .seconds(1))
         }
-        let plan = LoadPlan(model: .closed(vus: 1, iterations: 100, duration: nil, pacing: nil),
-                            thresholds: ["execute.p50 < 50ms", "execute.p99 < 250ms", "errors.rate < 2%", "errors.rate < 0.5%", "nosuch.p50 < 1s"])
-        let result = LoadResult(scenario: "s", file: "f", target: "t", plan: plan, startedAt: 0, seconds: 10, recorder: recorder, aborted: nil, leaks: [])
+        let plan = LoadPlan(
+            model: .closed(vus: 1, iterations: 100, duration: nil, pacing: nil),
+            thresholds: ["execute.p50 < 50ms", "execute.p99 < 250ms", "errors.rate < 2%", "errors.rate < 0.5%", "nosuch.p50 < 1s"])
+        let result = LoadResult(
+            scenario: "s", file: "f", target: "t", plan: plan, startedAt: 0, seconds: 10, recorder: recorder, aborted: nil, leaks: [])
         #expect(result.thresholds.map(\.passed) == [true, false, true, false, false])
         #expect(result.thresholds[4].actual == nil)
         #expect(!result.passed)
@@ -108,9 +114,11 @@ import Testing
         #expect(metrics.timeline.first.map { ($0.errors, $0.failures) } ?? (0, 0) == (2, 3))
         #expect((metrics.session.errors, metrics.session.failures) == (2, 3))
         #expect(metrics.operations["execute"].map { ($0.errors, $0.failures) } ?? (0, 0) == (2, 3))
-        let plan = LoadPlan(model: .closed(vus: 1, iterations: 10, duration: nil, pacing: nil),
-                            thresholds: ["errors.count <= 2", "errors.count < 2", "failures.count >= 3", "failures.rate < 30%", "checks.rate >= 50%"])
-        let result = LoadResult(scenario: "s", file: "f", target: "t", plan: plan, startedAt: 0, seconds: 1, recorder: recorder, aborted: nil, leaks: [])
+        let plan = LoadPlan(
+            model: .closed(vus: 1, iterations: 10, duration: nil, pacing: nil),
+            thresholds: ["errors.count <= 2", "errors.count < 2", "failures.count >= 3", "failures.rate < 30%", "checks.rate >= 50%"])
+        let result = LoadResult(
+            scenario: "s", file: "f", target: "t", plan: plan, startedAt: 0, seconds: 1, recorder: recorder, aborted: nil, leaks: [])
         #expect(result.thresholds.map(\.passed) == [true, false, true, false, true])
         #expect(result.thresholds[3].summary == "failures.rate < 30%: 30.00%")
     }

@@ -38,9 +38,9 @@ import Testing
         let times = arrivals(ArrivalSchedule(rate: 50, duration: 0, stages: [(2, 50), (2, 0), (2, 0), (2, 20)]))
         let counts = perSecond(times, seconds: 8)
         #expect(abs(counts[0] - 50) <= 1 && abs(counts[1] - 50) <= 1)
-        #expect(abs(counts[2] - 38) <= 1 && abs(counts[3] - 13) <= 1)   // 50→0 over 2 s: 37.5 then 12.5
+        #expect(abs(counts[2] - 38) <= 1 && abs(counts[3] - 13) <= 1) // 50→0 over 2 s: 37.5 then 12.5
         #expect(counts[4] == 0 && counts[5] == 0)
-        #expect(abs(counts[6] - 5) <= 1 && abs(counts[7] - 15) <= 1)    // 0→20 over 2 s: 5 then 15
+        #expect(abs(counts[6] - 5) <= 1 && abs(counts[7] - 15) <= 1) // 0→20 over 2 s: 5 then 15
     }
 
     @Test func poissonArrivalsRepeatForASeedAndKeepTheRate() {
@@ -59,7 +59,7 @@ import Testing
         // 10 sessions/s for 2 s, each session takes 1 s, at most 3 in flight.
         var scheduler = OpenLoopScheduler(schedule: ArrivalSchedule(rate: 10, duration: 2), maxInFlight: 3)
         var now = 0.0
-        var running: [Double] = []   // end times
+        var running: [Double] = [] // end times
         var startTimes: [Double] = []
         var dropTimes: [Double] = []
         loop: while true {

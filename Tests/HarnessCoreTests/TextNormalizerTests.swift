@@ -13,7 +13,7 @@ import Testing
         ("<function f at 0x7f3a2c1b9d60>", "<function f at 0x<addr>>"),
         ("worker pid 4242 exited; PID=7; pid: 12", "worker pid <pid> exited; PID=<pid>; pid: <pid>"),
         ("at 2026-11-30T21:11:57.887667Z and 2026-11-30 21:11:57+01:00.", "at <timestamp> and <timestamp>."),
-        ("hostname='sandbox-7f2c' host: a.b.c", "hostname='<host>' host: <host>"),
+        ("hostname='sandbox-7f2c' host: a.b.c", "hostname='<host>' host: <host>")
     ])
     func volatilePartsBecomePlaceholders(_ pair: (String, String)) {
         #expect(TextNormalizer.normalize(pair.0) == pair.1)
@@ -26,7 +26,7 @@ import Testing
         "File \"unterminated\n, line 3",
         "",
         "\u{1B}",
-        "ünïcödé /tmp",
+        "ünïcödé /tmp"
     ])
     func ordinaryTextIsLeftAlone(_ text: String) {
         let expected = text == "\u{1B}" ? "" : text
@@ -34,13 +34,16 @@ import Testing
     }
 
     @Test func twoRunsOfTheSameErrorCompareEqual() {
-        let emulator = "Traceback (most recent call last):\n  File \"<cell>\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
-        let service = "Traceback (most recent call last):\n  File \"/tmp/ipykernel_88/1234.py\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
+        let emulator =
+            "Traceback (most recent call last):\n  File \"<cell>\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
+        let service =
+            "Traceback (most recent call last):\n  File \"/tmp/ipykernel_88/1234.py\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
         let (ok, _) = TextMatch.normalized(emulator).check(service)
         #expect(ok)
         let (different, _) = TextMatch.normalized(emulator).check(service.replacingOccurrences(of: "line 3", with: "line 4"))
         #expect(!different)
-        let mismatches = ExpectationChecker.mismatches([.stderr(.normalized("a\n"))], StepObservation(stderr: "b\n"), variables: Variables())
+        let mismatches = ExpectationChecker.mismatches(
+            [.stderr(.normalized("a\n"))], StepObservation(stderr: "b\n"), variables: Variables())
         #expect(mismatches.first?.expected == "equal after normalisation to \"a\\n\"")
     }
 

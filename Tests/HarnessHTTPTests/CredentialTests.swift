@@ -1,15 +1,16 @@
 import Foundation
 import HarnessCore
 import HarnessHTTP
-import Testing
 import TestServers
+import Testing
 
 /// Writes a stand-in `gcloud` into a fresh directory: it logs each call to `calls.log` and prints
 /// `fake-token-N`, or fails like gcloud does when `fail` is set.
 func fakeGcloud(fail: Bool = false) throws -> (directory: URL, calls: URL) {
     let directory = try temporaryDirectory("gcloud")
     let calls = directory.appendingPathComponent("calls.log")
-    let script = fail
+    let script =
+        fail
         ? "#!/bin/sh\necho 'ERROR: (gcloud.auth.print-access-token) Reauthentication required.' >&2\nexit 1\n"
         : """
         #!/bin/sh
@@ -32,7 +33,8 @@ func fakeGcloud(fail: Bool = false) throws -> (directory: URL, calls: URL) {
         let fromEnvironment = resolveCredentials(explicitToken: nil, environment: everything)
         #expect((fromEnvironment as? StaticToken)?.token == "env-token")
 
-        let fromKey = resolveCredentials(explicitToken: "", environment: ["SANDBENCH_ACCESS_TOKEN": "", "GOOGLE_APPLICATION_CREDENTIALS": "/keys/sa.json"])
+        let fromKey = resolveCredentials(
+            explicitToken: "", environment: ["SANDBENCH_ACCESS_TOKEN": "", "GOOGLE_APPLICATION_CREDENTIALS": "/keys/sa.json"])
         #expect((fromKey as? ServiceAccountToken)?.keyFile == "/keys/sa.json")
 
         let fallback = resolveCredentials(explicitToken: nil, environment: ["GOOGLE_APPLICATION_CREDENTIALS": "", "PATH": "/usr/bin"])

@@ -1,8 +1,8 @@
 import Foundation
 import HarnessCore
 import HarnessHTTP
-import Testing
 import TestServers
+import Testing
 
 /// Sends `request` and returns the transport error it must end with.
 func transportError(_ transport: some HTTPTransport, _ request: TransportRequest) async -> TransportError? {
@@ -30,7 +30,8 @@ func transportError(_ transport: some HTTPTransport, _ request: TransportRequest
         try await LoopbackServer.with({ _ in .silence }) { server in
             try await withCurlTransport(configuration: .init(timeout: .seconds(120))) { transport in
                 let started = ContinuousClock.now
-                let error = await transportError(transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .milliseconds(300)))
+                let error = await transportError(
+                    transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .milliseconds(300)))
                 let waited = ContinuousClock.now - started
                 #expect(error?.kind == .timeout)
                 // Far below the configured 120 s, with room for a busy machine's scheduling delays.
@@ -96,10 +97,10 @@ func transportError(_ transport: some HTTPTransport, _ request: TransportRequest
                     await transportError(transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .seconds(120)))
                 }
                 var arrivals = server.requests.makeAsyncIterator()
-                _ = await arrivals.next()  // the request is on the wire
+                _ = await arrivals.next() // the request is on the wire
                 task.cancel()
                 let error = await task.value
-                #expect(error?.kind == .cancelled)  // a timeout would say `.timeout`
+                #expect(error?.kind == .cancelled) // a timeout would say `.timeout`
                 // The transport still works after a cancellation.
                 _ = await transportError(transport, TransportRequest(method: "GET", url: "http://127.0.0.1:\(closedLoopbackPort())"))
             }
@@ -130,7 +131,7 @@ func transportError(_ transport: some HTTPTransport, _ request: TransportRequest
             let later = await transportError(transport, TransportRequest(method: "GET", url: server.baseURL))
             #expect(later?.kind == .cancelled)
             #expect(later?.message.contains("shut down") == true)
-            transport.shutdown()  // idempotent
+            transport.shutdown() // idempotent
         }
     }
 

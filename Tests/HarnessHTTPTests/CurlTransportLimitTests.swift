@@ -1,8 +1,8 @@
 import Foundation
 import HarnessCore
 import HarnessHTTP
-import Testing
 import TestServers
+import Testing
 
 /// Every response has a cap: a server that sends too much, or never stops, gets a protocol error,
 /// not an allocation of whatever it sends.
@@ -23,8 +23,10 @@ import TestServers
             try await withCurlTransport { transport in
                 let error = await transportError(transport, TransportRequest(method: "GET", url: server.baseURL))
                 #expect(error?.kind == .protocolError)
-                #expect(error?.message.contains("larger than the limit of \(CurlTransport.Configuration.defaultMaxResponseBytes) bytes") == true,
-                        "\(String(describing: error))")
+                #expect(
+                    error?.message.contains("larger than the limit of \(CurlTransport.Configuration.defaultMaxResponseBytes) bytes")
+                        == true,
+                    "\(String(describing: error))")
             }
         }
     }
@@ -69,9 +71,11 @@ import TestServers
     }
 
     @Test func aSlowBodyThatNeverEndsStopsAtTheRequestTimeout() async throws {
-        try await LoopbackServer.with({ _ in .endless(head: Self.chunkedHead, chunk: Array("1\r\n[\r\n".utf8), pause: .milliseconds(20)) }) { server in
+        try await LoopbackServer.with({ _ in .endless(head: Self.chunkedHead, chunk: Array("1\r\n[\r\n".utf8), pause: .milliseconds(20)) })
+        { server in
             try await withCurlTransport { transport in
-                let error = await transportError(transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .milliseconds(500)))
+                let error = await transportError(
+                    transport, TransportRequest(method: "GET", url: server.baseURL, timeout: .milliseconds(500)))
                 #expect(error?.kind == .timeout)
             }
         }
@@ -83,20 +87,22 @@ import TestServers
             try await withCurlTransport { transport in
                 let error = await transportError(transport, TransportRequest(method: "GET", url: server.baseURL))
                 #expect(error?.kind == .protocolError)
-                #expect(error?.message.contains("closed the connection before its answer was complete") == true, "\(String(describing: error))")
+                #expect(
+                    error?.message.contains("closed the connection before its answer was complete") == true, "\(String(describing: error))")
             }
         }
     }
 
     @Test(arguments: [
-        Duration.zero, .nanoseconds(-1), .seconds(-5), .seconds(Int64.max), .seconds(Int64.min), .milliseconds(1),
+        Duration.zero, .nanoseconds(-1), .seconds(-5), .seconds(Int64.max), .seconds(Int64.min), .milliseconds(1)
     ])
     func anyTimeoutIsAUsableLibcurlValue(timeout: Duration) async throws {
         try await LoopbackServer.with({ _ in .response(status: 204) }) { server in
             try await withCurlTransport(configuration: .init(connectTimeout: timeout)) { transport in
                 // Huge values wait, tiny ones time out at once; neither traps.
                 do {
-                    _ = try await transport.send(TransportRequest(method: "GET", url: server.baseURL, timeout: timeout > .seconds(1) ? timeout : .seconds(30)))
+                    _ = try await transport.send(
+                        TransportRequest(method: "GET", url: server.baseURL, timeout: timeout > .seconds(1) ? timeout : .seconds(30)))
                 } catch let error as TransportError {
                     #expect(error.kind == .timeout || error.kind == .connect, "\(error)")
                 }

@@ -3,15 +3,15 @@ import HarnessCore
 import HarnessHTTP
 import Logging
 import SandboxEmulator
-import Testing
 import TestServers
+import Testing
 
 /// An emulator without interpreter workers: these tests only need its HTTP surface.
 func withTestEmulator<T: Sendable>(_ body: @Sendable (_ baseURL: String) async throws -> T) async throws -> T {
     var configuration = EmulatorConfiguration()
     configuration.warmPool = [:]
     var logger = Logger(label: "sandbench.emulator.test")
-    logger.logLevel = .critical  // shutdown chatter is expected here
+    logger.logLevel = .critical // shutdown chatter is expected here
     return try await Emulator.withEmulator(configuration: configuration, logger: logger, body)
 }
 
@@ -34,9 +34,10 @@ func utf8(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
     @Test func postWithJSONBodyCreatesAnOperation() async throws {
         try await withTestEmulator { base in
             try await withCurlTransport { transport in
-                let response = try await transport.send(TransportRequest(
-                    method: "POST", url: "\(base)/v1beta1/projects/p/locations/l/reasoningEngines",
-                    headers: [("Content-Type", "application/json")], body: Array("{}".utf8)))
+                let response = try await transport.send(
+                    TransportRequest(
+                        method: "POST", url: "\(base)/v1beta1/projects/p/locations/l/reasoningEngines",
+                        headers: [("Content-Type", "application/json")], body: Array("{}".utf8)))
                 #expect(response.status == 200)
                 let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
                 let name = try #require(json?["name"] as? String)
@@ -60,16 +61,18 @@ func utf8(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
         }
     }
 
-    @Test(arguments: [
-        ("POST", Array("{\"a\":1}".utf8)), ("PUT", Array("put body".utf8)), ("DELETE", Array("delete body".utf8)),
-        ("PATCH", []), ("DELETE", nil), ("GET", nil), ("OPTIONS", nil), ("POST", nil),
-    ] as [(String, [UInt8]?)])
+    @Test(
+        arguments: [
+            ("POST", Array("{\"a\":1}".utf8)), ("PUT", Array("put body".utf8)), ("DELETE", Array("delete body".utf8)),
+            ("PATCH", []), ("DELETE", nil), ("GET", nil), ("OPTIONS", nil), ("POST", nil)
+        ] as [(String, [UInt8]?)])
     func sendsMethodBodyAndHeadersAsGiven(method: String, body: [UInt8]?) async throws {
         try await LoopbackServer.with({ _ in .response(status: 201, headers: [("X-Reply", "yes")], body: Array("done".utf8)) }) { server in
             try await withCurlTransport { transport in
-                let response = try await transport.send(TransportRequest(
-                    method: method, url: "\(server.baseURL)/things/1?x=y",
-                    headers: [("X-Custom", "v1"), ("X-Empty", "")], body: body))
+                let response = try await transport.send(
+                    TransportRequest(
+                        method: method, url: "\(server.baseURL)/things/1?x=y",
+                        headers: [("X-Custom", "v1"), ("X-Empty", "")], body: body))
                 #expect(response.status == 201)
                 #expect(response.header("x-reply") == "yes")
                 #expect(utf8(response.body) == "done")

@@ -1,8 +1,8 @@
 import Foundation
 import HarnessCore
 import HarnessHTTP
-import Testing
 import TestServers
+import Testing
 
 @Suite struct RetryingTransportTests {
     let request = TransportRequest(method: "POST", url: "http://scripted/v1/things", body: Array("{}".utf8))
@@ -28,7 +28,7 @@ import TestServers
     }
 
     @Test func retryAfterHTTPDateIsMeasuredFromNow() async throws {
-        let clock = ManualClock(Date(timeIntervalSince1970: 1_700_000_000))  // Tue, 14 Nov 2023 22:13:20 GMT
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_700_000_000)) // Tue, 14 Nov 2023 22:13:20 GMT
         let base = ScriptedTransport([reply(429, [("Retry-After", "Tue, 14 Nov 2023 22:13:25 GMT")]), reply(200)])
         let sleeper = SleepRecorder()
         let transport = RetryingTransport(wrapping: base, policy: RetryPolicy(maxAttempts: 2), sleep: sleeper.sleep, now: clock.now)
@@ -39,11 +39,11 @@ import TestServers
     }
 
     @Test(arguments: [
-        ("10", Duration?.some(.seconds(10))),  // exactly maxDelay
-        ("11", nil),  // longer than maxDelay: not retried
+        ("10", Duration?.some(.seconds(10))), // exactly maxDelay
+        ("11", nil), // longer than maxDelay: not retried
         ("0", .zero),
-        ("Sun, 06 Nov 1994 08:49:37 GMT", .zero),  // in the past
-        ("Sunday, 06-Nov-94 08:49:37 GMT", .zero),  // RFC 850 form
+        ("Sun, 06 Nov 1994 08:49:37 GMT", .zero), // in the past
+        ("Sunday, 06-Nov-94 08:49:37 GMT", .zero) // RFC 850 form
     ])
     func retryAfterIsHonouredUpToMaxDelayAndNeverNegative(header: String, expected: Duration?) {
         let policy = RetryPolicy(maxAttempts: 2, maxDelay: .seconds(10))
@@ -53,14 +53,14 @@ import TestServers
     /// What hostile servers put in `Retry-After`: none of it traps, and each reads as a wait the
     /// policy can act on (or as garbage, which means backoff).
     @Test(arguments: [
-        ("99999999999999999999999999999", RetryPolicy.longestRetryAfter),  // beyond Int64
-        ("9223372036854775807", RetryPolicy.longestRetryAfter),  // Int64.max seconds
-        ("Fri, 31 Dec 9999 23:59:59 GMT", RetryPolicy.longestRetryAfter),  // a date far away
-        ("Thu, 01 Jan 1970 00:00:00 GMT", .zero),  // a date long past
+        ("99999999999999999999999999999", RetryPolicy.longestRetryAfter), // beyond Int64
+        ("9223372036854775807", RetryPolicy.longestRetryAfter), // Int64.max seconds
+        ("Fri, 31 Dec 9999 23:59:59 GMT", RetryPolicy.longestRetryAfter), // a date far away
+        ("Thu, 01 Jan 1970 00:00:00 GMT", .zero), // a date long past
         ("-5", nil), ("1.5", nil), ("+3", nil), ("0x10", nil), ("", nil), ("soon", nil),
         ("Tue, 99 Foo 2023 99:99:99 GMT", nil),
-        (String(repeating: "9", count: 10_000), nil),  // too long to be a delay or a date
-        ("\u{0}\u{7f}ÿ", nil),
+        (String(repeating: "9", count: 10_000), nil), // too long to be a delay or a date
+        ("\u{0}\u{7f}ÿ", nil)
     ])
     func absurdRetryAfterValuesNeverTrap(header: String, expected: Duration?) {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
@@ -68,11 +68,11 @@ import TestServers
         let policy = RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1), maxDelay: .seconds(10))
         let delay = policy.delay(beforeRetry: 1, retryAfter: header, now: now, unitRandom: 0.5)
         if let expected, expected > .seconds(10) {
-            #expect(delay == nil)  // the server asked for longer than the policy waits
+            #expect(delay == nil) // the server asked for longer than the policy waits
         } else if let expected {
             #expect(delay == expected)
         } else {
-            #expect(delay == .milliseconds(500))  // unreadable: backoff
+            #expect(delay == .milliseconds(500)) // unreadable: backoff
         }
     }
 
@@ -111,7 +111,7 @@ import TestServers
             #expect(policy.backoff(beforeRetry: retry, unitRandom: 0) == .zero)
             #expect(policy.backoff(beforeRetry: retry, unitRandom: 0.5) == windows[retry - 1] / 2)
         }
-        #expect(policy.backoff(beforeRetry: 80, unitRandom: 1) == .seconds(1))  // no overflow
+        #expect(policy.backoff(beforeRetry: 80, unitRandom: 1) == .seconds(1)) // no overflow
     }
 
     @Test func jitteredDelaysStayInsideTheirWindows() async throws {
@@ -156,7 +156,8 @@ import TestServers
         #expect(timeout.requests.count == 1)
 
         let exhausted = ScriptedTransport([failure(.connect), failure(.connect)])
-        let last = await transportError(RetryingTransport(wrapping: exhausted, policy: RetryPolicy(maxAttempts: 2), sleep: SleepRecorder().sleep), request)
+        let last = await transportError(
+            RetryingTransport(wrapping: exhausted, policy: RetryPolicy(maxAttempts: 2), sleep: SleepRecorder().sleep), request)
         #expect(last?.kind == .connect)
     }
 

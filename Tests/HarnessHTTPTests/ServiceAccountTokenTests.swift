@@ -1,8 +1,8 @@
 import Foundation
 import HarnessCore
 import HarnessHTTP
-import Testing
 import TestServers
+import Testing
 
 /// A local OAuth token endpoint: answers each form POST with `ya29.test-N` (N counting up).
 func tokenEndpoint(status: Int = 200, body: String? = nil) -> @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply {
@@ -22,7 +22,7 @@ func writeKeyFile(tokenURI: String, fields: [String: Any]? = nil) async throws -
             "client_email": "runner@test-project.iam.gserviceaccount.com",
             "private_key": try await TestRSAKey.shared().privateKeyPEM,
             "private_key_id": "kid-1",
-            "token_uri": tokenURI,
+            "token_uri": tokenURI
         ]
     }
     let path = try temporaryDirectory("key").appendingPathComponent("key.json").path
@@ -34,7 +34,9 @@ func writeKeyFile(tokenURI: String, fields: [String: Any]? = nil) async throws -
 func formFields(_ body: [UInt8]) -> [String: String] {
     var fields: [String: String] = [:]
     for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-        let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+        let parts = pair.split(separator: "=", maxSplits: 1).map {
+            String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+        }
         fields[parts[0]] = parts.count > 1 ? parts[1] : ""
     }
     return fields
@@ -97,9 +99,9 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
             try await withCurlTransport { curl in
                 let credentials = ServiceAccountToken(keyFile: keyFile, transport: curl, now: clock.now)
                 var tokens = [try await credentials.accessToken()]
-                clock.advance(by: 3599 - 301)  // just outside the 5-minute margin
+                clock.advance(by: 3599 - 301) // just outside the 5-minute margin
                 tokens.append(try await credentials.accessToken())
-                clock.advance(by: 2)  // now inside it
+                clock.advance(by: 2) // now inside it
                 tokens.append(try await credentials.accessToken())
                 #expect(tokens == ["ya29.test-1", "ya29.test-1", "ya29.test-2"])
             }
@@ -149,10 +151,12 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
 
     @Test(arguments: [
         ("client_email", "field \"client_email\" is missing"),
-        ("private_key", "field \"private_key\" is missing"),
+        ("private_key", "field \"private_key\" is missing")
     ])
     func missingFieldIsNamed(field: String, expected: String) async throws {
-        var fields: [String: Any] = ["type": "service_account", "client_email": "a@b", "private_key": try await TestRSAKey.shared().privateKeyPEM]
+        var fields: [String: Any] = [
+            "type": "service_account", "client_email": "a@b", "private_key": try await TestRSAKey.shared().privateKeyPEM
+        ]
         fields[field] = nil
         let keyFile = try await writeKeyFile(tokenURI: "", fields: fields)
         let error = #expect(throws: CredentialError.self) { try ServiceAccountKey.load(path: keyFile) }
@@ -169,17 +173,20 @@ func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
         let wrongType = #expect(throws: CredentialError.self) { try ServiceAccountKey.load(path: user) }
         #expect(wrongType?.message.contains("\"authorized_user\"") == true)
 
-        let badPEM = try await writeKeyFile(tokenURI: "", fields: ["client_email": "a@b", "private_key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"])
+        let badPEM = try await writeKeyFile(
+            tokenURI: "", fields: ["client_email": "a@b", "private_key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"])
         let key = try ServiceAccountKey.load(path: badPEM)
         #expect(key.tokenURI == ServiceAccountKey.defaultTokenURI)
         #expect(key.privateKeyID == nil)
     }
 
     @Test func unusablePrivateKeyIsNamedBeforeAnyRequest() async throws {
-        let keyFile = try await writeKeyFile(tokenURI: "http://127.0.0.1:1/token", fields: [
-            "client_email": "a@b", "private_key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n",
-            "token_uri": "http://127.0.0.1:1/token",
-        ])
+        let keyFile = try await writeKeyFile(
+            tokenURI: "http://127.0.0.1:1/token",
+            fields: [
+                "client_email": "a@b", "private_key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n",
+                "token_uri": "http://127.0.0.1:1/token"
+            ])
         let transport = ScriptedTransport([])
         let error = await #expect(throws: CredentialError.self) {
             try await ServiceAccountToken(keyFile: keyFile, transport: transport).accessToken()

@@ -7,7 +7,8 @@ import Testing
 
 /// The shipped hand-written reference cassette read as a parity record.
 @Suite struct CassetteReferenceTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 
     @Test func theShippedReferenceBecomesOneRecordWithAnAnswerPerStep() throws {
         let plan = try ReplayPlan.load(path: Self.root + "/scenarios/parity/quickstart-vertex.yaml")
@@ -35,40 +36,44 @@ import Testing
     }
 
     @Test func aRecordedAndALiveExecuteAnswerHaveOneShape() throws {
-        let live = StepRecord.executeBody(ExecuteResponse(stdout: "hi\n", stderr: "", files: [
-            SandboxFile(name: "b.bin", content: [0, 1, 2, 0xFF], mimeType: "application/octet-stream"),
-            SandboxFile(name: "a.txt", content: Array("text".utf8), mimeType: nil),
-        ]))
-        let recorded = try ReplayPlan(yaml: """
-        format: sandbench-cassette/1
-        recorded_at: '2026-12-01T00:00:00Z'
-        upstream: emulator
-        inline_limit: 65536
-        keep_bodies: false
-        exchanges:
-        - method: POST
-          path: /v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnvironments
-          status: 200
-          timing: {sent_ms: 0, first_byte_ms: 1, last_byte_ms: 1}
-          request: {json: {spec: {code_execution_environment: {}}}}
-          response:
-            json:
-              name: projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2/operations/3
-              done: true
-              response: {name: projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2, state: STATE_RUNNING}
-        - method: POST
-          path: /v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2:execute
-          status: 200
-          timing: {sent_ms: 2, first_byte_ms: 1, last_byte_ms: 1.5}
-          request: {execute: {code: 'print("hi")', files: []}}
-          response:
-            execute:
-              msg_out: "hi\\n"
-              msg_err: ''
-              files:
-              - {name: b.bin, mime_type: application/octet-stream, size: 4, sha256: \(SHA256.hex([0, 1, 2, 0xFF])), base64: AAEC/w==}
-              - {name: a.txt, size: 4, sha256: \(SHA256.hex(Array("text".utf8))), text: text}
-        """, path: "c.yaml")
+        let live = StepRecord.executeBody(
+            ExecuteResponse(
+                stdout: "hi\n", stderr: "",
+                files: [
+                    SandboxFile(name: "b.bin", content: [0, 1, 2, 0xFF], mimeType: "application/octet-stream"),
+                    SandboxFile(name: "a.txt", content: Array("text".utf8), mimeType: nil)
+                ]))
+        let recorded = try ReplayPlan(
+            yaml: """
+                format: sandbench-cassette/1
+                recorded_at: '2026-12-01T00:00:00Z'
+                upstream: emulator
+                inline_limit: 65536
+                keep_bodies: false
+                exchanges:
+                - method: POST
+                  path: /v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnvironments
+                  status: 200
+                  timing: {sent_ms: 0, first_byte_ms: 1, last_byte_ms: 1}
+                  request: {json: {spec: {code_execution_environment: {}}}}
+                  response:
+                    json:
+                      name: projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2/operations/3
+                      done: true
+                      response: {name: projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2, state: STATE_RUNNING}
+                - method: POST
+                  path: /v1beta1/projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2:execute
+                  status: 200
+                  timing: {sent_ms: 2, first_byte_ms: 1, last_byte_ms: 1.5}
+                  request: {execute: {code: 'print("hi")', files: []}}
+                  response:
+                    execute:
+                      msg_out: "hi\\n"
+                      msg_err: ''
+                      files:
+                      - {name: b.bin, mime_type: application/octet-stream, size: 4, sha256: \(SHA256.hex([0, 1, 2, 0xFF])), base64: AAEC/w==}
+                      - {name: a.txt, size: 4, sha256: \(SHA256.hex(Array("text".utf8))), text: text}
+                """, path: "c.yaml")
         let record = ScenarioRecord(recorded)
         let execute = try #require(record.steps.last)
         #expect(execute.response == .object(["@status": 200, "outputs": try #require(live["outputs"])]))

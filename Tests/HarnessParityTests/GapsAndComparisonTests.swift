@@ -16,25 +16,30 @@ import Testing
     }
 
     @Test func readsGapsNormalisersAndUnorderedLists() throws {
-        let gaps = try ParityGaps.parse(yaml: """
-        gaps:
-          - scenario: quick*
-            step: 3-execute
-            path: outputs[*].msg_err
-            reason: tracebacks are formatted by a different kernel
-            date: 2026-11-30
-          - {scenario: '*', path: '**.expireTime', reason: no TTL means no expiry here, date: 2026-12-01}
-        normalisers:
-          - {regex: 'worker-[0-9]+', replace: '<worker>', numbered: true, paths: ['outputs[*].msg_err']}
-        unordered: ['outputs[*].items']
-        """, path: "gaps.yaml")
+        let gaps = try ParityGaps.parse(
+            yaml: """
+                gaps:
+                  - scenario: quick*
+                    step: 3-execute
+                    path: outputs[*].msg_err
+                    reason: tracebacks are formatted by a different kernel
+                    date: 2026-11-30
+                  - {scenario: '*', path: '**.expireTime', reason: no TTL means no expiry here, date: 2026-12-01}
+                normalisers:
+                  - {regex: 'worker-[0-9]+', replace: '<worker>', numbered: true, paths: ['outputs[*].msg_err']}
+                unordered: ['outputs[*].items']
+                """, path: "gaps.yaml")
         #expect(gaps.gaps.count == 2)
         #expect(gaps.gaps[0].scenario.pattern == "quick*" && gaps.gaps[0].step?.pattern == "3-execute")
         #expect(gaps.gaps[0].path.description == "outputs[*].msg_err" && gaps.gaps[0].date == "2026-11-30")
         #expect(gaps.gaps[0].location.line == 2)
         #expect(gaps.gaps[1].step == nil)
-        #expect(gaps.rules == [TextRule(pattern: "worker-[0-9]+", replacement: "<worker>", numbered: true,
-                                        paths: [try ParityPath(parsing: "outputs[*].msg_err")], location: gaps.rules.first?.location)])
+        #expect(
+            gaps.rules == [
+                TextRule(
+                    pattern: "worker-[0-9]+", replacement: "<worker>", numbered: true,
+                    paths: [try ParityPath(parsing: "outputs[*].msg_err")], location: gaps.rules.first?.location)
+            ])
         #expect(gaps.unordered.map(\.description) == ["outputs[*].items"])
         #expect(gaps.gap(scenario: "quickstart", step: "3-execute", path: try ParityPath(parsing: "outputs[0].msg_err")) == gaps.gaps[0])
         #expect(gaps.gap(scenario: "quickstart", step: "4-execute", path: try ParityPath(parsing: "outputs[0].msg_err")) == nil)
@@ -47,8 +52,14 @@ import Testing
     }
 
     @Test(arguments: [
-        ("gaps:\n  - {scenario: a, path: x, reason: r, date: 2026-01-02, paht: y}\n", "gaps.yaml:2:57: unknown key 'paht' in a gap (did you mean 'path'?)"),
-        ("gaps:\n  - {scenario: a, path: 'x[', reason: r, date: 2026-01-02}\n", "gaps.yaml:2:25: path is not a JSON path: expected an index"),
+        (
+            "gaps:\n  - {scenario: a, path: x, reason: r, date: 2026-01-02, paht: y}\n",
+            "gaps.yaml:2:57: unknown key 'paht' in a gap (did you mean 'path'?)"
+        ),
+        (
+            "gaps:\n  - {scenario: a, path: 'x[', reason: r, date: 2026-01-02}\n",
+            "gaps.yaml:2:25: path is not a JSON path: expected an index"
+        ),
         ("gaps:\n  - {scenario: a, path: x, reason: r, date: 30.11.2026}\n", "gaps.yaml:2:45: date must be YYYY-MM-DD"),
         ("gaps:\n  - {scenario: a, path: x, date: 2026-01-02}\n", "gaps.yaml:2:5: a gap needs 'reason'"),
         ("gaps:\n  - {scenario: a, path: x, reason: '  ', date: 2026-01-02}\n", "gaps.yaml:2:36: reason must say why"),
@@ -57,7 +68,7 @@ import Testing
         ("normalisers:\n  - {regex: 'a'}\n", "gaps.yaml:2:5: a normaliser needs 'replace'"),
         ("gapz: []\n", "gaps.yaml:1:1: unknown key 'gapz' in the gaps file (did you mean 'gaps'?)"),
         ("gaps: [\n", "gaps.yaml:2:1: invalid YAML"),
-        ("gaps: 3\n", "gaps.yaml:1:7: gaps must be a list"),
+        ("gaps: 3\n", "gaps.yaml:1:7: gaps must be a list")
     ])
     func problemsAreReportedWithFileLineAndColumn(_ example: (String, String)) {
         let found = errors(example.0)
@@ -72,18 +83,25 @@ import Testing
 @Suite struct ComparisonTests {
     static let name = "projects/p/locations/us-central1/reasoningEngines/1000001/sandboxEnvironments/2000002"
 
-    func side(_ stdout: String, status: Int = 200, outcome: Outcome = .passed, latency: Duration = .milliseconds(2),
-              extraSteps: Int = 0) -> ParitySide {
+    func side(
+        _ stdout: String, status: Int = 200, outcome: Outcome = .passed, latency: Duration = .milliseconds(2),
+        extraSteps: Int = 0
+    ) -> ParitySide {
         var steps = [
-            StepRecord(name: "1-create", operation: "create", outcome: .passed,
-                       response: ["@status": 200, "name": .string(Self.name), "state": "STATE_RUNNING"],
-                       latencies: [.init(operation: "create", duration: latency)]),
-            StepRecord(name: "2-execute", operation: "execute", outcome: outcome, problem: outcome == .passed ? nil : "stdout: expected x",
-                       response: ["@status": .number(Double(status)), "outputs": [["msg_out": .string(stdout), "msg_err": ""]]],
-                       latencies: [.init(operation: "execute", duration: latency)]),
+            StepRecord(
+                name: "1-create", operation: "create", outcome: .passed,
+                response: ["@status": 200, "name": .string(Self.name), "state": "STATE_RUNNING"],
+                latencies: [.init(operation: "create", duration: latency)]),
+            StepRecord(
+                name: "2-execute", operation: "execute", outcome: outcome, problem: outcome == .passed ? nil : "stdout: expected x",
+                response: ["@status": .number(Double(status)), "outputs": [["msg_out": .string(stdout), "msg_err": ""]]],
+                latencies: [.init(operation: "execute", duration: latency)])
         ]
-        for i in 0..<extraSteps { steps.append(StepRecord(name: "extra-\(i)", operation: "get", outcome: .passed, response: ["@status": 200])) }
-        return ParitySide(description: "side", scenarios: [ScenarioRecord(name: "quickstart", file: "q.yaml", outcome: outcome, steps: steps)])
+        for i in 0..<extraSteps {
+            steps.append(StepRecord(name: "extra-\(i)", operation: "get", outcome: .passed, response: ["@status": 200]))
+        }
+        return ParitySide(
+            description: "side", scenarios: [ScenarioRecord(name: "quickstart", file: "q.yaml", outcome: outcome, steps: steps)])
     }
 
     func gaps(_ yaml: String) throws -> ParityGaps { try ParityGaps.parse(yaml: yaml, path: "gaps.yaml") }
@@ -102,12 +120,15 @@ import Testing
         #expect(step.differences.map(\.path.description) == ["outputs[0].msg_out"])
         #expect(step.differences.first?.reference == "hello world\n" && step.differences.first?.candidate == "hello")
 
-        let covered = ParityComparison(gaps: try gaps("""
-        gaps:
-          - {scenario: quick*, path: 'outputs[*].msg_out', reason: output capped at 16 bytes, date: 2026-12-01}
-          - {scenario: quick*, path: 'outputs[*].files', reason: never returned, date: 2026-12-01}
-          - {scenario: other, path: 'x', reason: another scenario, date: 2026-12-01}
-        """)).compare(reference: side("hello world\n"), candidate: side("hello"), startedAt: 0, duration: .zero)
+        let covered = ParityComparison(
+            gaps: try gaps(
+                """
+                gaps:
+                  - {scenario: quick*, path: 'outputs[*].msg_out', reason: output capped at 16 bytes, date: 2026-12-01}
+                  - {scenario: quick*, path: 'outputs[*].files', reason: never returned, date: 2026-12-01}
+                  - {scenario: other, path: 'x', reason: another scenario, date: 2026-12-01}
+                """)
+        ).compare(reference: side("hello world\n"), candidate: side("hello"), startedAt: 0, duration: .zero)
         #expect(covered.passed)
         #expect(covered.steps.last?.verdict == .explained)
         #expect(covered.steps.last?.differences.first?.gap?.reason == "output capped at 16 bytes")
@@ -132,17 +153,29 @@ import Testing
 
     @Test func errorShapesAreSetSideBySide() throws {
         func error(_ status: Int, _ rpc: String, _ message: String) -> ParitySide {
-            ParitySide(description: "s", scenarios: [ScenarioRecord(name: "n", file: "f", outcome: .passed, steps: [
-                StepRecord(name: "get", operation: "get", outcome: .passed,
-                           response: ["@status": .number(Double(status)), "error": ["code": .number(Double(status)), "status": .string(rpc), "message": .string(message)]]),
-            ])])
+            ParitySide(
+                description: "s",
+                scenarios: [
+                    ScenarioRecord(
+                        name: "n", file: "f", outcome: .passed,
+                        steps: [
+                            StepRecord(
+                                name: "get", operation: "get", outcome: .passed,
+                                response: [
+                                    "@status": .number(Double(status)),
+                                    "error": ["code": .number(Double(status)), "status": .string(rpc), "message": .string(message)]
+                                ])
+                        ])
+                ])
         }
-        let same = ParityComparison().compare(reference: error(404, "NOT_FOUND", "Sandbox 123456 not found."),
-                                              candidate: error(404, "NOT_FOUND", "Sandbox 987654 not found"), startedAt: 0, duration: .zero)
+        let same = ParityComparison().compare(
+            reference: error(404, "NOT_FOUND", "Sandbox 123456 not found."),
+            candidate: error(404, "NOT_FOUND", "Sandbox 987654 not found"), startedAt: 0, duration: .zero)
         #expect(same.passed)
         #expect(same.steps.first?.errorShape?.matches == true)
-        let other = ParityComparison().compare(reference: error(404, "NOT_FOUND", "Requested entity was not found."),
-                                               candidate: error(400, "FAILED_PRECONDITION", "not running"), startedAt: 0, duration: .zero)
+        let other = ParityComparison().compare(
+            reference: error(404, "NOT_FOUND", "Requested entity was not found."),
+            candidate: error(400, "FAILED_PRECONDITION", "not running"), startedAt: 0, duration: .zero)
         let shape = try #require(other.steps.first?.errorShape)
         #expect(!shape.matches)
         #expect(shape.reference?.messageClass == "requested entity was not found" && shape.candidate?.rpcStatus == "FAILED_PRECONDITION")
@@ -150,7 +183,8 @@ import Testing
     }
 
     @Test func latencyIsReportedAndFailsOnlyOverTheBound() throws {
-        let reference = side("x", latency: .milliseconds(2)), candidate = side("x", latency: .milliseconds(8))
+        let reference = side("x", latency: .milliseconds(2))
+        let candidate = side("x", latency: .milliseconds(8))
         let reported = ParityComparison().compare(reference: reference, candidate: candidate, startedAt: 0, duration: .zero)
         #expect(reported.passed)
         let execute = try #require(reported.latency.first { $0.operation == "execute" })
@@ -163,9 +197,10 @@ import Testing
     }
 
     @Test func aScenarioWithoutAReferenceRecordAndLeaksAreErrors() {
-        let result = ParityComparison().compare(reference: ParitySide(description: "r", scenarios: []),
-                                                candidate: ParitySide(description: "c", scenarios: side("x").scenarios, leaks: ["sb/1"]),
-                                                startedAt: 0, duration: .zero)
+        let result = ParityComparison().compare(
+            reference: ParitySide(description: "r", scenarios: []),
+            candidate: ParitySide(description: "c", scenarios: side("x").scenarios, leaks: ["sb/1"]),
+            startedAt: 0, duration: .zero)
         #expect(!result.passed)
         #expect(result.scenarios.first?.verdict == .error)
         #expect(result.problems.first?.contains("sb/1") == true)
@@ -176,13 +211,19 @@ import Testing
     @Test func aWrittenFolderReadsBackNormalised() throws {
         let dir = NSTemporaryDirectory() + "sandbench-snapshots-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let record = ScenarioRecord(name: "quick start", file: "scenarios/quickstart.yaml", outcome: .passed, steps: [
-            StepRecord(name: "1-create", operation: "create", outcome: .passed,
-                       response: ["@status": 200, "name": .string(ComparisonTests.name), "createTime": "2026-11-30T21:11:57Z"],
-                       latencies: [.init(operation: "create", duration: .microseconds(1500)), .init(operation: "ready", duration: .milliseconds(3))]),
-        ])
+        let record = ScenarioRecord(
+            name: "quick start", file: "scenarios/quickstart.yaml", outcome: .passed,
+            steps: [
+                StepRecord(
+                    name: "1-create", operation: "create", outcome: .passed,
+                    response: ["@status": 200, "name": .string(ComparisonTests.name), "createTime": "2026-11-30T21:11:57Z"],
+                    latencies: [
+                        .init(operation: "create", duration: .microseconds(1500)), .init(operation: "ready", duration: .milliseconds(3))
+                    ])
+            ])
         let folder = SnapshotFolder(path: dir)
-        let files = try folder.write(ParitySide(description: "vertex", scenarios: [record]), recordedAt: "2026-12-01T00:00:00Z", normaliser: Normaliser())
+        let files = try folder.write(
+            ParitySide(description: "vertex", scenarios: [record]), recordedAt: "2026-12-01T00:00:00Z", normaliser: Normaliser())
         #expect(files == [dir + "/quickstart--quick-start.json"])
         let text = try String(contentsOfFile: files[0], encoding: .utf8)
         #expect(text.contains("\n      \"response\": {\n"), "one member per line:\n\(text)")
@@ -198,9 +239,14 @@ import Testing
     @Test(arguments: [
         ("{\n  \"format\": 1,\n", "3:1: not JSON"),
         ("{\"format\": \"other/1\"}", "format is \"other/1\""),
-        ("{\"format\": \"sandbench-parity-snapshot/1\", \"scenario\": \"s\", \"file\": \"f\", \"outcome\": \"won\"}", "\"outcome\" must be"),
-        ("{\"format\": \"sandbench-parity-snapshot/1\", \"scenario\": \"s\", \"file\": \"f\", \"outcome\": \"passed\", \"steps\": [{\"name\": \"a\", \"operation\": \"get\", \"outcome\": \"passed\", \"latency_ms\": {\"get\": 1e300}}]}",
-         "steps[0].latency_ms.get must be"),
+        (
+            "{\"format\": \"sandbench-parity-snapshot/1\", \"scenario\": \"s\", \"file\": \"f\", \"outcome\": \"won\"}",
+            "\"outcome\" must be"
+        ),
+        (
+            "{\"format\": \"sandbench-parity-snapshot/1\", \"scenario\": \"s\", \"file\": \"f\", \"outcome\": \"passed\", \"steps\": [{\"name\": \"a\", \"operation\": \"get\", \"outcome\": \"passed\", \"latency_ms\": {\"get\": 1e300}}]}",
+            "steps[0].latency_ms.get must be"
+        )
     ])
     func aDamagedSnapshotIsAnErrorNamingFileAndPlace(_ example: (String, String)) throws {
         let dir = NSTemporaryDirectory() + "sandbench-snapshots-\(UUID().uuidString)"

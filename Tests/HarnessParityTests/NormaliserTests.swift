@@ -5,8 +5,11 @@ import Testing
 
 @Suite struct NormaliserTests {
     func record(_ responses: [JSONValue]) -> ScenarioRecord {
-        ScenarioRecord(name: "s", file: "s.yaml", outcome: .passed,
-                       steps: responses.enumerated().map { StepRecord(name: "\($0.offset + 1)", operation: "get", outcome: .passed, response: $0.element) })
+        ScenarioRecord(
+            name: "s", file: "s.yaml", outcome: .passed,
+            steps: responses.enumerated().map {
+                StepRecord(name: "\($0.offset + 1)", operation: "get", outcome: .passed, response: $0.element)
+            })
     }
 
     func normalised(_ responses: [JSONValue], _ normaliser: Normaliser = Normaliser()) -> [JSONValue] {
@@ -20,13 +23,17 @@ import Testing
         let out = normalised([
             ["name": .string(first), "op": .string("\(first)/operations/77")],
             ["name": .string(second)],
-            ["sandboxes": [.string(first), .string(second)], "message": .string("sandbox 4074523126607 is busy")],
+            ["sandboxes": [.string(first), .string(second)], "message": .string("sandbox 4074523126607 is busy")]
         ])
         let base = "projects/<project:1>/locations/<location:1>/reasoningEngines/<engine:1>"
-        #expect(out[0] == ["name": .string("\(base)/sandboxEnvironments/<sandbox:1>"),
-                           "op": .string("\(base)/sandboxEnvironments/<sandbox:1>/operations/<operation:1>")])
+        #expect(
+            out[0] == [
+                "name": .string("\(base)/sandboxEnvironments/<sandbox:1>"),
+                "op": .string("\(base)/sandboxEnvironments/<sandbox:1>/operations/<operation:1>")
+            ])
         #expect(out[1] == ["name": .string("\(base)/sandboxEnvironments/<sandbox:2>")])
-        #expect(out[2]["sandboxes"] == [.string("\(base)/sandboxEnvironments/<sandbox:1>"), .string("\(base)/sandboxEnvironments/<sandbox:2>")])
+        #expect(
+            out[2]["sandboxes"] == [.string("\(base)/sandboxEnvironments/<sandbox:1>"), .string("\(base)/sandboxEnvironments/<sandbox:2>")])
         #expect(out[2]["message"] == "sandbox <sandbox:1> is busy", "a known ID standing alone is replaced too")
     }
 
@@ -35,7 +42,7 @@ import Testing
             let name = "projects/\(project)/locations/us-central1/reasoningEngines/\(e)/sandboxEnvironments/\(s)"
             return normalised([
                 ["name": .string(name), "createTime": "2026-11-30T21:11:57.887667Z", "state": "STATE_RUNNING"],
-                ["@status": 404, "error": ["code": 404, "status": "NOT_FOUND", "message": .string("SandboxEnvironment \(name) not found.")]],
+                ["@status": 404, "error": ["code": 404, "status": "NOT_FOUND", "message": .string("SandboxEnvironment \(name) not found.")]]
             ])
         }
         #expect(run("sandbench", "11", "22") == run("123456789", "987654321", "555"))
@@ -57,7 +64,7 @@ import Testing
         ("killed pid 4242 (process 77)", "killed pid <pid> (process <pid>)"),
         ("HTTPConnectionPool(host='db.internal', port=5432)", "HTTPConnectionPool(host='<host>', port=5432)"),
         ("connect to 127.0.0.1:8080 failed", "connect to <address> failed"),
-        ("plain text 42", "plain text 42"),
+        ("plain text 42", "plain text 42")
     ])
     func volatileTextIsReplaced(_ pair: (String, String)) {
         #expect(normalised([["msg": .string(pair.0)]])[0]["msg"] == .string(pair.1))
@@ -66,7 +73,10 @@ import Testing
     @Test func unorderedListsCompareEqualInAnyOrder() {
         let engine = "projects/p/locations/l/reasoningEngines/9000001"
         func list(_ names: [(String, String)]) -> JSONValue {
-            ["sandboxEnvironments": .array(names.map { ["name": .string("\(engine)/sandboxEnvironments/\($0.0)"), "displayName": .string($0.1)] })]
+            [
+                "sandboxEnvironments": .array(
+                    names.map { ["name": .string("\(engine)/sandboxEnvironments/\($0.0)"), "displayName": .string($0.1)] })
+            ]
         }
         let a = normalised([list([("1000001", "alpha"), ("1000002", "beta")])])
         let b = normalised([list([("2000002", "beta"), ("2000001", "alpha")])])
@@ -86,20 +96,32 @@ import Testing
         #expect(Normaliser.messageClass("pageSize must not be   negative (got -5)") == "pagesize must not be negative (got …)")
         #expect(Normaliser.messageClass("can't run: 'x' is 12 bytes") == "can't run: … is … bytes")
         #expect(Normaliser.messageClass(String(repeating: "word ", count: 200)).count <= 200)
-        let out = normalised([["@status": 404, "error": ["message": "SandboxEnvironment projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2 not found."]]])
+        let out = normalised([
+            [
+                "@status": 404,
+                "error": ["message": "SandboxEnvironment projects/p/locations/l/reasoningEngines/1/sandboxEnvironments/2 not found."]
+            ]
+        ])
         #expect(out[0]["error"]?["message"] == "sandboxenvironment … not found")
     }
 
     @Test func gapsFileRulesAndRunLabelsApply() throws {
         var normaliser = Normaliser(rules: [
             TextRule(pattern: "worker-[0-9]+", replacement: "<worker>", numbered: true),
-            TextRule(pattern: "Python 3\\.[0-9]+", replacement: "Python 3.x", paths: [try ParityPath(parsing: "outputs[*].msg_out")]),
+            TextRule(pattern: "Python 3\\.[0-9]+", replacement: "Python 3.x", paths: [try ParityPath(parsing: "outputs[*].msg_out")])
         ])
         normaliser.runLabels = ["sb-1a2b3c"]
-        let out = normalised([
-            ["outputs": [["msg_out": "Python 3.11 on worker-17", "msg_err": "worker-17, worker-3, Python 3.11"]], "displayName": "sb-1a2b3c-quickstart"],
-        ], normaliser)
-        #expect(out[0]["outputs"]?.arrayValue?.first == ["msg_out": "Python 3.x on <worker:1>", "msg_err": "<worker:1>, <worker:2>, Python 3.11"])
+        let out = normalised(
+            [
+                [
+                    "outputs": [["msg_out": "Python 3.11 on worker-17", "msg_err": "worker-17, worker-3, Python 3.11"]],
+                    "displayName": "sb-1a2b3c-quickstart"
+                ]
+            ], normaliser)
+        #expect(
+            out[0]["outputs"]?.arrayValue?.first == [
+                "msg_out": "Python 3.x on <worker:1>", "msg_err": "<worker:1>, <worker:2>, Python 3.11"
+            ])
         #expect(out[0]["displayName"] == "<run>-quickstart")
     }
 
@@ -110,10 +132,12 @@ import Testing
     }
 
     @Test func executeAnswersAreDecodedWithFilesSortedByName() throws {
-        let response = ExecuteResponse(stdout: "hi\n", stderr: "", files: [
-            SandboxFile(name: "z.txt", content: Array("last".utf8), mimeType: "text/plain"),
-            SandboxFile(name: "a.bin", content: [0xFF, 0x00], mimeType: nil),
-        ])
+        let response = ExecuteResponse(
+            stdout: "hi\n", stderr: "",
+            files: [
+                SandboxFile(name: "z.txt", content: Array("last".utf8), mimeType: "text/plain"),
+                SandboxFile(name: "a.bin", content: [0xFF, 0x00], mimeType: nil)
+            ])
         let body = StepRecord.executeBody(response)
         let outputs = try #require(body["outputs"]?.arrayValue)
         #expect(outputs[0] == ["msg_out": "hi\n", "msg_err": ""])

@@ -5,7 +5,7 @@ import Testing
 @Suite struct ParityPathTests {
     @Test(arguments: [
         "outputs[0].msg_err", "sandboxEnvironments[2].expireTime", "@status", "metadata[\"@type\"].x", "a[\"b.c\"]",
-        "outputs[*].msg_err", "**.createTime", "*.name", "error.details[*]", "[\"with \\\"quote\\\"\"]",
+        "outputs[*].msg_err", "**.createTime", "*.name", "error.details[*]", "[\"with \\\"quote\\\"\"]"
     ])
     func readsAndWritesThePathsReportsShow(_ text: String) throws {
         let path = try ParityPath(parsing: text)

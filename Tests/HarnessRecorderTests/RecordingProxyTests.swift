@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import HarnessCassettes
 import HarnessCore
 import HarnessHTTP
@@ -7,6 +6,7 @@ import HarnessRecorder
 import Hummingbird
 import HummingbirdTesting
 import SandboxAPI
+import Synchronization
 import Testing
 
 /// The recording proxy over real HTTP: an in-process emulator upstream, libcurl clients.
@@ -31,7 +31,8 @@ import Testing
         #expect(exchanges.allSatisfy { $0.status == 200 }, "\(exchanges.map { "\($0.method) \($0.path) \($0.status ?? 0)" })")
         #expect(zip(exchanges, exchanges.dropFirst()).allSatisfy { $0.timing.sent <= $1.timing.sent })
         for exchange in exchanges {
-            let firstByte = try #require(exchange.timing.firstByte), lastByte = try #require(exchange.timing.lastByte)
+            let firstByte = try #require(exchange.timing.firstByte)
+            let lastByte = try #require(exchange.timing.lastByte)
             #expect(firstByte > 0 && firstByte <= lastByte)
         }
         let execute = try #require(exchanges.first { $0.path.hasSuffix("/:execute") })
@@ -40,8 +41,12 @@ import Testing
             return
         }
         #expect(input.code == code)
-        #expect(input.files == [RecordedFile(name: "data.csv", mimeType: "text/csv",
-                                             bytes: RecordedBytes(size: 8, sha256: SHA256.hex(Array(csv.utf8)), content: .text(csv)))])
+        #expect(
+            input.files == [
+                RecordedFile(
+                    name: "data.csv", mimeType: "text/csv",
+                    bytes: RecordedBytes(size: 8, sha256: SHA256.hex(Array(csv.utf8)), content: .text(csv)))
+            ])
         #expect(output.msgOut == "2\n" && output.msgErr == "")
         #expect(output.files.first?.name == "out.txt")
         #expect(output.files.first?.bytes.content == .text("done\n"))
@@ -56,8 +61,9 @@ import Testing
         try #require(content.count == 2 << 20)
         let (checks, cassette) = try await withRecordedEmulator { proxy, direct in
             let (engine, sandbox) = try await proxy.newSandbox()
-            let answer = try await proxy.execute(sandbox, "open('copy.bin', 'wb').write(open('in.bin', 'rb').read())",
-                                                 files: [SandboxFile(name: "in.bin", content: content)])
+            let answer = try await proxy.execute(
+                sandbox, "open('copy.bin', 'wb').write(open('in.bin', 'rb').read())",
+                files: [SandboxFile(name: "in.bin", content: content)])
             let viaProxy = try await proxy.call("GET", "\(engine)/sandboxEnvironments")
             let straight = try await direct.call("GET", "\(engine)/sandboxEnvironments")
             return (answer.files.first?.content == content, viaProxy.body == straight.body && !viaProxy.body.isEmpty)
@@ -79,11 +85,12 @@ import Testing
         let chunk = ByteBuffer(bytes: (0..<65_536).map { UInt8($0 % 251) })
         let router = Router()
         router.get("/stream") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/octet-stream"],
-                     body: ResponseBody { writer in
-                         for _ in 0..<48 { try await writer.write(chunk) }
-                         try await writer.finish(nil)
-                     })
+            Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: ResponseBody { writer in
+                    for _ in 0..<48 { try await writer.write(chunk) }
+                    try await writer.finish(nil)
+                })
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
         let expected = Array((0..<48).map { _ in Array(chunk.readableBytesView) }.joined())
@@ -95,8 +102,12 @@ import Testing
                     try await transport.send(TransportRequest(method: "GET", url: proxyURL + "/stream")).body
                 }
                 #expect(body == expected)
-                #expect(cassette.exchanges.first?.response.body == .bytes(RecordedBytes(size: expected.count, sha256: SHA256.hex(expected),
-                                                                                         content: .omitted)))
+                #expect(
+                    cassette.exchanges.first?.response.body
+                        == .bytes(
+                            RecordedBytes(
+                                size: expected.count, sha256: SHA256.hex(expected),
+                                content: .omitted)))
             }
         }
     }
@@ -107,8 +118,9 @@ import Testing
         let (_, cassette) = try await withRecordedEmulator { proxy, _ in
             let (engine, sandbox) = try await proxy.newSandbox()
             let headers = ["Authorization": "Bearer \(token)", "x-goog-api-key": apiKey, "Cookie": "SID=\(token)"]
-            let answer = try await proxy.execute(sandbox, "print('\(token)'); open('t.txt', 'w').write('\(apiKey)')",
-                                                 files: [SandboxFile(name: "key.txt", content: Array(apiKey.utf8))], headers: headers)
+            let answer = try await proxy.execute(
+                sandbox, "print('\(token)'); open('t.txt', 'w').write('\(apiKey)')",
+                files: [SandboxFile(name: "key.txt", content: Array(apiKey.utf8))], headers: headers)
             #expect(answer.stdout == "\(token)\n", "the proxy must not change what the client and the upstream see")
             _ = try await proxy.call("GET", "\(engine)/sandboxEnvironments?access_token=\(token)", headers: headers)
         }
@@ -120,15 +132,19 @@ import Testing
     }
 
     @Test func theUpstreamsCredentialsReplaceTheClients() async throws {
-        let clientToken = "client-token-\(UUID().uuidString)", upstreamToken = "upstream-token-\(UUID().uuidString)"
+        let clientToken = "client-token-\(UUID().uuidString)"
+        let upstreamToken = "upstream-token-\(UUID().uuidString)"
         let capture = Locked<CapturingTransport?>(nil)
-        let (_, cassette) = try await withRecordedEmulator(wrap: { base in
-            let capturing = CapturingTransport(base: base)
-            capture.set(capturing)
-            return capturing
-        }, credentials: StaticToken(upstreamToken)) { proxy, _ in
-            _ = try await proxy.call("GET", "\(proxy.endpoint.locationPath)/reasoningEngines",
-                                     headers: ["Authorization": "Bearer \(clientToken)"])
+        let (_, cassette) = try await withRecordedEmulator(
+            wrap: { base in
+                let capturing = CapturingTransport(base: base)
+                capture.set(capturing)
+                return capturing
+            }, credentials: StaticToken(upstreamToken)
+        ) { proxy, _ in
+            _ = try await proxy.call(
+                "GET", "\(proxy.endpoint.locationPath)/reasoningEngines",
+                headers: ["Authorization": "Bearer \(clientToken)"])
         }
         let forwarded = try #require(capture.get()?.forwarded.withLock { $0 })
         #expect(forwarded.count == 1)

@@ -30,8 +30,9 @@ func withRecordedEmulator<T: Sendable>(
             configure(&configuration)
             let upstream = Upstream(baseURL: emulatorURL, transport: wrap(transport), credentials: credentials, description: "emulator")
             return try await RecordingProxy.withProxy(configuration: configuration, upstream: upstream, logger: quietLogger) { proxyURL in
-                try await body(SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: proxyURL)),
-                               SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: emulatorURL)))
+                try await body(
+                    SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: proxyURL)),
+                    SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: emulatorURL)))
             }
         }
     }
@@ -61,10 +62,13 @@ extension SandboxClient {
     }
 
     /// Executes `code` with `files` through the SDK's `/:execute` form.
-    func execute(_ sandbox: String, _ code: String, files: [SandboxFile] = [],
-                 headers: [String: String] = [:]) async throws -> ExecuteResponse {
-        let response = try await call("POST", "\(sandbox)/:execute", body: ExecuteRequest(code: code, files: files).json.serialized(),
-                                      headers: headers)
+    func execute(
+        _ sandbox: String, _ code: String, files: [SandboxFile] = [],
+        headers: [String: String] = [:]
+    ) async throws -> ExecuteResponse {
+        let response = try await call(
+            "POST", "\(sandbox)/:execute", body: ExecuteRequest(code: code, files: files).json.serialized(),
+            headers: headers)
         guard response.status == 200, let json = response.json else { throw APIFailure.malformed("execute answered \(response.status)") }
         return try ExecuteResponse(json: json)
     }

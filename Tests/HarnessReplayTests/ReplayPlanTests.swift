@@ -22,17 +22,21 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
         let plan = try ReplayPlan.load(path: shippedQuickstart)
         let steps = plan.scenario.steps
         #expect(plan.scenario.name == "quickstart")
-        #expect(steps.map(\.action.operation) == [
-            "request", "create", "get", "create", "get", "execute", "execute", "list", "list", "list", "get",
-            "execute", "execute", "execute", "execute", "delete", "get", "delete", "get",
-        ])
+        #expect(
+            steps.map(\.action.operation) == [
+                "request", "create", "get", "create", "get", "execute", "execute", "list", "list", "list", "get",
+                "execute", "execute", "execute", "execute", "delete", "get", "delete", "get"
+            ])
         #expect(steps.map(\.name) == steps.indices.map { "\($0 + 1)-\(steps[$0].action.operation)" })
         #expect(plan.origins.count == steps.count)
         // The engine's creation, its operation poll, its forced delete and the GET of the deleted engine.
         #expect(plan.skipped.map(\.exchange) == [0, 1, 19, 20])
 
         // The recorded engine is the run's engine.
-        guard case .request("GET", "${engine}", nil, let headers) = steps[0].action else { Issue.record("\(steps[0].action)"); return }
+        guard case .request("GET", "${engine}", nil, let headers) = steps[0].action else {
+            Issue.record("\(steps[0].action)")
+            return
+        }
         #expect(headers.isEmpty)
         #expect(steps[0].expectations == [.httpStatus(200)])
 
@@ -42,14 +46,20 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
             return
         }
         #expect(python == SandboxTemplate(language: .unspecified, displayName: "quickstart-sandbox"))
-        #expect(javascript == SandboxTemplate(language: .javascript, machineConfig: .vcpu4Ram4GiB, displayName: "quickstart-js",
-                                              ttl: .seconds(3600)))
+        #expect(
+            javascript
+                == SandboxTemplate(
+                    language: .javascript, machineConfig: .vcpu4Ram4GiB, displayName: "quickstart-js",
+                    ttl: .seconds(3600)))
         #expect(steps[1].captures == [Capture(variable: "sandbox_1", source: .jsonPath("name"))])
         #expect(steps[3].captures == [Capture(variable: "sandbox_2", source: .jsonPath("name"))])
         #expect(steps[1].expectations == [.state(.running)])
 
         // The JavaScript sandbox is current after its create; the Python one is named.
-        guard case .execute(let code, [], nil) = steps[5].action else { Issue.record("\(steps[5].action)"); return }
+        guard case .execute(let code, [], nil) = steps[5].action else {
+            Issue.record("\(steps[5].action)")
+            return
+        }
         #expect(code == "const answer = 6 * 7; console.log('js says', answer)")
         #expect(steps[5].expectations == [.stdout(.normalized("js says 42\n")), .stderr(.equals("")), .fileCount(0)])
         guard case .get("${sandbox_1}") = steps[10].action, case .execute(_, let files, "${sandbox_1}") = steps[11].action else {
@@ -57,19 +67,30 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
             return
         }
         #expect(files == [FileInput(name: "input.txt", content: Array("Hello, world!".utf8), isText: true)])
-        #expect(steps[11].expectations.contains(.file(name: "output.txt",
-                                                      .sha256("315f5bdb76d078c43b8ac0064e4a0164612b1fce77c869345bfc94c75894edd3"))))
-        #expect(steps[12].expectations.contains(.stderr(.normalized(
-            "Traceback (most recent call last):\n  File \"<cell>\", line 3, in <module>\nNameError: name 'lines' is not defined\n"))))
+        #expect(
+            steps[11].expectations.contains(
+                .file(
+                    name: "output.txt",
+                    .sha256("315f5bdb76d078c43b8ac0064e4a0164612b1fce77c869345bfc94c75894edd3"))))
+        #expect(
+            steps[12].expectations.contains(
+                .stderr(
+                    .normalized(
+                        "Traceback (most recent call last):\n  File \"<cell>\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
+                    ))))
 
         // Lists: counts as recorded, the page token minted by the second list is saved and sent by the third.
         #expect(steps[7].expectations == [.count(2)])
         #expect(steps[8].captures == [Capture(variable: "page_token_1", source: .jsonPath("nextPageToken"))])
-        guard case .list(1, "${page_token_1}", "state=\"STATE_RUNNING\"") = steps[9].action else { Issue.record("\(steps[9].action)"); return }
+        guard case .list(1, "${page_token_1}", "state=\"STATE_RUNNING\"") = steps[9].action else {
+            Issue.record("\(steps[9].action)")
+            return
+        }
 
         // Delete, the 404 after it, the sandbox the forced engine delete removed, and its 404.
         guard case .delete("${sandbox_1}") = steps[15].action, case .get("${sandbox_1}") = steps[16].action,
-              case .delete(nil) = steps[17].action, case .get(nil) = steps[18].action else {
+            case .delete(nil) = steps[17].action, case .get(nil) = steps[18].action
+        else {
             Issue.record("\(steps[15...].map(\.action))")
             return
         }
@@ -106,7 +127,9 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
             Issue.record("an omitted input file was accepted")
         } catch {
             #expect(error.code == .notReplayable)
-            let line = yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("omitted: true") }.map { $0 + 1 }
+            let line = yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("omitted: true") }.map {
+                $0 + 1
+            }
             #expect(error.location == SourceLocation(file: "big.yaml", line: line ?? -1, column: 9))
             #expect(error.description.hasPrefix("big.yaml:\(line ?? -1):9: request.execute.files[0] (input.txt, 13 bytes)"), "\(error)")
             #expect(error.message.contains("--keep-bodies"))
@@ -117,7 +140,7 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
         ("format: sandbench-cassette/2", "format is"),
         ("exchanges: {}", "must be a list"),
         ("exchanges: [", "not YAML"),
-        ("exchanges:\n- method: GET", "missing"),
+        ("exchanges:\n- method: GET", "missing")
     ])
     func aBrokenCassetteIsALayoutError(_ broken: (String, String)) throws {
         let head = "format: sandbench-cassette/1\nrecorded_at: x\nupstream: emulator\ninline_limit: 1\n"
@@ -136,12 +159,24 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
         #expect(plan.origins[0].absorbed == [1, 2])
         #expect(steps[0].expectations == [.state(.running)])
         // `${` in recorded code stays literal.
-        guard case .execute("console.log(`$${a}`)", [], "${sandbox_1}") = steps[2].action else { Issue.record("\(steps[2].action)"); return }
-        guard case .execute("print(2)", [], nil) = steps[3].action else { Issue.record("\(steps[3].action)"); return }
+        guard case .execute("console.log(`$${a}`)", [], "${sandbox_1}") = steps[2].action else {
+            Issue.record("\(steps[2].action)")
+            return
+        }
+        guard case .execute("print(2)", [], nil) = steps[3].action else {
+            Issue.record("\(steps[3].action)")
+            return
+        }
         // A raw request: the sandbox name substituted; its operation saved and polled by name.
-        guard case .request("POST", "${sandbox_1}:pause", "{}", _) = steps[4].action else { Issue.record("\(steps[4].action)"); return }
+        guard case .request("POST", "${sandbox_1}:pause", "{}", _) = steps[4].action else {
+            Issue.record("\(steps[4].action)")
+            return
+        }
         #expect(steps[4].captures == [Capture(variable: "operation_1", source: .jsonPath("name"))])
-        guard case .request("GET", "${operation_1}", nil, _) = steps[5].action else { Issue.record("\(steps[5].action)"); return }
+        guard case .request("GET", "${operation_1}", nil, _) = steps[5].action else {
+            Issue.record("\(steps[5].action)")
+            return
+        }
         // A name inside a body, a longer ID that only starts like a known one, and the engine.
         guard case .request("POST", "${engine}/sandboxEnvironments/1234:resume", let body?, _) = steps[6].action else {
             Issue.record("\(steps[6].action)")
@@ -149,7 +184,10 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
         }
         #expect(body == #"{"note":"${sandbox_2} and ${engine}/sandboxEnvironments/123x"}"#)
         #expect(steps[6].expectations == [.httpStatus(404), .errorStatus("NOT_FOUND")])
-        guard case .get("${sandbox_1}") = steps[7].action else { Issue.record("\(steps[7].action)"); return }
+        guard case .get("${sandbox_1}") = steps[7].action else {
+            Issue.record("\(steps[7].action)")
+            return
+        }
     }
 
     @Test func aSandboxIsTheSameWhateverSpellingOfItsProject() throws {
@@ -160,7 +198,8 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
         #expect(plan.origins[0].absorbed == [3])
         #expect(plan.skipped.map(\.exchange) == [0, 1, 5, 6, 7])
         guard case .execute("print(1)", [], nil) = steps[1].action, case .delete(nil) = steps[2].action,
-              case .get(nil) = steps[3].action else {
+            case .get(nil) = steps[3].action
+        else {
             Issue.record("\(steps.map(\.action))")
             return
         }
@@ -169,8 +208,10 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
     }
 
     @Test func emittedYAMLLoadsBackToTheSameScenario() throws {
-        for plan in [try ReplayPlan.load(path: shippedQuickstart), try ReplayPlan(yaml: Cassettes.correlation, path: "c.yaml"),
-                     try ReplayPlan(yaml: Cassettes.projectNumbers, path: "v.yaml")] {
+        for plan in [
+            try ReplayPlan.load(path: shippedQuickstart), try ReplayPlan(yaml: Cassettes.correlation, path: "c.yaml"),
+            try ReplayPlan(yaml: Cassettes.projectNumbers, path: "v.yaml")
+        ] {
             let output = try plan.emitted(attachmentDirectory: "files/x")
             let loaded = try ScenarioLoader.parse(yaml: output.yaml, path: "emitted.yaml", baseDirectory: "/nonexistent")
             let again = try #require(loaded.scenarios.first)
@@ -211,7 +252,8 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
     @Test func loadingDispatchesOnTheFileItself() throws {
         let file = try ScenarioSources.load(path: shippedQuickstart, options: ReplayOptions(listCounts: false))
         #expect(file.scenarios.first?.steps.count == 19)
-        #expect(file.scenarios.first?.steps.allSatisfy { !$0.expectations.contains { if case .count = $0 { true } else { false } } } == true)
+        #expect(
+            file.scenarios.first?.steps.allSatisfy { !$0.expectations.contains { if case .count = $0 { true } else { false } } } == true)
         // A directory's cassettes are left to replay; named, one is replayed.
         let files = try ScenarioSources.load(paths: [repositoryRoot + "/scenarios/recorded"])
         #expect(files.isEmpty)
@@ -222,10 +264,12 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
 
     @Test func hostileCassettesAreErrorsNotCrashes() throws {
         let head = "format: sandbench-cassette/1\nrecorded_at: x\nupstream: emulator\ninline_limit: 1\nexchanges:\n"
-        let deep = head + "- method: GET\n  path: /v1beta1/x\n  status: 200\n  timing: {sent_ms: 0}\n  request: {}\n  response:\n    json: "
+        let deep =
+            head + "- method: GET\n  path: /v1beta1/x\n  status: 200\n  timing: {sent_ms: 0}\n  request: {}\n  response:\n    json: "
             + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "\n"
         _ = try? ReplayPlan(yaml: deep, path: "deep.yaml")
-        let hugePath = head + "- method: GET\n  path: /v1beta1/" + String(repeating: "a/", count: 100_000) + "\n  status: 200\n"
+        let hugePath =
+            head + "- method: GET\n  path: /v1beta1/" + String(repeating: "a/", count: 100_000) + "\n  status: 200\n"
             + "  timing: {sent_ms: 0}\n  request: {}\n  response: {}\n"
         let plan = try ReplayPlan(yaml: hugePath, path: "long.yaml")
         #expect(plan.scenario.steps.map(\.action.operation) == ["request"])

@@ -6,7 +6,7 @@ import Testing
     @Test(arguments: [
         (false, [String: String]()),
         (true, ["NO_COLOR": "1"]),
-        (false, ["NO_COLOR": "1"]),
+        (false, ["NO_COLOR": "1"])
     ])
     func plainWhenNotATerminalOrNoColor(isTTY: Bool, environment: [String: String]) {
         let console = ConsoleReporter(isTTY: isTTY, environment: environment)
@@ -43,14 +43,16 @@ import Testing
 
     @Test func failureShowsStepLocationAndMismatches() {
         let text = ConsoleReporter(isTTY: false, environment: [:]).render(SampleRuns.mixed())
-        #expect(text.contains("""
-            FAIL  suites/basic.yaml › hello  (7 ms)
-                  step 'run hello' (execute) at suites/basic.yaml:12:7, HTTP 200
-                    stdout
-                      expected: equal to "hello\\nworld"
-                      actual:   hello
-                                red NUL:\\u{00} VT:\\u{0B}
-            """))
+        #expect(
+            text.contains(
+                """
+                FAIL  suites/basic.yaml › hello  (7 ms)
+                      step 'run hello' (execute) at suites/basic.yaml:12:7, HTTP 200
+                        stdout
+                          expected: equal to "hello\\nworld"
+                          actual:   hello
+                                    red NUL:\\u{00} VT:\\u{0B}
+                """))
         #expect(text.contains("      error: timed out after 30s waiting for RUNNING"))
         #expect(text.contains("      clean-up: could not delete sandboxEnvironments/x: 503"))
     }
@@ -59,8 +61,9 @@ import Testing
         let console = ConsoleReporter(isTTY: false, environment: [:], maxValueLength: 10, maxValueLines: 3)
         let text = console.render(SampleRuns.huge())
         #expect(text.contains("actual:   0123456789…"))
-        let many = StepResult(name: "s", operation: "execute", outcome: .failed, duration: .zero,
-                              mismatches: [Mismatch(what: "stdout", expected: "x", actual: "1\n2\n3\n4\n5")])
+        let many = StepResult(
+            name: "s", operation: "execute", outcome: .failed, duration: .zero,
+            mismatches: [Mismatch(what: "stdout", expected: "x", actual: "1\n2\n3\n4\n5")])
         let scenario = ScenarioResult(name: "n", file: "f", outcome: .failed, steps: [many], duration: .zero)
         #expect(console.render(scenario).contains("… (2 more lines)"))
     }

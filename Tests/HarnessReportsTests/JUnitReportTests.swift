@@ -78,8 +78,9 @@ import Testing
         #expect(attribute(basic, "skipped") == "1")
         #expect(attribute(basic, "hostname") == "h")
         #expect(attribute(basic, "timestamp") == "2026-11-18T11:06:40")
-        #expect(try basic.nodes(forXPath: "properties/property[@name='target']/@value").first?.stringValue
-            == "http://127.0.0.1:8080 ")
+        #expect(
+            try basic.nodes(forXPath: "properties/property[@name='target']/@value").first?.stringValue
+                == "http://127.0.0.1:8080 ")
         #expect((basic as? XMLElement)?.children?.first?.name == "properties")
 
         let leak = try #require(try doc.nodes(forXPath: "//testcase[@name='sandbox leak check']").first)

@@ -16,9 +16,13 @@ import Testing
             recorder.record(step: step, lag: .zero, endedAt: at)
             recorder.sessionFinished(outcome: .passed, service: .milliseconds(2), corrected: .milliseconds(2), at: at)
         }
-        return LoadResult(scenario: "steady", file: "steady.yaml", target: "test", plan: LoadPlan(model: .open(rate: 100,
-                          duration: .seconds(seconds), maxInFlight: 10)), startedAt: 0, seconds: seconds, recorder: recorder,
-                          aborted: nil, leaks: [])
+        return LoadResult(
+            scenario: "steady", file: "steady.yaml", target: "test",
+            plan: LoadPlan(
+                model: .open(
+                    rate: 100,
+                    duration: .seconds(seconds), maxInFlight: 10)), startedAt: 0, seconds: seconds, recorder: recorder,
+            aborted: nil, leaks: [])
     }
 
     /// The y coordinates of the `requests/s` line of the throughput chart (SVG y grows downwards).

@@ -98,7 +98,7 @@ import Testing
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
-            "--dump-dom", page.absoluteString,
+            "--dump-dom", page.absoluteString
         ]
         let output = Pipe()
         process.standardOutput = output

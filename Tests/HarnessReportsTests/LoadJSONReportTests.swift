@@ -24,26 +24,30 @@ import Testing
         #expect(doc["aborted"] == "interrupted")
         #expect(doc["leaks"] == ["sandboxEnvironments/x"])
         #expect(doc["passed"] == false)
-        #expect(doc["plan"] == [
-            "model": "open", "rate": 100, "vus": nil, "duration": 10, "iterations": nil, "pacing": nil,
-            "max_in_flight": 50, "arrivals": "uniform", "stages": [], "seed": "42", "abort_on_fail": false,
-            "thresholds": .array(LoadSampleRuns.thresholds.map(JSONValue.string)),
-        ])
-        #expect(doc["counters"] == [
-            "sessionsStarted": 1000, "sessionsFinished": 1000, "sessionsFailed": 10, "sessionsErrored": 10, "dropped": 0,
-            "steps": 3000, "stepErrors": 10, "stepFailures": 10,
-        ])
+        #expect(
+            doc["plan"] == [
+                "model": "open", "rate": 100, "vus": nil, "duration": 10, "iterations": nil, "pacing": nil,
+                "max_in_flight": 50, "arrivals": "uniform", "stages": [], "seed": "42", "abort_on_fail": false,
+                "thresholds": .array(LoadSampleRuns.thresholds.map(JSONValue.string))
+            ])
+        #expect(
+            doc["counters"] == [
+                "sessionsStarted": 1000, "sessionsFinished": 1000, "sessionsFailed": 10, "sessionsErrored": 10, "dropped": 0,
+                "steps": 3000, "stepErrors": 10, "stepFailures": 10
+            ])
     }
 
     @Test func closedPlanWithStages() throws {
         var result = LoadSampleRuns.result(sessions: 1)
-        result.plan = LoadPlan(model: .closed(vus: 5, iterations: 3, duration: nil, pacing: .milliseconds(500)),
-                               stages: [.init(duration: .seconds(30), target: 10)], abortOnFail: true)
-        #expect(try document(result)["plan"] == [
-            "model": "closed", "rate": nil, "vus": 5, "duration": nil, "iterations": 3, "pacing": 0.5,
-            "max_in_flight": nil, "arrivals": nil, "stages": [["duration": 30, "target": 10]], "seed": nil,
-            "abort_on_fail": true, "thresholds": [],
-        ])
+        result.plan = LoadPlan(
+            model: .closed(vus: 5, iterations: 3, duration: nil, pacing: .milliseconds(500)),
+            stages: [.init(duration: .seconds(30), target: 10)], abortOnFail: true)
+        #expect(
+            try document(result)["plan"] == [
+                "model": "closed", "rate": nil, "vus": 5, "duration": nil, "iterations": 3, "pacing": 0.5,
+                "max_in_flight": nil, "arrivals": nil, "stages": [["duration": 30, "target": 10]], "seed": nil,
+                "abort_on_fail": true, "thresholds": []
+            ])
     }
 
     @Test func metricsCarrySummariesAndHistograms() throws {
@@ -84,8 +88,8 @@ import Testing
         #expect(timeline[3]["started"] == 100)
         #expect(timeline[3]["finished"] == 100)
         #expect(timeline[3]["requests"] == 300)
-        #expect(timeline[3]["errors"] == 1)  // i = 349
-        #expect(timeline[3]["failures"] == 1)  // i = 399
+        #expect(timeline[3]["errors"] == 1) // i = 349
+        #expect(timeline[3]["failures"] == 1) // i = 399
         #expect((timeline[3]["p50Ms"]?.numberValue ?? 0) > 0)
         #expect((timeline[3]["p99Ms"]?.numberValue ?? 0) > (timeline[3]["p50Ms"]?.numberValue ?? 0))
     }

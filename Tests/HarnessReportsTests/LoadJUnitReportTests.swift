@@ -17,7 +17,7 @@ import Testing
         (nil, [], LoadSampleRuns.thresholds),
         ("threshold breached: execute.p99 < 250ms", ["sandboxEnvironments/a", "sandboxEnvironments/b"], LoadSampleRuns.thresholds),
         (nil, ["sandboxEnvironments/\u{1B}[31mx"], ["not a threshold", "execute.p50 < 1s"]),
-        ("interrupted", [], []),
+        ("interrupted", [], [])
     ]
 
     @Test(arguments: variants.indices)

@@ -30,8 +30,10 @@ import Testing
         // Operations, then step names in first-seen order, then the session row.
         let lines = table.split(separator: "\n").map(String.init)
         var next = 0
-        for prefix in ["operations", "  create ", "  ready ", "  execute ", "  delete ", "steps", "  create sandbox ",
-                       "  run hello ", "  delete ", "session "] {
+        for prefix in [
+            "operations", "  create ", "  ready ", "  execute ", "  delete ", "steps", "  create sandbox ",
+            "  run hello ", "  delete ", "session "
+        ] {
             let found = lines[next...].firstIndex { $0.hasPrefix(prefix) }
             #expect(found != nil, "no '\(prefix)' after line \(next) in\n\(table)")
             next = (found ?? next) + 1

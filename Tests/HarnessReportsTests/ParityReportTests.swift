@@ -13,28 +13,38 @@ import Testing
 
     static func result(latencyBound: Double? = nil) throws -> ParityResult {
         func side(_ stdout: String, _ status: Int, latency: Duration) -> ParitySide {
-            ParitySide(description: "side \(nasty)", scenarios: [
-                ScenarioRecord(name: "scenario \(nasty)", file: "a.yaml", outcome: .passed, steps: [
-                    StepRecord(name: "1-execute", operation: "execute", outcome: .passed,
-                               response: ["@status": 200, "outputs": [["msg_out": .string(stdout), "msg_err": ""]]],
-                               latencies: [.init(operation: "execute", duration: latency)]),
-                    StepRecord(name: "2-execute", operation: "execute", outcome: .passed,
-                               response: ["@status": 200, "outputs": [["msg_out": "same", "msg_err": .string(stdout)]]]),
-                    StepRecord(name: "3-get", operation: "get", outcome: .passed,
-                               response: ["@status": .number(Double(status)), "error": ["status": "NOT_FOUND", "message": .string(nasty)]]),
-                    StepRecord(name: "3-get", operation: "get", outcome: .passed, response: ["@status": 200]),
-                ]),
-                ScenarioRecord(name: "skipped", file: "b.yaml", outcome: .skipped, skipReason: "not today", steps: []),
-            ])
+            ParitySide(
+                description: "side \(nasty)",
+                scenarios: [
+                    ScenarioRecord(
+                        name: "scenario \(nasty)", file: "a.yaml", outcome: .passed,
+                        steps: [
+                            StepRecord(
+                                name: "1-execute", operation: "execute", outcome: .passed,
+                                response: ["@status": 200, "outputs": [["msg_out": .string(stdout), "msg_err": ""]]],
+                                latencies: [.init(operation: "execute", duration: latency)]),
+                            StepRecord(
+                                name: "2-execute", operation: "execute", outcome: .passed,
+                                response: ["@status": 200, "outputs": [["msg_out": "same", "msg_err": .string(stdout)]]]),
+                            StepRecord(
+                                name: "3-get", operation: "get", outcome: .passed,
+                                response: ["@status": .number(Double(status)), "error": ["status": "NOT_FOUND", "message": .string(nasty)]]),
+                            StepRecord(name: "3-get", operation: "get", outcome: .passed, response: ["@status": 200])
+                        ]),
+                    ScenarioRecord(name: "skipped", file: "b.yaml", outcome: .skipped, skipReason: "not today", steps: [])
+                ])
         }
-        let gaps = try ParityGaps.parse(yaml: """
-        gaps:
-          - {scenario: '*', step: 2-execute, path: 'outputs[0].msg_err', reason: 'stderr differs <b>&</b>', date: 2026-12-01}
-          - {scenario: '*', path: 'nothing.here', reason: stale, date: 2026-12-01}
-        """, path: "gaps.yaml")
+        let gaps = try ParityGaps.parse(
+            yaml: """
+                gaps:
+                  - {scenario: '*', step: 2-execute, path: 'outputs[0].msg_err', reason: 'stderr differs <b>&</b>', date: 2026-12-01}
+                  - {scenario: '*', path: 'nothing.here', reason: stale, date: 2026-12-01}
+                """, path: "gaps.yaml")
         return ParityComparison(gaps: gaps, latencyBound: latencyBound)
-            .compare(reference: side("ref " + nasty, 404, latency: .milliseconds(1)), candidate: side("cand " + nasty, 400, latency: .milliseconds(5)),
-                     startedAt: 1_764_547_200, duration: .milliseconds(1234))
+            .compare(
+                reference: side("ref " + nasty, 404, latency: .milliseconds(1)),
+                candidate: side("cand " + nasty, 400, latency: .milliseconds(5)),
+                startedAt: 1_764_547_200, duration: .milliseconds(1234))
     }
 
     func xmllint(_ bytes: [UInt8]) throws -> (Int32, String) {
@@ -59,7 +69,9 @@ import Testing
         let (status, errors) = try xmllint(bytes)
         #expect(status == 0, "xmllint: \(errors)")
         let doc = try XMLDocument(data: Data(bytes), options: [])
-        let cases = try doc.nodes(forXPath: "//testsuite[@name='parity: a.yaml']/testcase").compactMap { ($0 as? XMLElement)?.attribute(forName: "name")?.stringValue }
+        let cases = try doc.nodes(forXPath: "//testsuite[@name='parity: a.yaml']/testcase").compactMap {
+            ($0 as? XMLElement)?.attribute(forName: "name")?.stringValue
+        }
         #expect(cases == ["1-execute", "2-execute", "3-get", "3-get (2)"])
         #expect(try doc.nodes(forXPath: "//testcase[@name='1-execute']/failure[@type='ParityDifference']").count == 1)
         #expect(try doc.nodes(forXPath: "//testcase[@name='2-execute']/skipped").count == 1)

@@ -1,5 +1,6 @@
-@testable import HarnessReports
 import Testing
+
+@testable import HarnessReports
 
 @Suite struct ReportTextTests {
     @Test(arguments: [
@@ -13,7 +14,7 @@ import Testing
         ("nul\u{0}vt\u{0B}ff\u{0C}del\u{7F}nel\u{85}", "nul\\u{00}vt\\u{0B}ff\\u{0C}del\\u{7F}nel\\u{85}"),
         ("tab\tlf\ncr\r", "tab\tlf\ncr\r"),
         ("bad\u{FFFE}\u{FFFF}ok\u{FFFD}", "badok\u{FFFD}"),
-        ("]]> <&>\"' é 😀", "]]> <&>\"' é 😀"),
+        ("]]> <&>\"' é 😀", "]]> <&>\"' é 😀")
     ])
     func sanitized(input: String, expected: String) {
         #expect(ReportText.sanitized(input) == expected)
@@ -35,7 +36,7 @@ import Testing
         (.zero, "0.000"),
         (.seconds(-3), "0.000"),
         (.seconds(86_400 * 365), "31536000.000"),
-        (.milliseconds(999.9999), "1.000"),
+        (.milliseconds(999.9999), "1.000")
     ])
     func secondsAreFixedPoint(duration: Duration, expected: String) {
         #expect(ReportTime.seconds(duration) == expected)

@@ -6,7 +6,8 @@ import Testing
 /// Hostile scenario files: every value out of range is a `file:line:column` error, and mutated
 /// copies of the shipped scenarios load or fail with located errors, never a trap.
 @Suite struct ScenarioFuzzTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// A located error: `t.yaml:LINE:COLUMN: message`, with a message of sane size.
     static func isLocated(_ error: ScenarioError, file: String) -> Bool {
@@ -18,20 +19,25 @@ import Testing
         ("timeout of 10^30 h", "steps:\n  - create: {}\n  - wait: {state: STATE_RUNNING, timeout: 1000000000000000000000000000000h}", 3),
         ("within of 400 digits", "steps:\n  - create: {}\n    expect: {within: \(String(repeating: "9", count: 400))ms}", 3),
         ("random file of 10^18 bytes", "steps:\n  - create: {}\n  - execute: {files: [{name: a, random: {size: 1000000000000000000}}]}", 3),
-        ("random file of 10^40 bytes", "steps:\n  - create: {}\n  - execute: {files: [{name: a, random: {size: 10000000000000000000000000000000000000000}}]}", 3),
+        (
+            "random file of 10^40 bytes",
+            "steps:\n  - create: {}\n  - execute: {files: [{name: a, random: {size: 10000000000000000000000000000000000000000}}]}", 3
+        ),
         ("page size of 2^40", "steps:\n  - create: {}\n  - list: {page_size: 1099511627776}", 3),
         ("status 10^6", "steps:\n  - create: {}\n    expect: {status: 1000000}", 3),
         ("vus 10^12", "load: {vus: 1000000000000, iterations: 1}\nsteps: [create: {}]", 1),
         ("rate 1e300", "load: {rate: 1e300, duration: 1s}\nsteps: [create: {}]", 1),
         ("rate .inf", "load: {rate: .inf, duration: 1s}\nsteps: [create: {}]", 1),
         ("negative stage target", "load: {stages: [{duration: 1s, target: -5}]}\nsteps: [create: {}]", 1),
-        ("duration of 10^20 s", "load: {vus: 1, duration: 100000000000000000000s}\nsteps: [create: {}]", 1),
+        ("duration of 10^20 s", "load: {vus: 1, duration: 100000000000000000000s}\nsteps: [create: {}]", 1)
     ]
 
     @Test(arguments: outOfRange.indices)
     func outOfRangeValuesAreLocatedErrors(_ index: Int) throws {
         let c = Self.outOfRange[index]
-        let yaml = "scenarios:\n  - name: x\n" + c.yaml.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+        let yaml =
+            "scenarios:\n  - name: x\n"
+            + c.yaml.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
         do {
             _ = try ScenarioLoader.parse(yaml: yaml, path: "t.yaml", baseDirectory: ".")
             Issue.record("\(c.label): loaded without an error")
@@ -49,7 +55,7 @@ import Testing
         "99999999999999999999s", "1e308", "-1", "-9223372036854775808", "18446744073709551616", ".nan", ".inf", "0", "",
         "~", "[", "{a: b}", "[[[[[[[[[[]]]]]]]]]]", "\"\\u0000\"", "!!binary AAAA", "*nope", "&a x", "'", "%", "@",
         String(repeating: "x", count: 100_000), "\"" + String(repeating: "é", count: 5_000) + "\"",
-        "1.5.5ms", "5µs", "0x7fffffffffffffff", "1_000", "true", "STATE_", "${", "${nope}",
+        "1.5.5ms", "5µs", "0x7fffffffffffffff", "1_000", "true", "STATE_", "${", "${nope}"
     ]
 
     /// A small deterministic generator (SplitMix64), so a failure names a seed that reproduces it.
@@ -97,7 +103,8 @@ import Testing
         let files = try FileManager.default.subpathsOfDirectory(atPath: scenarios.path)
             .filter { $0.hasSuffix(".yaml") }.sorted()
         try #require(!files.isEmpty, "no shipped scenarios under \(scenarios.path)")
-        var loaded = 0, rejected = 0
+        var loaded = 0
+        var rejected = 0
         for file in files {
             let original = try String(contentsOf: scenarios.appendingPathComponent(file), encoding: .utf8)
             let base = scenarios.appendingPathComponent(file).deletingLastPathComponent().path
@@ -134,7 +141,8 @@ import Testing
 
     @Test func deeplyNestedYAMLIsALocatedError() throws {
         let depth = 10_000
-        let yaml = "scenarios:\n  - name: x\n    steps: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        let yaml =
+            "scenarios:\n  - name: x\n    steps: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
         do {
             _ = try ScenarioLoader.parse(yaml: yaml, path: "t.yaml", baseDirectory: ".")
             Issue.record("a 10,000-deep list loaded")

@@ -21,20 +21,22 @@ import Testing
     }
 
     @Test func fileMimeTypesAndPrefixesAreReadAndChecked() throws {
-        let file = try parse("""
-        scenarios:
-          - name: chart
-            steps:
-              - create: {}
-              - execute: print(1)
-                expect:
-                  files: {chart.png: {mime_type: image/png, prefix_hex: 89504E47}}
-        """)
+        let file = try parse(
+            """
+            scenarios:
+              - name: chart
+                steps:
+                  - create: {}
+                  - execute: print(1)
+                    expect:
+                      files: {chart.png: {mime_type: image/png, prefix_hex: 89504E47}}
+            """)
         let expectations = try #require(file.scenarios.first?.steps.last?.expectations)
         #expect(expectations.contains(.file(name: "chart.png", .mimeType("image/png"))))
         #expect(expectations.contains(.file(name: "chart.png", .prefix([0x89, 0x50, 0x4E, 0x47]))))
         for bad in ["89504", "zz", "\"\""] {
-            let found = errors("scenarios:\n  - name: c\n    steps:\n      - execute: x\n        expect: {files: {a: {prefix_hex: \(bad)}}}\n")
+            let found = errors(
+                "scenarios:\n  - name: c\n    steps:\n      - execute: x\n        expect: {files: {a: {prefix_hex: \(bad)}}}\n")
             #expect(found.contains { $0.contains("prefix_hex must be pairs of hex digits") }, "\(bad): \(found)")
         }
     }
@@ -44,7 +46,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/recorded", withIntermediateDirectories: true)
         try "scenarios:\n  - name: s\n    steps:\n      - create: {}\n".write(toFile: dir + "/a.yaml", atomically: true, encoding: .utf8)
-        let cassette = "# sandbench cassette\nformat: sandbench-cassette/1\nrecorded_at: t\nupstream: emulator\n"
+        let cassette =
+            "# sandbench cassette\nformat: sandbench-cassette/1\nrecorded_at: t\nupstream: emulator\n"
             + "inline_limit: 1\nexchanges: []\n"
         try cassette.write(toFile: dir + "/recorded/q.yaml", atomically: true, encoding: .utf8)
         let files = try ScenarioLoader.load(paths: [dir])
@@ -55,12 +58,13 @@ import Testing
     /// `create` restores a snapshot (or starts from a template) named by a saved variable, and the
     /// create body carries it as `sandboxEnvironmentSnapshot`.
     @Test func createTakesSnapshotTemplateAndOwner() throws {
-        let file = try parse("""
-        scenarios:
-          - name: restore
-            steps:
-              - create: {snapshot: "${snap}", template: tpl, owner: alice}
-        """)
+        let file = try parse(
+            """
+            scenarios:
+              - name: restore
+                steps:
+                  - create: {snapshot: "${snap}", template: tpl, owner: alice}
+            """)
         guard case .create(let template?) = try #require(file.scenarios.first?.steps.first).action else {
             Issue.record("not a create with a sandbox block")
             return
@@ -73,67 +77,76 @@ import Testing
     }
 
     @Test func parsesAFullScenario() throws {
-        let file = try parse("""
-        scenarios:
-          - name: one
-            tags: [a, b]
-            sandbox: {language: javascript, machine_config: MACHINE_CONFIG_VCPU4_RAM4GIB, ttl: 90s}
-            steps:
-              - create: {}
-                expect: {state: STATE_RUNNING, within: 2s}
-              - execute:
-                  code: print(1)
-                  files:
-                    - {name: a.txt, text: hi}
-                    - {name: b.bin, base64: "-_-_"}
-                expect:
-                  stdout: {contains: "1", not_contains: "2"}
-                  files: {out.txt: present, gone.txt: absent, c.txt: {sha256: "\(String(repeating: "ab", count: 32))"}}
-                save:
-                  x: {stdout_regex: "(\\\\d)"}
-              - request: {method: post, path: "${sandbox}:execute", body: {inputs: []}}
-                expect: {status: 400, error: INVALID_ARGUMENT}
-              - wait: {status: 404, timeout: 3s}
-        """)
+        let file = try parse(
+            """
+            scenarios:
+              - name: one
+                tags: [a, b]
+                sandbox: {language: javascript, machine_config: MACHINE_CONFIG_VCPU4_RAM4GIB, ttl: 90s}
+                steps:
+                  - create: {}
+                    expect: {state: STATE_RUNNING, within: 2s}
+                  - execute:
+                      code: print(1)
+                      files:
+                        - {name: a.txt, text: hi}
+                        - {name: b.bin, base64: "-_-_"}
+                    expect:
+                      stdout: {contains: "1", not_contains: "2"}
+                      files: {out.txt: present, gone.txt: absent, c.txt: {sha256: "\(String(repeating: "ab", count: 32))"}}
+                    save:
+                      x: {stdout_regex: "(\\\\d)"}
+                  - request: {method: post, path: "${sandbox}:execute", body: {inputs: []}}
+                    expect: {status: 400, error: INVALID_ARGUMENT}
+                  - wait: {status: 404, timeout: 3s}
+            """)
         let s = try #require(file.scenarios.first)
         #expect(s.name == "one" && s.tags == ["a", "b"])
         #expect(s.sandbox.language == .javascript && s.sandbox.machineConfig == .vcpu4Ram4GiB && s.sandbox.ttl == .seconds(90))
         #expect(s.steps.count == 4)
-        guard case .execute(_, let files, _) = s.steps[1].action else { Issue.record("not execute"); return }
+        guard case .execute(_, let files, _) = s.steps[1].action else {
+            Issue.record("not execute")
+            return
+        }
         #expect(files[1].content == [0xfb, 0xff, 0xbf])
         #expect(s.steps[1].expectations.count == 5)
         #expect(s.steps[1].captures == [Capture(variable: "x", source: .stdoutRegex("(\\d)"))])
-        guard case .request(let method, _, let body, _) = s.steps[2].action else { Issue.record("not request"); return }
+        guard case .request(let method, _, let body, _) = s.steps[2].action else {
+            Issue.record("not request")
+            return
+        }
         #expect(method == "POST" && body == #"{"inputs":[]}"#)
         #expect(s.steps[2].location.line == 18)
     }
 
     @Test func unknownKeysGetLineColumnAndASuggestion() {
-        let e = errors("""
-        scenarios:
-          - name: x
-            steps:
-              - create: {}
-                expcet: {status: 200}
-        """)
+        let e = errors(
+            """
+            scenarios:
+              - name: x
+                steps:
+                  - create: {}
+                    expcet: {status: 200}
+            """)
         #expect(e.count == 1)
         #expect(e.first?.hasPrefix("t.yaml:5:9: unknown key 'expcet'") == true)
         #expect(e.first?.contains("did you mean 'expect'") == true)
     }
 
     @Test func everyProblemIsReportedNotJustTheFirst() {
-        let e = errors("""
-        scenarios:
-          - name: x
-            sandbox: {language: cobol, ttl: soon}
-            steps:
-              - execute: {code: 1, files: [{name: a}]}
-              - create: {}
-                wait: {state: STATE_RUNNING}
-              - get: {}
-                expect: {status: "two hundred", error: NOT_FOND, within: fast}
-          - steps: []
-        """)
+        let e = errors(
+            """
+            scenarios:
+              - name: x
+                sandbox: {language: cobol, ttl: soon}
+                steps:
+                  - execute: {code: 1, files: [{name: a}]}
+                  - create: {}
+                    wait: {state: STATE_RUNNING}
+                  - get: {}
+                    expect: {status: "two hundred", error: NOT_FOND, within: fast}
+              - steps: []
+            """)
         let joined = e.joined(separator: "\n")
         #expect(joined.contains("t.yaml:3:25: language must be python or javascript"))
         #expect(joined.contains("t.yaml:3:37: ttl must be a duration"))
@@ -154,11 +167,12 @@ import Testing
     }
 
     @Test func loadBlocksAndThresholdsAreChecked() throws {
-        let file = try parse("""
-        name: single
-        steps: [{create: {}}]
-        load: {rate: 5, duration: 10s, max_in_flight: 3, seed: 9, arrivals: poisson, thresholds: ["execute.p99 < 1s"]}
-        """)
+        let file = try parse(
+            """
+            name: single
+            steps: [{create: {}}]
+            load: {rate: 5, duration: 10s, max_in_flight: 3, seed: 9, arrivals: poisson, thresholds: ["execute.p99 < 1s"]}
+            """)
         let plan = try #require(file.scenarios.first?.load)
         #expect(plan.model == .open(rate: 5, duration: .seconds(10), maxInFlight: 3))
         #expect(plan.seed == 9 && plan.poissonArrivals)
@@ -204,7 +218,8 @@ enum URLPath {
 
     @Test(arguments: [0, 1, 7, 8, 9, 1001])
     func randomFilesAreSplitMix64Bytes(size: Int) throws {
-        let yaml = "scenarios:\n  - name: r\n    steps:\n      - create: {}\n      - execute: {code: x, files: [{name: a, random: {size: \(size), seed: 7}}]}\n"
+        let yaml =
+            "scenarios:\n  - name: r\n    steps:\n      - create: {}\n      - execute: {code: x, files: [{name: a, random: {size: \(size), seed: 7}}]}\n"
         let file = try ScenarioLoader.parse(yaml: yaml, path: "r.yaml", baseDirectory: NSTemporaryDirectory())
         guard case .execute(_, let files, _) = try #require(file.scenarios.first?.steps.last).action else {
             Issue.record("not an execute step")

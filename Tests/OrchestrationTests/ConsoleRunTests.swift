@@ -10,8 +10,9 @@ final class CapturedOutput: Sendable {
     private let out = Mutex(""), err = Mutex("")
 
     var output: CommandOutput {
-        CommandOutput(standardOutput: { text in self.out.withLock { $0 += text } },
-                      standardError: { text in self.err.withLock { $0 += text } })
+        CommandOutput(
+            standardOutput: { text in self.out.withLock { $0 += text } },
+            standardError: { text in self.err.withLock { $0 += text } })
     }
     var standardOutput: String { out.withLock { $0 } }
     var standardError: String { err.withLock { $0 } }
@@ -54,7 +55,7 @@ final class CapturedOutput: Sendable {
     @Test func aRunThatCannotStartExitsTwoWithTheReason() async throws {
         let captured = CapturedOutput()
         let files = try scenarios(OrchestratorTests.oneSession)
-        let orchestrator = Orchestrator(target: TargetConfiguration(kind: .embedded))  // no embedded server supplied
+        let orchestrator = Orchestrator(target: TargetConfiguration(kind: .embedded)) // no embedded server supplied
         let status = await orchestrator.runWithConsole(Self.console, output: captured.output) { orchestrator, events throws(RunFailure) in
             try await orchestrator.run(files, options: RunOptions(), reports: SuiteReports(), events: events)
         }
@@ -83,8 +84,9 @@ final class CapturedOutput: Sendable {
             overrides.vus = 1
             overrides.iterations = 2
             overrides.thresholds = ["errors.rate < 1%"]
-            var request = LoadRequest(scenario: file.scenarios[0], file: file.path, plan: try overrides.apply(to: nil),
-                                      variables: Variables())
+            var request = LoadRequest(
+                scenario: file.scenarios[0], file: file.path, plan: try overrides.apply(to: nil),
+                variables: Variables())
             let captured = CapturedOutput()
             let orchestrator = Orchestrator(target: TargetConfiguration(kind: .url(base)))
             let events = LoadEvents.console(isTTY: false, color: false, output: captured.output)
@@ -96,9 +98,10 @@ final class CapturedOutput: Sendable {
             // A threshold no run can meet fails the run (exit 1), with the table still printed.
             request.plan.thresholds = ["execute.p99 < 1us"]
             let breached = CapturedOutput()
-            let status = await orchestrator.loadWithConsole(request, reports: LoadReports(),
-                                                            events: .console(isTTY: false, color: false, output: breached.output),
-                                                            output: breached.output)
+            let status = await orchestrator.loadWithConsole(
+                request, reports: LoadReports(),
+                events: .console(isTTY: false, color: false, output: breached.output),
+                output: breached.output)
             #expect(status == .failed)
             #expect(breached.standardOutput.contains("execute.p99"))
         }
@@ -106,8 +109,9 @@ final class CapturedOutput: Sendable {
 }
 
 @Suite struct LoadOverridesTests {
-    static let closedFile = LoadPlan(model: .closed(vus: 4, iterations: 10, duration: nil, pacing: .milliseconds(50)),
-                                    thresholds: ["errors.rate < 1%"])
+    static let closedFile = LoadPlan(
+        model: .closed(vus: 4, iterations: 10, duration: nil, pacing: .milliseconds(50)),
+        thresholds: ["errors.rate < 1%"])
     static let openFile = LoadPlan(model: .open(rate: 20, duration: .seconds(30), maxInFlight: 7))
 
     @Test func noOverridesKeepTheFilesPlan() throws {
@@ -119,7 +123,7 @@ final class CapturedOutput: Sendable {
         var overrides = LoadOverrides()
         overrides.rate = 50
         #expect(try overrides.apply(to: Self.openFile).model == .open(rate: 50, duration: .seconds(30), maxInFlight: 7))
-        #expect(throws: RunFailure.self) { try overrides.apply(to: Self.closedFile) }  // no duration anywhere
+        #expect(throws: RunFailure.self) { try overrides.apply(to: Self.closedFile) } // no duration anywhere
         overrides.duration = .seconds(5)
         #expect(try overrides.apply(to: Self.closedFile).model == .open(rate: 50, duration: .seconds(5), maxInFlight: 1000))
     }
@@ -127,7 +131,8 @@ final class CapturedOutput: Sendable {
     @Test func durationReplacesTheFilesIterationsAndTheOtherWayRound() throws {
         var byTime = LoadOverrides()
         byTime.duration = .seconds(3)
-        #expect(try byTime.apply(to: Self.closedFile).model
+        #expect(
+            try byTime.apply(to: Self.closedFile).model
                 == .closed(vus: 4, iterations: nil, duration: .seconds(3), pacing: .milliseconds(50)))
         let timed = LoadPlan(model: .closed(vus: 2, iterations: nil, duration: .seconds(9), pacing: nil))
         var byCount = LoadOverrides()
@@ -148,17 +153,21 @@ final class CapturedOutput: Sendable {
         #expect(try overrides.apply(to: Self.closedFile).thresholds == ["errors.rate < 1%", "execute.p99 < 250ms"])
     }
 
-    @Test(arguments: [
-        { (o: inout LoadOverrides) in o.rate = 0 },
-        { (o: inout LoadOverrides) in o.rate = .infinity },
-        { (o: inout LoadOverrides) in o.rate = .nan },
-        { (o: inout LoadOverrides) in o.vus = 0 },
-        { (o: inout LoadOverrides) in o.vus = LoadPlan.maxVirtualUsers + 1 },
-        { (o: inout LoadOverrides) in o.iterations = 0 },
-        { (o: inout LoadOverrides) in o.maxInFlight = -1 },
-        { (o: inout LoadOverrides) in o.rate = 1; o.vus = 1 },
-        { (o: inout LoadOverrides) in o.thresholds = ["fast please"] },
-    ] as [@Sendable (inout LoadOverrides) -> Void])
+    @Test(
+        arguments: [
+            { (o: inout LoadOverrides) in o.rate = 0 },
+            { (o: inout LoadOverrides) in o.rate = .infinity },
+            { (o: inout LoadOverrides) in o.rate = .nan },
+            { (o: inout LoadOverrides) in o.vus = 0 },
+            { (o: inout LoadOverrides) in o.vus = LoadPlan.maxVirtualUsers + 1 },
+            { (o: inout LoadOverrides) in o.iterations = 0 },
+            { (o: inout LoadOverrides) in o.maxInFlight = -1 },
+            { (o: inout LoadOverrides) in
+                o.rate = 1
+                o.vus = 1
+            },
+            { (o: inout LoadOverrides) in o.thresholds = ["fast please"] }
+        ] as [@Sendable (inout LoadOverrides) -> Void])
     func badValuesAreConfigurationFailures(_ change: @Sendable (inout LoadOverrides) -> Void) {
         var overrides = LoadOverrides()
         change(&overrides)
@@ -166,7 +175,8 @@ final class CapturedOutput: Sendable {
     }
 
     @Test func theScenarioIsChosenByNameOrByItsLoadBlock() throws {
-        let file = try scenarios("""
+        let file = try scenarios(
+            """
             scenarios:
               - name: plain
                 steps: [{create: {}}]

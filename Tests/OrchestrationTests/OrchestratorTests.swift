@@ -8,13 +8,13 @@ import Testing
 /// cancellation and reports.
 @Suite struct OrchestratorTests {
     static let oneSession = """
-    scenarios:
-      - name: compute
-        steps:
-          - create: {}
-          - execute: print(6 * 7)
-            expect: {stdout: "42\\n"}
-    """
+        scenarios:
+          - name: compute
+            steps:
+              - create: {}
+              - execute: print(6 * 7)
+                expect: {stdout: "42\\n"}
+        """
 
     @Test func embeddedTargetRunsAScenario() async throws {
         let orchestrator = Orchestrator(target: TargetConfiguration(kind: .embedded), embedded: TestEmbeddedEmulator())
@@ -80,14 +80,16 @@ import Testing
             try await withInspector(base) { client in
                 let engine = try await client.createEngine(displayName: "label")
                 func create(_ displayName: String) async throws -> String {
-                    let (json, _) = try await client.callOK("POST", "\(engine)/sandboxEnvironments",
-                                                            json: SandboxClient.createBody(SandboxTemplate(displayName: displayName)))
+                    let (json, _) = try await client.callOK(
+                        "POST", "\(engine)/sandboxEnvironments",
+                        json: SandboxClient.createBody(SandboxTemplate(displayName: displayName)))
                     let op = try await client.waitForOperation(try LongRunningOperation(json: json))
                     return try #require(op.response?["name"]?.stringValue)
                 }
                 let ours = try await create("sb-abc-cut off")
                 let other = try await create("sb-abcd-someone else")
-                let leaks = await LeakSweep(client: client, ledger: SandboxLedger(), runID: "sb-abc").run(RunEngine(name: engine, owned: false))
+                let leaks = await LeakSweep(client: client, ledger: SandboxLedger(), runID: "sb-abc").run(
+                    RunEngine(name: engine, owned: false))
                 #expect(leaks.isEmpty, "a sandbox deleted by the sweep is not left behind")
                 #expect(try await client.sandboxNames(engine) == [other], "deleted \(ours) only")
             }
@@ -96,11 +98,14 @@ import Testing
 
     @Test func createOperationsNameTheirSandbox() {
         let engine = "projects/p/locations/l/reasoningEngines/1"
-        #expect(SandboxClient.sandboxOf(operation: "\(engine)/sandboxEnvironments/22/operations/3", engine: engine)
+        #expect(
+            SandboxClient.sandboxOf(operation: "\(engine)/sandboxEnvironments/22/operations/3", engine: engine)
                 == "\(engine)/sandboxEnvironments/22")
-        for odd in ["\(engine)/operations/3", "\(engine)/sandboxEnvironments//operations/3", "\(engine)/sandboxEnvironments/22/x/3",
-                    "\(engine)/sandboxEnvironments/22/operations/3/4", "projects/q/sandboxEnvironments/22/operations/3",
-                    "\(engine)/sandboxEnvironments/2 2/operations/3"] {
+        for odd in [
+            "\(engine)/operations/3", "\(engine)/sandboxEnvironments//operations/3", "\(engine)/sandboxEnvironments/22/x/3",
+            "\(engine)/sandboxEnvironments/22/operations/3/4", "projects/q/sandboxEnvironments/22/operations/3",
+            "\(engine)/sandboxEnvironments/2 2/operations/3"
+        ] {
             #expect(SandboxClient.sandboxOf(operation: odd, engine: engine) == nil, "\(odd)")
         }
     }
@@ -125,16 +130,17 @@ import Testing
             var target = TargetConfiguration(kind: .url(base))
             target.engine = engine
             target.wrapTransport = { MeddlingTransport(base: $0, executeSent: executeSent) }
-            let files = try scenarios("""
-            scenarios:
-              - name: slow
-                steps:
-                  - create: {}
-                  - execute: import time; time.sleep(120)
-            """)
+            let files = try scenarios(
+                """
+                scenarios:
+                  - name: slow
+                    steps:
+                      - create: {}
+                      - execute: import time; time.sleep(120)
+                """)
             let run = Task { try await Orchestrator(target: target).run(files, options: RunOptions(), reports: SuiteReports()) }
             var iterator = executes.makeAsyncIterator()
-            _ = await iterator.next()  // the sleep is on its way: the sandbox exists
+            _ = await iterator.next() // the sleep is on its way: the sandbox exists
             #expect(try await withInspector(base) { try await $0.sandboxNames(engine) }.count == 1)
             run.cancel()
             let result = try await run.value
@@ -151,9 +157,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let orchestrator = Orchestrator(target: TargetConfiguration(kind: .embedded), embedded: TestEmbeddedEmulator())
         let finished = AsyncStream.makeStream(of: Bool.self)
-        let result = try await orchestrator.run(try scenarios(Self.oneSession), options: RunOptions(),
-                                                reports: SuiteReports(junit: dir + "/j.xml", json: dir + "/r.json"),
-                                                events: SuiteEvents(finished: { finished.continuation.yield($0.passed) }))
+        let result = try await orchestrator.run(
+            try scenarios(Self.oneSession), options: RunOptions(),
+            reports: SuiteReports(junit: dir + "/j.xml", json: dir + "/r.json"),
+            events: SuiteEvents(finished: { finished.continuation.yield($0.passed) }))
         #expect(result.passed)
         var seen = finished.stream.makeAsyncIterator()
         #expect(await seen.next() == true)
@@ -161,8 +168,9 @@ import Testing
         #expect(try String(contentsOfFile: dir + "/r.json", encoding: .utf8).contains("\"compute\""))
         let files = try scenarios(Self.oneSession)
         do {
-            _ = try await orchestrator.run(files, options: RunOptions(),
-                                           reports: SuiteReports(junit: "/dev/null/cannot/j.xml"))
+            _ = try await orchestrator.run(
+                files, options: RunOptions(),
+                reports: SuiteReports(junit: "/dev/null/cannot/j.xml"))
             Issue.record("an unwritable report path did not fail")
         } catch {
             #expect(error.code == .report)
@@ -172,9 +180,10 @@ import Testing
     @Test func loadRunsThePlanAndCleansUp() async throws {
         try await withEmulator { base in
             let file = try scenarios(Self.oneSession)[0]
-            let request = LoadRequest(scenario: file.scenarios[0], file: file.path,
-                                      plan: LoadPlan(model: .closed(vus: 1, iterations: 2, duration: nil, pacing: nil)),
-                                      variables: Variables())
+            let request = LoadRequest(
+                scenario: file.scenarios[0], file: file.path,
+                plan: LoadPlan(model: .closed(vus: 1, iterations: 2, duration: nil, pacing: nil)),
+                variables: Variables())
             let result = try await Orchestrator(target: TargetConfiguration(kind: .url(base))).load(request, reports: LoadReports())
             #expect(result.aborted == nil)
             #expect(result.session.count == 2)
@@ -188,10 +197,12 @@ import Testing
         target.requestTimeout = .seconds(5)
         let file = try scenarios(Self.oneSession)[0]
         let warnings = AsyncStream.makeStream(of: String.self)
-        let request = LoadRequest(scenario: file.scenarios[0], file: file.path,
-                                  plan: LoadPlan(model: .closed(vus: 1, iterations: 1, duration: nil, pacing: nil)), variables: Variables())
-        let result = try await Orchestrator(target: target).load(request, reports: LoadReports(),
-                                                                  events: LoadEvents(warning: { warnings.continuation.yield($0) }))
+        let request = LoadRequest(
+            scenario: file.scenarios[0], file: file.path,
+            plan: LoadPlan(model: .closed(vus: 1, iterations: 1, duration: nil, pacing: nil)), variables: Variables())
+        let result = try await Orchestrator(target: target).load(
+            request, reports: LoadReports(),
+            events: LoadEvents(warning: { warnings.continuation.yield($0) }))
         #expect(result.aborted?.contains("could not create the agent engine") == true)
         var iterator = warnings.stream.makeAsyncIterator()
         #expect(await iterator.next()?.contains("could not create the run's agent engine") == true)

@@ -9,21 +9,21 @@ import Testing
 /// Parity over real HTTP: two in-process emulators, one of them started with other settings.
 @Suite struct ParityTests {
     static let suite = """
-    scenarios:
-      - name: lifecycle
-        steps:
-          - create: {}
-          - execute: |
-              import sys
-              print("x" * 40)
-              print("warning", file=sys.stderr)
-          - execute: print(undefined_name)
-          - get: {}
-          - list: {}
-          - request: {method: GET, path: "${engine}/sandboxEnvironments/123456789"}
-            expect: {status: 404}
-          - delete: {}
-    """
+        scenarios:
+          - name: lifecycle
+            steps:
+              - create: {}
+              - execute: |
+                  import sys
+                  print("x" * 40)
+                  print("warning", file=sys.stderr)
+              - execute: print(undefined_name)
+              - get: {}
+              - list: {}
+              - request: {method: GET, path: "${engine}/sandboxEnvironments/123456789"}
+                expect: {status: 404}
+              - delete: {}
+        """
 
     /// Starts an emulator with `maxOutputBytes` for `body`.
     func withEmulator<T: Sendable>(maxOutputBytes: Int = 1 << 20, _ body: @Sendable (String) async throws -> T) async throws -> T {
@@ -36,10 +36,13 @@ import Testing
         .live(Orchestrator(target: TargetConfiguration(kind: .url(base))))
     }
 
-    func compare(_ reference: ParitySource, _ candidate: ParitySource?, gaps: ParityGaps = ParityGaps(),
-                 snapshots: String? = nil, reports: ParityReports = ParityReports()) async throws -> ParityOutcome {
-        let request = ParityRequest(files: try scenarios(Self.suite), reference: reference, candidate: candidate, gaps: gaps,
-                                    updateSnapshots: snapshots)
+    func compare(
+        _ reference: ParitySource, _ candidate: ParitySource?, gaps: ParityGaps = ParityGaps(),
+        snapshots: String? = nil, reports: ParityReports = ParityReports()
+    ) async throws -> ParityOutcome {
+        let request = ParityRequest(
+            files: try scenarios(Self.suite), reference: reference, candidate: candidate, gaps: gaps,
+            updateSnapshots: snapshots)
         return try await Orchestrator.parity(request, interruption: .taskCancellation, reports: reports)
     }
 
@@ -72,23 +75,25 @@ import Testing
                 #expect(execute.differences.first?.reference == .string(String(repeating: "x", count: 40) + "\n"))
                 let traceback = try #require(result.steps.first { $0.name == "3-execute" })
                 #expect(traceback.unexplained.map(\.path.description) == ["outputs[0].msg_err"], "\(traceback.differences)")
-                #expect(result.steps.filter { !$0.name.hasSuffix("-execute") }.allSatisfy { $0.verdict == .same }, "\(ParityFailures(result))")
+                #expect(
+                    result.steps.filter { !$0.name.hasSuffix("-execute") }.allSatisfy { $0.verdict == .same }, "\(ParityFailures(result))")
             }
         }
     }
 
     @Test func aGapCoversTheDifferenceAndAStaleGapIsReported() async throws {
-        let gaps = try ParityGaps.parse(yaml: """
-        gaps:
-          - scenario: life*
-            path: 'outputs[0]'
-            reason: the candidate caps output at 16 bytes
-            date: 2026-12-01
-          - scenario: '*'
-            path: '**.expireTime'
-            reason: both emulators give no expireTime without a TTL, so this gap explains nothing
-            date: 2026-12-01
-        """, path: "parity-gaps.yaml")
+        let gaps = try ParityGaps.parse(
+            yaml: """
+                gaps:
+                  - scenario: life*
+                    path: 'outputs[0]'
+                    reason: the candidate caps output at 16 bytes
+                    date: 2026-12-01
+                  - scenario: '*'
+                    path: '**.expireTime'
+                    reason: both emulators give no expireTime without a TTL, so this gap explains nothing
+                    date: 2026-12-01
+                """, path: "parity-gaps.yaml")
         let dir = NSTemporaryDirectory() + "sandbench-parity-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await withEmulator { reference in
@@ -137,15 +142,16 @@ import Testing
 
 extension ParityTests {
     @Test func aRunThatOnlyObservesKeepsAnswersItsExpectationsWouldFail() async throws {
-        let files = try scenarios("""
-        scenarios:
-          - name: observed
-            steps:
-              - create: {}
-              - execute: print(1)
-                expect: {stdout: "2\\n"}
-              - request: {method: GET, path: "${engine}/sandboxEnvironments/987654321"}
-        """)
+        let files = try scenarios(
+            """
+            scenarios:
+              - name: observed
+                steps:
+                  - create: {}
+                  - execute: print(1)
+                    expect: {stdout: "2\\n"}
+                  - request: {method: GET, path: "${engine}/sandboxEnvironments/987654321"}
+            """)
         try await withEmulator { base in
             let orchestrator = Orchestrator(target: TargetConfiguration(kind: .url(base)))
             var options = RunOptions()
@@ -167,10 +173,14 @@ struct ParityFailures: CustomStringConvertible {
     let result: ParityResult
     init(_ result: ParityResult) { self.result = result }
     var description: String {
-        result.problems.joined(separator: "\n") + "\n" + result.scenarios.flatMap { scenario in
-            scenario.problems + scenario.steps.filter { $0.verdict != .same }.map { step in
-                "\(step.name): \(step.verdict) \(step.problems) " + step.differences.map { "\($0.path): \($0.reference?.jsonString ?? "-") → \($0.candidate?.jsonString ?? "-")" }.joined(separator: "; ")
-            }
-        }.joined(separator: "\n")
+        result.problems.joined(separator: "\n") + "\n"
+            + result.scenarios.flatMap { scenario in
+                scenario.problems
+                    + scenario.steps.filter { $0.verdict != .same }.map { step in
+                        "\(step.name): \(step.verdict) \(step.problems) "
+                            + step.differences.map { "\($0.path): \($0.reference?.jsonString ?? "-") → \($0.candidate?.jsonString ?? "-")" }
+                            .joined(separator: "; ")
+                    }
+            }.joined(separator: "\n")
     }
 }

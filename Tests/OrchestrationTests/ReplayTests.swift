@@ -21,9 +21,13 @@ import Testing
     @Test func theShippedQuickstartReplaysAndLeavesNothing() async throws {
         let plan = try ReplayPlan.load(path: Self.shipped)
         try await withEmulator { base in
-            let result = try await Orchestrator(target: TargetConfiguration(kind: .url(base))).replay([plan], options: RunOptions(),
-                                                                                                      reports: SuiteReports())
-            #expect(result.passed, "\(result.scenarios.map { $0.failingStep.map { "\($0.location.map(String.init(describing:)) ?? ""): \($0.summary)" } ?? "" })")
+            let result = try await Orchestrator(target: TargetConfiguration(kind: .url(base))).replay(
+                [plan], options: RunOptions(),
+                reports: SuiteReports())
+            #expect(
+                result.passed,
+                "\(result.scenarios.map { $0.failingStep.map { "\($0.location.map(String.init(describing:)) ?? ""): \($0.summary)" } ?? "" })"
+            )
             #expect(result.scenarios.first?.steps.count == plan.scenario.steps.count)
             #expect(result.leaks.isEmpty)
             let engines = try await withInspector(base) { try await $0.engineNames() }
@@ -35,10 +39,12 @@ import Testing
         let text = try String(contentsOfFile: Self.shipped, encoding: .utf8)
         let changed = text.replacingOccurrences(of: "js says 42", with: "js says 41")
         let plan = try ReplayPlan(yaml: changed, path: "changed.yaml")
-        let line = changed.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("js says 41") }.map { $0 + 1 } ?? 0
+        let line =
+            changed.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("js says 41") }.map { $0 + 1 } ?? 0
         try await withEmulator { base in
-            let result = try await Orchestrator(target: TargetConfiguration(kind: .url(base))).replay([plan], options: RunOptions(),
-                                                                                                      reports: SuiteReports())
+            let result = try await Orchestrator(target: TargetConfiguration(kind: .url(base))).replay(
+                [plan], options: RunOptions(),
+                reports: SuiteReports())
             #expect(!result.passed && result.leaks.isEmpty)
             let scenario = try #require(result.scenarios.first)
             #expect(scenario.outcome == .failed)

@@ -73,10 +73,11 @@ final class MeddlingTransport: HTTPTransport {
     func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         // Refused as often as a session's clean-up tries (it retries a 503), so only the sweep gets through.
         if failFirstSandboxDelete, request.method == "DELETE", request.url.contains("/sandboxEnvironments/"),
-           refused.withLock({ counts in
-               counts[request.url, default: 0] += 1
-               return counts[request.url, default: 0] <= SandboxClient.cleanUpAttempts
-           }) {
+            refused.withLock({ counts in
+                counts[request.url, default: 0] += 1
+                return counts[request.url, default: 0] <= SandboxClient.cleanUpAttempts
+            })
+        {
             return TransportResponse(status: 503, body: Array(#"{"error":{"code":503,"message":"try later","status":"UNAVAILABLE"}}"#.utf8))
         }
         if request.url.hasSuffix(":execute") { executeSent?.yield(request.url) }

@@ -40,8 +40,12 @@ import Testing
     }
 
     @Test func sandboxCreateAcceptsSnakeAndCamelCaseAndRejectsUnknownFields() throws {
-        let snake = try JSONValue.parse(#"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"display_name":"x","ttl":"60s"}"#)
-        let camel = try JSONValue.parse(#"{"spec":{"codeExecutionEnvironment":{"codeLanguage":"LANGUAGE_JAVASCRIPT","machineConfig":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"60s"}"#)
+        let snake = try JSONValue.parse(
+            #"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"display_name":"x","ttl":"60s"}"#
+        )
+        let camel = try JSONValue.parse(
+            #"{"spec":{"codeExecutionEnvironment":{"codeLanguage":"LANGUAGE_JAVASCRIPT","machineConfig":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"60s"}"#
+        )
         let a = try SandboxEnvironment(json: snake, strict: true)
         let b = try SandboxEnvironment(json: camel, strict: true)
         #expect(a == b)
@@ -54,7 +58,8 @@ import Testing
     }
 
     @Test func executeRequestSplitsCodeAndFilesLikeTheSDK() throws {
-        let request = ExecuteRequest(code: "print(1)", files: [SandboxFile(name: "data.csv", content: Array("a,b\n".utf8), mimeType: "text/csv")])
+        let request = ExecuteRequest(
+            code: "print(1)", files: [SandboxFile(name: "data.csv", content: Array("a,b\n".utf8), mimeType: "text/csv")])
         let parsed = try ExecuteRequest(json: try JSONValue.parse(request.json.serialized()))
         let (code, files) = try parsed.decoded()
         #expect(code == "print(1)")
@@ -73,7 +78,8 @@ import Testing
     }
 
     @Test func executeResponsePutsTheConsoleFirst() throws {
-        let response = ExecuteResponse(stdout: "out", stderr: "err", files: [SandboxFile(name: "o.txt", content: [1, 2], mimeType: "text/plain")])
+        let response = ExecuteResponse(
+            stdout: "out", stderr: "err", files: [SandboxFile(name: "o.txt", content: [1, 2], mimeType: "text/plain")])
         #expect(response.outputs.first?.attributes.isEmpty == true)
         let back = try ExecuteResponse(json: try JSONValue.parse(response.json.serialized()))
         #expect(back.stdout == "out" && back.stderr == "err")

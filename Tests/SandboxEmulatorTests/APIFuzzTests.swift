@@ -34,13 +34,13 @@ extension EmulatorTests {
 
         static let extremeNumbers: [JSONValue] = [
             .number(1e308), .number(-1e308), .number(-1), .number(0), .number(9_223_372_036_854_775_807), .number(1.5),
-            .number(5e-324), .number(18_446_744_073_709_551_616), .number(2_147_483_648),
+            .number(5e-324), .number(18_446_744_073_709_551_616), .number(2_147_483_648)
         ]
 
         static let oddStrings: [String] = [
             "", " ", "-1s", "1e400s", "99999999999999999999999s", "NaN", "\u{0}", "../../etc/passwd", "/", "%", "%00",
             "STATE_RUNNING", "LANGUAGE_COBOL", "9999-12-31T23:59:59Z", "0000-00-00T00:00:00Z", "after:1", "!!!", "====",
-            String(repeating: "A", count: 70_000), String(repeating: "é", count: 20_000),
+            String(repeating: "A", count: 70_000), String(repeating: "é", count: 20_000)
         ]
 
         /// A value of a different JSON type than `value`, or an extreme one of the same type.
@@ -58,7 +58,9 @@ extension EmulatorTests {
             case 5: return .object(["x": value])
             case 6: return deep(random.pick([100, 511, 600, 5_000]))
             case 7:
-                if case .string(let s) = value, s.utf8.count < 4096 { return .string(s + String(repeating: s.isEmpty ? "x" : s, count: 200)) }
+                if case .string(let s) = value, s.utf8.count < 4096 {
+                    return .string(s + String(repeating: s.isEmpty ? "x" : s, count: 200))
+                }
                 return .string(String(repeating: "z", count: 1 << 20))
             default: return .array([])
             }
@@ -143,9 +145,11 @@ extension EmulatorTests {
                     Seed(method: "GET", target: "\(locations)/reasoningEngines", body: nil),
                     Seed(method: "GET", target: "/v1beta1/\(engine)", body: nil),
                     Seed(method: "DELETE", target: "/v1beta1/\(engine)/sandboxEnvironments/0", body: ["force": true]),
-                    Seed(method: "POST", target: "/v1beta1/\(engine)/sandboxEnvironments",
-                         body: TestClient.sandboxBody(language: "LANGUAGE_PYTHON", machineConfig: "MACHINE_CONFIG_VCPU4_RAM4GIB", ttl: "60s",
-                                                      displayName: "fuzz")),
+                    Seed(
+                        method: "POST", target: "/v1beta1/\(engine)/sandboxEnvironments",
+                        body: TestClient.sandboxBody(
+                            language: "LANGUAGE_PYTHON", machineConfig: "MACHINE_CONFIG_VCPU4_RAM4GIB", ttl: "60s",
+                            displayName: "fuzz")),
                     Seed(method: "GET", target: "/v1beta1/\(engine)/sandboxEnvironments?pageSize=2", body: nil),
                     Seed(method: "GET", target: "/v1beta1/\(sandbox)", body: nil),
                     Seed(method: "POST", target: "/v1beta1/\(sandbox):execute", body: execute),
@@ -155,7 +159,7 @@ extension EmulatorTests {
                     Seed(method: "GET", target: "/v1beta1/\(engine)/operations/1", body: nil),
                     Seed(method: "POST", target: "/v1beta1/\(sandbox):pause", body: [:]),
                     Seed(method: "POST", target: "/v1beta1/\(sandbox):resume", body: [:]),
-                    Seed(method: "GET", target: "/healthz", body: nil),
+                    Seed(method: "GET", target: "/healthz", body: nil)
                 ]
                 var random = Random(state: 0x5A4D_BE4C)
                 var statuses: [Int: Int] = [:]
@@ -178,8 +182,10 @@ extension EmulatorTests {
                         continue
                     }
                     statuses[response.status, default: 0] += 1
-                    #expect((200..<500).contains(response.status),
-                            "request \(index): \(method) \(target.prefix(120)) body \(String(decoding: (payload ?? []).prefix(300), as: UTF8.self)) → \(response)")
+                    #expect(
+                        (200..<500).contains(response.status),
+                        "request \(index): \(method) \(target.prefix(120)) body \(String(decoding: (payload ?? []).prefix(300), as: UTF8.self)) → \(response)"
+                    )
                     if response.status >= 400, method != "HEAD" {
                         #expect(response.errorCode == response.status, "request \(index): not a Google error body: \(response)")
                     }

@@ -138,7 +138,7 @@ extension EmulatorTests {
             ("write junk", "os.write(fd, junk)", "it sent a frame of 4294967295 bytes"),
             ("close", "os.close(fd)", "stopped answering"),
             ("dup2 /dev/null over", "os.dup2(null, fd)", "stopped answering"),
-            ("write junk, then close", "os.write(fd, junk); os.close(fd)", "it sent a frame of 4294967295 bytes"),
+            ("write junk, then close", "os.write(fd, junk); os.close(fd)", "it sent a frame of 4294967295 bytes")
         ]
 
         @Test(arguments: descriptorAbuses.indices)
@@ -171,8 +171,9 @@ extension EmulatorTests {
                     console.log('done');
                     """
                 let run = try await client.execute(attacker, code: code)
-                try await Self.expectWorkingOrTerminated(client, attacker, run, "javascript, descriptors", javascript: true,
-                                                         terminatedBecause: "it sent a frame of 4294967295 bytes")
+                try await Self.expectWorkingOrTerminated(
+                    client, attacker, run, "javascript, descriptors", javascript: true,
+                    terminatedBecause: "it sent a frame of 4294967295 bytes")
                 try await Self.expectUnaffected(client, engine: engine, bystander: bystander, "javascript, descriptors")
             }
         }
@@ -188,34 +189,42 @@ extension EmulatorTests {
 
         /// The abused sandbox either answers the next execute or is terminated, with the reason in the answer that ended it.
         /// With `terminatedBecause`, the sandbox must have been terminated and the answer must say that.
-        static func expectWorkingOrTerminated(_ client: TestClient, _ sandbox: String, _ run: ExecResult, _ label: String,
-                                              javascript: Bool = false, terminatedBecause reason: String? = nil,
-                                              sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        static func expectWorkingOrTerminated(
+            _ client: TestClient, _ sandbox: String, _ run: ExecResult, _ label: String,
+            javascript: Bool = false, terminatedBecause reason: String? = nil,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws {
             #expect(run.status == 200, "\(label): \(run.http)", sourceLocation: sourceLocation)
             let state = try await client.getSandbox(sandbox).json?["state"]?.stringValue
             if let reason {
-                #expect(state == "STATE_TERMINATED" && run.stderr.contains(reason),
-                        "\(label): expected termination because \(reason): \(run)", sourceLocation: sourceLocation)
+                #expect(
+                    state == "STATE_TERMINATED" && run.stderr.contains(reason),
+                    "\(label): expected termination because \(reason): \(run)", sourceLocation: sourceLocation)
             }
             if state == "STATE_TERMINATED" {
-                #expect(run.stderr.contains("STATE_TERMINATED") && run.stderr.contains("[sandbench: "),
-                        "\(label): terminated without saying why: \(run)", sourceLocation: sourceLocation)
+                #expect(
+                    run.stderr.contains("STATE_TERMINATED") && run.stderr.contains("[sandbench: "),
+                    "\(label): terminated without saying why: \(run)", sourceLocation: sourceLocation)
                 let again = try await client.execute(sandbox, code: javascript ? "console.log(1)" : "print(1)")
-                expectGoogleError(again.http, 400, "FAILED_PRECONDITION", "\(label): execute on the terminated sandbox",
-                                  sourceLocation: sourceLocation)
+                expectGoogleError(
+                    again.http, 400, "FAILED_PRECONDITION", "\(label): execute on the terminated sandbox",
+                    sourceLocation: sourceLocation)
             } else {
                 #expect(state == "STATE_RUNNING", "\(label): state \(state ?? "none")", sourceLocation: sourceLocation)
                 let probe = try await client.execute(sandbox, code: javascript ? "console.log('still here')" : "print('still here')")
-                #expect(probe.stdout == "still here\n", "\(label): the sandbox reads RUNNING but does not run code: \(probe)",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    probe.stdout == "still here\n", "\(label): the sandbox reads RUNNING but does not run code: \(probe)",
+                    sourceLocation: sourceLocation)
             }
             // Either way it can be deleted.
             #expect(try await client.deleteSandbox(sandbox).status == 200, "\(label)", sourceLocation: sourceLocation)
         }
 
         /// The emulator serves, the bystander kept its state, and a new sandbox runs code.
-        static func expectUnaffected(_ client: TestClient, engine: String, bystander: String, _ label: String,
-                                     sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        static func expectUnaffected(
+            _ client: TestClient, engine: String, bystander: String, _ label: String,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws {
             #expect(try await client.raw("GET", "/healthz").status == 200, "\(label)", sourceLocation: sourceLocation)
             let kept = try await client.execute(bystander, code: "print(kept)")
             #expect(kept.stdout == "bystander state\n", "\(label): the bystander lost its state: \(kept)", sourceLocation: sourceLocation)

@@ -1,7 +1,8 @@
 import Foundation
 import SandboxAPI
-@testable import SandboxEmulator
 import Testing
+
+@testable import SandboxEmulator
 
 /// The cgroup file layouts of v1 and v2, run against a temporary directory tree standing in for
 /// `/sys/fs/cgroup`. cgroup v2 cannot run on this project's hosts (their v2 tree has no
@@ -29,7 +30,7 @@ import Testing
             "cgroup.procs": "",
             "emu.slice/emu.service/cgroup.controllers": "cpu io memory pids",
             "emu.slice/emu.service/cgroup.subtree_control": "",
-            "emu.slice/emu.service/cgroup.procs": "",
+            "emu.slice/emu.service/cgroup.procs": ""
         ])
         defer { try? FileManager.default.removeItem(atPath: root) }
         let own = root + "/emu.slice/emu.service"
@@ -50,8 +51,11 @@ import Testing
         #expect(Self.read(parent + "/s3/memory.swap.max") == "0")
         #expect(Self.read(parent + "/s3/pids.max") == "128")
         #expect(Self.read(parent + "/s3/cpu.max") == "200000 100000")
-        #expect(sandbox.limitsInForce == CgroupLimits(version: .v2, memoryBytes: 1536 << 20, swapLimited: true, maxProcesses: 128,
-                                                      cpuQuotaMicroseconds: 200_000, cpuPeriodMicroseconds: 100_000))
+        #expect(
+            sandbox.limitsInForce
+                == CgroupLimits(
+                    version: .v2, memoryBytes: 1536 << 20, swapLimited: true, maxProcesses: 128,
+                    cpuQuotaMicroseconds: 200_000, cpuPeriodMicroseconds: 100_000))
         sandbox.setCPULimit(MachineConfig.vcpu4Ram4GiB.vcpus)
         sandbox.setMemoryLimit(MachineConfig.vcpu4Ram4GiB.memoryLimitBytes)
         #expect(Self.read(parent + "/s3/cpu.max") == "400000 100000")
@@ -101,14 +105,17 @@ import Testing
         let root = try Self.tree([
             "memory/cgroup.procs": "", "memory/box/cgroup.procs": "",
             "pids/cgroup.procs": "", "cpu/cgroup.procs": "",
-            "unified/cgroup.controllers": "", "unified/cgroup.procs": "",
+            "unified/cgroup.controllers": "", "unified/cgroup.procs": ""
         ])
         defer { try? FileManager.default.removeItem(atPath: root) }
         let membership = "9:name=systemd:/\n8:pids:/\n4:memory:/box\n2:cpuacct:/\n1:cpu:/\n0::/\n"
         let hierarchy = try #require(CgroupHierarchy.create(root: root, membership: membership, name: "sandbench-5-6"))
         #expect(hierarchy.version == .v1)
-        #expect(hierarchy.parents == [.memory: root + "/memory/box/sandbench-5-6", .pids: root + "/pids/sandbench-5-6",
-                                      .cpu: root + "/cpu/sandbench-5-6"])
+        #expect(
+            hierarchy.parents == [
+                .memory: root + "/memory/box/sandbench-5-6", .pids: root + "/pids/sandbench-5-6",
+                .cpu: root + "/cpu/sandbench-5-6"
+            ])
         let sandbox = try hierarchy.makeSandboxGroups("s2")
         #expect(sandbox.groups == [root + "/memory/box/sandbench-5-6/s2", root + "/pids/sandbench-5-6/s2", root + "/cpu/sandbench-5-6/s2"])
         sandbox.setMemoryLimit(1536 << 20)

@@ -14,7 +14,9 @@ extension EmulatorTests {
             try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 1] }) { client in
                 let (status, output) = try await ProjectVenv.runPython([script, client.baseURL])
                 // Exit 3 means the client cannot be imported in the environment.
-                try #require(status != 3, """
+                try #require(
+                    status != 3,
+                    """
                     the official Python client is not importable with \(ProjectVenv.directory)/bin/python: \
                     run `scripts/setup test` to reinstall it from Tests/requirements.txt.
                     \(output)

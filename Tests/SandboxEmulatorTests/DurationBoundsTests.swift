@@ -1,7 +1,8 @@
 import Foundation
 import SandboxAPI
-@testable import SandboxEmulator
 import Testing
+
+@testable import SandboxEmulator
 
 /// Durations from flags are bounded (100 years), but a library caller can configure any `Duration`,
 /// up to ±1.7·10²⁰ seconds: splitting one beyond `Int64.max` seconds, or sleeping on it, traps.
@@ -15,7 +16,7 @@ extension EmulatorTests {
         static let delays: [(latency: Duration, jitter: Duration)] = [
             (.zero, .zero), (huge, huge), (.zero, huge), (huge, .zero), (.seconds(Int64.max), .seconds(Int64.max)),
             (.seconds(-5), .seconds(-5)), (.zero - huge, .zero - huge), (.nanoseconds(1), .nanoseconds(1)),
-            (hundredYears, hundredYears), (.milliseconds(20), .milliseconds(5)),
+            (hundredYears, hundredYears), (.milliseconds(20), .milliseconds(5))
         ]
 
         @Test(arguments: delays.indices)

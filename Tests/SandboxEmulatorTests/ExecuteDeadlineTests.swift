@@ -3,9 +3,10 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SandboxAPI
-@testable import SandboxEmulator
 import Synchronization
 import Testing
+
+@testable import SandboxEmulator
 
 /// Keeps every thread of NIO's blocking-I/O pool busy until released, as a burst of other
 /// sandboxes' file work (100 MB uploads, 10,000-entry walks) or a stalled disk would.
@@ -38,7 +39,12 @@ final class BlockingPoolOccupation: Sendable {
 
     /// Lets the pool's threads go; later calls do nothing.
     func release() {
-        guard released.withLock({ r in defer { r = true }; return !r }) else { return }
+        guard
+            released.withLock({ r in
+                defer { r = true }
+                return !r
+            })
+        else { return }
         for _ in 0..<threads { gate.signal() }
     }
 }
@@ -49,12 +55,18 @@ final class BlockingPoolOccupation: Sendable {
 extension EmulatorTests {
     @Suite struct ExecuteDeadline {
         @Test func placingInputFilesIsCoveredByTheDeadline() async throws {
-            try await withTestEmulator({ $0.executeTimeout = .seconds(1); $0.killGrace = .seconds(1) }) { client in
+            try await withTestEmulator({
+                $0.executeTimeout = .seconds(1)
+                $0.killGrace = .seconds(1)
+            }) { client in
                 let sandbox = try await client.createSandbox(engine: try await client.createEngine())
                 #expect(try await client.execute(sandbox, code: "kept = 'state'").stderr == "")
                 let occupation = await BlockingPoolOccupation.occupyAll()
                 // Releases the pool even if the execute never answers on its own, so a failing test ends.
-                let watchdog = Task { try? await Task.sleep(for: .seconds(12)); occupation.release() }
+                let watchdog = Task {
+                    try? await Task.sleep(for: .seconds(12))
+                    occupation.release()
+                }
                 let start = ContinuousClock.now
                 let late = InputFile(name: "late.txt", content: Array("late".utf8))
                 let run = try await client.execute(sandbox, code: "print('ran')", files: [late])
@@ -101,7 +113,10 @@ extension EmulatorTests {
                 }
                 try #require(started, "the code never started")
                 let occupation = await BlockingPoolOccupation.occupyAll()
-                let watchdog = Task { try? await Task.sleep(for: .seconds(12)); occupation.release() }
+                let watchdog = Task {
+                    try? await Task.sleep(for: .seconds(12))
+                    occupation.release()
+                }
                 #expect(FileManager.default.createFile(atPath: (workdir ?? "") + "/go", contents: nil))
                 let result = try await run.value
                 let elapsed = ContinuousClock.now - start
@@ -125,7 +140,8 @@ extension EmulatorTests {
             defer { try? FileManager.default.removeItem(atPath: path) }
             for i in 0..<200 { FileManager.default.createFile(atPath: "\(path)/f\(i)", contents: Data("x".utf8)) }
             let workdir = Workdir(path: path, uid: getuid())
-            let passed = NIODeadline.now() - .seconds(1), later = NIODeadline.now() + .seconds(60)
+            let passed = NIODeadline.now() - .seconds(1)
+            let later = NIODeadline.now() + .seconds(60)
 
             #expect(try workdir.snapshot(until: later).count == 200)
             #expect(throws: GoogleError.self) { try workdir.snapshot(until: passed) }

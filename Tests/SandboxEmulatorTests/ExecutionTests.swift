@@ -47,18 +47,20 @@ extension EmulatorTests {
 
                 // The input file is in the working directory before the code runs; only created/changed files return.
                 let code = """
-                import os
-                print(os.getcwd(), sorted(os.listdir('.')))
-                print(open('input.txt').read())
-                with open('out.csv', 'w') as f:
-                    f.write('a,b\\n1,2\\n')
-                with open('modified.txt', 'a') as f:
-                    f.write(' + more')
-                """
-                let r = try await client.execute(sb, code: code, files: [
-                    InputFile(name: "input.txt", content: Array("hello input".utf8), mimeType: "text/plain"),
-                    InputFile(name: "modified.txt", content: Array("original".utf8)),
-                ], sdkStyle: true)
+                    import os
+                    print(os.getcwd(), sorted(os.listdir('.')))
+                    print(open('input.txt').read())
+                    with open('out.csv', 'w') as f:
+                        f.write('a,b\\n1,2\\n')
+                    with open('modified.txt', 'a') as f:
+                        f.write(' + more')
+                    """
+                let r = try await client.execute(
+                    sb, code: code,
+                    files: [
+                        InputFile(name: "input.txt", content: Array("hello input".utf8), mimeType: "text/plain"),
+                        InputFile(name: "modified.txt", content: Array("original".utf8))
+                    ], sdkStyle: true)
                 #expect(r.status == 200 && r.stderr == "", "\(r)")
                 #expect(r.stdout.contains("['input.txt', 'modified.txt']"), "\(r)")
                 #expect(r.stdout.contains("hello input"), "\(r)")
@@ -85,14 +87,17 @@ extension EmulatorTests {
             try await withTestEmulator { client in
                 let sb = try await client.createSandbox(engine: try await client.createEngine())
                 // A same-size rewrite right after the file was placed is still a modification.
-                let same = try await client.execute(sb, code: "open('same.txt', 'w').write('bbbb')",
-                                                    files: [InputFile(name: "same.txt", content: Array("aaaa".utf8))])
+                let same = try await client.execute(
+                    sb, code: "open('same.txt', 'w').write('bbbb')",
+                    files: [InputFile(name: "same.txt", content: Array("aaaa".utf8))])
                 #expect(same.file("same.txt")?.content == Array("bbbb".utf8), "same-size rewrite not returned: \(same)")
                 // Unicode and spaces in names, both ways; unknown extensions have no mime type.
-                let odd = try await client.execute(sb, code: """
-                print(open('dir with space/ünï cødé.txt').read())
-                open('résumé 2.data', 'w').write('x')
-                """, files: [InputFile(name: "dir with space/ünï cødé.txt", content: Array("unicode in".utf8))])
+                let odd = try await client.execute(
+                    sb,
+                    code: """
+                        print(open('dir with space/ünï cødé.txt').read())
+                        open('résumé 2.data', 'w').write('x')
+                        """, files: [InputFile(name: "dir with space/ünï cødé.txt", content: Array("unicode in".utf8))])
                 #expect(odd.stdout == "unicode in\n", "\(odd)")
                 #expect(odd.files.map(\.name) == ["résumé 2.data"], "\(odd)")
                 #expect(odd.file("résumé 2.data")?.mimeType == nil)
@@ -112,11 +117,16 @@ extension EmulatorTests {
                 let builtinExit = try await client.execute(sb, code: "exit()")
                 #expect(builtinExit.status == 200, "\(builtinExit)")
                 // Bytes that are not UTF-8, a NUL and a lone surrogate still make a valid response.
-                let odd = try await client.execute(sb, code: "import sys\nsys.stdout.flush()\nsys.stdout.buffer.write(b'\\xff\\xfe ok\\x00\\n')\nprint('\\ud800'.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace'))")
+                let odd = try await client.execute(
+                    sb,
+                    code:
+                        "import sys\nsys.stdout.flush()\nsys.stdout.buffer.write(b'\\xff\\xfe ok\\x00\\n')\nprint('\\ud800'.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace'))"
+                )
                 #expect(odd.status == 200, "\(odd)")
                 #expect(odd.stdout.contains(" ok"), "\(odd)")
                 // Child processes' output is captured too.
-                let child = try await client.execute(sb, code: "import subprocess\nsubprocess.run(['echo', 'from child'])\nsubprocess.run('echo err >&2', shell=True)")
+                let child = try await client.execute(
+                    sb, code: "import subprocess\nsubprocess.run(['echo', 'from child'])\nsubprocess.run('echo err >&2', shell=True)")
                 #expect(child.stdout == "from child\n" && child.stderr == "err\n", "\(child)")
                 let after = try await client.execute(sb, code: "print(survivor)")
                 #expect(after.stdout == "yes\n", "\(after)")
@@ -131,19 +141,21 @@ extension EmulatorTests {
                 let sb = try await client.createSandbox(engine: engine)
                 let all = (0...255).map { UInt8($0) }
                 let code = """
-                import os
-                data = open('bytes.bin', 'rb').read()
-                open('reversed.bin', 'wb').write(data[::-1])
-                print(len(data))
-                os.makedirs('sub/dir', exist_ok=True)
-                open('sub/dir/nested.txt', 'w').write(open('in/deep.txt').read().upper())
-                for i in range(3):
-                    open(f'many_{i}.txt', 'w').write(str(i) * (i + 1))
-                """
-                let r = try await client.execute(sb, code: code, files: [
-                    InputFile(name: "bytes.bin", content: all, mimeType: "application/octet-stream"),
-                    InputFile(name: "in/deep.txt", content: Array("deep".utf8)),
-                ])
+                    import os
+                    data = open('bytes.bin', 'rb').read()
+                    open('reversed.bin', 'wb').write(data[::-1])
+                    print(len(data))
+                    os.makedirs('sub/dir', exist_ok=True)
+                    open('sub/dir/nested.txt', 'w').write(open('in/deep.txt').read().upper())
+                    for i in range(3):
+                        open(f'many_{i}.txt', 'w').write(str(i) * (i + 1))
+                    """
+                let r = try await client.execute(
+                    sb, code: code,
+                    files: [
+                        InputFile(name: "bytes.bin", content: all, mimeType: "application/octet-stream"),
+                        InputFile(name: "in/deep.txt", content: Array("deep".utf8))
+                    ])
                 #expect(r.status == 200 && r.stderr == "", "\(r)")
                 #expect(r.stdout == "256\n", "\(r)")
                 #expect(r.file("reversed.bin")?.content == all.reversed(), "binary round trip")
@@ -166,17 +178,20 @@ extension EmulatorTests {
                 #expect(b.stderr == "", "\(b)")
                 let c = try await client.execute(sb, code: "console.log(v + l + c, f(4))")
                 #expect(c.stdout == "6 40\n", "\(c)")
-                let d = try await client.execute(sb, code: """
-                const fs = require('fs');
-                fs.writeFileSync('out.txt', fs.readFileSync('in.txt', 'utf8') + ' from node');
-                console.log(fs.readdirSync('.').sort().join(','));
-                """, files: [InputFile(name: "in.txt", content: Array("hi".utf8))])
+                let d = try await client.execute(
+                    sb,
+                    code: """
+                        const fs = require('fs');
+                        fs.writeFileSync('out.txt', fs.readFileSync('in.txt', 'utf8') + ' from node');
+                        console.log(fs.readdirSync('.').sort().join(','));
+                        """, files: [InputFile(name: "in.txt", content: Array("hi".utf8))])
                 #expect(d.stderr == "", "\(d)")
                 #expect(d.stdout == "in.txt,out.txt\n", "\(d)")
                 #expect(d.files.map(\.name) == ["out.txt"], "\(d)")
                 #expect(d.file("out.txt")?.content == Array("hi from node".utf8))
                 #expect(d.file("out.txt")?.mimeType == "text/plain")
-                let e = try await client.execute(sb, code: "function thrower() { throw new Error('js boom') }\nconsole.log('first'); thrower()")
+                let e = try await client.execute(
+                    sb, code: "function thrower() { throw new Error('js boom') }\nconsole.log('first'); thrower()")
                 #expect(e.status == 200, "\(e)")
                 #expect(e.stdout == "first\n", "\(e)")
                 #expect(e.stderr.contains("Error: js boom"), "\(e)")

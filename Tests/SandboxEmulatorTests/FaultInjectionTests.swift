@@ -1,11 +1,14 @@
 import Foundation
 import SandboxAPI
-@testable import SandboxEmulator
 import Testing
 
+@testable import SandboxEmulator
+
 /// Starts an in-process emulator with the fault plan `yaml` and runs `body` with a client and the live injector.
-func withFaultyEmulator<T: Sendable>(_ yaml: String, python: Int = 0,
-                                     _ body: @Sendable (TestClient, FaultInjector) async throws -> T) async throws -> T {
+func withFaultyEmulator<T: Sendable>(
+    _ yaml: String, python: Int = 0,
+    _ body: @Sendable (TestClient, FaultInjector) async throws -> T
+) async throws -> T {
     var cfg = smallConfiguration(python: python)
     let state = NSTemporaryDirectory() + "sandbench-emutest-\(getpid())-\(UUID().uuidString.prefix(8))"
     cfg.stateDirectory = state
@@ -75,15 +78,15 @@ extension EmulatorTests {
     @Suite struct FaultInjection {
         @Test func injectedErrorsAreGoogleErrorsWithRetryAfterAndNoSideEffects() async throws {
             let yaml = """
-            seed: 1
-            faults:
-              - match: {method: GET, path: "*/reasoningEngines"}
-                error: {status: 503}
-              - match: {method: POST, path: "*/reasoningEngines"}
-                error: {status: 429, retry_after: 1500ms}
-              - match: {method: DELETE}
-                error: {status: 418}
-            """
+                seed: 1
+                faults:
+                  - match: {method: GET, path: "*/reasoningEngines"}
+                    error: {status: 503}
+                  - match: {method: POST, path: "*/reasoningEngines"}
+                    error: {status: 429, retry_after: 1500ms}
+                  - match: {method: DELETE}
+                    error: {status: 418}
+                """
             try await withFaultyEmulator(yaml) { client, faults in
                 let engines = "\(client.locationPath)/reasoningEngines"
                 let unavailable = try await client.call("GET", engines)
@@ -114,10 +117,10 @@ extension EmulatorTests {
 
         @Test func anInjectedErrorOnExecuteDoesNotRunTheCode() async throws {
             let yaml = """
-            faults:
-              - match: {method: POST, path: "*:execute"}
-                error: {status: 503}
-            """
+                faults:
+                  - match: {method: POST, path: "*:execute"}
+                    error: {status: 503}
+                """
             try await withFaultyEmulator(yaml, python: 1) { client, faults in
                 let engine = try await client.createEngine()
                 let sandbox = try await client.createSandbox(engine: engine)
@@ -134,10 +137,10 @@ extension EmulatorTests {
 
         @Test func aResetClosesTheConnectionWithoutAResponse() async throws {
             let yaml = """
-            faults:
-              - match: {method: POST}
-                reset: {}
-            """
+                faults:
+                  - match: {method: POST}
+                    reset: {}
+                """
             try await withFaultyEmulator(yaml) { client, faults in
                 let engines = "/v1beta1/\(client.locationPath)/reasoningEngines"
                 for _ in 0..<5 {
@@ -154,10 +157,10 @@ extension EmulatorTests {
 
         @Test func aTruncatedBodyStopsHalfWayAndCloses() async throws {
             let yaml = """
-            faults:
-              - match: {method: GET, path: "*/reasoningEngines"}
-                truncate: {rate: 1}
-            """
+                faults:
+                  - match: {method: GET, path: "*/reasoningEngines"}
+                    truncate: {rate: 1}
+                """
             try await withFaultyEmulator(yaml) { client, faults in
                 for i in 0..<3 { _ = try await client.createEngine(displayName: "engine \(i)") }
                 let engines = "/v1beta1/\(client.locationPath)/reasoningEngines"
@@ -175,10 +178,10 @@ extension EmulatorTests {
 
         @Test func aLargeTruncatedBodyStillDeliversExactlyHalf() async throws {
             let yaml = """
-            faults:
-              - match: {path: "*:execute"}
-                truncate: {}
-            """
+                faults:
+                  - match: {path: "*:execute"}
+                    truncate: {}
+                """
             try await withFaultyEmulator(yaml, python: 1) { client, _ in
                 let engine = try await client.createEngine()
                 let sandbox = try await client.createSandbox(engine: engine)
@@ -198,10 +201,10 @@ extension EmulatorTests {
         @Test func aSlowBodyArrivesWholeNoFasterThanItsRate() async throws {
             let rate = 4000
             let yaml = """
-            faults:
-              - match: {method: GET, path: "*/reasoningEngines"}
-                slow_body: {bytes_per_second: \(rate)}
-            """
+                faults:
+                  - match: {method: GET, path: "*/reasoningEngines"}
+                    slow_body: {bytes_per_second: \(rate)}
+                """
             try await withFaultyEmulator(yaml) { client, faults in
                 for i in 0..<6 { _ = try await client.createEngine(displayName: "a display name long enough to fill the body \(i)") }
                 let engines = "\(client.locationPath)/reasoningEngines"
@@ -221,11 +224,11 @@ extension EmulatorTests {
 
         @Test func latencyDelaysOnlyMatchingRequests() async throws {
             let yaml = """
-            faults:
-              - match: {method: GET, path: "*/reasoningEngines"}
-                latency: 150ms
-                jitter: 50ms
-            """
+                faults:
+                  - match: {method: GET, path: "*/reasoningEngines"}
+                    latency: 150ms
+                    jitter: 50ms
+                """
             try await withFaultyEmulator(yaml) { client, faults in
                 let start = ContinuousClock.now
                 let delayed = try await client.call("GET", "\(client.locationPath)/reasoningEngines")

@@ -1,42 +1,45 @@
 import Foundation
-@testable import SandboxEmulator
 import Testing
+
+@testable import SandboxEmulator
 
 /// Fault files, their errors, and the injector's decisions, without a server.
 @Suite struct FaultPlanTests {
     static let example = """
-    seed: 7
-    faults:
-      - match: {method: POST, path: "*:execute"}
-        error: {status: 503, rate: 0.3}
-      - match: {path: "*/sandboxEnvironments"}
-        latency: 50ms
-        jitter: 20ms
-      - match: {method: POST}
-        error: {status: 429, rate: 0.1, retry_after: 1s}
-      - match: {path: "*"}
-        reset: {rate: 0.02}
-      - match: {path: "*:execute"}
-        slow_body: {bytes_per_second: 1024, rate: 0.05}
-      - match: {path: "*"}
-        truncate: {rate: 0.01}
-    """
+        seed: 7
+        faults:
+          - match: {method: POST, path: "*:execute"}
+            error: {status: 503, rate: 0.3}
+          - match: {path: "*/sandboxEnvironments"}
+            latency: 50ms
+            jitter: 20ms
+          - match: {method: POST}
+            error: {status: 429, rate: 0.1, retry_after: 1s}
+          - match: {path: "*"}
+            reset: {rate: 0.02}
+          - match: {path: "*:execute"}
+            slow_body: {bytes_per_second: 1024, rate: 0.05}
+          - match: {path: "*"}
+            truncate: {rate: 0.01}
+        """
 
     @Test func theDocumentedExampleParses() throws {
         let plan = try FaultPlan.parse(yaml: Self.example, file: "f.yaml")
         #expect(plan.seed == 7)
-        #expect(plan.rules.map(\.action) == [
-            .error(status: 503, rate: 0.3),
-            .latency(.milliseconds(50), jitter: .milliseconds(20)),
-            .error(status: 429, rate: 0.1, retryAfter: .seconds(1)),
-            .reset(rate: 0.02),
-            .slowBody(bytesPerSecond: 1024, rate: 0.05),
-            .truncate(rate: 0.01),
-        ])
-        #expect(plan.rules.map(\.match) == [
-            FaultMatch(method: "POST", path: "*:execute"), FaultMatch(path: "*/sandboxEnvironments"), FaultMatch(method: "POST"),
-            FaultMatch(), FaultMatch(path: "*:execute"), FaultMatch(),
-        ])
+        #expect(
+            plan.rules.map(\.action) == [
+                .error(status: 503, rate: 0.3),
+                .latency(.milliseconds(50), jitter: .milliseconds(20)),
+                .error(status: 429, rate: 0.1, retryAfter: .seconds(1)),
+                .reset(rate: 0.02),
+                .slowBody(bytesPerSecond: 1024, rate: 0.05),
+                .truncate(rate: 0.01)
+            ])
+        #expect(
+            plan.rules.map(\.match) == [
+                FaultMatch(method: "POST", path: "*:execute"), FaultMatch(path: "*/sandboxEnvironments"), FaultMatch(method: "POST"),
+                FaultMatch(), FaultMatch(path: "*:execute"), FaultMatch()
+            ])
         #expect(plan.rules.map(\.origin) == ["f.yaml:3", "f.yaml:5", "f.yaml:8", "f.yaml:10", "f.yaml:12", "f.yaml:14"])
     }
 
@@ -61,7 +64,7 @@ import Testing
         ("seed: 7\n", "1:1", ["no 'faults:' list"]),
         ("faults: {a: 1}\n", "1:9", ["faults must be a list"]),
         ("faults:\n  - reset: {rate: 0.5\n", "3:1", ["invalid YAML"]),
-        ("faults:\n  - reset: {}\n    reset: {}\n", "2:5", ["more than once"]),
+        ("faults:\n  - reset: {}\n    reset: {}\n", "2:5", ["more than once"])
     ]
 
     @Test(arguments: badFiles.indices)
@@ -81,9 +84,11 @@ import Testing
         let yaml = "faults:\n  - reset:\n  - truncate: ~\n  - slowBody: {bytesPerSecond: 10}\n  - error: {status: 500, retryAfter: 2s}\n"
         let plan = try FaultPlan.parse(yaml: yaml, file: "f.yaml")
         #expect(plan.seed == 0)
-        #expect(plan.rules.map(\.action) == [
-            .reset(rate: 1), .truncate(rate: 1), .slowBody(bytesPerSecond: 10, rate: 1), .error(status: 500, rate: 1, retryAfter: .seconds(2)),
-        ])
+        #expect(
+            plan.rules.map(\.action) == [
+                .reset(rate: 1), .truncate(rate: 1), .slowBody(bytesPerSecond: 10, rate: 1),
+                .error(status: 500, rate: 1, retryAfter: .seconds(2))
+            ])
     }
 
     @Test func everyProblemIsReportedNotOnlyTheFirst() {
@@ -112,7 +117,7 @@ import Testing
         ("projects/?/locations/*", "projects/p/locations/l", true),
         ("projects/?/locations/*", "projects/pp/locations/l", false),
         ("*a*b*c", "xxaxxbxxbxxc", true),
-        ("*a*b*c", "xxaxxcxxb", false),
+        ("*a*b*c", "xxaxxcxxb", false)
     ])
     func globsMatchThePathAfterTheVersion(_ pattern: String, _ path: String, _ expected: Bool) {
         #expect(FaultMatch(path: pattern).matches(method: "GET", path: path) == expected)
@@ -146,12 +151,15 @@ import Testing
     }
 
     @Test func ratesZeroAndOneAndTheFirstOutcomeWins() {
-        let injector = FaultInjector(plan: FaultPlan(seed: 1, rules: [
-            FaultRule(action: .error(status: 500, rate: 0)),
-            FaultRule(match: FaultMatch(method: "GET"), action: .error(status: 503, rate: 1)),
-            FaultRule(action: .reset(rate: 1)),
-            FaultRule(action: .latency(.milliseconds(5), jitter: .milliseconds(3))),
-        ]))
+        let injector = FaultInjector(
+            plan: FaultPlan(
+                seed: 1,
+                rules: [
+                    FaultRule(action: .error(status: 500, rate: 0)),
+                    FaultRule(match: FaultMatch(method: "GET"), action: .error(status: 503, rate: 1)),
+                    FaultRule(action: .reset(rate: 1)),
+                    FaultRule(action: .latency(.milliseconds(5), jitter: .milliseconds(3)))
+                ]))
         for _ in 0..<200 {
             let get = injector.decide(method: "GET", path: "a")
             #expect(get.outcome == .error(status: 503, rate: 1))

@@ -21,14 +21,14 @@ extension EmulatorTests {
                     ("ttl as a number", #"{\#(spec), "ttl": 1e300}"#),
                     ("expireTime that is not a time", #"{\#(spec), "expireTime": "tomorrow"}"#),
                     ("expireTime in month 13", #"{\#(spec), "expireTime": "2026-13-01T00:00:00Z"}"#),
-                    ("expireTime with ttl", #"{\#(spec), "ttl": "60s", "expireTime": "2030-01-01T00:00:00Z"}"#),
+                    ("expireTime with ttl", #"{\#(spec), "ttl": "60s", "expireTime": "2030-01-01T00:00:00Z"}"#)
                 ]
                 for (label, body) in bodies {
                     expectGoogleError(try await client.call("POST", sandboxes, text: body), 400, "INVALID_ARGUMENT", label)
                 }
                 let queries = [
                     "pageSize=99999999999999999999999", "pageSize=-1", "pageSize=1e300", "pageSize=NaN",
-                    "pageToken=after:99999999999999999999", "pageToken=after:-1", "pageToken=%FF%FE",
+                    "pageToken=after:99999999999999999999", "pageToken=after:-1", "pageToken=%FF%FE"
                 ]
                 for query in queries {
                     expectGoogleError(try await client.call("GET", "\(sandboxes)?\(query)"), 400, "INVALID_ARGUMENT", query)
@@ -59,8 +59,9 @@ extension EmulatorTests {
             try await withTestEmulator({ $0.maxFileBytes = 1_000 }) { client in
                 let engine = try await client.createEngine()
                 let body = [UInt8](repeating: UInt8(ascii: " "), count: 12 << 20)
-                let r = try await RawHTTP.send(port: client.port, method: "POST", target: "/v1beta1/\(engine)/sandboxEnvironments",
-                                               body: body, timeoutSeconds: 10)
+                let r = try await RawHTTP.send(
+                    port: client.port, method: "POST", target: "/v1beta1/\(engine)/sandboxEnvironments",
+                    body: body, timeoutSeconds: 10)
                 expectGoogleError(r, 400, "INVALID_ARGUMENT", "oversized body")
                 #expect(r.headers["connection"]?.lowercased() == "close", "\(r.headers)")
             }
@@ -103,13 +104,17 @@ extension EmulatorTests {
             ("an id of 1e300", #"struct.pack(">I", 12) + b'{"id":1e300}'"#, "an id nobody waits for"),
             ("a 4 GiB frame header", #"b"\xff\xff\xff\xff""#, "over the"),
             ("junk bytes", #"struct.pack(">I", 5) + b"\x00\x01\x02\x03\x04""#, "not JSON"),
-            ("a reply claiming 1e300 bytes of output",
-             #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":"","stderr":"","stdout_truncated":true,"stderr_truncated":false,"stdout_bytes":1e300,"stderr_bytes":0,"interrupted":false}')"#,
-             "stdout_bytes is not an integer"),
-            ("a reply with stdout as a number",
-             #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":7,"stderr":"","stdout_truncated":false,"stderr_truncated":false,"stdout_bytes":0,"stderr_bytes":0,"interrupted":false}')"#,
-             "stdout is not a string"),
-            ("nesting 10,000 deep", #"(lambda b: struct.pack(">I", len(b)) + b)(b"[" * 10000 + b"]" * 10000)"#, "not JSON"),
+            (
+                "a reply claiming 1e300 bytes of output",
+                #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":"","stderr":"","stdout_truncated":true,"stderr_truncated":false,"stdout_bytes":1e300,"stderr_bytes":0,"interrupted":false}')"#,
+                "stdout_bytes is not an integer"
+            ),
+            (
+                "a reply with stdout as a number",
+                #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":7,"stderr":"","stdout_truncated":false,"stderr_truncated":false,"stdout_bytes":0,"stderr_bytes":0,"interrupted":false}')"#,
+                "stdout is not a string"
+            ),
+            ("nesting 10,000 deep", #"(lambda b: struct.pack(">I", len(b)) + b)(b"[" * 10000 + b"]" * 10000)"#, "not JSON")
         ]
 
         @Test(arguments: forgedFrames.indices)
@@ -151,7 +156,9 @@ extension EmulatorTests {
                     """
                 #expect(try await client.execute(sandbox, code: plant).stdout == "planted\n")
                 // Opening a FIFO for writing would block until a reader came: the upload must replace it.
-                let files = ["in.txt", "d/in.txt", "linked.txt", "sym.txt"].map { InputFile(name: $0, content: Array("uploaded \($0)".utf8)) }
+                let files = ["in.txt", "d/in.txt", "linked.txt", "sym.txt"].map {
+                    InputFile(name: $0, content: Array("uploaded \($0)".utf8))
+                }
                 let check = """
                     import os, stat
                     for n in ['in.txt', 'd/in.txt', 'linked.txt', 'sym.txt']:
@@ -160,14 +167,15 @@ extension EmulatorTests {
                     print('target', open('target.txt').read())
                     """
                 let run = try await client.execute(sandbox, code: check, files: files)
-                #expect(run.stdout == """
-                    in.txt True uploaded in.txt
-                    d/in.txt True uploaded d/in.txt
-                    linked.txt True uploaded linked.txt
-                    sym.txt True uploaded sym.txt
-                    target original
+                #expect(
+                    run.stdout == """
+                        in.txt True uploaded in.txt
+                        d/in.txt True uploaded d/in.txt
+                        linked.txt True uploaded linked.txt
+                        sym.txt True uploaded sym.txt
+                        target original
 
-                    """, "\(run.stdout)\(run.stderr)")
+                        """, "\(run.stdout)\(run.stderr)")
                 #expect(try await client.raw("GET", "/healthz").status == 200)
             }
         }
@@ -186,7 +194,8 @@ extension EmulatorTests {
                 #expect(run.stdout == "done\n", "\(run.stderr)")
                 #expect(run.files.contains { $0.name == "future.txt" }, "\(run.files.map(\.name))")
                 // 20,000 FIFOs: the snapshot walk stops at its entry limit instead of taking its time.
-                let many = try await client.execute(sandbox, code: "os.mkdir('many')\nfor i in range(20000): os.mkfifo('many/f%d' % i)\nprint('ok')")
+                let many = try await client.execute(
+                    sandbox, code: "os.mkdir('many')\nfor i in range(20000): os.mkfifo('many/f%d' % i)\nprint('ok')")
                 #expect(many.stdout == "ok\n", "\(many.stderr)")
                 #expect(try await client.raw("GET", "/healthz").status == 200)
             }
@@ -196,7 +205,8 @@ extension EmulatorTests {
             try await withTestEmulator { client in
                 let engine = try await client.createEngine()
                 let sandbox = try await client.createSandbox(engine: engine)
-                let code = "import os, signal, threading\nthreading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\nprint('armed')"
+                let code =
+                    "import os, signal, threading\nthreading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\nprint('armed')"
                 #expect(try await client.execute(sandbox, code: code).stdout == "armed\n")
                 let terminated = try await eventually(timeout: .seconds(10)) {
                     try await client.getSandbox(sandbox).json?["state"]?.stringValue == "STATE_TERMINATED"
@@ -233,8 +243,10 @@ extension EmulatorTests {
             let token = "s3cret-token"
             try await withTestEmulator({ $0.authToken = token }) { client in
                 let engines = "/v1beta1/\(client.locationPath)/reasoningEngines"
-                for headers in [[], [("Authorization", "Bearer wrong")], [("Authorization", "Bearer s3cret-toke")],
-                                [("Authorization", "Basic \(token)")], [("Authorization", "Bearer \(token)x")]] {
+                for headers in [
+                    [], [("Authorization", "Bearer wrong")], [("Authorization", "Bearer s3cret-toke")],
+                    [("Authorization", "Basic \(token)")], [("Authorization", "Bearer \(token)x")]
+                ] {
                     for (method, target) in [("GET", "/healthz"), ("GET", engines), ("POST", engines)] {
                         let r = try await client.raw(method, target, headers: headers)
                         expectGoogleError(r, 401, "UNAUTHENTICATED", "\(method) \(target) with \(headers)")
@@ -254,9 +266,11 @@ extension EmulatorTests {
             await #expect(throws: RemoteBindRefused.self) {
                 try await Emulator.withEmulator(configuration: cfg, logger: quietLogger) { _ in }
             }
-            #expect(EmulatorConfiguration.isLoopback("127.0.0.1") && EmulatorConfiguration.isLoopback("127.1.2.3")
+            #expect(
+                EmulatorConfiguration.isLoopback("127.0.0.1") && EmulatorConfiguration.isLoopback("127.1.2.3")
                     && EmulatorConfiguration.isLoopback("::1") && EmulatorConfiguration.isLoopback("localhost"))
-            #expect(!EmulatorConfiguration.isLoopback("0.0.0.0") && !EmulatorConfiguration.isLoopback("::")
+            #expect(
+                !EmulatorConfiguration.isLoopback("0.0.0.0") && !EmulatorConfiguration.isLoopback("::")
                     && !EmulatorConfiguration.isLoopback("127.0.0.1.example.com") && !EmulatorConfiguration.isLoopback("10.0.0.1"))
         }
     }

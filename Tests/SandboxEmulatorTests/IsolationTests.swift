@@ -16,13 +16,15 @@ extension EmulatorTests {
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
                 // The namespace has no route: connect fails at once, no packet leaves the host.
-                let r = try await client.execute(sb, code: """
-                import socket
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                s.settimeout(2)
-                s.connect(('1.1.1.1', 80))
-                print('connected')
-                """)
+                let r = try await client.execute(
+                    sb,
+                    code: """
+                        import socket
+                        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                        s.settimeout(2)
+                        s.connect(('1.1.1.1', 80))
+                        print('connected')
+                        """)
                 #expect(r.status == 200, "\(r)")
                 #expect(!r.stdout.contains("connected"), "\(r)")
                 #expect(r.stderr.contains("OSError") || r.stderr.contains("Network is unreachable"), "\(r)")
@@ -31,11 +33,15 @@ extension EmulatorTests {
 
         @Test func sandboxesCannotSeeEachOther() async throws {
             let state = Self.stateDirectory()
-            try await withTestEmulator({ $0.warmPool = [.python: 2, .javascript: 0]; $0.stateDirectory = state }) { client in
+            try await withTestEmulator({
+                $0.warmPool = [.python: 2, .javascript: 0]
+                $0.stateDirectory = state
+            }) { client in
                 let engine = try await client.createEngine()
                 let a = try await client.createSandbox(engine: engine)
                 let b = try await client.createSandbox(engine: engine)
-                let wa = try await client.execute(a, code: "secret_var = 42\nopen('secret.txt', 'w').write('top secret')\nimport os\nprint(os.getcwd())")
+                let wa = try await client.execute(
+                    a, code: "secret_var = 42\nopen('secret.txt', 'w').write('top secret')\nimport os\nprint(os.getcwd())")
                 #expect(wa.stderr == "", "\(wa)")
                 let homeA = wa.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
@@ -46,24 +52,26 @@ extension EmulatorTests {
                     .first { FileManager.default.fileExists(atPath: $0) }
                 let secretPath = try #require(hostSecret, "A's secret.txt not found under \(sandboxesDir)")
 
-                let probe = try await client.execute(b, code: """
-                import os
-                print('cwd', os.getcwd())
-                print('home', sorted(os.listdir('.')))
-                print('homes', sorted(os.listdir('/home')))
-                print('root', sorted(os.listdir('/')))
-                found = []
-                for top in ['/home', '/tmp', '/opt', '/var', '/srv', '/mnt', '/run']:
-                    for d, dirs, files in os.walk(top):
-                        found += [os.path.join(d, f) for f in files if f == 'secret.txt']
-                print('found', found)
-                for p in [\(String(reflecting: secretPath)), \(String(reflecting: state)), '/work/main/Package.swift', '/root']:
-                    print('exists', p, os.path.exists(p))
-                try:
-                    print(open(\(String(reflecting: secretPath))).read())
-                except OSError as e:
-                    print('denied', type(e).__name__)
-                """)
+                let probe = try await client.execute(
+                    b,
+                    code: """
+                        import os
+                        print('cwd', os.getcwd())
+                        print('home', sorted(os.listdir('.')))
+                        print('homes', sorted(os.listdir('/home')))
+                        print('root', sorted(os.listdir('/')))
+                        found = []
+                        for top in ['/home', '/tmp', '/opt', '/var', '/srv', '/mnt', '/run']:
+                            for d, dirs, files in os.walk(top):
+                                found += [os.path.join(d, f) for f in files if f == 'secret.txt']
+                        print('found', found)
+                        for p in [\(String(reflecting: secretPath)), \(String(reflecting: state)), '/work/main/Package.swift', '/root']:
+                            print('exists', p, os.path.exists(p))
+                        try:
+                            print(open(\(String(reflecting: secretPath))).read())
+                        except OSError as e:
+                            print('denied', type(e).__name__)
+                        """)
                 #expect(probe.stderr == "", "\(probe)")
                 let out = probe.stdout
                 #expect(out.contains("cwd \(homeA)"), "both sandboxes see their own home at the same path: \(out)")
@@ -88,12 +96,14 @@ extension EmulatorTests {
             try await withTestEmulator { client in
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
-                let r = try await client.execute(sb, code: """
-                import os
-                print(os.getuid(), os.geteuid(), os.getgid())
-                print(' '.join(sorted(os.environ)))
-                print([l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0])
-                """)
+                let r = try await client.execute(
+                    sb,
+                    code: """
+                        import os
+                        print(os.getuid(), os.geteuid(), os.getgid())
+                        print(' '.join(sorted(os.environ)))
+                        print([l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0])
+                        """)
                 #expect(r.stderr == "", "\(r)")
                 let lines = r.stdout.split(separator: "\n").map(String.init)
                 try #require(lines.count == 3, "\(r)")
@@ -108,7 +118,7 @@ extension EmulatorTests {
         }
 
         @Test func memoryBombIsContained() async throws {
-            removeLeakedCgroups()  // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
+            removeLeakedCgroups() // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
             try await withTestEmulator({ $0.warmPool = [.python: 2, .javascript: 0] }) { client in
                 let engine = try await client.createEngine()
                 let bomb = try await client.createSandbox(engine: engine)
@@ -125,7 +135,9 @@ extension EmulatorTests {
                 let o = try await client.execute(other, code: "print(kept)")
                 #expect(o.stdout == "other state\n", "\(o)")
                 // A loop of 100 MB chunks is stopped too (bounded at 4 GB so a missing limit cannot exhaust the host).
-                let loop = try await client.execute(other, code: "chunks = []\nfor i in range(40):\n    chunks.append(bytearray(100 << 20))\nprint('allocated', len(chunks))")
+                let loop = try await client.execute(
+                    other,
+                    code: "chunks = []\nfor i in range(40):\n    chunks.append(bytearray(100 << 20))\nprint('allocated', len(chunks))")
                 #expect(!loop.stdout.contains("allocated"), "\(loop)")
                 #expect(loop.status == 200, "\(loop)")
                 #expect(loop.stderr.contains("MemoryError") || loop.stderr.lowercased().contains("out of memory"), "\(loop)")
@@ -133,9 +145,10 @@ extension EmulatorTests {
         }
 
         @Test func largeMachineConfigGetsMoreMemory() async throws {
-            removeLeakedCgroups()  // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
+            removeLeakedCgroups() // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
             try await withTestEmulator({ $0.warmPool = [.python: 0, .javascript: 0] }) { client in
-                let sb = try await client.createSandbox(engine: try await client.createEngine(), machineConfig: "MACHINE_CONFIG_VCPU4_RAM4GIB")
+                let sb = try await client.createSandbox(
+                    engine: try await client.createEngine(), machineConfig: "MACHINE_CONFIG_VCPU4_RAM4GIB")
                 guard try await Self.sandboxHasOwnCgroups(client, sb) else { return }
                 let cg = try await Self.workerCgroups(client, sb)
                 let memory = try #require(cg.memory, "no memory cgroup")
@@ -144,7 +157,8 @@ extension EmulatorTests {
                 let small = try await client.createSandbox(engine: try await client.createEngine())
                 guard try await Self.sandboxHasOwnCgroups(client, small) else { return }
                 let smallCg = try await Self.workerCgroups(client, small)
-                let smallLimit = try String(contentsOfFile: "/sys/fs/cgroup/memory\(try #require(smallCg.memory))/memory.limit_in_bytes", encoding: .utf8)
+                let smallLimit = try String(
+                    contentsOfFile: "/sys/fs/cgroup/memory\(try #require(smallCg.memory))/memory.limit_in_bytes", encoding: .utf8)
                 #expect(Int(smallLimit.trimmingCharacters(in: .whitespacesAndNewlines)) == 1536 << 20, "limit \(smallLimit)")
             }
         }
@@ -237,25 +251,27 @@ extension EmulatorTests {
         }
 
         @Test func forkBombIsContainedAndCleanedUp() async throws {
-            removeLeakedCgroups()  // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
+            removeLeakedCgroups() // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
             try await withTestEmulator { client in
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
-                let r = try await client.execute(sb, code: """
-                import os, time
-                print(os.getuid())
-                n = 0
-                try:
-                    while n < 5000:
-                        pid = os.fork()
-                        if pid == 0:
-                            time.sleep(30)
-                            os._exit(0)
-                        n += 1
-                except OSError as e:
-                    print('fork failed', e.errno)
-                print(n)
-                """)
+                let r = try await client.execute(
+                    sb,
+                    code: """
+                        import os, time
+                        print(os.getuid())
+                        n = 0
+                        try:
+                            while n < 5000:
+                                pid = os.fork()
+                                if pid == 0:
+                                    time.sleep(30)
+                                    os._exit(0)
+                                n += 1
+                        except OSError as e:
+                            print('fork failed', e.errno)
+                        print(n)
+                        """)
                 #expect(r.status == 200, "\(r)")
                 let lines = r.stdout.split(separator: "\n").map(String.init)
                 try #require(lines.count == 3, "\(r)")
@@ -264,12 +280,18 @@ extension EmulatorTests {
                 #expect(lines[1].hasPrefix("fork failed"), "\(r)")
                 #expect(count < 200, "forked \(count) processes")
                 #expect(count > 10, "forking barely worked: \(count)")
-                #expect(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).count > count / 2, "the children should be alive before the delete")
+                #expect(
+                    sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).count > count / 2,
+                    "the children should be alive before the delete")
                 #expect(try await client.raw("GET", "/healthz").status == 200)
 
                 _ = try await client.ok("DELETE", sb)
-                let cleaned = await eventually(timeout: .seconds(10)) { sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).isEmpty }
-                #expect(cleaned, "processes of uid \(uid) left after delete: \(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory))")
+                let cleaned = await eventually(timeout: .seconds(10)) {
+                    sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).isEmpty
+                }
+                #expect(
+                    cleaned,
+                    "processes of uid \(uid) left after delete: \(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory))")
             }
         }
 
@@ -290,7 +312,8 @@ extension EmulatorTests {
             var total = 0
             for pid in procs {
                 guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                      let close = stat.lastIndex(of: ")") else { continue }
+                    let close = stat.lastIndex(of: ")")
+                else { continue }
                 // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
                 let fields = stat[stat.index(after: close)...].split(separator: " ")
                 if fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) { total += user + system }
@@ -302,7 +325,7 @@ extension EmulatorTests {
         /// processes' worth of CPU runs under CFS bandwidth control (its periods are counted) and uses
         /// at most two CPUs' quota per period; a 4-vCPU sandbox gets a quota of four.
         @Test func cpuLimitFollowsTheMachineConfig() async throws {
-            removeLeakedCgroups()  // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
+            removeLeakedCgroups() // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
             try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 0] }) { client in
                 let engine = try await client.createEngine()
                 var groups: [Int: String] = [:]
@@ -330,18 +353,21 @@ extension EmulatorTests {
                             print('burning')
                             """
                         #expect(try await client.execute(sandbox, code: burn).stdout == "burning\n")
-                        let (periods0, _) = Self.cpuStat(group), ticks0 = Self.cpuTicks(group)
+                        let (periods0, _) = Self.cpuStat(group)
+                        let ticks0 = Self.cpuTicks(group)
                         // Measured over 20 enforcement periods of the sandbox's own group, not over wall-clock time.
                         let enforced = await eventually(timeout: .seconds(5), interval: .milliseconds(20)) {
                             Self.cpuStat(group).periods >= periods0 + 20
                         }
-                        let (periods1, _) = Self.cpuStat(group), ticks1 = Self.cpuTicks(group)
+                        let (periods1, _) = Self.cpuStat(group)
+                        let ticks1 = Self.cpuTicks(group)
                         #expect(enforced, "CFS bandwidth control never ran for the sandbox's group: nr_periods \(periods0) → \(periods1)")
                         // Each period allows quota µs of CPU; ticks are 1/100 s. One period and a tick per process of slack.
                         let allowed = Double(periods1 - periods0 + 1) * Double(q ?? 0) / 1e6
                         let used = Double(ticks1 - ticks0) / Double(sysconf(Int32(_SC_CLK_TCK)))
                         let periods = periods1 - periods0
-                        #expect(used <= allowed + 0.04, "the 2-vCPU sandbox used \(used) s of CPU in \(periods) periods allowing \(allowed) s")
+                        #expect(
+                            used <= allowed + 0.04, "the 2-vCPU sandbox used \(used) s of CPU in \(periods) periods allowing \(allowed) s")
                         #expect(used > 0, "the burners did not run")
                     }
                 }
@@ -352,7 +378,7 @@ extension EmulatorTests {
         /// The start-up measurement (what the banner prints) agrees with the files of a sandbox's
         /// cgroups and its worker's /proc entries, read here independently.
         @Test func theMeasuredIsolationMatchesTheFiles() async throws {
-            removeLeakedCgroups()  // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
+            removeLeakedCgroups() // workaround, see cgroupsAreRemovedWhenTheEmulatorStops
             var cfg = smallConfiguration()
             let state = Self.stateDirectory()
             cfg.stateDirectory = state
@@ -362,22 +388,26 @@ extension EmulatorTests {
                 let client = TestClient(baseURL: info.baseURL, stateDirectory: state)
                 let sandbox = try await client.createSandbox(engine: try await client.createEngine())
                 let cg = try await Self.workerCgroups(client, sandbox)
-                let worker = try #require(sandboxProcesses(uid: cg.uid, stateDirectory: state).first { pid in
-                    let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-                    return cmdline.hasPrefix(info.isolation.pythonPath + "\0")
-                }, "no interpreter process of uid \(cg.uid)")
+                let worker = try #require(
+                    sandboxProcesses(uid: cg.uid, stateDirectory: state).first { pid in
+                        let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                        return cmdline.hasPrefix(info.isolation.pythonPath + "\0")
+                    }, "no interpreter process of uid \(cg.uid)")
                 func number(_ path: String) -> Int? {
                     Int(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
                 }
-                let memory = try #require(cg.memory), pids = try #require(cg.pids), cpu = try #require(cg.cpu)
+                let memory = try #require(cg.memory)
+                let pids = try #require(cg.pids)
+                let cpu = try #require(cg.cpu)
                 let memoryLimit = number("/sys/fs/cgroup/memory\(memory)/memory.limit_in_bytes")
                 let processLimit = number("/sys/fs/cgroup/pids\(pids)/pids.max")
                 let quota = number("/sys/fs/cgroup/cpu\(cpu)/cpu.cfs_quota_us")
                 let period = number("/sys/fs/cgroup/cpu\(cpu)/cpu.cfs_period_us")
                 #expect(measured.cgroupVersion == "v1")
                 #expect(measured.memoryBytes != nil && measured.memoryBytes == memoryLimit, "\(measured.summary) vs \(memoryLimit ?? -1)")
-                #expect(measured.maxProcesses != nil && measured.maxProcesses == processLimit,
-                        "\(measured.summary) vs \(processLimit ?? -1)")
+                #expect(
+                    measured.maxProcesses != nil && measured.maxProcesses == processLimit,
+                    "\(measured.summary) vs \(processLimit ?? -1)")
                 let cpus = try #require(measured.cpus, "\(measured.summary)")
                 #expect(Double(quota ?? 0) == cpus * Double(period ?? 0), "\(measured.summary) vs quota \(quota ?? -1) / \(period ?? -1)")
 
@@ -394,8 +424,9 @@ extension EmulatorTests {
 
                 // Its own uid (of this emulator's block, not the emulator's) and its own network namespace.
                 let uid = try #require(measured.uid)
-                #expect(uid != Int(getuid()) && uid >= 200_100 && (uid - 200_100) / 1000 == (cg.uid - 200_100) / 1000,
-                        "uid \(uid), a sandbox's \(cg.uid)")
+                #expect(
+                    uid != Int(getuid()) && uid >= 200_100 && (uid - 200_100) / 1000 == (cg.uid - 200_100) / 1000,
+                    "uid \(uid), a sandbox's \(cg.uid)")
                 func namespace(_ pid: String) -> String? {
                     try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
                 }
@@ -403,9 +434,11 @@ extension EmulatorTests {
                 #expect(measured.ownNamespaces.contains("net") && !measured.sharedNamespaces.contains("net"), "\(measured.summary)")
 
                 // The banner line says the same.
-                let figures = ["memory \((memoryLimit ?? 0) >> 20) MiB", "pids \(processLimit ?? 0)",
-                               "cpu \((quota ?? 0) / max(1, period ?? 1)) CPUs", "uid \(uid)", "own namespaces: ", "net",
-                               "nofile \(soft("Max open files") ?? 0)"]
+                let figures = [
+                    "memory \((memoryLimit ?? 0) >> 20) MiB", "pids \(processLimit ?? 0)",
+                    "cpu \((quota ?? 0) / max(1, period ?? 1)) CPUs", "uid \(uid)", "own namespaces: ", "net",
+                    "nofile \(soft("Max open files") ?? 0)"
+                ]
                 for figure in figures {
                     #expect(measured.summary.contains(figure), "banner \(measured.summary) lacks \(figure)")
                 }
@@ -414,12 +447,15 @@ extension EmulatorTests {
 
         /// The sandbox's worker processes (by uid and state directory) and their memory and pids cgroups.
         static func workerCgroups(_ client: TestClient, _ sandbox: String) async throws
-            -> (uid: Int, memory: String?, pids: String?, cpu: String?) {
+            -> (uid: Int, memory: String?, pids: String?, cpu: String?)
+        {
             let r = try await client.execute(sandbox, code: "import os; print(os.getuid())")
             let uid = try #require(Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(r)")
             let pid = try #require(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).last, "no worker process found")
-            return (uid, cgroupPath(pid: pid, controller: "memory"), cgroupPath(pid: pid, controller: "pids"),
-                    cgroupPath(pid: pid, controller: "cpu"))
+            return (
+                uid, cgroupPath(pid: pid, controller: "memory"), cgroupPath(pid: pid, controller: "pids"),
+                cgroupPath(pid: pid, controller: "cpu")
+            )
         }
 
         /// Whether the sandbox's worker runs in cgroups of its own emulator (named `sandbench-<pid>-<tag>/s<n>`).
@@ -445,10 +481,12 @@ extension EmulatorTests {
                 try await withTestEmulator({ $0.warmPool = [.python: 1, .javascript: 0] }) { second in
                     let sb2 = try await second.createSandbox(engine: try await second.createEngine())
                     let two = try await Self.workerCgroups(second, sb2)
-                    #expect(two.memory?.contains("/sandbench-") == true && two.memory != one.memory,
-                            "second emulator's sandbox memory cgroup: \(two.memory ?? "none") (first: \(one.memory ?? "none"))")
-                    #expect(two.pids?.contains("/sandbench-") == true && two.pids != one.pids,
-                            "second emulator's sandbox pids cgroup: \(two.pids ?? "none") (first: \(one.pids ?? "none"))")
+                    #expect(
+                        two.memory?.contains("/sandbench-") == true && two.memory != one.memory,
+                        "second emulator's sandbox memory cgroup: \(two.memory ?? "none") (first: \(one.memory ?? "none"))")
+                    #expect(
+                        two.pids?.contains("/sandbench-") == true && two.pids != one.pids,
+                        "second emulator's sandbox pids cgroup: \(two.pids ?? "none") (first: \(one.pids ?? "none"))")
                 }
             }
             removeLeakedCgroups()
@@ -466,8 +504,10 @@ extension EmulatorTests {
                     for _ in 0..<2 {
                         let sb = try await client.createSandbox(engine: engine)
                         let cg = try await Self.workerCgroups(client, sb)
-                        groups += [cg.memory.map { "/sys/fs/cgroup/memory" + $0 }, cg.pids.map { "/sys/fs/cgroup/pids" + $0 },
-                                   cg.cpu.map { "/sys/fs/cgroup/cpu" + $0 }].compactMap { $0 }
+                        groups += [
+                            cg.memory.map { "/sys/fs/cgroup/memory" + $0 }, cg.pids.map { "/sys/fs/cgroup/pids" + $0 },
+                            cg.cpu.map { "/sys/fs/cgroup/cpu" + $0 }
+                        ].compactMap { $0 }
                         // A child process, as real code has, makes the teardown take a little longer.
                         _ = try await client.execute(sb, code: "import subprocess\nsubprocess.Popen(['sleep', '60'])")
                     }
@@ -493,19 +533,23 @@ extension EmulatorTests {
             try Data("host secret".utf8).write(to: URL(fileURLWithPath: hostSecret))
             try await withTestEmulator { client in
                 let sb = try await client.createSandbox(engine: try await client.createEngine())
-                let plant = try await client.execute(sb, code: """
-                import os
-                os.symlink(\(String(reflecting: victim)), 'victim.txt')
-                os.symlink(\(String(reflecting: hostDir)), 'escape')
-                os.symlink(\(String(reflecting: hostSecret)), 'leak.txt')
-                print(sorted(os.listdir('.')))
-                """)
+                let plant = try await client.execute(
+                    sb,
+                    code: """
+                        import os
+                        os.symlink(\(String(reflecting: victim)), 'victim.txt')
+                        os.symlink(\(String(reflecting: hostDir)), 'escape')
+                        os.symlink(\(String(reflecting: hostSecret)), 'leak.txt')
+                        print(sorted(os.listdir('.')))
+                        """)
                 #expect(plant.stderr == "", "\(plant)")
                 #expect(plant.files.isEmpty, "links are not output files: \(plant.files.map(\.name))")
-                let write = try await client.execute(sb, code: "import os\nprint(open('victim.txt').read(), os.path.islink('victim.txt'))", files: [
-                    InputFile(name: "victim.txt", content: Array("pwned".utf8)),
-                    InputFile(name: "escape/new.txt", content: Array("pwned".utf8)),
-                ])
+                let write = try await client.execute(
+                    sb, code: "import os\nprint(open('victim.txt').read(), os.path.islink('victim.txt'))",
+                    files: [
+                        InputFile(name: "victim.txt", content: Array("pwned".utf8)),
+                        InputFile(name: "escape/new.txt", content: Array("pwned".utf8))
+                    ])
                 #expect(write.status == 200, "\(write)")
                 #expect(write.stdout == "pwned False\n", "the input file must replace the link: \(write)")
                 #expect(try String(contentsOfFile: victim, encoding: .utf8) == "original", "a host file was written through a link")

@@ -10,8 +10,9 @@ extension EmulatorTests {
             // No warm pool: the create op is answered before the worker is ready and must be polled.
             try await withTestEmulator({ $0.warmPool = [.python: 0, .javascript: 0] }) { client in
                 let engine = try await client.createEngine()
-                let created = try await client.call("POST", "\(engine)/sandboxEnvironments",
-                                                    json: TestClient.sandboxBody(ttl: "600s", displayName: "timed"))
+                let created = try await client.call(
+                    "POST", "\(engine)/sandboxEnvironments",
+                    json: TestClient.sandboxBody(ttl: "600s", displayName: "timed"))
                 try #require(created.status == 200, "\(created)")
                 let first = try #require(created.json)
                 if first["done"]?.boolValue != true {
@@ -60,7 +61,9 @@ extension EmulatorTests {
                 let remaining = list["sandboxEnvironments"]?.arrayValue ?? []
                 #expect(remaining.isEmpty, "\(list.jsonString)")
                 if let uid {
-                    let cleaned = await eventually(timeout: .seconds(10)) { sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).isEmpty }
+                    let cleaned = await eventually(timeout: .seconds(10)) {
+                        sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).isEmpty
+                    }
                     #expect(cleaned, "worker processes of the expired sandbox remain")
                 }
             }
@@ -100,8 +103,10 @@ extension EmulatorTests {
                 let sandboxes = "\(engine)/sandboxEnvironments"
                 let spec = #""spec": {"code_execution_environment": {}}"#
                 let fifteenDays = ProtoTimestamp.format(Date().timeIntervalSince1970 + 15 * 86_400)
-                for (label, body) in [("ttl of 14 days + 1 s", #"{\#(spec), "ttl": "1209601s"}"#),
-                                      ("expireTime in 15 days", #"{\#(spec), "expireTime": "\#(fifteenDays)"}"#)] {
+                for (label, body) in [
+                    ("ttl of 14 days + 1 s", #"{\#(spec), "ttl": "1209601s"}"#),
+                    ("expireTime in 15 days", #"{\#(spec), "expireTime": "\#(fifteenDays)"}"#)
+                ] {
                     expectGoogleError(try await client.call("POST", sandboxes, text: body), 400, "INVALID_ARGUMENT", label)
                 }
                 // Given as expireTime (here 1 hour out), the TTL is what was left of it at create.
@@ -118,7 +123,10 @@ extension EmulatorTests {
         }
 
         @Test func fractionalTTLAndSandboxQuota() async throws {
-            try await withTestEmulator({ $0.maxSandboxes = 2; $0.warmPool = [.python: 2, .javascript: 0] }) { client in
+            try await withTestEmulator({
+                $0.maxSandboxes = 2
+                $0.warmPool = [.python: 2, .javascript: 0]
+            }) { client in
                 let engine = try await client.createEngine()
                 let a = try await client.createSandbox(engine: engine, ttl: "2.5s")
                 let sb = try await client.ok("GET", a)
@@ -139,13 +147,18 @@ extension EmulatorTests {
                 let name = try await client.createSandbox(engine: engine)
                 let r = try await client.execute(name, code: "import os, subprocess\nsubprocess.Popen(['sleep', '60'])\nprint(os.getuid())")
                 let uid = try #require(Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(r)")
-                #expect(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).count >= 2, "worker and its child should be running")
+                #expect(
+                    sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).count >= 2, "worker and its child should be running")
                 let deleted = try await client.completed(try await client.ok("DELETE", name))
                 #expect(deleted["response"]?["@type"]?.stringValue == TypeURL.empty, "\(deleted.jsonString)")
                 expectGoogleError(try await client.getSandbox(name), 404, "NOT_FOUND", "deleted sandbox")
                 expectGoogleError(try await client.deleteSandbox(name), 404, "NOT_FOUND", "delete twice")
-                let cleaned = await eventually(timeout: .seconds(10)) { sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).isEmpty }
-                #expect(cleaned, "processes of uid \(uid) remain after delete: \(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory))")
+                let cleaned = await eventually(timeout: .seconds(10)) {
+                    sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory).isEmpty
+                }
+                #expect(
+                    cleaned,
+                    "processes of uid \(uid) remain after delete: \(sandboxProcesses(uid: uid, stateDirectory: client.stateDirectory))")
             }
         }
 
@@ -162,7 +175,9 @@ extension EmulatorTests {
                 var token: String?
                 var pages = 0
                 repeat {
-                    let query = "?pageSize=2" + (token.map { "&pageToken=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? "")
+                    let query =
+                        "?pageSize=2"
+                        + (token.map { "&pageToken=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? "")
                     let page = try await client.ok("GET", collection + query)
                     let items = page["sandboxEnvironments"]?.arrayValue ?? []
                     pages += 1
@@ -187,16 +202,20 @@ extension EmulatorTests {
                 #expect(try await filtered(#"display_name="x""#) == Set(names[0..<2]))
                 #expect(try await filtered(#"displayName="y" AND state="STATE_RUNNING""#) == Set(names[2..<4]))
                 // The SDK's form: filter plus pageSize 1, paging re-sends the filter.
-                let firstPage = try await client.ok("GET", collection + "?pageSize=1&filter=" +
-                                                    #"display_name="x""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                let firstPage = try await client.ok(
+                    "GET",
+                    collection + "?pageSize=1&filter=" + #"display_name="x""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
                 #expect(firstPage["sandboxEnvironments"]?.arrayValue?.count == 1)
                 #expect(firstPage["nextPageToken"]?.stringValue != nil)
 
                 for bad in ["garbage", "bm90LWEtdG9rZW4", "%2F%2F%2F"] {
-                    expectGoogleError(try await client.call("GET", collection + "?pageToken=\(bad)"), 400, "INVALID_ARGUMENT", "pageToken \(bad)")
+                    expectGoogleError(
+                        try await client.call("GET", collection + "?pageToken=\(bad)"), 400, "INVALID_ARGUMENT", "pageToken \(bad)")
                 }
                 expectGoogleError(try await client.call("GET", collection + "?pageSize=-1"), 400, "INVALID_ARGUMENT", "negative pageSize")
-                expectGoogleError(try await client.call("GET", collection + "?filter=owner%3D%22me%22"), 400, "INVALID_ARGUMENT", "unsupported filter field")
+                expectGoogleError(
+                    try await client.call("GET", collection + "?filter=owner%3D%22me%22"), 400, "INVALID_ARGUMENT",
+                    "unsupported filter field")
             }
         }
     }

@@ -25,8 +25,11 @@ extension EmulatorTests {
                 #expect(ContinuousClock.now - started < .seconds(30), "wait on a finished operation held the request")
                 let bad = try await client.call("POST", name + ":wait?timeout=soon")
                 expectGoogleError(bad, 400, "INVALID_ARGUMENT", "wait with a timeout that is not a duration")
-                #expect(client.errorDetail(bad, "BadRequest")?["fieldViolations"]?.arrayValue?.first?["field"]?.stringValue == "timeout", "\(bad)")
-                expectGoogleError(try await client.call("POST", sandbox + "/operations/0:wait"), 404, "NOT_FOUND", "wait on an unknown operation")
+                #expect(
+                    client.errorDetail(bad, "BadRequest")?["fieldViolations"]?.arrayValue?.first?["field"]?.stringValue == "timeout",
+                    "\(bad)")
+                expectGoogleError(
+                    try await client.call("POST", sandbox + "/operations/0:wait"), 404, "NOT_FOUND", "wait on an unknown operation")
             }
         }
 
@@ -58,9 +61,11 @@ extension EmulatorTests {
                 #expect(done["operations"]?.arrayValue?.count == 4)
                 let running = try await client.ok("GET", sandbox + "/operations?filter=done%3Dfalse")
                 #expect(running["operations"]?.arrayValue?.isEmpty ?? true, "\(running.jsonString)")
-                expectGoogleError(try await client.call("GET", sandbox + "/operations?filter=name%3Dx"), 400, "INVALID_ARGUMENT", "unsupported filter")
-                expectGoogleError(try await client.call("GET", sandbox + "/operations?returnPartialSuccess=true"), 501, "UNIMPLEMENTED",
-                                  "returnPartialSuccess")
+                expectGoogleError(
+                    try await client.call("GET", sandbox + "/operations?filter=name%3Dx"), 400, "INVALID_ARGUMENT", "unsupported filter")
+                expectGoogleError(
+                    try await client.call("GET", sandbox + "/operations?returnPartialSuccess=true"), 501, "UNIMPLEMENTED",
+                    "returnPartialSuccess")
                 // The engine's own operations are listed under the engine, the sandbox's are not.
                 let engineOps = try await client.ok("GET", engine + "/operations")
                 let engineNames = (engineOps["operations"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
@@ -110,7 +115,9 @@ extension EmulatorTests {
                     let op = try await client.completed(try await client.ok("POST", sandbox + ":" + verb))
                     names.append(try #require(op["name"]?.stringValue))
                 }
-                let listed = (try await client.ok("GET", sandbox + "/operations")["operations"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                let listed = (try await client.ok("GET", sandbox + "/operations")["operations"]?.arrayValue ?? []).compactMap {
+                    $0["name"]?.stringValue
+                }
                 #expect(listed == Array(names.suffix(3)), "\(listed)")
                 let oldest = try await client.call("GET", names[0])
                 expectGoogleError(oldest, 404, "NOT_FOUND", "an operation beyond retention")
@@ -122,7 +129,10 @@ extension EmulatorTests {
         /// the sandbox; the operation stays cancelled when the worker comes up.
         @Test(.timeLimit(.minutes(1))) func cancelStopsAProvisioningCreate() async throws {
             // No warm worker, and a create that answers without waiting for the cold start.
-            try await withTestEmulator({ $0.warmPool = [.python: 0, .javascript: 0]; $0.provisioningWait = .zero }) { client in
+            try await withTestEmulator({
+                $0.warmPool = [.python: 0, .javascript: 0]
+                $0.provisioningWait = .zero
+            }) { client in
                 let engine = try await client.createEngine()
                 var cancelled = false
                 for _ in 0..<5 where !cancelled {

@@ -12,7 +12,9 @@ extension EmulatorTests {
             try #require(FileManager.default.fileExists(atPath: script), "missing \(script)")
             try await withTestEmulator({ $0.transitionWait = .zero }) { client in
                 let (status, output) = try await ProjectVenv.runPython([script, client.baseURL])
-                try #require(status != 3, """
+                try #require(
+                    status != 3,
+                    """
                     the official Python client is not importable with \(ProjectVenv.directory)/bin/python: \
                     run `scripts/setup test` to reinstall it from Tests/requirements.txt.
                     \(output)

@@ -25,8 +25,10 @@ extension EmulatorTests {
                     let op = try #require(r.json)
                     #expect(isLowerCamel(op), "create op keys: \(op.jsonString)")
                     let opName = try #require(op["name"]?.stringValue)
-                    #expect(opName.range(of: #"^projects/[^/]+/locations/[^/]+/reasoningEngines/[^/]+/operations/[^/]+$"#,
-                                         options: .regularExpression) != nil, "engine op name \(opName)")
+                    #expect(
+                        opName.range(
+                            of: #"^projects/[^/]+/locations/[^/]+/reasoningEngines/[^/]+/operations/[^/]+$"#,
+                            options: .regularExpression) != nil, "engine op name \(opName)")
                     // The SDK polls even a done op once: it must be GET-able.
                     let polled = try await client.ok("GET", opName)
                     #expect(polled["done"]?.boolValue == true)
@@ -59,7 +61,8 @@ extension EmulatorTests {
                 #expect(all["reasoningEngines"]?.arrayValue?.count == 3)
 
                 // Delete with ?force=true and with the SDK's JSON body {"force": true}; each returns a GET-able op.
-                let viaQuery = names[0], viaBody = names[1]
+                let viaQuery = names[0]
+                let viaBody = names[1]
                 let d1 = try await client.ok("DELETE", viaQuery + "?force=true")
                 let d2 = try await client.ok("DELETE", viaBody, json: ["force": true])
                 for (op, engineName) in [(d1, viaQuery), (d2, viaBody)] {
@@ -83,14 +86,17 @@ extension EmulatorTests {
                 let collection = "\(engine)/sandboxEnvironments"
 
                 // camelCase body.
-                let camelOp = try await client.createSandboxOperation(engine: engine, body: TestClient.sandboxBody(
-                    language: "LANGUAGE_PYTHON", machineConfig: "MACHINE_CONFIG_VCPU4_RAM4GIB", ttl: "600s", displayName: "camel"))
+                let camelOp = try await client.createSandboxOperation(
+                    engine: engine,
+                    body: TestClient.sandboxBody(
+                        language: "LANGUAGE_PYTHON", machineConfig: "MACHINE_CONFIG_VCPU4_RAM4GIB", ttl: "600s", displayName: "camel"))
                 #expect(isLowerCamel(camelOp), "\(camelOp.jsonString)")
                 let camel = try #require(camelOp["response"]?["name"]?.stringValue)
                 #expect(camelOp["name"]?.stringValue?.hasPrefix(camel + "/operations/") == true, "sandbox op name: \(camelOp.jsonString)")
 
                 // snake_case body, exactly as the SDK sends it.
-                let snakeText = #"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"600s"}"#
+                let snakeText =
+                    #"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"600s"}"#
                 let created = try await client.call("POST", collection, text: snakeText)
                 try #require(created.status == 200, "snake_case create → \(created)")
                 let snakeOpName = try #require(created.json?["name"]?.stringValue)
@@ -145,23 +151,27 @@ extension EmulatorTests {
                 let sandbox = try await client.createSandbox(engine: engine)
                 // Bytes fb ff bf in the URL-safe and standard alphabets, plus unpadded two-byte forms.
                 let code = """
-                for n in ['url.bin', 'std.bin', 'url-nopad.bin', 'std-nopad.bin']:
-                    print(n, open(n, 'rb').read().hex())
-                """
+                    for n in ['url.bin', 'std.bin', 'url-nopad.bin', 'std-nopad.bin']:
+                        print(n, open(n, 'rb').read().hex())
+                    """
                 let codeData = JSONValue.object(["code": .string(code)]).serialized()
                 // Code chunk: URL-safe, padding stripped. File names: mixed alphabets, padding stripped.
                 let unpadded = { (s: String) in String(s.reversed().drop(while: { $0 == "=" }).reversed()) }
                 func file(_ name: String, data: String, nameEncoding: ([UInt8]) -> String) -> JSONValue {
-                    ["mime_type": "", "data": .string(data),
-                     "metadata": ["attributes": ["file_name": .string(unpadded(nameEncoding(Array(name.utf8))))]]]
+                    [
+                        "mime_type": "", "data": .string(data),
+                        "metadata": ["attributes": ["file_name": .string(unpadded(nameEncoding(Array(name.utf8))))]]
+                    ]
                 }
-                let body: JSONValue = ["inputs": [
-                    ["mime_type": "application/json", "data": .string(unpadded(urlSafeBase64(codeData)))],
-                    file("url.bin", data: "-_-_", nameEncoding: urlSafeBase64),
-                    file("std.bin", data: "+/+/", nameEncoding: stdBase64),
-                    file("url-nopad.bin", data: "-_8", nameEncoding: urlSafeBase64),
-                    file("std-nopad.bin", data: "+/8", nameEncoding: stdBase64),
-                ]]
+                let body: JSONValue = [
+                    "inputs": [
+                        ["mime_type": "application/json", "data": .string(unpadded(urlSafeBase64(codeData)))],
+                        file("url.bin", data: "-_-_", nameEncoding: urlSafeBase64),
+                        file("std.bin", data: "+/+/", nameEncoding: stdBase64),
+                        file("url-nopad.bin", data: "-_8", nameEncoding: urlSafeBase64),
+                        file("std-nopad.bin", data: "+/8", nameEncoding: stdBase64)
+                    ]
+                ]
                 let r = try TestClient.decodeExecute(try await client.call("POST", sandbox + "/:execute", json: body))
                 #expect(r.status == 200, "\(r.http)")
                 #expect(r.stdout == "url.bin fbffbf\nstd.bin fbffbf\nurl-nopad.bin fbff\nstd-nopad.bin fbff\n", "\(r)")

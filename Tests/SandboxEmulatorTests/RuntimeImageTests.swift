@@ -1,10 +1,12 @@
 import Foundation
 import SandboxAPI
-@testable import SandboxEmulator
 import Synchronization
 import Testing
+
+@testable import SandboxEmulator
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The standard runtime image the tests need, from the default image folder (`$SANDBENCH_IMAGES`,
@@ -32,8 +34,10 @@ enum StandardImage {
 extension EmulatorTests {
     @Suite struct RuntimeImages {
         /// An emulator whose Python sandboxes see the standard image, under `isolation` (default: the strongest).
-        static func withImageEmulator(isolation: IsolationProfile.Method? = nil,
-                                      _ body: @Sendable (TestClient) async throws -> Void) async throws {
+        static func withImageEmulator(
+            isolation: IsolationProfile.Method? = nil,
+            _ body: @Sendable (TestClient) async throws -> Void
+        ) async throws {
             let image = try StandardImage.require()
             try await withTestEmulator({
                 $0.image = .directory(image.directory)
@@ -51,17 +55,19 @@ extension EmulatorTests {
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
                 // A fresh worker has imported nothing from the image: its start-up cost is the bare interpreter's.
-                let fresh = try await client.execute(sb, code: "import sys\n"
-                                                     + "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
+                let fresh = try await client.execute(
+                    sb,
+                    code: "import sys\n"
+                        + "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
                 #expect(fresh.stdout == "[]\n", "\(fresh)")
                 let code = """
-                import socket, os
-                import numpy as np, pandas as pd, matplotlib, scipy, sklearn
-                print(np.__version__, pd.__version__, scipy.__version__, sklearn.__version__)
-                print(pd.DataFrame({'a': [1, 2, 3]})['a'].sum())
-                print([name for _, name in socket.if_nameindex()])
-                print('SANDBENCH_SITE' in os.environ)
-                """
+                    import socket, os
+                    import numpy as np, pandas as pd, matplotlib, scipy, sklearn
+                    print(np.__version__, pd.__version__, scipy.__version__, sklearn.__version__)
+                    print(pd.DataFrame({'a': [1, 2, 3]})['a'].sum())
+                    print([name for _, name in socket.if_nameindex()])
+                    print('SANDBENCH_SITE' in os.environ)
+                    """
                 let r = try await client.execute(sb, code: code)
                 #expect(r.stderr == "", "\(r)")
                 #expect(r.stdout == "2.1.3 2.2.3 1.15.2 1.6.1\n6\n['lo']\nFalse\n", "\(r)")
@@ -74,16 +80,16 @@ extension EmulatorTests {
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
                 let code = """
-                import os, errno, pandas
-                site = os.path.dirname(os.path.dirname(pandas.__file__))
-                for path in (os.path.join(site, 'planted.py'), os.path.join(os.path.dirname(pandas.__file__), '__init__.py')):
-                    try:
-                        with open(path, 'a') as f:
-                            f.write('# changed')
-                        print('WROTE', path)
-                    except OSError as e:
-                        print(errno.errorcode[e.errno])
-                """
+                    import os, errno, pandas
+                    site = os.path.dirname(os.path.dirname(pandas.__file__))
+                    for path in (os.path.join(site, 'planted.py'), os.path.join(os.path.dirname(pandas.__file__), '__init__.py')):
+                        try:
+                            with open(path, 'a') as f:
+                                f.write('# changed')
+                            print('WROTE', path)
+                        except OSError as e:
+                            print(errno.errorcode[e.errno])
+                    """
                 let r = try await client.execute(sb, code: code)
                 #expect(r.stderr == "", "\(r)")
                 let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -97,12 +103,12 @@ extension EmulatorTests {
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
                 let code = """
-                import matplotlib.pyplot as plt
-                plt.plot([1, 2, 3], [2, 4, 1])
-                plt.title('chart')
-                plt.savefig('chart.png')
-                print(plt.get_backend())
-                """
+                    import matplotlib.pyplot as plt
+                    plt.plot([1, 2, 3], [2, 4, 1])
+                    plt.title('chart')
+                    plt.savefig('chart.png')
+                    print(plt.get_backend())
+                    """
                 let r = try await client.execute(sb, code: code)
                 #expect(r.stdout.lowercased() == "agg\n", "\(r)")
                 #expect(r.stderr == "", "matplotlib warned (a cache folder it cannot write?): \(r)")
@@ -113,8 +119,10 @@ extension EmulatorTests {
                 #expect(Array(chart.content.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
                 #expect(chart.content.count > 5_000, "a 640×480 line chart is larger than \(chart.content.count) bytes")
                 // A second figure in the same sandbox: the font cache is already there, still only the chart comes back.
-                let again = try await client.execute(sb, code: "import os\nos.makedirs('plots')\nplt.figure()\n"
-                                                     + "plt.bar(['a', 'b'], [3, 5])\nplt.savefig('plots/bar.png')")
+                let again = try await client.execute(
+                    sb,
+                    code: "import os\nos.makedirs('plots')\nplt.figure()\n"
+                        + "plt.bar(['a', 'b'], [3, 5])\nplt.savefig('plots/bar.png')")
                 #expect(again.files.map(\.name) == ["plots/bar.png"] && again.file("plots/bar.png")?.mimeType == "image/png", "\(again)")
             }
         }
@@ -123,27 +131,31 @@ extension EmulatorTests {
             try await withTestEmulator { client in
                 let engine = try await client.createEngine()
                 let sb = try await client.createSandbox(engine: engine)
-                let names = ["new.txt", "sub/dir/deep.csv", "report.md", "data.csv.gz", "archive.tgz", "blob.gz", "table.xlsx",
-                             "page.HTML", "notes.unknownext", "noextension", ".hidden.json", "settings.yaml", "changed.txt"]
+                let names = [
+                    "new.txt", "sub/dir/deep.csv", "report.md", "data.csv.gz", "archive.tgz", "blob.gz", "table.xlsx",
+                    "page.HTML", "notes.unknownext", "noextension", ".hidden.json", "settings.yaml", "changed.txt"
+                ]
                 let code = """
-                import json, mimetypes, os, pathlib
-                with open('helper.py', 'w') as f:
-                    f.write('VALUE = 7\\n')
-                import helper                      # leaves __pycache__/helper.cpython-*.pyc
-                for name in [\(names.filter { $0 != "changed.txt" }.map { "'\($0)'" }.joined(separator: ", "))]:
-                    pathlib.Path(name).parent.mkdir(parents=True, exist_ok=True)
-                    pathlib.Path(name).write_bytes(b'x')
-                with open('changed.txt', 'a') as f:
-                    f.write(' and more')
-                for cache in ('.cache/pip/x', '.config/matplotlib/y', '.local/share/z', 'sub/__pycache__/m.pyc'):
-                    pathlib.Path(cache).parent.mkdir(parents=True, exist_ok=True)
-                    pathlib.Path(cache).write_bytes(b'c')
-                print(json.dumps({n: mimetypes.guess_type(n)[0] for n in [\(names.map { "'\($0)'" }.joined(separator: ", "))]}))
-                """
-                let r = try await client.execute(sb, code: code, files: [
-                    InputFile(name: "changed.txt", content: Array("original".utf8)),
-                    InputFile(name: "unchanged.txt", content: Array("left alone".utf8)),
-                ])
+                    import json, mimetypes, os, pathlib
+                    with open('helper.py', 'w') as f:
+                        f.write('VALUE = 7\\n')
+                    import helper                      # leaves __pycache__/helper.cpython-*.pyc
+                    for name in [\(names.filter { $0 != "changed.txt" }.map { "'\($0)'" }.joined(separator: ", "))]:
+                        pathlib.Path(name).parent.mkdir(parents=True, exist_ok=True)
+                        pathlib.Path(name).write_bytes(b'x')
+                    with open('changed.txt', 'a') as f:
+                        f.write(' and more')
+                    for cache in ('.cache/pip/x', '.config/matplotlib/y', '.local/share/z', 'sub/__pycache__/m.pyc'):
+                        pathlib.Path(cache).parent.mkdir(parents=True, exist_ok=True)
+                        pathlib.Path(cache).write_bytes(b'c')
+                    print(json.dumps({n: mimetypes.guess_type(n)[0] for n in [\(names.map { "'\($0)'" }.joined(separator: ", "))]}))
+                    """
+                let r = try await client.execute(
+                    sb, code: code,
+                    files: [
+                        InputFile(name: "changed.txt", content: Array("original".utf8)),
+                        InputFile(name: "unchanged.txt", content: Array("left alone".utf8))
+                    ])
                 #expect(r.stderr == "", "\(r)")
                 // New and changed files, subfolders included; never input files left alone, __pycache__ or caches under HOME.
                 #expect(r.files.map(\.name).sorted() == (names + ["helper.py"]).sorted(), "\(r)")
@@ -182,11 +194,14 @@ extension EmulatorTests {
 
     @Test func theManifestPinsTheDocumentedVersions() throws {
         let standard = try #require(ImageManifest.files.first { $0.name == "requirements-standard.txt" }?.text)
-        let pins = Set(standard.split(separator: "\n").map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0] }
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        for pin in ["numpy==2.1.3", "pandas==2.2.3", "scipy==1.15.2", "scikit-learn==1.6.1", "pyarrow==18.1.0", "numexpr==2.14.1",
-                    "narwhals==2.19.0", "contourpy==1.3.1", "geopandas==1.0.1", "imageio==2.37.0", "jinja2==3.1.6", "joblib==1.4.2",
-                    "attrs==25.3.0", "chess==1.11.2", "fpdf==1.7.2"] {
+        let pins = Set(
+            standard.split(separator: "\n").map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0] }
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        for pin in [
+            "numpy==2.1.3", "pandas==2.2.3", "scipy==1.15.2", "scikit-learn==1.6.1", "pyarrow==18.1.0", "numexpr==2.14.1",
+            "narwhals==2.19.0", "contourpy==1.3.1", "geopandas==1.0.1", "imageio==2.37.0", "jinja2==3.1.6", "joblib==1.4.2",
+            "attrs==25.3.0", "chess==1.11.2", "fpdf==1.7.2"
+        ] {
             #expect(pins.contains(pin), "\(pin) is not in image/requirements-standard.txt")
         }
         #expect(pins.allSatisfy { $0.contains("==") }, "every line pins one version")
@@ -252,11 +267,12 @@ extension EmulatorTests {
         #expect(!outcome.built && outcome.image == image && lines.all.isEmpty)
     }
 
-    @Test(arguments: [
-        ("a.png", "image/png"), ("A.PNG", "image/png"), ("data.csv.gz", "text/csv"), ("x.tgz", "application/x-tar"),
-        ("blob.gz", nil), ("notes.yaml", nil), (".bashrc", nil), ("noext", nil), ("dir.d/noext", nil), ("a.", nil),
-        ("archive.tar.GZ", "application/x-tar"), ("x.js", "text/javascript"), ("x.md", "text/markdown"), ("x.z", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("a.png", "image/png"), ("A.PNG", "image/png"), ("data.csv.gz", "text/csv"), ("x.tgz", "application/x-tar"),
+            ("blob.gz", nil), ("notes.yaml", nil), (".bashrc", nil), ("noext", nil), ("dir.d/noext", nil), ("a.", nil),
+            ("archive.tar.GZ", "application/x-tar"), ("x.js", "text/javascript"), ("x.md", "text/markdown"), ("x.z", nil)
+        ] as [(String, String?)])
     func mimeTypesFollowPythonsGuess(name: String, expected: String?) {
         #expect(MIMEType.forFile(name) == expected, "\(name)")
     }

@@ -3,8 +3,9 @@ import Logging
 import SandboxAPI
 import SandboxEmulator
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // A small HTTP/1.1 client on raw loopback sockets (full control over methods, paths and bodies,
@@ -36,20 +37,26 @@ struct HTTPClientError: Error, CustomStringConvertible {
 /// Blocking socket I/O, run on GCD threads so the Swift concurrency pool (which the in-process
 /// emulator also uses) is never blocked.
 enum RawHTTP {
-    static func send(port: Int, method: String, target: String, headers: [(String, String)] = [],
-                     body: [UInt8]? = nil, timeoutSeconds: Int = 120) async throws -> HTTPResult {
+    static func send(
+        port: Int, method: String, target: String, headers: [(String, String)] = [],
+        body: [UInt8]? = nil, timeoutSeconds: Int = 120
+    ) async throws -> HTTPResult {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    try sendBlocking(port: port, method: method, target: target, headers: headers, body: body,
-                                     timeoutSeconds: timeoutSeconds)
-                })
+                continuation.resume(
+                    with: Result {
+                        try sendBlocking(
+                            port: port, method: method, target: target, headers: headers, body: body,
+                            timeoutSeconds: timeoutSeconds)
+                    })
             }
         }
     }
 
-    static func sendBlocking(port: Int, method: String, target: String, headers: [(String, String)], body: [UInt8]?,
-                             timeoutSeconds: Int) throws -> HTTPResult {
+    static func sendBlocking(
+        port: Int, method: String, target: String, headers: [(String, String)], body: [UInt8]?,
+        timeoutSeconds: Int
+    ) throws -> HTTPResult {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nUser-Agent: sandbench-tests\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body {
@@ -125,7 +132,8 @@ enum RawHTTP {
 
     static func parse(_ raw: [UInt8]) throws -> HTTPResult {
         guard let end = headerEnd(raw) else {
-            throw HTTPClientError(message: "incomplete HTTP response (\(raw.count) bytes): \(String(decoding: raw.prefix(200), as: UTF8.self))")
+            throw HTTPClientError(
+                message: "incomplete HTTP response (\(raw.count) bytes): \(String(decoding: raw.prefix(200), as: UTF8.self))")
         }
         let lines = String(decoding: raw[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ")
@@ -240,11 +248,14 @@ struct TestClient: Sendable {
     }
 
     /// Requires HTTP 200 and a JSON object body.
-    func ok(_ method: String, _ resource: String, json: JSONValue? = nil,
-            sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+    func ok(
+        _ method: String, _ resource: String, json: JSONValue? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> JSONValue {
         let r = try await call(method, resource, json: json)
         try #require(r.status == 200, "\(method) \(resource) → \(r)", sourceLocation: sourceLocation)
-        #expect(r.headers["content-type"]?.contains("application/json") == true, "content-type \(r.headers)", sourceLocation: sourceLocation)
+        #expect(
+            r.headers["content-type"]?.contains("application/json") == true, "content-type \(r.headers)", sourceLocation: sourceLocation)
         return try #require(r.json, "\(method) \(resource): body is not JSON: \(r)", sourceLocation: sourceLocation)
     }
 
@@ -252,8 +263,9 @@ struct TestClient: Sendable {
 
     /// Creates an engine (empty body or `{"displayName":…}`) and returns its name; also checks the op is GET-able.
     func createEngine(displayName: String? = nil) async throws -> String {
-        let r = try await call("POST", "\(locationPath)/reasoningEngines",
-                               json: displayName.map { ["displayName": .string($0)] })
+        let r = try await call(
+            "POST", "\(locationPath)/reasoningEngines",
+            json: displayName.map { ["displayName": .string($0)] })
         try #require(r.status == 200, "create engine → \(r)")
         let op = try #require(r.json)
         let opName = try #require(op["name"]?.stringValue)
@@ -285,8 +297,10 @@ struct TestClient: Sendable {
     // MARK: Sandboxes
 
     /// The POST body for a sandbox create (camelCase).
-    static func sandboxBody(language: String? = nil, machineConfig: String? = nil, ttl: String? = nil,
-                            displayName: String? = nil) -> JSONValue {
+    static func sandboxBody(
+        language: String? = nil, machineConfig: String? = nil, ttl: String? = nil,
+        displayName: String? = nil
+    ) -> JSONValue {
         var env: [String: JSONValue] = [:]
         if let language { env["codeLanguage"] = .string(language) }
         if let machineConfig { env["machineConfig"] = .string(machineConfig) }
@@ -306,8 +320,10 @@ struct TestClient: Sendable {
     }
 
     /// Creates a sandbox and waits until its operation is done; returns the sandbox name.
-    func createSandbox(engine: String, language: String? = nil, machineConfig: String? = nil, ttl: String? = nil,
-                       displayName: String? = nil) async throws -> String {
+    func createSandbox(
+        engine: String, language: String? = nil, machineConfig: String? = nil, ttl: String? = nil,
+        displayName: String? = nil
+    ) async throws -> String {
         let done = try await createSandboxOperation(
             engine: engine, body: Self.sandboxBody(language: language, machineConfig: machineConfig, ttl: ttl, displayName: displayName))
         return try #require(done["response"]?["name"]?.stringValue, "sandbox op finished without response.name: \(done.jsonString)")
@@ -328,17 +344,22 @@ struct TestClient: Sendable {
             inputs.append([mimeKey: "application/json", "data": .string(enc(JSONValue.object(["code": .string(code)]).serialized()))])
         }
         for file in files {
-            inputs.append([mimeKey: .string(file.mimeType), "data": .string(enc(file.content)),
-                           "metadata": ["attributes": ["file_name": .string(enc(Array(file.name.utf8)))]]])
+            inputs.append([
+                mimeKey: .string(file.mimeType), "data": .string(enc(file.content)),
+                "metadata": ["attributes": ["file_name": .string(enc(Array(file.name.utf8)))]]
+            ])
         }
         return ["inputs": .array(inputs)]
     }
 
     /// Runs code (and files) in a sandbox; `slashVerb` uses the SDK's `{sb}/:execute` form.
-    func execute(_ sandbox: String, code: String?, files: [InputFile] = [], slashVerb: Bool = false,
-                 sdkStyle: Bool = false) async throws -> ExecResult {
-        let r = try await call("POST", sandbox + (slashVerb ? "/:execute" : ":execute"),
-                               json: Self.executeBody(code: code, files: files, sdkStyle: sdkStyle))
+    func execute(
+        _ sandbox: String, code: String?, files: [InputFile] = [], slashVerb: Bool = false,
+        sdkStyle: Bool = false
+    ) async throws -> ExecResult {
+        let r = try await call(
+            "POST", sandbox + (slashVerb ? "/:execute" : ":execute"),
+            json: Self.executeBody(code: code, files: files, sdkStyle: sdkStyle))
         return try Self.decodeExecute(r)
     }
 
@@ -356,7 +377,9 @@ struct TestClient: Sendable {
         let stderr = try #require(console["msg_err"]?.stringValue, "console has no msg_err: \(console.jsonString)")
         var files: [ExecResult.File] = []
         for chunk in outputs.dropFirst() {
-            let nameB64 = try #require(chunk["metadata"]?["attributes"]?["file_name"]?.stringValue, "file chunk without file_name: \(chunk.jsonString.prefix(300))")
+            let nameB64 = try #require(
+                chunk["metadata"]?["attributes"]?["file_name"]?.stringValue, "file chunk without file_name: \(chunk.jsonString.prefix(300))"
+            )
             let name = String(decoding: try #require(strictBase64(nameB64), "file_name is not standard base64"), as: UTF8.self)
             let content = try #require(strictBase64(chunk["data"]?.stringValue ?? "?"), "file data is not standard base64")
             files.append(.init(name: name, content: content, mimeType: chunk["mimeType"]?.stringValue))
@@ -382,9 +405,11 @@ func smallConfiguration(python: Int = 1, javascript: Int = 0) -> EmulatorConfigu
 }
 
 /// Starts an in-process emulator and runs `body` with a client for it.
-func withTestEmulator<T: Sendable>(_ configure: (inout EmulatorConfiguration) -> Void = { _ in },
-                               version: String = "v1beta1",
-                               _ body: @Sendable (TestClient) async throws -> T) async throws -> T {
+func withTestEmulator<T: Sendable>(
+    _ configure: (inout EmulatorConfiguration) -> Void = { _ in },
+    version: String = "v1beta1",
+    _ body: @Sendable (TestClient) async throws -> T
+) async throws -> T {
     var cfg = smallConfiguration()
     cfg.stateDirectory = NSTemporaryDirectory() + "sandbench-emutest-\(getpid())-\(UUID().uuidString.prefix(8))"
     configure(&cfg)
@@ -395,8 +420,10 @@ func withTestEmulator<T: Sendable>(_ configure: (inout EmulatorConfiguration) ->
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration, interval: Duration = .milliseconds(50),
-                _ condition: () async throws -> Bool) async rethrows -> Bool {
+func eventually(
+    timeout: Duration, interval: Duration = .milliseconds(50),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try await condition() { return true }
@@ -411,7 +438,8 @@ func hostProcesses(uid: Int) -> [Int] {
     var result: [Int] = []
     for entry in entries {
         guard let pid = Int(entry),
-              let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { continue }
+            let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8)
+        else { continue }
         for line in status.split(separator: "\n") where line.hasPrefix("Uid:") {
             let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
             if fields.count >= 2, Int(fields[1]) == uid { result.append(pid) }
@@ -503,14 +531,17 @@ func isLowerCamel(_ value: JSONValue) -> Bool {
 }
 
 /// Expects a Google error body with the given HTTP status and canonical status.
-func expectGoogleError(_ r: HTTPResult, _ http: Int, _ status: String, _ context: String = "",
-                       sourceLocation: SourceLocation = #_sourceLocation) {
+func expectGoogleError(
+    _ r: HTTPResult, _ http: Int, _ status: String, _ context: String = "",
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(r.status == http, "\(context): expected HTTP \(http) \(status), got \(r)", sourceLocation: sourceLocation)
     #expect(r.errorStatus == status, "\(context): error.status should be \(status): \(r)", sourceLocation: sourceLocation)
     #expect(r.errorCode == http, "\(context): error.code should be \(http): \(r)", sourceLocation: sourceLocation)
     #expect(!(r.errorMessage ?? "").isEmpty, "\(context): error.message should be present: \(r)", sourceLocation: sourceLocation)
-    #expect(r.headers["content-type"]?.contains("application/json") == true, "\(context): error content-type: \(r.headers)",
-            sourceLocation: sourceLocation)
+    #expect(
+        r.headers["content-type"]?.contains("application/json") == true, "\(context): error content-type: \(r.headers)",
+        sourceLocation: sourceLocation)
 }
 
 /// The root suite: everything runs serialised (emulators in one process share uids and cgroup names,

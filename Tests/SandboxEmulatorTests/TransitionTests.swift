@@ -38,7 +38,8 @@ extension EmulatorTests {
                 let uid = try #require(Int(first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(first.http)")
                 // The execute holds the sandbox until the test lets it go: it writes `started`, then
                 // waits for `release` to appear in its working directory.
-                let hold = "import os, time\nopen('started', 'w').close()\ndeadline = time.time() + 30\n"
+                let hold =
+                    "import os, time\nopen('started', 'w').close()\ndeadline = time.time() + 30\n"
                     + "while not os.path.exists('release') and time.time() < deadline: time.sleep(0.01)\n"
                     + "print('released' if os.path.exists('release') else 'timed out')"
                 let long = Task { try await client.execute(sandbox, code: hold) }
@@ -55,7 +56,8 @@ extension EmulatorTests {
                 expectGoogleError(refused.http, 400, "FAILED_PRECONDITION", "execute while pausing")
                 #expect(client.errorDetail(refused.http, "ErrorInfo")?["reason"]?.stringValue == "SANDBOX_NOT_RUNNING", "\(refused.http)")
                 let startedPath = try #require(started)
-                try #require(FileManager.default.createFile(atPath: (startedPath as NSString).deletingLastPathComponent + "/release", contents: nil))
+                try #require(
+                    FileManager.default.createFile(atPath: (startedPath as NSString).deletingLastPathComponent + "/release", contents: nil))
                 let finished = try await long.value
                 #expect(finished.stdout == "released\n", "the execute ahead of the pause: \(finished.http)")
                 let done = try await client.completed(pause)
@@ -68,7 +70,8 @@ extension EmulatorTests {
                 #expect(!states.isEmpty && states.allSatisfy { $0 == "T" }, "paused sandbox's processes are in states \(states)")
                 // Pausing a paused sandbox is a finished no-op; pausing while pausing or resuming is not.
                 let again = try await client.ok("POST", sandbox + ":pause")
-                #expect(again["done"]?.boolValue == true && again["response"]?["state"]?.stringValue == "STATE_PAUSED", "\(again.jsonString)")
+                #expect(
+                    again["done"]?.boolValue == true && again["response"]?["state"]?.stringValue == "STATE_PAUSED", "\(again.jsonString)")
                 let resumed = try await client.completed(try await client.ok("POST", sandbox + "/:resume"))
                 #expect(resumed["response"]?["state"]?.stringValue == "STATE_RUNNING", "\(resumed.jsonString)")
                 #expect(try await client.execute(sandbox, code: "print(kept)").stdout == "7\n")
@@ -92,7 +95,9 @@ extension EmulatorTests {
                     let done = try await client.pollOperation(name)
                     #expect(done["response"]?["state"]?.stringValue == after, "\(verb): \(done.jsonString)")
                     let created = op["metadata"]?["genericMetadata"]?["createTime"]
-                    #expect(created != nil && done["metadata"]?["genericMetadata"]?["createTime"] == created, "\(verb): createTime changed: \(done.jsonString)")
+                    #expect(
+                        created != nil && done["metadata"]?["genericMetadata"]?["createTime"] == created,
+                        "\(verb): createTime changed: \(done.jsonString)")
                     #expect(try await client.state(sandbox) == after)
                 }
                 #expect(try await client.execute(sandbox, code: "print(kept)").stdout == "yes\n")
@@ -115,13 +120,17 @@ extension EmulatorTests {
                 let engine = try await client.createEngine()
                 let sandbox = try await client.createSandbox(engine: engine)
                 // Many files make the teardown (the workdir's removal) take a while.
-                let setup = try await client.execute(sandbox, code: "import os\nos.makedirs('d', exist_ok=True)\n"
-                                                     + "for i in range(3000): open(f'd/{i}', 'w').write('x')\nprint('ok')")
+                let setup = try await client.execute(
+                    sandbox,
+                    code: "import os\nos.makedirs('d', exist_ok=True)\n"
+                        + "for i in range(3000): open(f'd/{i}', 'w').write('x')\nprint('ok')")
                 #expect(setup.stdout == "ok\n", "\(setup.http)")
                 let first = try await client.ok("DELETE", sandbox)
                 let second = try await client.call("DELETE", sandbox)
                 if second.status == 200 {
-                    #expect(second.json?["name"]?.stringValue == first["name"]?.stringValue, "a second delete started another deletion: \(second)")
+                    #expect(
+                        second.json?["name"]?.stringValue == first["name"]?.stringValue,
+                        "a second delete started another deletion: \(second)")
                     let listed = try await client.ok("GET", "\(engine)/sandboxEnvironments")
                     let states = (listed["sandboxEnvironments"]?.arrayValue ?? []).compactMap { $0["state"]?.stringValue }
                     #expect(states.allSatisfy { $0 == "STATE_DEPROVISIONING" }, "listed while deleting: \(states)")
@@ -145,7 +154,9 @@ extension EmulatorTests {
                 let name = try #require(done["response"]?["name"]?.stringValue)
                 #expect(try await client.ok("GET", name)["expireTime"]?.stringValue == "9999-12-31T23:59:59Z")
                 let listed = try await client.ok("GET", "\(engine)/sandboxEnvironments")
-                #expect(listed["sandboxEnvironments"]?.arrayValue?.first?["expireTime"]?.stringValue == "9999-12-31T23:59:59Z", "\(listed.jsonString)")
+                #expect(
+                    listed["sandboxEnvironments"]?.arrayValue?.first?["expireTime"]?.stringValue == "9999-12-31T23:59:59Z",
+                    "\(listed.jsonString)")
                 // An execute leaves a sandbox without a TTL as it was.
                 _ = try await client.execute(name, code: "print(1)")
                 #expect(try await client.ok("GET", name)["expireTime"]?.stringValue == "9999-12-31T23:59:59Z")
@@ -165,6 +176,8 @@ func findFile(named name: String, under directory: String) -> String? {
 
 /// The state letter of `/proc/PID/stat`.
 func processState(_ pid: Int) -> Character? {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+        return nil
+    }
     return stat[close...].dropFirst(2).first
 }

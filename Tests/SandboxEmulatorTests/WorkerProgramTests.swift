@@ -1,6 +1,7 @@
 import Foundation
-@testable import SandboxEmulator
 import Testing
+
+@testable import SandboxEmulator
 
 /// The worker programs compiled into the binary are the files in Runtime/Workers.
 @Suite struct WorkerProgramTests {
@@ -13,7 +14,7 @@ import Testing
         #expect(WorkerPrograms.all.map(\.name) == names, "run scripts/embed-workers")
         for (name, source) in WorkerPrograms.all {
             let file = try String(contentsOfFile: Self.workers + "/" + name, encoding: .utf8)
-            let same = source == file  // compared apart, so a failure names the file rather than printing both texts
+            let same = source == file // compared apart, so a failure names the file rather than printing both texts
             #expect(same, "\(name) differs from the compiled-in copy: run scripts/embed-workers")
         }
     }

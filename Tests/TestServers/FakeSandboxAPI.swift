@@ -31,7 +31,9 @@ package final class FakeSandboxAPI: Sendable {
     /// - Parameters:
     ///   - stdout: the `msg_out` of every correct execute answer.
     ///   - hostile: the answer for a route, or nil to answer it correctly.
-    package init(stdout: String = "hi\n", hostile: @escaping @Sendable (Route, LoopbackServer.Request) -> LoopbackServer.Reply? = { _, _ in nil }) {
+    package init(
+        stdout: String = "hi\n", hostile: @escaping @Sendable (Route, LoopbackServer.Request) -> LoopbackServer.Reply? = { _, _ in nil }
+    ) {
         self.stdout = stdout
         self.hostile = hostile
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small HTTP/1.1 server on 127.0.0.1 for tests that need answers the emulator does not give:
@@ -129,7 +130,9 @@ package final class LoopbackServer: Sendable {
                 guard write(connection, head) else { return }
                 // Pacing the hostile server's own output, not synchronising the test.
                 while write(connection, chunk) {
-                    if let pause { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+                    if let pause {
+                        Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+                    }
                 }
                 return
             }
@@ -141,7 +144,10 @@ package final class LoopbackServer: Sendable {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while true {
-            if let end = buffer.firstRange(of: separator)?.upperBound { headEnd = end; break }
+            if let end = buffer.firstRange(of: separator)?.upperBound {
+                headEnd = end
+                break
+            }
             guard receive(connection, into: &buffer) else { return nil }
         }
         guard let headEnd else { return nil }
@@ -157,8 +163,9 @@ package final class LoopbackServer: Sendable {
         while buffer.count < headEnd + length {
             guard receive(connection, into: &buffer) else { return nil }
         }
-        let request = Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
-                              body: Array(buffer[headEnd..<(headEnd + length)]))
+        let request = Request(
+            method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
+            body: Array(buffer[headEnd..<(headEnd + length)]))
         buffer.removeFirst(headEnd + length)
         return request
     }

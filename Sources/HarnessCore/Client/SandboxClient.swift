@@ -54,8 +54,9 @@ public struct APIResponse: Sendable {
             error.message = Self.cut(error.message)
             return error
         }
-        return GoogleError(.unknown, Self.cut(String(decoding: body.prefix(Self.maxErrorMessageBytes), as: UTF8.self), total: body.count),
-                           httpStatus: status)
+        return GoogleError(
+            .unknown, Self.cut(String(decoding: body.prefix(Self.maxErrorMessageBytes), as: UTF8.self), total: body.count),
+            httpStatus: status)
     }
 
     /// Most bytes of a server's error message kept for reports; the rest is summarised.
@@ -133,8 +134,10 @@ public struct SandboxClient: Sendable {
     public var requestTimeout: Duration
 
     /// A client of the API at `endpoint` over `transport`.
-    public init(transport: any HTTPTransport, endpoint: APIEndpoint, credentials: (any CredentialProvider)? = nil,
-                poll: PollPolicy = PollPolicy(), requestTimeout: Duration = .seconds(330)) {
+    public init(
+        transport: any HTTPTransport, endpoint: APIEndpoint, credentials: (any CredentialProvider)? = nil,
+        poll: PollPolicy = PollPolicy(), requestTimeout: Duration = .seconds(330)
+    ) {
         self.transport = transport
         self.endpoint = endpoint
         self.credentials = credentials
@@ -143,7 +146,9 @@ public struct SandboxClient: Sendable {
     }
 
     /// Sends one request; the body is sent as given (JSON text for API calls).
-    public func call(_ method: String, _ path: String, body: [UInt8]? = nil, headers: [String: String] = [:]) async throws(APIFailure) -> APIResponse {
+    public func call(_ method: String, _ path: String, body: [UInt8]? = nil, headers: [String: String] = [:]) async throws(APIFailure)
+        -> APIResponse
+    {
         var headerList: [(name: String, value: String)] = [("Accept", "application/json")]
         if body != nil { headerList.append(("Content-Type", "application/json")) }
         if let credentials {
@@ -240,7 +245,9 @@ public struct SandboxClient: Sendable {
 
     /// Which resource a name from the server must denote.
     public enum NameKind: String, Sendable {
-        case engine = "an agent engine", sandbox = "a sandbox environment", operation = "an operation"
+        case engine = "an agent engine"
+        case sandbox = "a sandbox environment"
+        case operation = "an operation"
     }
 
     /// Longest resource name from a server that the harness puts into a URL. Real names are about
@@ -260,7 +267,8 @@ public struct SandboxClient: Sendable {
         let safe = name.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"): true
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                true
             default: false
             }
         }
@@ -268,11 +276,12 @@ public struct SandboxClient: Sendable {
         guard safe, !segments.contains(where: { $0 == "." || $0 == ".." }), let parsed = ResourceName(name) else {
             throw .malformed("\(what) is not \(kind.rawValue) resource name: \(shown(name))")
         }
-        let fits = switch kind {
-        case .engine: parsed.engine != nil && parsed.sandbox == nil && parsed.operation == nil
-        case .sandbox: parsed.sandbox != nil && parsed.operation == nil
-        case .operation: parsed.engine != nil && parsed.operation != nil
-        }
+        let fits =
+            switch kind {
+            case .engine: parsed.engine != nil && parsed.sandbox == nil && parsed.operation == nil
+            case .sandbox: parsed.sandbox != nil && parsed.operation == nil
+            case .operation: parsed.engine != nil && parsed.operation != nil
+            }
         guard fits else { throw .malformed("\(what) is not \(kind.rawValue) resource name: \(shown(name))") }
         return name
     }

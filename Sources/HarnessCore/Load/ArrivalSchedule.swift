@@ -25,7 +25,8 @@ package struct ArrivalSchedule: Sendable {
     /// A constant `rate` for `duration`, or stages ramping from `rate` (each stage moves linearly to its target).
     package init(rate: Double, duration: Double, stages: [(duration: Double, target: Double)] = [], poissonSeed: UInt64? = nil) {
         var segments: [Segment] = []
-        var start = 0.0, before = 0.0
+        var start = 0.0
+        var before = 0.0
         if stages.isEmpty {
             segments.append(Segment(start: 0, duration: duration, fromRate: rate, toRate: rate, before: 0))
             start = duration
@@ -96,5 +97,5 @@ package struct SplitMix64: RandomNumberGenerator, Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -10,7 +10,8 @@ public struct LatencyHistogram: Sendable {
 
     /// An empty histogram.
     public init() {
-        histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: Self.highest, numberOfSignificantValueDigits: .three)
+        histogram = Histogram<UInt64>(
+            lowestDiscernibleValue: 1, highestTrackableValue: Self.highest, numberOfSignificantValueDigits: .three)
     }
 
     /// Records one latency.
@@ -103,5 +104,5 @@ public struct CoarseHistogram: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -213,16 +213,21 @@ public final class LoadRecorder: Sendable {
     /// A live view for progress lines; `resetRecent` starts a new window for the "recent" percentiles.
     public func snapshot(resetRecent: Bool) -> LoadSnapshot {
         state.withLock { s in
-            let snap = LoadSnapshot(counters: s.counters, recentP50: s.recent.percentile(50), recentP99: s.recent.percentile(99),
-                                    overallP50: s.session.corrected.percentile(50), overallP99: s.session.corrected.percentile(99))
+            let snap = LoadSnapshot(
+                counters: s.counters, recentP50: s.recent.percentile(50), recentP99: s.recent.percentile(99),
+                overallP50: s.session.corrected.percentile(50), overallP99: s.session.corrected.percentile(99))
             if resetRecent { s.recent = CoarseHistogram() }
             return snap
         }
     }
 
     /// Everything measured so far.
-    public func metrics() -> (operations: [String: MetricStats], steps: [(String, MetricStats)], session: MetricStats, timeline: [TimelinePoint], counters: Counters) {
-        state.withLock { s in (s.operations, s.stepOrder.compactMap { n in s.steps[n].map { (n, $0) } }, s.session, s.timeline, s.counters) }
+    public func metrics() -> (
+        operations: [String: MetricStats], steps: [(String, MetricStats)], session: MetricStats, timeline: [TimelinePoint],
+        counters: Counters
+    ) {
+        state.withLock { s in (s.operations, s.stepOrder.compactMap { n in s.steps[n].map { (n, $0) } }, s.session, s.timeline, s.counters)
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import SandboxAPI
+
 /// Summary statistics of one metric, in seconds.
 public struct MetricSummary: Sendable {
     /// The operation, step or `session`.
@@ -107,8 +109,10 @@ public struct LoadResult: Sendable {
     public var passed: Bool { thresholds.allSatisfy(\.passed) && leaks.isEmpty }
 
     /// Builds the result from a recorder and evaluates the thresholds.
-    public init(scenario: String, file: String, target: String, plan: LoadPlan, startedAt: Double, seconds: Double,
-                recorder: LoadRecorder, aborted: String?, leaks: [String]) {
+    public init(
+        scenario: String, file: String, target: String, plan: LoadPlan, startedAt: Double, seconds: Double,
+        recorder: LoadRecorder, aborted: String?, leaks: [String]
+    ) {
         let m = recorder.metrics()
         let order = ["create", "ready", "execute", "get", "list", "delete", "wait", "request"]
         self.scenario = scenario
@@ -165,6 +169,5 @@ public struct LoadResult: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import SandboxAPI

@@ -1,5 +1,4 @@
 import SandboxAPI
-
 import Synchronization
 
 /// Runs whole-scenario sessions under a ``LoadPlan`` and measures them.
@@ -22,7 +21,9 @@ public struct LoadRunner: Sendable {
     public var grace: Duration
 
     /// A runner of `plan`; sessions still running `grace` after the plan ends are cancelled.
-    public init(scenario: Scenario, file: String, plan: LoadPlan, context: SessionContext, recorder: LoadRecorder, grace: Duration = .seconds(30)) {
+    public init(
+        scenario: Scenario, file: String, plan: LoadPlan, context: SessionContext, recorder: LoadRecorder, grace: Duration = .seconds(30)
+    ) {
         self.scenario = scenario
         self.file = file
         self.plan = plan
@@ -46,7 +47,10 @@ public struct LoadRunner: Sendable {
         let thresholds = plan.thresholds.compactMap(Threshold.parse)
         let planSeconds = planDuration
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await drive(clock: clock, start: start, stop: stop); return true }
+            group.addTask {
+                await drive(clock: clock, start: start, stop: stop)
+                return true
+            }
             group.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(1))
@@ -54,8 +58,9 @@ public struct LoadRunner: Sendable {
                     let elapsed = (clock.now - start).seconds
                     progress(recorder.snapshot(resetRecent: true), elapsed)
                     if plan.abortOnFail, !thresholds.isEmpty {
-                        let interim = LoadResult(scenario: scenario.name, file: file, target: "", plan: plan, startedAt: 0, seconds: elapsed,
-                                                 recorder: recorder, aborted: nil, leaks: [])
+                        let interim = LoadResult(
+                            scenario: scenario.name, file: file, target: "", plan: plan, startedAt: 0, seconds: elapsed,
+                            recorder: recorder, aborted: nil, leaks: [])
                         if let breach = interim.thresholds.first(where: { !$0.passed && $0.actual != nil }) {
                             stop.set("threshold breached: \(breach.summary)")
                         }
@@ -89,8 +94,9 @@ public struct LoadRunner: Sendable {
         let stages = plan.stages.map { (duration: $0.duration.seconds, target: $0.target) }
         switch plan.model {
         case .open(let rate, let duration, let maxInFlight):
-            let schedule = ArrivalSchedule(rate: rate, duration: duration.seconds, stages: stages,
-                                           poissonSeed: plan.poissonArrivals ? (plan.seed ?? 1) : nil)
+            let schedule = ArrivalSchedule(
+                rate: rate, duration: duration.seconds, stages: stages,
+                poissonSeed: plan.poissonArrivals ? (plan.seed ?? 1) : nil)
             var scheduler = OpenLoopScheduler(schedule: schedule, maxInFlight: maxInFlight)
             await withDiscardingTaskGroup { sessions in
                 while !stop.isSet, !Task.isCancelled {

@@ -34,7 +34,10 @@ package struct OpenLoopScheduler: Sendable {
     package mutating func poll(now: Double, inFlight: Int) -> Action {
         if pending == nil, !exhausted {
             pending = schedule.next()
-            if pending == nil || pending! > schedule.duration { pending = nil; exhausted = true }
+            if pending == nil || pending! > schedule.duration {
+                pending = nil
+                exhausted = true
+            }
         }
         guard let due = pending else { return .finished }
         guard due <= now else { return .sleep(until: due) }
@@ -64,7 +67,8 @@ package struct VirtualUserPlan: Sendable {
     /// Target VUs at `t` seconds: linear between stage targets, rounded to the nearest user.
     package func target(at t: Double) -> Int {
         guard !stages.isEmpty else { return start }
-        var from = Double(start), elapsed = 0.0
+        var from = Double(start)
+        var elapsed = 0.0
         for stage in stages {
             if t < elapsed + stage.duration {
                 let fraction = stage.duration > 0 ? (t - elapsed) / stage.duration : 1

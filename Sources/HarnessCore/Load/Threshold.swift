@@ -12,7 +12,10 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
 
     /// How the measured value must compare with the limit.
     public enum Comparison: String, Sendable, Hashable {
-        case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+        case less = "<"
+        case lessOrEqual = "<="
+        case greater = ">"
+        case greaterOrEqual = ">="
 
         func holds(_ lhs: Double, _ rhs: Double) -> Bool {
             switch self {

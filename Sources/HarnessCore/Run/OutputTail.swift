@@ -15,7 +15,8 @@ public struct OutputTail: Sendable, Hashable {
 
     /// The tails of `stdout` and `stderr`, or nil when both are missing or empty.
     public init?(stdout: String?, stderr: String?) {
-        let out = Self.tail(stdout ?? ""), err = Self.tail(stderr ?? "")
+        let out = Self.tail(stdout ?? "")
+        let err = Self.tail(stderr ?? "")
         guard !out.text.isEmpty || !err.text.isEmpty else { return nil }
         self.stdout = out.text
         self.stderr = err.text
@@ -25,12 +26,12 @@ public struct OutputTail: Sendable, Hashable {
     /// The last ``maxLines`` lines of `text`, then at most its last ``maxBytes`` bytes.
     static func tail(_ text: String) -> (text: String, cut: Bool) {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }  // the final newline ends a line, it does not start one
+        if lines.last?.isEmpty == true { lines.removeLast() } // the final newline ends a line, it does not start one
         var cut = lines.count > maxLines
         var kept = lines.suffix(maxLines).joined(separator: "\n")
         if kept.utf8.count > maxBytes {
             cut = true
-            let bytes = Array(kept.utf8.suffix(maxBytes)).drop { $0 & 0xC0 == 0x80 }  // start at a whole character
+            let bytes = Array(kept.utf8.suffix(maxBytes)).drop { $0 & 0xC0 == 0x80 } // start at a whole character
             kept = String(decoding: bytes, as: UTF8.self)
         }
         return (kept, cut)

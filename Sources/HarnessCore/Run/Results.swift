@@ -9,7 +9,14 @@ public enum Outcome: String, Sendable, Hashable {
 
     /// The worse of two outcomes (error > failed > passed > skipped).
     public func combined(with other: Outcome) -> Outcome {
-        func rank(_ o: Outcome) -> Int { switch o { case .skipped: 0; case .passed: 1; case .failed: 2; case .error: 3 } }
+        func rank(_ o: Outcome) -> Int {
+            switch o {
+            case .skipped: 0
+            case .passed: 1
+            case .failed: 2
+            case .error: 3
+            }
+        }
         return rank(other) > rank(self) ? other : self
     }
 }
@@ -63,8 +70,10 @@ public struct StepResult: Sendable {
     public var output: OutputTail?
 
     /// A step result; phases, observation and output tail are set afterwards when there are any.
-    public init(name: String, operation: String, outcome: Outcome, duration: Duration, startOffset: Duration = .zero,
-                httpStatus: Int? = nil, mismatches: [Mismatch] = [], errorMessage: String? = nil, location: SourceLocation? = nil) {
+    public init(
+        name: String, operation: String, outcome: Outcome, duration: Duration, startOffset: Duration = .zero,
+        httpStatus: Int? = nil, mismatches: [Mismatch] = [], errorMessage: String? = nil, location: SourceLocation? = nil
+    ) {
         self.name = name
         self.operation = operation
         self.outcome = outcome
@@ -103,8 +112,10 @@ public struct ScenarioResult: Sendable {
     public var cleanupProblems: [String]
 
     /// A scenario result.
-    public init(name: String, file: String, tags: [String] = [], outcome: Outcome, steps: [StepResult], duration: Duration,
-                skipReason: String? = nil, cleanupProblems: [String] = []) {
+    public init(
+        name: String, file: String, tags: [String] = [], outcome: Outcome, steps: [StepResult], duration: Duration,
+        skipReason: String? = nil, cleanupProblems: [String] = []
+    ) {
         self.name = name
         self.file = file
         self.tags = tags

@@ -15,8 +15,10 @@ package struct RunEngine: Sendable, Hashable {
 
     /// Reuses `existing` when given, else creates an engine named `displayName` and waits for it.
     /// - Throws: the ``APIFailure`` of the create call or of its operation.
-    package static func acquire(_ client: SandboxClient, reusing existing: String?,
-                               displayName: String) async throws(APIFailure) -> RunEngine {
+    package static func acquire(
+        _ client: SandboxClient, reusing existing: String?,
+        displayName: String
+    ) async throws(APIFailure) -> RunEngine {
         if let existing { return RunEngine(name: existing, owned: false) }
         return RunEngine(name: try await client.createEngine(displayName: displayName), owned: true)
     }
@@ -66,13 +68,16 @@ package struct LeakSweep: Sendable {
         var tokens: Set<String> = []
         var token: String?
         for _ in 0..<Self.maxPages {
-            let path = "\(engine.name)/sandboxEnvironments?pageSize=100" + (token.map { "&pageToken=\(ScenarioSession.percentEncode($0))" } ?? "")
+            let path =
+                "\(engine.name)/sandboxEnvironments?pageSize=100" + (token.map { "&pageToken=\(ScenarioSession.percentEncode($0))" } ?? "")
             guard let response = try? await client.call("GET", path), response.status == 200, let json = response.json,
-                  let page = try? SandboxPage(json: json) else { break }
+                let page = try? SandboxPage(json: json)
+            else { break }
             for sandbox in page.sandboxes where listed.insert(sandbox.name).inserted {
                 if await ledger.isOurs(sandbox.name) {
                     leaks.append(sandbox.name)
-                    if case .failed = await client.deleteForCleanUp(sandbox.name) {} else {
+                    if case .failed = await client.deleteForCleanUp(sandbox.name) {
+                    } else {
                         await ledger.deleted(sandbox.name)
                     }
                 } else if isLabelled(sandbox) {
@@ -82,7 +87,8 @@ package struct LeakSweep: Sendable {
                 }
             }
             guard let next = page.nextPageToken, !next.isEmpty, next.utf8.count <= Self.maxPageTokenBytes,
-                  tokens.insert(next).inserted else { break }
+                tokens.insert(next).inserted
+            else { break }
             token = next
         }
         for (name, _) in await ledger.remaining where !listed.contains(name) {

@@ -1,7 +1,7 @@
 /// Every sandbox a run created and whether it was deleted: the source of truth for clean-up, the
 /// leak sweep and the "what was left" report after a forced exit.
 public actor SandboxLedger {
-    private var alive: [String: String] = [:]   // sandbox name → scenario
+    private var alive: [String: String] = [:] // sandbox name → scenario
     private var everCreated: Set<String> = []
 
     /// An empty ledger.

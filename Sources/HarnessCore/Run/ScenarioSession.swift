@@ -66,7 +66,8 @@ public struct ScenarioSession: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         if let reason = scenario.skip {
-            return ScenarioResult(name: scenario.name, file: file, tags: scenario.tags, outcome: .skipped, steps: [], duration: .zero, skipReason: reason)
+            return ScenarioResult(
+                name: scenario.name, file: file, tags: scenario.tags, outcome: .skipped, steps: [], duration: .zero, skipReason: reason)
         }
         var state = State(variables: context.variables)
         // Only write built-ins that differ: the variables are shared copy-on-write (the environment
@@ -79,8 +80,10 @@ public struct ScenarioSession: Sendable {
         var outcome = Outcome.passed
         for step in scenario.steps {
             if Task.isCancelled {
-                results.append(StepResult(name: step.name, operation: step.action.operation, outcome: .error, duration: .zero,
-                                          startOffset: clock.now - start, errorMessage: "interrupted", location: step.location))
+                results.append(
+                    StepResult(
+                        name: step.name, operation: step.action.operation, outcome: .error, duration: .zero,
+                        startOffset: clock.now - start, errorMessage: "interrupted", location: step.location))
                 outcome = .error
                 break
             }
@@ -97,8 +100,9 @@ public struct ScenarioSession: Sendable {
         // A sandbox that could not be deleted is an error even when every step passed (a scenario
         // that failed an expectation stays failed, with the clean-up problem listed beside it).
         if !cleanupProblems.isEmpty, outcome == .passed { outcome = .error }
-        return ScenarioResult(name: scenario.name, file: file, tags: scenario.tags, outcome: outcome, steps: results,
-                              duration: clock.now - start, cleanupProblems: cleanupProblems)
+        return ScenarioResult(
+            name: scenario.name, file: file, tags: scenario.tags, outcome: outcome, steps: results,
+            duration: clock.now - start, cleanupProblems: cleanupProblems)
     }
 
     private func cleanUp(_ state: State) async -> [String] {
@@ -121,8 +125,9 @@ public struct ScenarioSession: Sendable {
         var kept: StepObservation?
         var output: OutputTail?
         func finish(_ outcome: Outcome, status: Int? = nil, mismatches: [Mismatch] = [], error: String? = nil) -> StepResult {
-            var result = StepResult(name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
-                                    httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
+            var result = StepResult(
+                name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
+                httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
             result.phases = phases
             result.observation = kept
             if outcome == .failed || outcome == .error { result.output = output }
@@ -132,8 +137,9 @@ public struct ScenarioSession: Sendable {
         do {
             observation = try await perform(step.action, state: &state)
         } catch let failure as StepFailure {
-            return finish(failure.isAssertion ? .failed : .error, status: failure.status,
-                          mismatches: failure.mismatch.map { [$0] } ?? [], error: failure.isAssertion ? nil : failure.message)
+            return finish(
+                failure.isAssertion ? .failed : .error, status: failure.status,
+                mismatches: failure.mismatch.map { [$0] } ?? [], error: failure.isAssertion ? nil : failure.message)
         } catch let undefined as Variables.Undefined {
             return finish(.error, error: undefined.description)
         } catch {
@@ -168,18 +174,27 @@ public struct ScenarioSession: Sendable {
             let error = seen.error.map { "\($0.status.rawValue): \($0.message)" } ?? "no Google error body"
             return finish(.error, status: status, error: "HTTP \(status) \(error)")
         }
-        let mismatches = context.judgesExpectations ? ExpectationChecker.mismatches(step.expectations, seen, variables: state.variables) : []
+        let mismatches =
+            context.judgesExpectations ? ExpectationChecker.mismatches(step.expectations, seen, variables: state.variables) : []
         if !mismatches.isEmpty { return finish(.failed, status: seen.status, mismatches: mismatches) }
         for capture in step.captures {
             switch capture.source {
             case .jsonPath(let path):
                 guard let value = seen.json?.at(path: path) else {
-                    return finish(.failed, status: seen.status, mismatches: [Mismatch(what: "save \(capture.variable)", expected: "a value at \(path)", actual: "nothing there")])
+                    return finish(
+                        .failed, status: seen.status,
+                        mismatches: [Mismatch(what: "save \(capture.variable)", expected: "a value at \(path)", actual: "nothing there")])
                 }
                 state.variables[capture.variable] = value.plainText
             case .stdoutRegex(let pattern):
                 guard let regex = try? Regex(pattern), let match = (seen.stdout ?? "").firstMatch(of: regex) else {
-                    return finish(.failed, status: seen.status, mismatches: [Mismatch(what: "save \(capture.variable)", expected: "stdout matching /\(pattern)/", actual: ExpectationChecker.show(seen.stdout ?? ""))])
+                    return finish(
+                        .failed, status: seen.status,
+                        mismatches: [
+                            Mismatch(
+                                what: "save \(capture.variable)", expected: "stdout matching /\(pattern)/",
+                                actual: ExpectationChecker.show(seen.stdout ?? ""))
+                        ])
                 }
                 let text = match.output.count > 1 ? match.output[1].substring.map(String.init) : String(match.output[0].substring ?? "")
                 state.variables[capture.variable] = text ?? ""
@@ -227,14 +242,16 @@ public struct ScenarioSession: Sendable {
             switch action {
             case .create(let override):
                 var template = override ?? scenario.sandbox
-                template.displayName = try template.displayName.map { try state.variables.interpolate($0) }
+                template.displayName =
+                    try template.displayName.map { try state.variables.interpolate($0) }
                     ?? Self.defaultDisplayName(runID: context.runID, scenario: scenario.name)
                 template.snapshot = try template.snapshot.map { try state.variables.interpolate($0) }
                 template.template = try template.template.map { try state.variables.interpolate($0) }
                 template.owner = try template.owner.map { try state.variables.interpolate($0) }
                 let postStart = ContinuousClock.now
-                let response = try await client.call("POST", "\(context.engine)/sandboxEnvironments",
-                                                     body: SandboxClient.createBody(template).serialized())
+                let response = try await client.call(
+                    "POST", "\(context.engine)/sandboxEnvironments",
+                    body: SandboxClient.createBody(template).serialized())
                 guard response.status == 200 else { return observe(response) }
                 let pending = try SandboxClient.operation(try response.requireJSON("create"))
                 // The sandbox exists from here on, even while its operation runs: record it now, so
@@ -262,7 +279,9 @@ public struct ScenarioSession: Sendable {
                 let name = try currentSandbox(state, named)
                 var inputs: [SandboxFile] = []
                 for file in files {
-                    let content = file.isText ? Array(try state.variables.interpolate(String(decoding: file.content, as: UTF8.self)).utf8) : file.content
+                    let content =
+                        file.isText
+                        ? Array(try state.variables.interpolate(String(decoding: file.content, as: UTF8.self)).utf8) : file.content
                     inputs.append(SandboxFile(name: try state.variables.interpolate(file.name), content: content, mimeType: file.mimeType))
                 }
                 let request = ExecuteRequest(code: try state.variables.interpolate(code), files: inputs)
@@ -307,7 +326,9 @@ public struct ScenarioSession: Sendable {
                     await context.ledger.deleted(name)
                 }
                 // A delete is a long-running operation: the step ends when the sandbox is gone.
-                if response.status == 200, let json = response.json, let op = try? LongRunningOperation(json: json), !op.done, !op.name.isEmpty {
+                if response.status == 200, let json = response.json, let op = try? LongRunningOperation(json: json), !op.done,
+                    !op.name.isEmpty
+                {
                     _ = try await client.waitForOperation(op)
                 }
                 return observe(response)
@@ -320,7 +341,10 @@ public struct ScenarioSession: Sendable {
                     let response = try await client.call("GET", name)
                     var seen = observe(response)
                     seen.state = try Self.sandboxState(response, "wait")
-                    if response.status == 404 { await context.ledger.deleted(name); state.deleted.insert(name) }
+                    if response.status == 404 {
+                        await context.ledger.deleted(name)
+                        state.deleted.insert(name)
+                    }
                     let done: Bool
                     switch condition {
                     case .state(let wanted): done = response.status == 200 && seen.state == wanted
@@ -330,20 +354,23 @@ public struct ScenarioSession: Sendable {
                     last = seen
                     if clock.now + interval > deadline {
                         let actual = last.map { s in s.state?.rawValue ?? "HTTP \(s.status ?? 0)" } ?? "nothing"
-                        let wanted: String = switch condition {
-                        case .state(let s): s.rawValue
-                        case .httpStatus(let c): "HTTP \(c)"
-                        }
-                        throw StepFailure(message: "wait timed out", status: last?.status, isAssertion: true,
-                                          mismatch: Mismatch(what: "wait", expected: "\(wanted) within \(HumanDuration.format(timeout))", actual: actual))
+                        let wanted: String =
+                            switch condition {
+                            case .state(let s): s.rawValue
+                            case .httpStatus(let c): "HTTP \(c)"
+                            }
+                        throw StepFailure(
+                            message: "wait timed out", status: last?.status, isAssertion: true,
+                            mismatch: Mismatch(what: "wait", expected: "\(wanted) within \(HumanDuration.format(timeout))", actual: actual))
                     }
                     try await Task.sleep(for: interval)
                 }
             case .request(let method, let path, let body, let headers):
                 var resolvedHeaders: [String: String] = [:]
                 for (k, v) in headers { resolvedHeaders[k] = try state.variables.interpolate(v) }
-                let response = try await client.call(method, try state.variables.interpolate(path),
-                                                     body: try body.map { Array(try state.variables.interpolate($0).utf8) }, headers: resolvedHeaders)
+                let response = try await client.call(
+                    method, try state.variables.interpolate(path),
+                    body: try body.map { Array(try state.variables.interpolate($0).utf8) }, headers: resolvedHeaders)
                 return observe(response)
             }
         } catch let failure as APIFailure {
@@ -401,7 +428,7 @@ public struct ScenarioSession: Sendable {
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)

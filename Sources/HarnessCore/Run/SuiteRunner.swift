@@ -73,9 +73,10 @@ public struct SuiteRunner: Sendable {
     /// What each selected scenario reports when the run could not set up: one errored step named `step`.
     public func setupFailed(_ files: [ScenarioFile], step: String, message: String) -> [ScenarioResult] {
         selected(files).map { item in
-            ScenarioResult(name: item.scenario.name, file: item.file, tags: item.scenario.tags, outcome: .error,
-                           steps: [StepResult(name: step, operation: "create", outcome: .error, duration: .zero, errorMessage: message)],
-                           duration: .zero)
+            ScenarioResult(
+                name: item.scenario.name, file: item.file, tags: item.scenario.tags, outcome: .error,
+                steps: [StepResult(name: step, operation: "create", outcome: .error, duration: .zero, errorMessage: message)],
+                duration: .zero)
         }
     }
 }

@@ -73,7 +73,9 @@ package enum TextNormalizer {
         return (j + 1 - i, fileShown)
     }
 
-    static let temporaryRoots = ["/tmp/", "/var/tmp/", "/var/folders/", "/private/var/folders/", "/private/tmp/", "/dev/shm/"].map { Array($0.utf8) }
+    static let temporaryRoots = ["/tmp/", "/var/tmp/", "/var/folders/", "/private/var/folders/", "/private/tmp/", "/dev/shm/"].map {
+        Array($0.utf8)
+    }
 
     /// A path under a temporary directory, up to the first byte that cannot be part of a path.
     static func temporaryPath(_ b: [UInt8], _ i: Int) -> (Int, [UInt8])? {
@@ -115,7 +117,10 @@ package enum TextNormalizer {
         j += 1
         while j < b.count, b[j] == UInt8(ascii: " ") { j += 1 }
         var quote: UInt8?
-        if j < b.count, b[j] == UInt8(ascii: "'") || b[j] == UInt8(ascii: "\"") { quote = b[j]; j += 1 }
+        if j < b.count, b[j] == UInt8(ascii: "'") || b[j] == UInt8(ascii: "\"") {
+            quote = b[j]
+            j += 1
+        }
         let start = j
         while j < b.count, isHostByte(b[j]) { j += 1 }
         guard j > start else { return nil }
@@ -167,8 +172,9 @@ package enum TextNormalizer {
     static func isPathByte(_ c: UInt8) -> Bool {
         switch c {
         case 0...0x20, 0x7F, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"), UInt8(ascii: ":"), UInt8(ascii: ","),
-             UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "<"),
-             UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "}"): false
+            UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "<"),
+            UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "}"):
+            false
         default: true
         }
     }

@@ -52,7 +52,9 @@ public struct SandboxTemplate: Sendable, Hashable {
     public var owner: String?
 
     /// A template for `create` steps.
-    public init(language: CodeLanguage = .python, machineConfig: MachineConfig = .unspecified, displayName: String? = nil, ttl: Duration? = nil) {
+    public init(
+        language: CodeLanguage = .python, machineConfig: MachineConfig = .unspecified, displayName: String? = nil, ttl: Duration? = nil
+    ) {
         self.language = language
         self.machineConfig = machineConfig
         self.displayName = displayName
@@ -78,8 +80,10 @@ public struct Scenario: Sendable {
     public var location: SourceLocation
 
     /// A scenario.
-    public init(name: String, tags: [String] = [], sandbox: SandboxTemplate = SandboxTemplate(), steps: [Step],
-                skip: String? = nil, load: LoadPlan? = nil, location: SourceLocation) {
+    public init(
+        name: String, tags: [String] = [], sandbox: SandboxTemplate = SandboxTemplate(), steps: [Step],
+        skip: String? = nil, load: LoadPlan? = nil, location: SourceLocation
+    ) {
         self.name = name
         self.tags = tags
         self.sandbox = sandbox

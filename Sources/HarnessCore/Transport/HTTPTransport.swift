@@ -14,8 +14,10 @@ public struct TransportRequest: Sendable {
     public var maxResponseBytes: Int?
 
     /// A request; `timeout` nil uses the transport's own.
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
-                maxResponseBytes: Int? = nil) {
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil,
+        maxResponseBytes: Int? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -40,8 +42,10 @@ public struct TransportResponse: Sendable {
     public var firstByte: Duration?
 
     /// A response.
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], elapsed: Duration = .zero,
-                firstByte: Duration? = nil) {
+    public init(
+        status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], elapsed: Duration = .zero,
+        firstByte: Duration? = nil
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -59,7 +63,9 @@ public struct TransportResponse: Sendable {
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, for retry decisions and reports.
     public enum Kind: String, Sendable {
-        case connect, timeout, tls, protocolError = "protocol", cancelled, other
+        case connect, timeout, tls
+        case protocolError = "protocol"
+        case cancelled, other
     }
 
     /// What went wrong.

@@ -45,7 +45,8 @@ public final class GcloudToken: CredentialProvider {
     func locateGcloud() throws(CredentialError) -> String {
         if let executable {
             guard FileManager.default.isExecutableFile(atPath: executable) else {
-                throw CredentialError("this gcloud is not an executable file; install the Google Cloud CLI or fix the path", source: executable)
+                throw CredentialError(
+                    "this gcloud is not an executable file; install the Google Cloud CLI or fix the path", source: executable)
             }
             return executable
         }
@@ -73,12 +74,14 @@ public final class GcloudToken: CredentialProvider {
             let errors = Pipe()
             process.standardOutput = output
             process.standardError = errors
-            process.standardInput = FileHandle.nullDevice  // a login prompt fails instead of hanging
+            process.standardInput = FileHandle.nullDevice // a login prompt fails instead of hanging
             try process.run()
             return (process, output, errors)
         }
         var attempt = 0
-        let process: Process, output: Pipe, errors: Pipe
+        let process: Process
+        let output: Pipe
+        let errors: Pipe
         while true {
             do {
                 (process, output, errors) = try launch()
@@ -91,7 +94,8 @@ public final class GcloudToken: CredentialProvider {
                     try? await Task.sleep(for: .milliseconds(20))
                     continue
                 }
-                throw CredentialError("could not start gcloud (\(error.localizedDescription)); check the Google Cloud CLI installation", source: command)
+                throw CredentialError(
+                    "could not start gcloud (\(error.localizedDescription)); check the Google Cloud CLI installation", source: command)
             }
         }
         let (stdout, stderr) = await withTaskCancellationHandler {

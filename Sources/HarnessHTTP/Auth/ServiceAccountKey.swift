@@ -44,7 +44,8 @@ public struct ServiceAccountKey: Sendable {
         do {
             document = try JSONValue.parse(json)
         } catch {
-            throw CredentialError("the service-account key is not valid JSON (\(error)); download a new key from the Cloud console", source: source)
+            throw CredentialError(
+                "the service-account key is not valid JSON (\(error)); download a new key from the Cloud console", source: source)
         }
         guard document.objectValue != nil else {
             throw CredentialError("the service-account key must be a JSON object, not \(document.kindName)", source: source)

@@ -17,14 +17,15 @@ extension ServiceAccountToken {
             "scope": .string(scope),
             "aud": .string(key.tokenURI),
             "iat": .number(issued),
-            "exp": .number(issued + assertionLifetime),
+            "exp": .number(issued + assertionLifetime)
         ]
         let signingInput = base64URL(JSONValue.object(header).serialized()) + "." + base64URL(claims.serialized())
         let signature: [UInt8]
         do {
             signature = try RS256Signer(pem: key.privateKeyPEM).sign(Array(signingInput.utf8))
         } catch {
-            throw CredentialError("field \"private_key\" cannot sign: \(error); download a new JSON key for \(key.clientEmail)", source: source)
+            throw CredentialError(
+                "field \"private_key\" cannot sign: \(error); download a new JSON key for \(key.clientEmail)", source: source)
         }
         return signingInput + "." + base64URL(signature)
     }

@@ -73,8 +73,12 @@ public final class ServiceAccountToken: CredentialProvider {
         let key: ServiceAccountKey
         let source: String
         switch keySource {
-        case .file(let path): key = try ServiceAccountKey.load(path: path); source = path
-        case .key(let given): key = given; source = "service account \(given.clientEmail)"
+        case .file(let path):
+            key = try ServiceAccountKey.load(path: path)
+            source = path
+        case .key(let given):
+            key = given
+            source = "service account \(given.clientEmail)"
         }
         let issuedAt = now()
         let assertion = try Self.assertion(key: key, scope: scope, issuedAt: issuedAt, source: source)
@@ -105,7 +109,9 @@ public final class ServiceAccountToken: CredentialProvider {
     }
 
     /// Reads `access_token` and `expires_in` from the token endpoint's answer.
-    static func parseTokenResponse(_ response: TransportResponse, key: ServiceAccountKey, issuedAt: Date, source: String) throws(CredentialError) -> TokenCache.Entry {
+    static func parseTokenResponse(_ response: TransportResponse, key: ServiceAccountKey, issuedAt: Date, source: String)
+        throws(CredentialError) -> TokenCache.Entry
+    {
         let json = try? JSONValue.parse(response.body)
         guard (200..<300).contains(response.status) else {
             let reason = [json?["error"]?.stringValue, json?["error_description"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
@@ -116,7 +122,9 @@ public final class ServiceAccountToken: CredentialProvider {
                 source: source)
         }
         guard let token = json?["access_token"]?.stringValue, !token.isEmpty else {
-            throw CredentialError("the token endpoint \(key.tokenURI) answered without \"access_token\"; check \"token_uri\" points at an OAuth 2.0 token endpoint", source: source)
+            throw CredentialError(
+                "the token endpoint \(key.tokenURI) answered without \"access_token\"; check \"token_uri\" points at an OAuth 2.0 token endpoint",
+                source: source)
         }
         let lifetime = json?["expires_in"]?.numberValue ?? 3600
         return TokenCache.Entry(token: token, expiry: issuedAt.addingTimeInterval(lifetime))

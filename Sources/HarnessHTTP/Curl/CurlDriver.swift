@@ -57,8 +57,9 @@ final class CurlDriver: @unchecked Sendable {
             let reason = String(cString: strerror(errno))
             if epoll >= 0 { close(epoll) }
             curl_multi_cleanup(multi)
-            throw TransportError(.other, "could not create the transport's epoll set (\(reason)); raise the open-file limit (ulimit -n)",
-                                 url: "")
+            throw TransportError(
+                .other, "could not create the transport's epoll set (\(reason)); raise the open-file limit (ulimit -n)",
+                url: "")
         }
         self.multi = multi
         self.epoll = epoll
@@ -129,7 +130,7 @@ final class CurlDriver: @unchecked Sendable {
         }
         if first { sb_wakeup_signal(wakeup) }
         exited.wait()
-        exited.signal()  // let any other caller through as well
+        exited.signal() // let any other caller through as well
     }
 
     // MARK: - Driver thread
@@ -245,7 +246,10 @@ final class CurlDriver: @unchecked Sendable {
     }
 
     private static func shutDownError(_ url: String) -> TransportError {
-        TransportError(.cancelled, "the transport was shut down before the request finished; send requests only inside withCurlTransport or before shutdown()", url: url)
+        TransportError(
+            .cancelled,
+            "the transport was shut down before the request finished; send requests only inside withCurlTransport or before shutdown()",
+            url: url)
     }
 
     private static func cancelledError(_ url: String) -> TransportError {

@@ -108,7 +108,7 @@ final class CurlExchange: @unchecked Sendable {
         let method = request.method.uppercased()
         var body = request.body
         if body == nil, method == "POST" || method == "PUT" || method == "PATCH" {
-            body = []  // sends `Content-Length: 0`, which servers expect for these methods
+            body = [] // sends `Content-Length: 0`, which servers expect for these methods
         }
         guard let body else {
             switch method {
@@ -181,11 +181,13 @@ final class CurlExchange: @unchecked Sendable {
         } else if code == CURLE_OK {
             // libcurl times from when the driver started the transfer, a little after `start`; what
             // it measures from the first byte to the end is exact, so count back from the end.
-            var total: curl_off_t = 0, startTransfer: curl_off_t = 0
+            var total: curl_off_t = 0
+            var startTransfer: curl_off_t = 0
             var lastBytes: Duration?
             if sb_easy_getinfo_off(handle.raw, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK,
-               sb_easy_getinfo_off(handle.raw, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer) == CURLE_OK,
-               startTransfer > 0, total >= startTransfer {
+                sb_easy_getinfo_off(handle.raw, CURLINFO_STARTTRANSFER_TIME_T, &startTransfer) == CURLE_OK,
+                startTransfer > 0, total >= startTransfer
+            {
                 lastBytes = .microseconds(total - startTransfer)
             }
             completion = .response(status: handle.info(CURLINFO_RESPONSE_CODE), end: .now, firstByteToEnd: lastBytes)
@@ -200,13 +202,16 @@ final class CurlExchange: @unchecked Sendable {
     private func tooLargeError(_ part: ExceededLimit) -> TransportError {
         switch part {
         case .body:
-            TransportError(.protocolError, "the response body is larger than the limit of \(bodyLimit) bytes, so the transfer was stopped; "
-                + "raise CurlTransport.Configuration.maxResponseBytes (sandbench: --max-response-bytes) "
-                + "if the server really sends that much",
+            TransportError(
+                .protocolError,
+                "the response body is larger than the limit of \(bodyLimit) bytes, so the transfer was stopped; "
+                    + "raise CurlTransport.Configuration.maxResponseBytes (sandbench: --max-response-bytes) "
+                    + "if the server really sends that much",
                 url: url)
         case .headers:
-            TransportError(.protocolError, "the response headers are larger than \(Self.maxHeaderBytes) bytes, so the transfer was stopped",
-                           url: url)
+            TransportError(
+                .protocolError, "the response headers are larger than \(Self.maxHeaderBytes) bytes, so the transfer was stopped",
+                url: url)
         }
     }
 
@@ -225,8 +230,10 @@ final class CurlExchange: @unchecked Sendable {
         switch completion {
         case .response(let status, let end, let firstByteToEnd):
             let elapsed = end - start
-            return .success(TransportResponse(status: status, headers: Self.parseHeaders(rawHeaders), body: responseBody, elapsed: elapsed,
-                                              firstByte: firstByteToEnd.map { max(.zero, elapsed - $0) }))
+            return .success(
+                TransportResponse(
+                    status: status, headers: Self.parseHeaders(rawHeaders), body: responseBody, elapsed: elapsed,
+                    firstByte: firstByteToEnd.map { max(.zero, elapsed - $0) }))
         case .failure(let error):
             return .failure(error)
         case nil:

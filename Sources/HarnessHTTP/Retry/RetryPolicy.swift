@@ -96,7 +96,7 @@ public struct RetryPolicy: Sendable {
         // The longest HTTP-date is 37 bytes; anything much longer is garbage, whatever it holds.
         guard !trimmed.isEmpty, trimmed.utf8.count <= 64 else { return nil }
         if trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            guard let seconds = Int64(trimmed) else { return longestRetryAfter }  // more digits than Int64 holds
+            guard let seconds = Int64(trimmed) else { return longestRetryAfter } // more digits than Int64 holds
             return min(.seconds(seconds), longestRetryAfter)
         }
         for format in httpDateFormats {

@@ -57,8 +57,9 @@ public struct RetryingTransport: HTTPTransport {
             do {
                 let response = try await base.send(request)
                 guard attempt < policy.maxAttempts, policy.shouldRetry(status: response.status),
-                      let wait = policy.delay(beforeRetry: attempt, retryAfter: response.header("Retry-After"),
-                                              now: now(), unitRandom: unitRandom())
+                    let wait = policy.delay(
+                        beforeRetry: attempt, retryAfter: response.header("Retry-After"),
+                        now: now(), unitRandom: unitRandom())
                 else { return response }
                 delay = wait
             } catch {
@@ -68,7 +69,9 @@ public struct RetryingTransport: HTTPTransport {
             do {
                 try await sleep(delay)
             } catch {
-                throw TransportError(.cancelled, "cancelled while waiting \(delay) to retry (attempt \(attempt + 1) of \(policy.maxAttempts))", url: request.url)
+                throw TransportError(
+                    .cancelled, "cancelled while waiting \(delay) to retry (attempt \(attempt + 1) of \(policy.maxAttempts))",
+                    url: request.url)
             }
             attempt += 1
         }

@@ -48,12 +48,13 @@ package struct ConsoleReporter: Sendable {
 
     /// One scenario's line, with the failing step and its mismatches below it when it failed (newline-terminated).
     package func render(_ scenario: ScenarioResult) -> String {
-        let (label, color) = switch scenario.outcome {
-        case .passed: ("PASS ", ANSI.green)
-        case .failed: ("FAIL ", ANSI.red)
-        case .error: ("ERROR", ANSI.magenta)
-        case .skipped: ("SKIP ", ANSI.yellow)
-        }
+        let (label, color) =
+            switch scenario.outcome {
+            case .passed: ("PASS ", ANSI.green)
+            case .failed: ("FAIL ", ANSI.red)
+            case .error: ("ERROR", ANSI.magenta)
+            case .skipped: ("SKIP ", ANSI.yellow)
+            }
         let title = "\(clean(scenario.file)) › \(clean(scenario.name))"
         let timing = "(\(ReportTime.wholeMilliseconds(scenario.duration)) ms)"
         var lines = ["\(paint(label, color, bold: true)) \(title)  \(paint(timing, ANSI.dim))"]
@@ -76,7 +77,7 @@ package struct ConsoleReporter: Sendable {
             paint("\(passed) passed", passed > 0 ? ANSI.green : nil),
             paint("\(failed) failed", failed > 0 ? ANSI.red : nil),
             paint("\(errors) errors", errors > 0 ? ANSI.magenta : nil),
-            paint("\(skipped) skipped", skipped > 0 ? ANSI.yellow : nil),
+            paint("\(skipped) skipped", skipped > 0 ? ANSI.yellow : nil)
         ]
         return counts.joined(separator: ", ") + " in \(ReportTime.shortSeconds(run.duration))s\n"
     }
@@ -150,13 +151,16 @@ package struct ConsoleReporter: Sendable {
 
 }
 
-private extension String {
+extension String {
     /// CR moves the cursor back over what was printed; show it as a line break instead.
-    func replacingCarriageReturns() -> String {
+    fileprivate func replacingCarriageReturns() -> String {
         var out = String.UnicodeScalarView()
         var previousWasCR = false
         for scalar in unicodeScalars {
-            if scalar == "\n" && previousWasCR { previousWasCR = false; continue }
+            if scalar == "\n" && previousWasCR {
+                previousWasCR = false
+                continue
+            }
             previousWasCR = scalar == "\r"
             out.append(previousWasCR ? "\n" : scalar)
         }

@@ -51,9 +51,9 @@ package enum JSONReport {
                 "passed": count(.passed),
                 "failed": count(.failed),
                 "errors": count(.error),
-                "skipped": count(.skipped),
+                "skipped": count(.skipped)
             ],
-            "scenarios": .array(run.scenarios.map(scenario)),
+            "scenarios": .array(run.scenarios.map(scenario))
         ]
     }
 
@@ -66,7 +66,7 @@ package enum JSONReport {
             "durationMs": .number(ReportTime.milliseconds(s.duration)),
             "skipReason": s.skipReason.map(JSONValue.string) ?? .null,
             "cleanupProblems": .array(s.cleanupProblems.map(JSONValue.string)),
-            "steps": .array(s.steps.map(step)),
+            "steps": .array(s.steps.map(step))
         ]
     }
 
@@ -78,9 +78,10 @@ package enum JSONReport {
             "durationMs": .number(ReportTime.milliseconds(s.duration)),
             "startOffsetMs": .number(ReportTime.milliseconds(s.startOffset)),
             "httpStatus": s.httpStatus.map { .number(Double($0)) } ?? .null,
-            "mismatches": .array(s.mismatches.map { m in
-                ["what": .string(m.what), "expected": .string(m.expected), "actual": .string(m.actual)]
-            }),
+            "mismatches": .array(
+                s.mismatches.map { m in
+                    ["what": .string(m.what), "expected": .string(m.expected), "actual": .string(m.actual)]
+                }),
             "errorMessage": s.errorMessage.map(JSONValue.string) ?? .null,
             // The end of a failed step's stdout and stderr (``OutputTail``), null when it printed nothing or passed.
             "output": s.output.map { o in
@@ -88,7 +89,7 @@ package enum JSONReport {
             } ?? .null,
             "location": s.location.map { l in
                 ["file": .string(l.file), "line": .number(Double(l.line)), "column": .number(Double(l.column))]
-            } ?? .null,
+            } ?? .null
         ]
     }
 }

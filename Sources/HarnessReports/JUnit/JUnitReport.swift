@@ -25,13 +25,16 @@ package enum JUnitReport {
         let writer = try XMLTextWriter()
         try writer.startDocument()
         // junit-10.xsd allows only name, time, tests, failures and errors on <testsuites>.
-        try writer.element("testsuites", [
-            ("name", rootName),
-            ("tests", String(suites.reduce(0) { $0 + $1.cases.count })),
-            ("failures", String(suites.reduce(0) { $0 + $1.failures })),
-            ("errors", String(suites.reduce(0) { $0 + $1.errors })),
-            ("time", ReportTime.seconds(run.duration)),
-        ]) { () throws(ReportError) in
+        try writer.element(
+            "testsuites",
+            [
+                ("name", rootName),
+                ("tests", String(suites.reduce(0) { $0 + $1.cases.count })),
+                ("failures", String(suites.reduce(0) { $0 + $1.failures })),
+                ("errors", String(suites.reduce(0) { $0 + $1.errors })),
+                ("time", ReportTime.seconds(run.duration))
+            ]
+        ) { () throws(ReportError) in
             for suite in suites {
                 try write(suite, timestamp: timestamp, hostname: host, to: writer)
             }
@@ -51,8 +54,10 @@ package enum JUnitReport {
         try ReportFile.write(render(run, hostname: hostname), to: path)
     }
 
-    private static func write(_ suite: JUnitSuite, timestamp: String, hostname: String?,
-                              to writer: XMLTextWriter) throws(ReportError) {
+    private static func write(
+        _ suite: JUnitSuite, timestamp: String, hostname: String?,
+        to writer: XMLTextWriter
+    ) throws(ReportError) {
         var attributes = [
             ("name", suite.name),
             ("tests", String(suite.cases.count)),
@@ -60,7 +65,7 @@ package enum JUnitReport {
             ("errors", String(suite.errors)),
             ("skipped", String(suite.skipped)),
             ("time", ReportTime.seconds(suite.time)),
-            ("timestamp", timestamp),
+            ("timestamp", timestamp)
         ]
         if let hostname { attributes.append(("hostname", hostname)) }
         try writer.element("testsuite", attributes) { () throws(ReportError) in

@@ -51,8 +51,10 @@ struct JUnitSuite {
             return JUnitSuite(name: file, time: time, properties: properties, cases: cases)
         }
         if !run.leaks.isEmpty {
-            suites.append(JUnitSuite(name: leakSuiteName, time: .zero, properties: properties,
-                                     cases: [Case(leaks: run.leaks)]))
+            suites.append(
+                JUnitSuite(
+                    name: leakSuiteName, time: .zero, properties: properties,
+                    cases: [Case(leaks: run.leaks)]))
         }
         return suites
     }
@@ -157,7 +159,9 @@ extension JUnitSuite.Case {
 
     /// Every step with its operation, outcome, duration in ms and HTTP status.
     static func stepLog(_ scenario: ScenarioResult) -> String {
-        var lines = ["scenario '\(scenario.name)' in \(scenario.file): \(scenario.outcome.rawValue) in \(ReportTime.seconds(scenario.duration)) s"]
+        var lines = [
+            "scenario '\(scenario.name)' in \(scenario.file): \(scenario.outcome.rawValue) in \(ReportTime.seconds(scenario.duration)) s"
+        ]
         if !scenario.tags.isEmpty { lines.append("tags: \(scenario.tags.joined(separator: ", "))") }
         if let reason = scenario.skipReason { lines.append("skip reason: \(reason)") }
         if scenario.steps.isEmpty {
@@ -165,8 +169,10 @@ extension JUnitSuite.Case {
         } else {
             lines.append("steps:")
             let rows = scenario.steps.enumerated().map { i, step in
-                ["\(i + 1). \(step.name)", step.operation, step.outcome.rawValue,
-                 "\(ReportTime.millisecondsText(step.duration)) ms", step.httpStatus.map { "HTTP \($0)" } ?? "HTTP -"]
+                [
+                    "\(i + 1). \(step.name)", step.operation, step.outcome.rawValue,
+                    "\(ReportTime.millisecondsText(step.duration)) ms", step.httpStatus.map { "HTTP \($0)" } ?? "HTTP -"
+                ]
             }
             let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
@@ -185,9 +191,9 @@ extension JUnitSuite.Case {
     }
 }
 
-private extension String {
+extension String {
     /// One line: CR, LF and CRLF become a visible `\n` so CI shows the whole message in its one-line slot.
-    func replacingLineBreaks() -> String {
+    fileprivate func replacingLineBreaks() -> String {
         replacing("\r\n", with: "\\n").replacing("\n", with: "\\n").replacing("\r", with: "\\n")
     }
 }
@@ -195,17 +201,21 @@ private extension String {
 extension JUnitSuite.Case {
     /// Writes this `<testcase>` with its verdict element and captured output.
     func write(to writer: XMLTextWriter) throws(ReportError) {
-        try writer.element("testcase", [
-            ("name", name),
-            ("classname", classname),
-            ("time", ReportTime.seconds(time)),
-        ]) { () throws(ReportError) in
-            let element: String? = switch verdict {
-            case .passed: nil
-            case .failure: "failure"
-            case .error: "error"
-            case .skipped: "skipped"
-            }
+        try writer.element(
+            "testcase",
+            [
+                ("name", name),
+                ("classname", classname),
+                ("time", ReportTime.seconds(time))
+            ]
+        ) { () throws(ReportError) in
+            let element: String? =
+                switch verdict {
+                case .passed: nil
+                case .failure: "failure"
+                case .error: "error"
+                case .skipped: "skipped"
+                }
             if let element {
                 var attributes = [("message", message)]
                 if let type { attributes.append(("type", type)) }

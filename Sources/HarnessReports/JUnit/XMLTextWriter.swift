@@ -58,8 +58,10 @@ final class XMLTextWriter {
     }
 
     /// Writes `<name attributes…>` then `content`, then the end tag.
-    func element(_ name: String, _ attributes: [(String, String)] = [],
-                 content: () throws(ReportError) -> Void = {}) throws(ReportError) {
+    func element(
+        _ name: String, _ attributes: [(String, String)] = [],
+        content: () throws(ReportError) -> Void = {}
+    ) throws(ReportError) {
         try startElement(name)
         for (key, value) in attributes { try attribute(key, value) }
         try content()

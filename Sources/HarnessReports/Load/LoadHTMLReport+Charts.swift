@@ -12,15 +12,17 @@ extension LoadHTMLReport {
             points.map { t in t.latency.count > 0 ? (t.second + t.width / 2, t.latency.percentile(p) * 1e3) : nil }
         }
         let bands = points.filter { $0.latency.count > 0 }.map { t in
-            SVGChart.Band(from: t.second, to: t.second + t.width, tooltip: "\(span(t)): \(t.latency.count) steps, p50 "
-                + LoadText.duration(t.latency.percentile(50)) + ", p99 " + LoadText.duration(t.latency.percentile(99)))
+            SVGChart.Band(
+                from: t.second, to: t.second + t.width,
+                tooltip: "\(span(t)): \(t.latency.count) steps, p50 "
+                    + LoadText.duration(t.latency.percentile(50)) + ", p99 " + LoadText.duration(t.latency.percentile(99)))
         }
         let chart = SVGChart(
             id: "latency-over-time", title: "Step latency over time (p50 and p99, ms)",
             xAxis: .time(end: timelineEnd(r)), xLabel: "time since start", yLabel: "latency (ms)",
             series: [
                 .init(name: "p50", color: blue, style: .line(dashed: false), points: line(50)),
-                .init(name: "p99", color: orange, style: .line(dashed: false), points: line(99)),
+                .init(name: "p99", color: orange, style: .line(dashed: false), points: line(99))
             ],
             bands: bands)
         return chart.render(emptyNote: "no data: no step finished during the run")
@@ -38,13 +40,17 @@ extension LoadHTMLReport {
         for (m, color) in metrics where m.count > 0 {
             for (histogram, service) in [(m.stats.corrected, false), (m.stats.service, true)] {
                 let values = percentileCurve(histogram, at: percentiles)
-                series.append(.init(name: m.name + (service ? " (service time)" : ""), color: color, style: .line(dashed: service),
-                                    points: zip(xs, values).map { ($0, $1 * 1e3) }))
+                series.append(
+                    .init(
+                        name: m.name + (service ? " (service time)" : ""), color: color, style: .line(dashed: service),
+                        points: zip(xs, values).map { ($0, $1 * 1e3) }))
             }
             for (label, p, x) in [("p50", 50.0, log10(2.0)), ("p90", 90, 1), ("p99", 99, 2), ("p99.9", 99.9, 3), ("p99.99", 99.99, 4)] {
                 let value = m.stats.corrected.percentile(p)
-                markers.append(.init(x: x, y: value * 1e3, color: color,
-                                     tooltip: "\(m.name) \(label): \(LoadText.duration(value)) (\(m.count) samples)"))
+                markers.append(
+                    .init(
+                        x: x, y: value * 1e3, color: color,
+                        tooltip: "\(m.name) \(label): \(LoadText.duration(value)) (\(m.count) samples)"))
             }
         }
         let chart = SVGChart(
@@ -68,12 +74,14 @@ extension LoadHTMLReport {
             .init(name: "requests/s", color: purple, style: .line(dashed: false), points: rate(\.requests)),
             .init(name: "sessions finished/s", color: blue, style: .line(dashed: false), points: rate(\.sessionsFinished)),
             .init(name: "errors/s", color: red, style: .bars(width: half), points: errors),
-            .init(name: "failed/s", color: orange, style: .bars(width: half), points: failures),
+            .init(name: "failed/s", color: orange, style: .bars(width: half), points: failures)
         ]
         let bands = points.map { t in
-            SVGChart.Band(from: t.second, to: t.second + t.width, tooltip: "\(span(t)): \(t.requests) requests, "
-                + "\(t.sessionsStarted) sessions started, \(t.sessionsFinished) finished, \(t.errors) errors, \(t.failures) failed"
-                + (t.dropped > 0 ? ", \(t.dropped) dropped" : ""))
+            SVGChart.Band(
+                from: t.second, to: t.second + t.width,
+                tooltip: "\(span(t)): \(t.requests) requests, "
+                    + "\(t.sessionsStarted) sessions started, \(t.sessionsFinished) finished, \(t.errors) errors, \(t.failures) failed"
+                    + (t.dropped > 0 ? ", \(t.dropped) dropped" : ""))
         }
         let chart = SVGChart(
             id: "throughput-errors", title: "Throughput and errors over time (per second)",
@@ -94,8 +102,14 @@ extension LoadHTMLReport {
         var index = 0
         var seen: UInt64 = pairs.first?[1] ?? 0
         for p in percentiles {
-            if p <= 0 { out.append(h.min); continue }
-            if p >= 100 { out.append(h.max); continue }
+            if p <= 0 {
+                out.append(h.min)
+                continue
+            }
+            if p >= 100 {
+                out.append(h.max)
+                continue
+            }
             let rank = Swift.max(1, UInt64((p.nextDown * Double(total) / 100).rounded(.up)))
             while seen < rank, index + 1 < pairs.count {
                 index += 1

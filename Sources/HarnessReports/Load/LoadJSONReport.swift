@@ -60,8 +60,9 @@ package enum LoadJSONReport {
             guard let encoded = self.metric(metric, in: document)?["histograms"]?["corrected"]?.arrayValue else { continue }
             let pairs = encoded.compactMap { pair -> [UInt64]? in
                 guard let values = pair.arrayValue, values.count == 2,
-                      let micros = values[0].numberValue, let count = values[1].numberValue,
-                      micros >= 0, count >= 0, micros < 1.8e19, count < 1.8e19 else { return nil }
+                    let micros = values[0].numberValue, let count = values[1].numberValue,
+                    micros >= 0, count >= 0, micros < 1.8e19, count < 1.8e19
+                else { return nil }
                 return [UInt64(micros), UInt64(count)]
             }
             var total = merged ?? LatencyHistogram()
@@ -102,20 +103,21 @@ package enum LoadJSONReport {
                 "dropped": .number(Double(c.dropped)),
                 "steps": .number(Double(c.steps)),
                 "stepErrors": .number(Double(c.stepErrors)),
-                "stepFailures": .number(Double(c.stepFailures)),
+                "stepFailures": .number(Double(c.stepFailures))
             ],
             "operations": .array(r.operations.map(metric)),
             "steps": .array(r.steps.map(metric)),
             "session": metric(r.session),
-            "thresholds": .array(r.thresholds.map { t in
-                [
-                    "source": .string(t.threshold.source),
-                    "actual": t.actual.flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .null,
-                    "passed": .bool(t.passed),
-                    "summary": .string(t.summary),
-                ]
-            }),
-            "timeline": .array(r.timeline.map(point)),
+            "thresholds": .array(
+                r.thresholds.map { t in
+                    [
+                        "source": .string(t.threshold.source),
+                        "actual": t.actual.flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .null,
+                        "passed": .bool(t.passed),
+                        "summary": .string(t.summary)
+                    ]
+                }),
+            "timeline": .array(r.timeline.map(point))
         ]
     }
 
@@ -127,7 +129,7 @@ package enum LoadJSONReport {
             "stages": .array(p.stages.map { ["duration": .number($0.duration.seconds), "target": .number($0.target)] }),
             "seed": p.seed.map { .string(String($0)) } ?? .null,
             "abort_on_fail": .bool(p.abortOnFail),
-            "thresholds": .array(p.thresholds.map(JSONValue.string)),
+            "thresholds": .array(p.thresholds.map(JSONValue.string))
         ]
         switch p.model {
         case .open(let rate, let duration, let maxInFlight):
@@ -171,8 +173,8 @@ package enum LoadJSONReport {
             "histograms": [
                 "unit": "us",
                 "service": pairs(m.stats.service),
-                "corrected": pairs(m.stats.corrected),
-            ],
+                "corrected": pairs(m.stats.corrected)
+            ]
         ]
     }
 
@@ -187,7 +189,7 @@ package enum LoadJSONReport {
             "errors": .number(Double(p.errors)),
             "failures": .number(Double(p.failures)),
             "p50Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(50))) : .null,
-            "p99Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(99))) : .null,
+            "p99Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(99))) : .null
         ]
     }
 }

@@ -25,13 +25,16 @@ package enum LoadJUnitReport {
         let host = hostname.map(ReportText.attribute).flatMap { $0.isEmpty ? nil : $0 }
         let writer = try XMLTextWriter()
         try writer.startDocument()
-        try writer.element("testsuites", [
-            ("name", JUnitReport.rootName),
-            ("tests", String(suite.cases.count)),
-            ("failures", String(suite.failures)),
-            ("errors", String(suite.errors)),
-            ("time", ReportTime.seconds(suite.time)),
-        ]) { () throws(ReportError) in
+        try writer.element(
+            "testsuites",
+            [
+                ("name", JUnitReport.rootName),
+                ("tests", String(suite.cases.count)),
+                ("failures", String(suite.failures)),
+                ("errors", String(suite.errors)),
+                ("time", ReportTime.seconds(suite.time))
+            ]
+        ) { () throws(ReportError) in
             var attributes = [
                 ("name", suite.name),
                 ("tests", String(suite.cases.count)),
@@ -39,7 +42,7 @@ package enum LoadJUnitReport {
                 ("errors", String(suite.errors)),
                 ("skipped", "0"),
                 ("time", ReportTime.seconds(suite.time)),
-                ("timestamp", ReportTime.isoTimestampWithoutZone(result.startedAt)),
+                ("timestamp", ReportTime.isoTimestampWithoutZone(result.startedAt))
             ]
             if let host { attributes.append(("hostname", host)) }
             try writer.element("testsuite", attributes) { () throws(ReportError) in
@@ -71,7 +74,7 @@ package enum LoadJUnitReport {
         let time = Duration.nanoseconds(Int64(result.seconds.isFinite ? Swift.min(Swift.max(0, result.seconds), 9e9) * 1e9 : 0))
         var properties = [
             (name: "target", value: ReportText.attribute(result.target)),
-            (name: "model", value: LoadText.model(result.plan)),
+            (name: "model", value: LoadText.model(result.plan))
         ]
         if let seed = result.plan.seed { properties.append((name: "seed", value: String(seed))) }
         properties.append((name: "plan", value: ReportText.attribute(LoadText.plan(result.plan))))
@@ -91,10 +94,11 @@ package enum LoadJUnitReport {
         // LoadResult drops thresholds it cannot parse; say so rather than let them vanish.
         for source in result.plan.thresholds where Threshold.parse(source) == nil {
             let message = "cannot parse threshold '\(source)'; write METRIC.STAT OP VALUE, e.g. execute.p99 < 250ms"
-            cases.append(JUnitSuite.Case(
-                name: JUnitSuite.uniqueName(ReportText.attribute(source), among: &used),
-                classname: thresholdClassname, time: .zero, verdict: .error, type: "InvalidThreshold",
-                message: ReportText.attribute(LoadText.oneLine(message)), body: ReportText.body(message), systemOut: ""))
+            cases.append(
+                JUnitSuite.Case(
+                    name: JUnitSuite.uniqueName(ReportText.attribute(source), among: &used),
+                    classname: thresholdClassname, time: .zero, verdict: .error, type: "InvalidThreshold",
+                    message: ReportText.attribute(LoadText.oneLine(message)), body: ReportText.body(message), systemOut: ""))
         }
         cases.append(completion(result, time: time, used: &used))
         return JUnitSuite(name: ReportText.attribute("load: \(result.scenario)"), time: time, properties: properties, cases: cases)
@@ -113,8 +117,9 @@ package enum LoadJUnitReport {
         var problems: [String] = []
         if let reason = result.aborted { problems.append("run aborted: \(reason)") }
         if !result.leaks.isEmpty {
-            problems.append("\(LoadText.sandboxes(result.leaks.count)) still alive after clean-up: "
-                + result.leaks.joined(separator: ", "))
+            problems.append(
+                "\(LoadText.sandboxes(result.leaks.count)) still alive after clean-up: "
+                    + result.leaks.joined(separator: ", "))
         }
         var body = problems.joined(separator: "\n")
         if !result.leaks.isEmpty {

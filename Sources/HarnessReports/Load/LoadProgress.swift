@@ -31,7 +31,7 @@ package enum LoadProgress {
             "\(LoadText.number(rate))/s",
             "in flight \(c.inFlight)",
             "errors \(c.stepErrors)",
-            "failed \(c.stepFailures)",
+            "failed \(c.stepFailures)"
         ]
         if c.dropped > 0 { parts.append("dropped \(c.dropped)") }
         parts.append("p50 " + (recent ? LoadText.duration(snapshot.recentP50) : "-"))

@@ -32,10 +32,11 @@ package enum LoadTable {
         var lines = table(result, paint: paint)
         lines.append("")
         let c = result.counters
-        lines.append(label("sessions") + "\(c.sessionsStarted) started, \(c.sessionsFinished) finished, "
-            + paint(c.sessionsFailed > 0 ? ANSI.red : nil, "\(c.sessionsFailed) failed") + ", "
-            + paint(c.sessionsErrored > 0 ? ANSI.red : nil, "\(c.sessionsErrored) errored") + ", "
-            + paint(c.dropped > 0 ? ANSI.yellow : nil, "\(c.dropped) dropped"))
+        lines.append(
+            label("sessions") + "\(c.sessionsStarted) started, \(c.sessionsFinished) finished, "
+                + paint(c.sessionsFailed > 0 ? ANSI.red : nil, "\(c.sessionsFailed) failed") + ", "
+                + paint(c.sessionsErrored > 0 ? ANSI.red : nil, "\(c.sessionsErrored) errored") + ", "
+                + paint(c.dropped > 0 ? ANSI.yellow : nil, "\(c.dropped) dropped"))
         lines.append(label("run time") + LoadText.duration(result.seconds))
         for (i, t) in result.thresholds.enumerated() {
             let mark = t.passed ? paint(ANSI.green, color ? "✓" : "PASS") : paint(ANSI.red, color ? "✗" : "FAIL")
@@ -76,7 +77,7 @@ package enum LoadTable {
 
     private static func table(_ result: LoadResult, paint: Paint) -> [String] {
         typealias Row = (name: String, cells: [String])
-        var rows: [Row?] = []  // nil: a section title, filled in below
+        var rows: [Row?] = [] // nil: a section title, filled in below
         var titles: [String] = []
         for section in sections(result) {
             let indent = section.title == nil ? "" : "  "

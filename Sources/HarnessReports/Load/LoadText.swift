@@ -106,7 +106,9 @@ enum LoadText {
 
 /// How a load run came out, for headers and the last console line.
 enum LoadVerdict: String {
-    case passed = "PASSED", failed = "FAILED", aborted = "ABORTED"
+    case passed = "PASSED"
+    case failed = "FAILED"
+    case aborted = "ABORTED"
 
     /// Aborted wins over failed: an aborted run's numbers cover only part of the plan.
     init(_ result: LoadResult) {

@@ -13,7 +13,10 @@ struct SVGChart {
 
     /// A line (with gaps where a point is nil) or bars of the given width in x units.
     struct Series {
-        enum Style { case line(dashed: Bool), bars(width: Double) }
+        enum Style {
+            case line(dashed: Bool)
+            case bars(width: Double)
+        }
         var name: String
         var color: String
         var style: Style
@@ -50,12 +53,15 @@ struct SVGChart {
     /// The `<svg>` element; `emptyNote` is drawn instead of axes when no series has a finite point.
     func render(emptyNote: String) -> String {
         let values = series.flatMap { $0.points.compactMap { $0 } }.filter { $0.x.isFinite && $0.y.isFinite }
-        var out = "<svg id=\"\(HTML.escape(id))\" class=\"chart\" viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\""
+        var out =
+            "<svg id=\"\(HTML.escape(id))\" class=\"chart\" viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\""
             + " role=\"img\" aria-labelledby=\"\(HTML.escape(id))-title\" xmlns=\"http://www.w3.org/2000/svg\">"
             + "<title id=\"\(HTML.escape(id))-title\">\(HTML.escape(title))</title>"
-        out += "<rect class=\"plot-bg\" x=\"\(c(Self.left))\" y=\"\(c(Self.top))\" width=\"\(c(Self.plotWidth))\" height=\"\(c(Self.plotHeight))\"/>"
+        out +=
+            "<rect class=\"plot-bg\" x=\"\(c(Self.left))\" y=\"\(c(Self.top))\" width=\"\(c(Self.plotWidth))\" height=\"\(c(Self.plotHeight))\"/>"
         guard !values.isEmpty else {
-            out += "<text class=\"no-data\" x=\"\(c(Self.left + Self.plotWidth / 2))\" y=\"\(c(Self.top + Self.plotHeight / 2))\""
+            out +=
+                "<text class=\"no-data\" x=\"\(c(Self.left + Self.plotWidth / 2))\" y=\"\(c(Self.top + Self.plotHeight / 2))\""
                 + " text-anchor=\"middle\">\(HTML.escape(emptyNote))</text></svg>"
             return out
         }
@@ -75,17 +81,23 @@ struct SVGChart {
         }
         out += "</g><g class=\"axis\">"
         out += "<line x1=\"\(c(Self.left))\" x2=\"\(c(Self.left))\" y1=\"\(c(Self.top))\" y2=\"\(c(Self.top + Self.plotHeight))\"/>"
-        out += "<line x1=\"\(c(Self.left))\" x2=\"\(c(Self.left + Self.plotWidth))\" y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight))\"/>"
+        out +=
+            "<line x1=\"\(c(Self.left))\" x2=\"\(c(Self.left + Self.plotWidth))\" y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight))\"/>"
         let places = Self.places(forStep: yTicks.count > 1 ? yTicks[1] - yTicks[0] : yTop)
         for t in yTicks {
-            out += "<text class=\"tick\" x=\"\(c(Self.left - 8))\" y=\"\(c(py(t) + 4))\" text-anchor=\"end\">\(LoadText.decimal(t, places: places))</text>"
+            out +=
+                "<text class=\"tick\" x=\"\(c(Self.left - 8))\" y=\"\(c(py(t) + 4))\" text-anchor=\"end\">\(LoadText.decimal(t, places: places))</text>"
         }
         for (x, label) in xTicks {
-            out += "<line x1=\"\(c(px(x)))\" x2=\"\(c(px(x)))\" y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight + 5))\"/>"
-            out += "<text class=\"tick\" x=\"\(c(px(x)))\" y=\"\(c(Self.top + Self.plotHeight + 19))\" text-anchor=\"middle\">\(HTML.escape(label))</text>"
+            out +=
+                "<line x1=\"\(c(px(x)))\" x2=\"\(c(px(x)))\" y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight + 5))\"/>"
+            out +=
+                "<text class=\"tick\" x=\"\(c(px(x)))\" y=\"\(c(Self.top + Self.plotHeight + 19))\" text-anchor=\"middle\">\(HTML.escape(label))</text>"
         }
-        out += "<text class=\"label\" x=\"\(c(Self.left + Self.plotWidth / 2))\" y=\"\(c(Self.height - 8))\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
-        out += "<text class=\"label\" transform=\"translate(16 \(c(Self.top + Self.plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(HTML.escape(yLabel))</text>"
+        out +=
+            "<text class=\"label\" x=\"\(c(Self.left + Self.plotWidth / 2))\" y=\"\(c(Self.height - 8))\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
+        out +=
+            "<text class=\"label\" transform=\"translate(16 \(c(Self.top + Self.plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(HTML.escape(yLabel))</text>"
         out += "</g>"
 
         // Bars behind lines.
@@ -93,8 +105,10 @@ struct SVGChart {
             guard case .bars(let width) = s.style else { continue }
             out += "<g class=\"bars\" fill=\"\(s.color)\">"
             for case let p? in s.points where p.x.isFinite && p.y.isFinite && p.y > 0 {
-                let xa = px(p.x), xb = px(p.x + width)
-                out += "<rect x=\"\(c(xa + 0.5))\" y=\"\(c(py(p.y)))\" width=\"\(c(Swift.max(1, xb - xa - 1)))\" height=\"\(c(py(0) - py(p.y)))\"/>"
+                let xa = px(p.x)
+                let xb = px(p.x + width)
+                out +=
+                    "<rect x=\"\(c(xa + 0.5))\" y=\"\(c(py(p.y)))\" width=\"\(c(Swift.max(1, xb - xa - 1)))\" height=\"\(c(py(0) - py(p.y)))\"/>"
             }
             out += "</g>"
         }
@@ -106,19 +120,25 @@ struct SVGChart {
             func flush() {
                 if run.count == 1 { lonely.append(run[0]) }
                 if run.count > 1 {
-                    d += run.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(c($0.element.0)) \(c($0.element.1))" }.joined(separator: " ") + " "
+                    d +=
+                        run.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(c($0.element.0)) \(c($0.element.1))" }.joined(separator: " ")
+                        + " "
                 }
                 run = []
             }
             for p in s.points {
-                guard let p, p.x.isFinite, p.y.isFinite else { flush(); continue }
+                guard let p, p.x.isFinite, p.y.isFinite else {
+                    flush()
+                    continue
+                }
                 run.append((px(p.x), py(p.y)))
             }
             flush()
             let dash = dashed ? " stroke-dasharray=\"6 4\"" : ""
             out += "<g class=\"series\"><title>\(HTML.escape(s.name))</title>"
             if !d.isEmpty {
-                out += "<path d=\"\(d.dropLast())\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\" stroke-linejoin=\"round\"\(dash)/>"
+                out +=
+                    "<path d=\"\(d.dropLast())\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\" stroke-linejoin=\"round\"\(dash)/>"
             }
             for (x, y) in lonely {
                 out += "<circle cx=\"\(c(x))\" cy=\"\(c(y))\" r=\"3\" fill=\"\(s.color)\"/>"
@@ -126,14 +146,17 @@ struct SVGChart {
             out += "</g>"
         }
         for m in markers where m.x.isFinite && m.y.isFinite {
-            out += "<circle class=\"marker\" cx=\"\(c(px(m.x)))\" cy=\"\(c(py(m.y)))\" r=\"4\" fill=\"#fff\" stroke=\"\(m.color)\" stroke-width=\"2\">"
+            out +=
+                "<circle class=\"marker\" cx=\"\(c(px(m.x)))\" cy=\"\(c(py(m.y)))\" r=\"4\" fill=\"#fff\" stroke=\"\(m.color)\" stroke-width=\"2\">"
                 + "<title>\(HTML.escape(m.tooltip))</title></circle>"
         }
         if !bands.isEmpty {
             out += "<g class=\"bands\">"
             for b in bands where b.from.isFinite && b.to.isFinite {
-                let xa = px(b.from), xb = px(b.to)
-                out += "<rect x=\"\(c(xa))\" y=\"\(c(Self.top))\" width=\"\(c(Swift.max(0.5, xb - xa)))\" height=\"\(c(Self.plotHeight))\">"
+                let xa = px(b.from)
+                let xb = px(b.to)
+                out +=
+                    "<rect x=\"\(c(xa))\" y=\"\(c(Self.top))\" width=\"\(c(Swift.max(0.5, xb - xa)))\" height=\"\(c(Self.plotHeight))\">"
                     + "<title>\(HTML.escape(b.tooltip))</title></rect>"
             }
             out += "</g>"
@@ -159,7 +182,8 @@ struct SVGChart {
             return stride(from: 0, through: end + 1e-9, by: step).map { ($0, Self.timeLabel($0)) }
         case .nines:
             var ticks: [(Double, String)] = [(0, "0%"), (log10(2), "50%")]
-            var label = "9", n = 1.0
+            var label = "9"
+            var n = 1.0
             while n <= xDomain.1 + 1e-9 {
                 ticks.append((n, (n == 1 ? "90" : n == 2 ? "99" : "99." + label.dropFirst(2)) + "%"))
                 label += "9"
@@ -206,7 +230,8 @@ struct SVGChart {
             let y = 20.0
             switch s.style {
             case .line(let dashed):
-                out += "<line x1=\"\(c(x))\" x2=\"\(c(x + 22))\" y1=\"\(c(y))\" y2=\"\(c(y))\" stroke=\"\(s.color)\" stroke-width=\"2.5\""
+                out +=
+                    "<line x1=\"\(c(x))\" x2=\"\(c(x + 22))\" y1=\"\(c(y))\" y2=\"\(c(y))\" stroke=\"\(s.color)\" stroke-width=\"2.5\""
                     + (dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
             case .bars:
                 out += "<rect x=\"\(c(x + 4))\" y=\"\(c(y - 6))\" width=\"14\" height=\"12\" fill=\"\(s.color)\"/>"

@@ -46,12 +46,13 @@ package struct ParityConsole: Sendable {
     func render(_ scenario: ScenarioComparison) -> [String] {
         let title = "\(clean(scenario.file)) › \(clean(scenario.name))"
         if let reason = scenario.skipReason { return [paint("SKIP ", ANSI.yellow) + " \(title): \(clean(reason))"] }
-        let (label, color) = switch scenario.verdict {
-        case .same: ("SAME ", ANSI.green)
-        case .explained: ("GAPS ", ANSI.yellow)
-        case .different: ("DIFF ", ANSI.red)
-        case .error: ("ERROR", ANSI.magenta)
-        }
+        let (label, color) =
+            switch scenario.verdict {
+            case .same: ("SAME ", ANSI.green)
+            case .explained: ("GAPS ", ANSI.yellow)
+            case .different: ("DIFF ", ANSI.red)
+            case .error: ("ERROR", ANSI.magenta)
+            }
         var lines = [paint(label, color) + " \(title)  (\(scenario.steps.count) steps)"]
         lines += scenario.problems.map { "      " + clean($0) }
         for step in scenario.steps where step.verdict != .same {

@@ -52,18 +52,19 @@ package enum ParityJSONReport {
                 "explained": .number(Double(result.count(.explained))),
                 "different": .number(Double(result.count(.different))),
                 "errors": .number(Double(result.count(.error))),
-                "staleGaps": .number(Double(result.staleGaps.count)),
+                "staleGaps": .number(Double(result.staleGaps.count))
             ],
             "scenarios": .array(result.scenarios.map(scenario)),
-            "staleGaps": .array(result.staleGaps.map { stale in
-                var gap = self.gap(stale.gap)
-                if case .object(var members) = gap {
-                    members["why"] = .string(stale.why)
-                    gap = .object(members)
-                }
-                return gap
-            }),
-            "latency": .array(result.latency.map(latency)),
+            "staleGaps": .array(
+                result.staleGaps.map { stale in
+                    var gap = self.gap(stale.gap)
+                    if case .object(var members) = gap {
+                        members["why"] = .string(stale.why)
+                        gap = .object(members)
+                    }
+                    return gap
+                }),
+            "latency": .array(result.latency.map(latency))
         ]
     }
 
@@ -74,7 +75,7 @@ package enum ParityJSONReport {
             "verdict": .string(s.skipReason == nil ? s.verdict.rawValue : "skipped"),
             "skipReason": s.skipReason.map(JSONValue.string) ?? .null,
             "problems": .array(s.problems.map(JSONValue.string)),
-            "steps": .array(s.steps.map(step)),
+            "steps": .array(s.steps.map(step))
         ]
     }
 
@@ -85,7 +86,7 @@ package enum ParityJSONReport {
                 "outcome": .string(record.outcome.rawValue),
                 "problem": record.problem.map(JSONValue.string) ?? .null,
                 "status": record.status.map { .number(Double($0)) } ?? .null,
-                "response": record.response ?? .null,
+                "response": record.response ?? .null
             ]
         }
         func shape(_ shape: ErrorShape.Shape?) -> JSONValue {
@@ -93,7 +94,7 @@ package enum ParityJSONReport {
             return [
                 "httpStatus": shape.httpStatus.map { .number(Double($0)) } ?? .null,
                 "rpcStatus": shape.rpcStatus.map(JSONValue.string) ?? .null,
-                "messageClass": shape.messageClass.map(JSONValue.string) ?? .null,
+                "messageClass": shape.messageClass.map(JSONValue.string) ?? .null
             ]
         }
         return [
@@ -103,21 +104,22 @@ package enum ParityJSONReport {
             "verdict": .string(s.verdict.rawValue),
             "problems": .array(s.problems.map(JSONValue.string)),
             "moreDifferences": .number(Double(s.moreDifferences)),
-            "differences": .array(s.differences.map { d in
-                [
-                    "path": .string(d.path.description),
-                    "reference": d.reference ?? .null,
-                    "candidate": d.candidate ?? .null,
-                    "referencePresent": .bool(d.reference != nil),
-                    "candidatePresent": .bool(d.candidate != nil),
-                    "gap": d.gap.map(gap) ?? .null,
-                ]
-            }),
+            "differences": .array(
+                s.differences.map { d in
+                    [
+                        "path": .string(d.path.description),
+                        "reference": d.reference ?? .null,
+                        "candidate": d.candidate ?? .null,
+                        "referencePresent": .bool(d.reference != nil),
+                        "candidatePresent": .bool(d.candidate != nil),
+                        "gap": d.gap.map(gap) ?? .null
+                    ]
+                }),
             "errorShape": s.errorShape.map { e in
                 ["matches": .bool(e.matches), "reference": shape(e.reference), "candidate": shape(e.candidate)]
             } ?? .null,
             "reference": side(s.reference),
-            "candidate": side(s.candidate),
+            "candidate": side(s.candidate)
         ]
     }
 
@@ -128,7 +130,7 @@ package enum ParityJSONReport {
             "path": .string(gap.path.description),
             "reason": .string(gap.reason),
             "date": .string(gap.date),
-            "location": .string(gap.location.description),
+            "location": .string(gap.location.description)
         ]
     }
 
@@ -144,7 +146,7 @@ package enum ParityJSONReport {
             "ratioP50": l.ratioP50.map(JSONValue.number) ?? .null,
             "ratioP99": l.ratioP99.map(JSONValue.number) ?? .null,
             "bound": l.bound.map(JSONValue.number) ?? .null,
-            "exceeded": .bool(l.exceeded),
+            "exceeded": .bool(l.exceeded)
         ]
     }
 }

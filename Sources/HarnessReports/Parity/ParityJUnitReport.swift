@@ -25,13 +25,16 @@ package enum ParityJUnitReport {
         let timestamp = ReportTime.isoTimestampWithoutZone(result.startedAt)
         let writer = try XMLTextWriter()
         try writer.startDocument()
-        try writer.element("testsuites", [
-            ("name", JUnitReport.rootName),
-            ("tests", String(suites.reduce(0) { $0 + $1.cases.count })),
-            ("failures", String(suites.reduce(0) { $0 + $1.failures })),
-            ("errors", String(suites.reduce(0) { $0 + $1.errors })),
-            ("time", ReportTime.seconds(result.duration)),
-        ]) { () throws(ReportError) in
+        try writer.element(
+            "testsuites",
+            [
+                ("name", JUnitReport.rootName),
+                ("tests", String(suites.reduce(0) { $0 + $1.cases.count })),
+                ("failures", String(suites.reduce(0) { $0 + $1.failures })),
+                ("errors", String(suites.reduce(0) { $0 + $1.errors })),
+                ("time", ReportTime.seconds(result.duration))
+            ]
+        ) { () throws(ReportError) in
             for suite in suites {
                 var attributes = [
                     ("name", suite.name),
@@ -40,7 +43,7 @@ package enum ParityJUnitReport {
                     ("errors", String(suite.errors)),
                     ("skipped", String(suite.skipped)),
                     ("time", ReportTime.seconds(suite.time)),
-                    ("timestamp", timestamp),
+                    ("timestamp", timestamp)
                 ]
                 if let host { attributes.append(("hostname", host)) }
                 try writer.element("testsuite", attributes) { () throws(ReportError) in
@@ -65,7 +68,7 @@ package enum ParityJUnitReport {
     static func suites(for result: ParityResult) -> [JUnitSuite] {
         var properties = [
             (name: "reference", value: ReportText.attribute(result.reference)),
-            (name: "candidate", value: ReportText.attribute(result.candidate)),
+            (name: "candidate", value: ReportText.attribute(result.candidate))
         ]
         if let gaps = result.gapsFile { properties.append((name: "gaps", value: ReportText.attribute(gaps))) }
         var order: [String] = []
@@ -87,26 +90,32 @@ package enum ParityJUnitReport {
         }
         var summary: [JUnitSuite.Case] = []
         for problem in result.problems {
-            summary.append(JUnitSuite.Case(name: ReportText.attribute(String(problem.prefix(120))), classname: summarySuiteName,
-                                           time: .zero, verdict: .error, type: "ParitySideError", message: ReportText.attribute(problem),
-                                           body: ReportText.body(problem), systemOut: ""))
+            summary.append(
+                JUnitSuite.Case(
+                    name: ReportText.attribute(String(problem.prefix(120))), classname: summarySuiteName,
+                    time: .zero, verdict: .error, type: "ParitySideError", message: ReportText.attribute(problem),
+                    body: ReportText.body(problem), systemOut: ""))
         }
         for stale in result.staleGaps {
             let place = "\(stale.gap.location.file):\(stale.gap.location.line)"
             let text = "stale gap \(stale.gap.summary) (\(place)): \(stale.why); reason given: \(stale.gap.reason) (\(stale.gap.date))"
-            summary.append(JUnitSuite.Case(name: ReportText.attribute("stale gap: \(stale.gap.summary)"),
-                                           classname: "\(summarySuiteName).gaps", time: .zero, verdict: .skipped, type: nil,
-                                           message: ReportText.attribute("stale gap: \(stale.why)"), body: ReportText.body(text),
-                                           systemOut: ""))
+            summary.append(
+                JUnitSuite.Case(
+                    name: ReportText.attribute("stale gap: \(stale.gap.summary)"),
+                    classname: "\(summarySuiteName).gaps", time: .zero, verdict: .skipped, type: nil,
+                    message: ReportText.attribute("stale gap: \(stale.why)"), body: ReportText.body(text),
+                    systemOut: ""))
         }
         for latency in result.latency {
             let text = ParityText.latency(latency)
-            summary.append(JUnitSuite.Case(name: ReportText.attribute("latency: \(latency.operation)"),
-                                           classname: "\(summarySuiteName).latency", time: .zero,
-                                           verdict: latency.exceeded ? .failure : .passed,
-                                           type: latency.exceeded ? "LatencyRatio" : nil,
-                                           message: latency.exceeded ? ReportText.attribute(text) : "",
-                                           body: latency.exceeded ? ReportText.body(text) : "", systemOut: ReportText.body(text)))
+            summary.append(
+                JUnitSuite.Case(
+                    name: ReportText.attribute("latency: \(latency.operation)"),
+                    classname: "\(summarySuiteName).latency", time: .zero,
+                    verdict: latency.exceeded ? .failure : .passed,
+                    type: latency.exceeded ? "LatencyRatio" : nil,
+                    message: latency.exceeded ? ReportText.attribute(text) : "",
+                    body: latency.exceeded ? ReportText.body(text) : "", systemOut: ReportText.body(text)))
         }
         if !summary.isEmpty {
             var used: Set<String> = []
@@ -119,21 +128,27 @@ package enum ParityJUnitReport {
     static func cases(for scenario: ScenarioComparison) -> [JUnitSuite.Case] {
         let classname = ReportText.attribute("\(scenario.file) › \(scenario.name)")
         if let reason = scenario.skipReason {
-            return [JUnitSuite.Case(name: "scenario", classname: classname, time: .zero, verdict: .skipped, type: nil,
-                                    message: ReportText.attribute(reason), body: ReportText.body("skipped on both sides: \(reason)"),
-                                    systemOut: "")]
+            return [
+                JUnitSuite.Case(
+                    name: "scenario", classname: classname, time: .zero, verdict: .skipped, type: nil,
+                    message: ReportText.attribute(reason), body: ReportText.body("skipped on both sides: \(reason)"),
+                    systemOut: "")
+            ]
         }
         var cases: [JUnitSuite.Case] = []
         if !scenario.problems.isEmpty {
             let text = scenario.problems.joined(separator: "\n")
-            cases.append(JUnitSuite.Case(name: "scenario", classname: classname, time: .zero, verdict: .error, type: "ParityError",
-                                         message: ReportText.attribute(scenario.problems[0]), body: ReportText.body(text), systemOut: ""))
+            cases.append(
+                JUnitSuite.Case(
+                    name: "scenario", classname: classname, time: .zero, verdict: .error, type: "ParityError",
+                    message: ReportText.attribute(scenario.problems[0]), body: ReportText.body(text), systemOut: ""))
         }
         for step in scenario.steps {
             let body = ReportText.body(ParityText.body(step, scenario: scenario))
             let time = (step.candidate?.latencies ?? []).reduce(Duration.zero) { $0 + $1.duration }
-            var testCase = JUnitSuite.Case(name: ReportText.attribute(step.name), classname: classname, time: time, verdict: .passed,
-                                           type: nil, message: "", body: "", systemOut: "")
+            var testCase = JUnitSuite.Case(
+                name: ReportText.attribute(step.name), classname: classname, time: time, verdict: .passed,
+                type: nil, message: "", body: "", systemOut: "")
             switch step.verdict {
             case .same:
                 break

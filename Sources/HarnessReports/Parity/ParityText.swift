@@ -16,11 +16,12 @@ enum ParityText {
 
     /// `~ path`, `- path (reference only)`, `+ path (candidate only)`, with the gap that explains it.
     static func heading(_ difference: Difference) -> String {
-        let side = switch difference.mark {
-        case "-": " (reference only)"
-        case "+": " (candidate only)"
-        default: ""
-        }
+        let side =
+            switch difference.mark {
+            case "-": " (reference only)"
+            case "+": " (candidate only)"
+            default: ""
+            }
         let gap = difference.gap.map { "  [known gap: \($0.reason) — \($0.location.file):\($0.location.line)]" } ?? ""
         return "\(difference.mark) \(difference.path)\(side)\(gap)"
     }
@@ -43,8 +44,10 @@ enum ParityText {
 
     /// Problems, error shape and diff of a step, as a report body.
     static func body(_ step: StepComparison, scenario: ScenarioComparison) -> String {
-        var lines = ["step '\(step.name)' (\(step.operation)) of scenario '\(scenario.name)' in \(scenario.file): "
-                     + describe(step.verdict)]
+        var lines = [
+            "step '\(step.name)' (\(step.operation)) of scenario '\(scenario.name)' in \(scenario.file): "
+                + describe(step.verdict)
+        ]
         lines += step.problems.map { "  " + $0 }
         if let shape = step.errorShape {
             lines.append("  error shape: \(shape.matches ? "same" : "different")")
@@ -69,7 +72,8 @@ enum ParityText {
     static func latency(_ latency: OperationLatency) -> String {
         func ms(_ seconds: Double) -> String { ReportTime.fixed(Int64((seconds * 1e6).rounded()), decimals: 3) + " ms" }
         func ratio(_ r: Double?) -> String { r.map { "×" + ReportTime.fixed(Int64(($0 * 100).rounded()), decimals: 2) } ?? "×-" }
-        var text = "\(latency.operation): p50 \(ms(latency.referenceP50)) → \(ms(latency.candidateP50)) (\(ratio(latency.ratioP50))), "
+        var text =
+            "\(latency.operation): p50 \(ms(latency.referenceP50)) → \(ms(latency.candidateP50)) (\(ratio(latency.ratioP50))), "
             + "p99 \(ms(latency.referenceP99)) → \(ms(latency.candidateP99)) (\(ratio(latency.ratioP99))); "
             + "\(latency.referenceCount) / \(latency.candidateCount) samples"
         if let bound = latency.bound {

@@ -23,7 +23,7 @@ enum ReportText {
             case 0x1B:
                 i = indexAfterEscape(scalars, escapeAt: i)
                 continue
-            case 0x9B:  // C1 form of ESC [
+            case 0x9B: // C1 form of ESC [
                 i = indexAfterControlSequence(scalars, from: i + 1)
                 continue
             case 0x09, 0x0A, 0x0D:
@@ -85,18 +85,18 @@ enum ReportText {
         let next = start + 1
         guard next < s.count else { return next }
         switch s[next].value {
-        case 0x5B:  // ESC [ — control sequence
+        case 0x5B: // ESC [ — control sequence
             return indexAfterControlSequence(s, from: next + 1)
-        case 0x5D, 0x50, 0x58, 0x5E, 0x5F:  // ESC ] OSC, ESC P DCS, ESC X SOS, ESC ^ PM, ESC _ APC
+        case 0x5D, 0x50, 0x58, 0x5E, 0x5F: // ESC ] OSC, ESC P DCS, ESC X SOS, ESC ^ PM, ESC _ APC
             return indexAfterControlString(s, from: next + 1, allowBell: s[next].value == 0x5D) ?? next + 1
-        case 0x20...0x2F:  // intermediates, then a final byte
+        case 0x20...0x2F: // intermediates, then a final byte
             var j = next
             while j < s.count, (0x20...0x2F).contains(s[j].value) { j += 1 }
             if j < s.count, (0x30...0x7E).contains(s[j].value) { return j + 1 }
             return j
-        case 0x30...0x7E:  // two-character sequence such as ESC c or ESC 7
+        case 0x30...0x7E: // two-character sequence such as ESC c or ESC 7
             return next + 1
-        default:  // a lone ESC: drop only it
+        default: // a lone ESC: drop only it
             return next
         }
     }
@@ -107,7 +107,7 @@ enum ReportText {
         while j < s.count, (0x30...0x3F).contains(s[j].value) { j += 1 }
         while j < s.count, (0x20...0x2F).contains(s[j].value) { j += 1 }
         if j < s.count, (0x40...0x7E).contains(s[j].value) { return j + 1 }
-        return j  // malformed: whatever follows is kept (and sanitised) as text
+        return j // malformed: whatever follows is kept (and sanitised) as text
     }
 
     /// The index after the string terminator (ESC \, U+009C or, for OSC, BEL); nil when unterminated.

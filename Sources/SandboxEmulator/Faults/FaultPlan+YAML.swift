@@ -72,7 +72,8 @@ extension FaultPlan {
         guard let entries = reader.mapping(node, what, allowed: ruleKeys) else { return nil }
         var match = FaultMatch()
         var actions: [FaultAction] = []
-        var latency: Duration?, jitter: Duration?
+        var latency: Duration?
+        var jitter: Duration?
         var valid = true
         for (key, _, value) in entries {
             let field = "\(what).\(key)"
@@ -93,9 +94,11 @@ extension FaultPlan {
         guard valid else { return nil }
         guard actions.count == 1, let action = actions.first else {
             let kinds = actions.map(\.kind).joined(separator: " and ")
-            reader.fail(node, actions.isEmpty
-                ? "\(what) has no fault: give one of error, latency (with jitter), reset, slow_body, truncate"
-                : "\(what) has \(kinds); give one fault per rule (write several rules for several faults)")
+            reader.fail(
+                node,
+                actions.isEmpty
+                    ? "\(what) has no fault: give one of error, latency (with jitter), reset, slow_body, truncate"
+                    : "\(what) has \(kinds); give one fault per rule (write several rules for several faults)")
             return nil
         }
         return FaultRule(match: match, action: action, origin: "\(reader.file):\(reader.location(node).line)")
@@ -106,7 +109,10 @@ extension FaultPlan {
         var match = FaultMatch()
         var valid = true
         for (key, _, value) in entries {
-            guard let text = reader.string(value, "\(field).\(key)") else { valid = false; continue }
+            guard let text = reader.string(value, "\(field).\(key)") else {
+                valid = false
+                continue
+            }
             if key == "method" {
                 guard (1...32).contains(text.utf8.count), text.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) }) else {
                     reader.fail(value, "\(field).method must be an HTTP method such as GET, POST or DELETE, not \(reader.kind(value))")
@@ -116,8 +122,10 @@ extension FaultPlan {
                 match.method = text.uppercased()
             } else {
                 guard !text.isEmpty, text.utf8.count <= Limits.maxPatternBytes else {
-                    reader.fail(value, "\(field).path must be a glob of 1...\(Limits.maxPatternBytes) bytes such as \"*:execute\", "
-                        + "not \(reader.kind(value))")
+                    reader.fail(
+                        value,
+                        "\(field).path must be a glob of 1...\(Limits.maxPatternBytes) bytes such as \"*:execute\", "
+                            + "not \(reader.kind(value))")
                     valid = false
                     continue
                 }
@@ -128,16 +136,19 @@ extension FaultPlan {
     }
 
     private static func action(_ kind: String, _ node: Node, field: String, reader: FaultFileReader) -> FaultAction? {
-        let allowed: [String] = switch kind {
-        case "error": ["status", "rate", "retry_after"]
-        case "slow_body": ["bytes_per_second", "rate"]
-        default: ["rate"]
-        }
+        let allowed: [String] =
+            switch kind {
+            case "error": ["status", "rate", "retry_after"]
+            case "slow_body": ["bytes_per_second", "rate"]
+            default: ["rate"]
+            }
         // `reset:` and `truncate:` alone (null) mean rate 1.
         let bare = FaultFileReader.isNull(node) && (kind == "reset" || kind == "truncate")
         guard let entries = bare ? [] : reader.mapping(node, field, allowed: allowed) else { return nil }
         var rate = 1.0
-        var status: Int?, bytesPerSecond: Int?, retryAfter: Duration?
+        var status: Int?
+        var bytesPerSecond: Int?
+        var retryAfter: Duration?
         var valid = true
         for (key, _, value) in entries {
             let name = "\(field).\(key)"
@@ -158,7 +169,10 @@ extension FaultPlan {
         guard valid else { return nil }
         switch kind {
         case "error":
-            guard let status else { reader.fail(node, "\(field) needs a status (400...599), e.g. {status: 503, rate: 0.3}"); return nil }
+            guard let status else {
+                reader.fail(node, "\(field) needs a status (400...599), e.g. {status: 503, rate: 0.3}")
+                return nil
+            }
             return .error(status: status, rate: rate, retryAfter: retryAfter)
         case "slow_body":
             guard let bytesPerSecond else {
@@ -174,13 +188,14 @@ extension FaultPlan {
     static func yamlProblem(_ error: YamlError, file: String) -> FaultPlanError.Problem {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             let context = context.map { " \($0.text)" } ?? ""
             return .init(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)\(context)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0.prefix(80))'" }.joined(separator: ", ")
-            return .init(file: file, line: max(1, context.mark.line), column: max(1, context.mark.column),
-                         message: "the mapping starting here gives \(keys) more than once")
+            return .init(
+                file: file, line: max(1, context.mark.line), column: max(1, context.mark.column),
+                message: "the mapping starting here gives \(keys) more than once")
         default:
             return .init(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
         }
@@ -209,9 +224,11 @@ final class FaultFileReader {
     func kind(_ node: Node) -> String {
         switch node {
         case .scalar(let s):
-            Self.isNull(node) ? "null"
-                : s.string.utf8.count > 80 ? "a scalar (\(String(s.string.prefix(60)).debugDescription)… \(s.string.utf8.count) bytes)"
-                : "a scalar (\(s.string.debugDescription))"
+            Self.isNull(node)
+                ? "null"
+                : s.string.utf8.count > 80
+                    ? "a scalar (\(String(s.string.prefix(60)).debugDescription)… \(s.string.utf8.count) bytes)"
+                    : "a scalar (\(s.string.debugDescription))"
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
@@ -232,13 +249,19 @@ final class FaultFileReader {
         var out: [(String, Node, Node)] = []
         var seen: Set<String> = []
         for (keyNode, value) in map {
-            guard case .scalar(let keyScalar) = keyNode else { fail(keyNode, "keys in \(what) must be plain names"); continue }
+            guard case .scalar(let keyScalar) = keyNode else {
+                fail(keyNode, "keys in \(what) must be plain names")
+                continue
+            }
             let key = Self.snake(keyScalar.string)
             guard allowed.contains(key) else {
                 fail(keyNode, "unknown key '\(keyScalar.string.prefix(80))' in \(what); allowed: \(allowed.joined(separator: ", "))")
                 continue
             }
-            if !seen.insert(key).inserted { fail(keyNode, "'\(key)' is given twice in \(what)"); continue }
+            if !seen.insert(key).inserted {
+                fail(keyNode, "'\(key)' is given twice in \(what)")
+                continue
+            }
             out.append((key, keyNode, value))
         }
         return out
@@ -287,7 +310,10 @@ final class FaultFileReader {
             fail(node, "\(what) must be a number in 0...1, not \(kind(node))")
             return nil
         }
-        guard (0...1).contains(r) else { fail(node, "\(what) must be in 0...1, not \(s.string.prefix(40))"); return nil }
+        guard (0...1).contains(r) else {
+            fail(node, "\(what) must be in 0...1, not \(s.string.prefix(40))")
+            return nil
+        }
         return r
     }
 
@@ -297,7 +323,10 @@ final class FaultFileReader {
             fail(node, "\(what) must be a duration such as 50ms, 1.5s or 1m, not \(kind(node))")
             return nil
         }
-        guard d <= max else { fail(node, "\(what) must be at most \(HumanDuration.format(max)), not \(s.string.prefix(40))"); return nil }
+        guard d <= max else {
+            fail(node, "\(what) must be at most \(HumanDuration.format(max)), not \(s.string.prefix(40))")
+            return nil
+        }
         return d
     }
 

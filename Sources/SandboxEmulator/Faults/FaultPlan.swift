@@ -141,8 +141,10 @@ enum Glob {
     /// Whether `text` matches `pattern`; linear in the common case, `O(pattern × text)` at worst.
     static func matches(pattern: String.UTF8View, _ text: [UInt8]) -> Bool {
         let p = Array(pattern)
-        var pi = 0, ti = 0
-        var star = -1, resume = 0
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var resume = 0
         while ti < text.count {
             if pi < p.count, p[pi] == UInt8(ascii: "?") || p[pi] == text[ti] && p[pi] != UInt8(ascii: "*") {
                 pi += 1

@@ -43,7 +43,7 @@ public struct FaultReport: Sendable, Hashable {
                 "summary": .string(counters.rule.action.summary),
                 "match": ["method": counters.rule.match.method.map(JSONValue.string) ?? .null, "path": .string(counters.rule.match.path)],
                 "matched": .number(Double(counters.matched)),
-                "fired": .number(Double(counters.fired)),
+                "fired": .number(Double(counters.fired))
             ]
             if let origin = counters.rule.origin { entry["origin"] = .string(origin) }
             return .object(entry)
@@ -55,14 +55,14 @@ public struct FaultReport: Sendable, Hashable {
             "requests": .number(Double(requests)),
             "reloads": .number(Double(reloads)),
             "rules": .array(rules),
-            "fired": .object(firedByKind.mapValues { .number(Double($0)) }),
+            "fired": .object(firedByKind.mapValues { .number(Double($0)) })
         ]
     }
 
     /// The body of `GET /healthz?faults` when the emulator runs without a fault plan.
     static let disabledJSON: JSONValue = [
         "enabled": false, "requests": 0, "reloads": 0, "rules": [],
-        "fired": .object(Dictionary(uniqueKeysWithValues: FaultAction.kinds.map { ($0, JSONValue.number(0)) })),
+        "fired": .object(Dictionary(uniqueKeysWithValues: FaultAction.kinds.map { ($0, JSONValue.number(0)) }))
     ]
 
     /// `1 rule`, `6 rules`.
@@ -71,12 +71,15 @@ public struct FaultReport: Sendable, Hashable {
     /// Lines for the console: a header, then one line per rule.
     public var consoleText: String {
         let totals = firedByKind
-        var lines = ["faults (seed \(seed), \(requests) API \(requests == 1 ? "request" : "requests")): "
-            + FaultAction.kinds.map { "\($0) \(totals[$0] ?? 0)" }.joined(separator: ", ")]
+        var lines = [
+            "faults (seed \(seed), \(requests) API \(requests == 1 ? "request" : "requests")): "
+                + FaultAction.kinds.map { "\($0) \(totals[$0] ?? 0)" }.joined(separator: ", ")
+        ]
         for (index, counters) in rules.enumerated() {
             let origin = counters.rule.origin.map { "  (\($0))" } ?? ""
-            lines.append("  rule \(index + 1): \(counters.rule.match.summary) → \(counters.rule.action.summary): "
-                + "fired \(counters.fired) of \(counters.matched) matched\(origin)")
+            lines.append(
+                "  rule \(index + 1): \(counters.rule.match.summary) → \(counters.rule.action.summary): "
+                    + "fired \(counters.fired) of \(counters.matched) matched\(origin)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -4,8 +4,9 @@ import HummingbirdCore
 import NIOCore
 import SandboxAPI
 import ServiceLifecycle
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension EmulatorResponder {
@@ -35,7 +36,7 @@ extension EmulatorResponder {
         var error: [String: JSONValue] = [
             "code": .number(Double(status)),
             "message": .string("Injected fault: \(code.rawValue) (\(status)) from the emulator's fault plan."),
-            "status": .string(code.rawValue),
+            "status": .string(code.rawValue)
         ]
         var retryAfterSeconds: Int64?
         if let retryAfter {

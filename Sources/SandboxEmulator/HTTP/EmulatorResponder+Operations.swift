@@ -23,8 +23,9 @@ extension EmulatorResponder {
     func resolvingAlias(_ resource: String, version: APIVersion) async throws(GoogleError) -> String {
         guard resource == "reasoningEngines" || resource.hasPrefix("reasoningEngines/") else { return resource }
         guard version == .v1beta1 else {
-            throw GoogleError(.notFound, "The requested URL /v1/\(resource) was not found: the location-less reasoningEngines/… paths are v1beta1 only.",
-                              reason: "METHOD_NOT_FOUND")
+            throw GoogleError(
+                .notFound, "The requested URL /v1/\(resource) was not found: the location-less reasoningEngines/… paths are v1beta1 only.",
+                reason: "METHOD_NOT_FOUND")
         }
         let parts = resource.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
         let collection = Self.aliasLocation.locationPath + "/reasoningEngines"
@@ -37,8 +38,10 @@ extension EmulatorResponder {
 
     /// Where `resource` is an operation (`X/operations/{op}`) or a list of them (`X/operations`)
     /// below an engine, the answer; nil for every other path.
-    func operationsRoute(_ resource: String, verb: String?, method: HTTPRequest.Method,
-                         query: FlatDictionary<Substring, Substring>, version: APIVersion) async throws -> Response? {
+    func operationsRoute(
+        _ resource: String, verb: String?, method: HTTPRequest.Method,
+        query: FlatDictionary<Substring, Substring>, version: APIVersion
+    ) async throws -> Response? {
         let parts = resource.split(separator: "/", omittingEmptySubsequences: false)
         func isParent(_ p: ArraySlice<Substring>) -> Bool {
             p.count >= 6 && p.count % 2 == 0 && p[p.startIndex] == "projects" && p[p.startIndex + 2] == "locations"
@@ -60,15 +63,19 @@ extension EmulatorResponder {
         if parts.count >= 7, parts[parts.count - 1] == "operations", isParent(parts.dropLast()) {
             guard method == .get, verb == nil else { throw methodNotAllowed(method, resource + (verb.map { ":" + $0 } ?? "")) }
             guard version == .v1beta1 else {
-                throw GoogleError(.notFound, "The requested URL /v1/\(resource) was not found: operations.list is a v1beta1 method.",
-                                  reason: "METHOD_NOT_FOUND")
+                throw GoogleError(
+                    .notFound, "The requested URL /v1/\(resource) was not found: operations.list is a v1beta1 method.",
+                    reason: "METHOD_NOT_FOUND")
             }
             if let partial = query["returnPartialSuccess"] ?? query["return_partial_success"], partial == "true" || partial == "1" {
-                throw GoogleError(.unimplemented, "returnPartialSuccess is not supported when listing operations.", reason: "METHOD_NOT_IMPLEMENTED")
+                throw GoogleError(
+                    .unimplemented, "returnPartialSuccess is not supported when listing operations.", reason: "METHOD_NOT_IMPLEMENTED")
             }
             let parent = parts.dropLast().joined(separator: "/")
-            return Self.json(try await store.listOperations(parent: parent, filter: query["filter"].map(String.init) ?? "",
-                                                            pageSize: try pageSize(query), pageToken: query["pageToken"].map(String.init)))
+            return Self.json(
+                try await store.listOperations(
+                    parent: parent, filter: query["filter"].map(String.init) ?? "",
+                    pageSize: try pageSize(query), pageToken: query["pageToken"].map(String.init)))
         }
         return nil
     }
@@ -79,7 +86,9 @@ extension EmulatorResponder {
         guard let raw = query["timeout"] else { return EmulatorStore.maxOperationWait }
         let text = String(raw).removingPercentEncoding ?? String(raw)
         guard let seconds = ProtoDuration.parse(text), seconds.isFinite, seconds >= 0 else {
-            throw GoogleError(.invalidArgument, "Invalid value at 'timeout' (google.protobuf.Duration), \"\(text.prefix(64))\": expected a duration such as \"10s\".")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at 'timeout' (google.protobuf.Duration), \"\(text.prefix(64))\": expected a duration such as \"10s\".")
         }
         let limit = Double(EmulatorStore.maxOperationWait.components.seconds)
         return .nanoseconds(Int64((min(seconds, limit) * 1e9).rounded()))
@@ -94,8 +103,9 @@ extension EmulatorResponder {
             return Self.json([:])
         case (.post, "bidiExecute") where version == .v1beta1:
             _ = try await store.sandbox(sandbox)
-            throw GoogleError(.unimplemented, "sandboxEnvironments.bidiExecute is not implemented by this emulator; use :execute.",
-                              reason: "METHOD_NOT_IMPLEMENTED")
+            throw GoogleError(
+                .unimplemented, "sandboxEnvironments.bidiExecute is not implemented by this emulator; use :execute.",
+                reason: "METHOD_NOT_IMPLEMENTED")
         default: throw methodNotAllowed(method, sandbox + (verb.map { ":" + $0 } ?? ""))
         }
     }
@@ -110,14 +120,20 @@ extension EmulatorResponder {
             return field(.object(spec), name) != nil
         }
         if present.contains("computerUseEnvironment"), version == .v1 {
-            throw GoogleError(.invalidArgument, "Invalid JSON payload received. Unknown name \"computerUseEnvironment\" at 'sandbox_environment.spec': Cannot find field.")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid JSON payload received. Unknown name \"computerUseEnvironment\" at 'sandbox_environment.spec': Cannot find field.")
         }
         if present.count > 1 {
-            throw GoogleError(.invalidArgument, "Invalid value at 'sandbox_environment.spec': \(present.joined(separator: " and ")) are one field (oneof 'sandbox_environment_category'); give one of them.")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at 'sandbox_environment.spec': \(present.joined(separator: " and ")) are one field (oneof 'sandbox_environment_category'); give one of them."
+            )
         }
         if let env = present.first, env != "codeExecutionEnvironment" {
-            throw GoogleError(.unimplemented, "spec.\(env) is not implemented by this emulator: it runs code-execution sandboxes only.",
-                              reason: "ENVIRONMENT_NOT_IMPLEMENTED")
+            throw GoogleError(
+                .unimplemented, "spec.\(env) is not implemented by this emulator: it runs code-execution sandboxes only.",
+                reason: "ENVIRONMENT_NOT_IMPLEMENTED")
         }
     }
 

@@ -12,21 +12,27 @@ extension EmulatorResponder {
     static let templateCollection = "/sandboxEnvironmentTemplates"
 
     /// The answer for one of these routes, or nil when the path is not one of them (operations included).
-    func routeSnapshotsTemplatesAndStateless(method: HTTPRequest.Method, verb: String?, resource: String,
-                                              query: FlatDictionary<Substring, Substring>, payload: ByteBuffer,
-                                              beta: Bool) async throws -> Response? {
+    func routeSnapshotsTemplatesAndStateless(
+        method: HTTPRequest.Method, verb: String?, resource: String,
+        query: FlatDictionary<Substring, Substring>, payload: ByteBuffer,
+        beta: Bool
+    ) async throws -> Response? {
         let described = resource + (verb.map { ":" + $0 } ?? "")
         for collection in [Self.snapshotCollection, Self.templateCollection] where verb == nil && resource.hasSuffix(collection) {
             guard let parent = ResourceName(String(resource.dropLast(collection.count))), let engine = parent.enginePath,
-                  parent.sandbox == nil, parent.snapshot == nil, parent.template == nil, parent.operation == nil else { return nil }
-            let pageToken = query["pageToken"].map(String.init), filter = query["filter"].map(String.init)
+                parent.sandbox == nil, parent.snapshot == nil, parent.template == nil, parent.operation == nil
+            else { return nil }
+            let pageToken = query["pageToken"].map(String.init)
+            let filter = query["filter"].map(String.init)
             switch (collection, method) {
             case (Self.snapshotCollection, .get):
                 let size = try pageSize(query)
                 return Self.json(try await store.listSnapshots(engine: engine, pageSize: size, pageToken: pageToken, filter: filter))
             case (Self.snapshotCollection, .post):
-                throw GoogleError(.notFound, "Requested entity was not found: sandboxEnvironmentSnapshots has no create method; take a "
-                                             + "snapshot with POST {sandbox}:snapshot.")
+                throw GoogleError(
+                    .notFound,
+                    "Requested entity was not found: sandboxEnvironmentSnapshots has no create method; take a "
+                        + "snapshot with POST {sandbox}:snapshot.")
             case (_, .get):
                 let size = try pageSize(query)
                 return Self.json(try await store.listTemplates(engine: engine, pageSize: size, pageToken: pageToken, filter: filter))

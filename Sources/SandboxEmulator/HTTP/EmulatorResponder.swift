@@ -24,9 +24,13 @@ struct EmulatorResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         if let token = configuration.authToken, !Self.carries(token, request.headers[.authorization]) {
             // Closing: the body of an unauthenticated request is never read.
-            var response = Self.json(GoogleError(.unauthenticated, "Request is missing required authentication credential. "
-                                                 + "Expected an 'Authorization: Bearer' header with this emulator's token.").json,
-                                     status: 401, closing: true)
+            var response = Self.json(
+                GoogleError(
+                    .unauthenticated,
+                    "Request is missing required authentication credential. "
+                        + "Expected an 'Authorization: Bearer' header with this emulator's token."
+                ).json,
+                status: 401, closing: true)
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
@@ -91,7 +95,8 @@ struct EmulatorResponder: HTTPResponder {
     /// Whether `header` is `Bearer <token>`, compared in time independent of where they differ.
     static func carries(_ token: String, _ header: String?) -> Bool {
         guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return false }
-        let given = Array(header.utf8.dropFirst(7)), wanted = Array(token.utf8)
+        let given = Array(header.utf8.dropFirst(7))
+        let wanted = Array(token.utf8)
         var difference = UInt8(truncatingIfNeeded: given.count ^ wanted.count)
         for i in 0..<wanted.count { difference |= wanted[i] ^ (i < given.count ? given[i] : 0) }
         return difference == 0 && given.count == wanted.count
@@ -128,31 +133,38 @@ struct EmulatorResponder: HTTPResponder {
         if let answer = try await operationsRoute(resource, verb: verb, method: method, query: query, version: version) { return answer }
 
         if resource.hasSuffix("/reasoningEngines"), verb == nil,
-           let location = ResourceName(String(resource.dropLast("/reasoningEngines".count))), location.engine == nil {
+            let location = ResourceName(String(resource.dropLast("/reasoningEngines".count))), location.engine == nil
+        {
             switch method {
             case .post: return Self.json(try await store.createEngine(location: location, body: try body(payload)).json)
             case .get:
-                return Self.json(try await store.listEngines(location: location, pageSize: try pageSize(query), pageToken: query["pageToken"].map(String.init)))
+                return Self.json(
+                    try await store.listEngines(
+                        location: location, pageSize: try pageSize(query), pageToken: query["pageToken"].map(String.init)))
             default: throw methodNotAllowed(method, resource)
             }
         }
         if resource.hasSuffix("/sandboxEnvironments"), verb == nil,
-           let parent = ResourceName(String(resource.dropLast("/sandboxEnvironments".count))), let engine = parent.enginePath,
-           parent.sandbox == nil, parent.operation == nil {
+            let parent = ResourceName(String(resource.dropLast("/sandboxEnvironments".count))), let engine = parent.enginePath,
+            parent.sandbox == nil, parent.operation == nil
+        {
             switch method {
             case .post:
                 let requested = try body(payload)
                 try Self.refuseUnsupportedEnvironments(requested, version: version)
                 return Self.json(try await store.createSandbox(engine: engine, body: requested).json)
             case .get:
-                let page = try await store.listSandboxes(engine: engine, pageSize: try pageSize(query),
-                                                         pageToken: query["pageToken"].map(String.init), filter: query["filter"].map(String.init))
+                let page = try await store.listSandboxes(
+                    engine: engine, pageSize: try pageSize(query),
+                    pageToken: query["pageToken"].map(String.init), filter: query["filter"].map(String.init))
                 return Self.json(page.json)
             default: throw methodNotAllowed(method, resource)
             }
         }
-        if let answer = try await routeSnapshotsTemplatesAndStateless(method: method, verb: verb, resource: resource, query: query,
-                                                                     payload: payload, beta: path.hasPrefix("/v1beta1/")) {
+        if let answer = try await routeSnapshotsTemplatesAndStateless(
+            method: method, verb: verb, resource: resource, query: query,
+            payload: payload, beta: path.hasPrefix("/v1beta1/"))
+        {
             return answer
         }
         guard let name = ResourceName(resource), let enginePath = name.enginePath else {
@@ -199,7 +211,10 @@ struct EmulatorResponder: HTTPResponder {
         let (code, files) = try parsed.decoded()
         let total = files.reduce(0) { $0 + $1.content.count }
         guard total <= configuration.maxFileBytes else {
-            throw GoogleError(.invalidArgument, "The request carries \(total) bytes of files; at most \(configuration.maxFileBytes) bytes (100 MB) are allowed per request.")
+            throw GoogleError(
+                .invalidArgument,
+                "The request carries \(total) bytes of files; at most \(configuration.maxFileBytes) bytes (100 MB) are allowed per request."
+            )
         }
         for file in files {
             if let problem = Workdir.validate(file.name) { throw GoogleError(.invalidArgument, problem) }
@@ -212,8 +227,10 @@ struct EmulatorResponder: HTTPResponder {
         do {
             return try await request.collectBody(upTo: maxBodyBytes)
         } catch {
-            throw BodyTooLarge(error: GoogleError(.invalidArgument,
-                                                  "The request body is larger than \(maxBodyBytes) bytes; at most 100 MB of files are allowed per request."))
+            throw BodyTooLarge(
+                error: GoogleError(
+                    .invalidArgument,
+                    "The request body is larger than \(maxBodyBytes) bytes; at most 100 MB of files are allowed per request."))
         }
     }
 
@@ -228,7 +245,9 @@ struct EmulatorResponder: HTTPResponder {
 
     func pageSize(_ query: FlatDictionary<Substring, Substring>) throws(GoogleError) -> Int {
         guard let raw = query["pageSize"] ?? query["page_size"] else { return 0 }
-        guard let n = Int(raw), n >= 0 else { throw GoogleError(.invalidArgument, "Invalid pageSize \"\(raw)\": expected a non-negative integer.") }
+        guard let n = Int(raw), n >= 0 else {
+            throw GoogleError(.invalidArgument, "Invalid pageSize \"\(raw)\": expected a non-negative integer.")
+        }
         return n
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Builds a runtime image from the compiled-in manifest: a virtual environment made with the
@@ -51,7 +52,7 @@ package struct ImageBuilder: Sendable {
         if let image = store.installed(profile) { return Outcome(image: image, built: false) }
         let target = store.path(of: profile)
         let lock = try await Self.offPool { () throws(Failure) -> Int32 in try Self.prepare(store: store, target: target) }
-        defer { close(lock) }  // closing the descriptor releases the lock
+        defer { close(lock) } // closing the descriptor releases the lock
         // Another build may have finished while this one waited for the store.
         if let image = store.installed(profile) { return Outcome(image: image, built: false) }
         do {
@@ -69,8 +70,9 @@ package struct ImageBuilder: Sendable {
         let version = RuntimeImage.pythonVersion(of: python) ?? "?"
         report("image \(profile.directoryName): building in \(target) with \(python) (Python \(version))")
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-        try await run([python, "-m", "venv", target], environment: environment, step: "creating the virtual environment",
-                      hint: "on Debian install python3-venv (apt-get install python3-venv)")
+        try await run(
+            [python, "-m", "venv", target], environment: environment, step: "creating the virtual environment",
+            hint: "on Debian install python3-venv (apt-get install python3-venv)")
         let manifest = target + "/manifest"
         try await Self.offPool { () throws(Failure) in
             do {
@@ -83,20 +85,30 @@ package struct ImageBuilder: Sendable {
         let pip = [target + "/bin/python", "-m", "pip"]
         let requirements = manifest + "/" + (profile.manifestFiles.last ?? "requirements-standard.txt")
         report("image \(profile.directoryName): installing \(profile.manifestFiles.joined(separator: " + ")) (pip's output follows)")
-        try await run(pip + ["install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--use-pep517",
-                             "--no-warn-script-location", "-r", requirements], environment: environment,
-                      step: "pip install -r \(requirements)", hint: "see pip's message above; check that the package index is reachable "
-                      + "(pip config list) and that Python \(version) has wheels or can build every pinned version")
+        try await run(
+            pip + [
+                "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--use-pep517",
+                "--no-warn-script-location", "-r", requirements
+            ], environment: environment,
+            step: "pip install -r \(requirements)",
+            hint: "see pip's message above; check that the package index is reachable "
+                + "(pip config list) and that Python \(version) has wheels or can build every pinned version")
         // Users cannot extend the service's image: the installer itself is not part of what sandboxes see
         // (setuptools, which venv also brings, stays: tensorboard needs it at run time).
-        try await run(pip + ["uninstall", "--disable-pip-version-check", "-y", "-q", "pip"], environment: environment,
-                      step: "removing pip from the image", hint: "remove \(target) and build again")
+        try await run(
+            pip + ["uninstall", "--disable-pip-version-check", "-y", "-q", "pip"], environment: environment,
+            step: "removing pip from the image", hint: "remove \(target) and build again")
         let check = Self.checkedModules(profile).map { "import \($0)" }.joined(separator: "; ")
         report("image \(profile.directoryName): checking that it imports (\(Self.checkedModules(profile).joined(separator: ", ")))")
-        try await run([target + "/bin/python", "-I", "-c", check], environment: ["PATH=/usr/bin:/bin", "MPLBACKEND=Agg",
-                                                                                   "MPLCONFIGDIR=/tmp", "HOME=/nonexistent"],
-                      step: "importing the installed libraries", hint: "remove \(target) and build again; if it fails again the "
-                      + "manifest pins versions that do not work together on Python \(version)")
+        try await run(
+            [target + "/bin/python", "-I", "-c", check],
+            environment: [
+                "PATH=/usr/bin:/bin", "MPLBACKEND=Agg",
+                "MPLCONFIGDIR=/tmp", "HOME=/nonexistent"
+            ],
+            step: "importing the installed libraries",
+            hint: "remove \(target) and build again; if it fails again the "
+                + "manifest pins versions that do not work together on Python \(version)")
         let image = try await Self.offPool { () throws(Failure) -> RuntimeImage in
             try Self.finish(target: target, profile: profile, pythonVersion: version)
         }
@@ -121,11 +133,13 @@ package struct ImageBuilder: Sendable {
     /// Returns the lock's descriptor. Blocking: runs off the cooperative pool.
     private static func prepare(store: ImageStore, target: String) throws(Failure) -> Int32 {
         do {
-            try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: store.directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o755])
         } catch {
-            throw Failure(message: "cannot create the image store \(store.directory): \(error) "
-                          + "(choose another with --dir or SANDBENCH_IMAGES)")
+            throw Failure(
+                message: "cannot create the image store \(store.directory): \(error) "
+                    + "(choose another with --dir or SANDBENCH_IMAGES)")
         }
         let lock = open(store.directory + "/.build.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lock >= 0 else {
@@ -154,8 +168,9 @@ package struct ImageBuilder: Sendable {
             throw Failure(message: "\(target)/lib holds no python* folder: the virtual environment is not what Python's venv makes")
         }
         let bytes = Self.makeReadableAndMeasure(target)
-        let image = RuntimeImage(profile: profile, directory: target, manifestHash: profile.manifestHash,
-                                 sitePackages: "lib/\(pythonDirectory)/site-packages", pythonVersion: pythonVersion, bytes: bytes)
+        let image = RuntimeImage(
+            profile: profile, directory: target, manifestHash: profile.manifestHash,
+            sitePackages: "lib/\(pythonDirectory)/site-packages", pythonVersion: pythonVersion, bytes: bytes)
         let marker = target + "/" + RuntimeImage.markerName
         do {
             try image.markerJSON.write(to: URL(fileURLWithPath: marker), options: .atomic)

@@ -4,101 +4,107 @@
 extension ImageManifest {
     /// File name and text of every manifest file, compiled into the binary.
     static let files: [(name: String, text: String)] = [
-        ("requirements-full.txt", ##"""
-# The emulator's runtime image, profile "full": the standard profile and the service's deep-learning
-# libraries (`sandbench image build --profile full`; tensorflow's wheel alone is a 620 MB download;
-# not installed by scripts/setup).
--r requirements-standard.txt
-tensorflow==2.20.0
-keras==3.14.0
-#
-# What those pulled in beyond the standard profile, pinned (`pip install --dry-run --report` of the
-# lines above on top of the standard profile):
-absl-py==2.5.1
-astunparse==1.6.3
-charset-normalizer==3.5.3
-flatbuffers==25.12.19
-gast==0.7.0
-google-pasta==0.2.0
-grpcio==1.85.3
-h5py==3.16.0
-idna==3.20
-libclang==18.1.1
-Markdown==3.11.3
-markdown-it-py==4.3.0
-mdurl==0.1.2
-ml_dtypes==0.6.0
-namex==0.1.0
-opt_einsum==3.4.0
-optree==0.20.0
-protobuf==7.36.2
-Pygments==2.21.0
-requests==2.34.2
-rich==15.0.0
-six==1.17.0
-tensorboard==2.20.0
-tensorboard-data-server==0.7.2
-termcolor==3.3.0
-urllib3==2.8.0
-Werkzeug==3.1.9
-wheel==0.48.0
-wrapt==2.5.2
+        (
+            "requirements-full.txt",
+            ##"""
+            # The emulator's runtime image, profile "full": the standard profile and the service's deep-learning
+            # libraries (`sandbench image build --profile full`; tensorflow's wheel alone is a 620 MB download;
+            # not installed by scripts/setup).
+            -r requirements-standard.txt
+            tensorflow==2.20.0
+            keras==3.14.0
+            #
+            # What those pulled in beyond the standard profile, pinned (`pip install --dry-run --report` of the
+            # lines above on top of the standard profile):
+            absl-py==2.5.1
+            astunparse==1.6.3
+            charset-normalizer==3.5.3
+            flatbuffers==25.12.19
+            gast==0.7.0
+            google-pasta==0.2.0
+            grpcio==1.85.3
+            h5py==3.16.0
+            idna==3.20
+            libclang==18.1.1
+            Markdown==3.11.3
+            markdown-it-py==4.3.0
+            mdurl==0.1.2
+            ml_dtypes==0.6.0
+            namex==0.1.0
+            opt_einsum==3.4.0
+            optree==0.20.0
+            protobuf==7.36.2
+            Pygments==2.21.0
+            requests==2.34.2
+            rich==15.0.0
+            six==1.17.0
+            tensorboard==2.20.0
+            tensorboard-data-server==0.7.2
+            termcolor==3.3.0
+            urllib3==2.8.0
+            Werkzeug==3.1.9
+            wheel==0.48.0
+            wrapt==2.5.2
 
-"""##),
-        ("requirements-standard.txt", ##"""
-# The emulator's runtime image, profile "standard": the libraries the real service preinstalls
-# (Agent Platform code execution overview), pinned to its documented versions, for the workers'
-# Python (/usr/bin/python3; Debian 12: 3.11). `sandbench image build` installs this into a versioned
-# environment named by profile and a hash of this file; sandboxes see it read-only.
-# Versions that differ from the service's, and why: docs/emulator-fidelity.md.
-#
-# Documented by the service:
-numpy==2.1.3
-pandas==2.2.3
-scipy==1.15.2
-scikit-learn==1.6.1
-matplotlib==3.10.1        # version not documented; the release that goes with contourpy 1.3.1
-pyarrow==18.1.0
-numexpr==2.14.1
-narwhals==2.19.0
-contourpy==1.3.1
-geopandas==1.0.1
-imageio==2.37.0
-jinja2==3.1.6
-joblib==1.4.2
-jsonschema==4.23.0        # documented as 4.x
-attrs==25.3.0
-chess==1.11.2
-fpdf==1.7.2
-#
-# What those pulled in, pinned so every machine gets the same image (after changing a version
-# above: install the lines above into a new environment and paste its `pip freeze` here):
-certifi==2026.10.19.post1
-cycler==0.12.1
-fonttools==4.68.0
-jsonschema-specifications==2025.9.1
-kiwisolver==1.5.1
-MarkupSafe==3.0.4
-packaging==26.4
-pillow==13.0.0
-pyogrio==0.13.0
-pyparsing==3.3.3
-pyproj==3.7.2
-python-dateutil==4.0.0
-pytz==2026.6
-referencing==0.37.0
-rpds-py==2026.9.1
-shapely==2.2.0
-threadpoolctl==3.8.0
-typing_extensions==4.16.0
-tzdata==2026.6
+            """##
+        ),
+        (
+            "requirements-standard.txt",
+            ##"""
+            # The emulator's runtime image, profile "standard": the libraries the real service preinstalls
+            # (Agent Platform code execution overview), pinned to its documented versions, for the workers'
+            # Python (/usr/bin/python3; Debian 12: 3.11). `sandbench image build` installs this into a versioned
+            # environment named by profile and a hash of this file; sandboxes see it read-only.
+            # Versions that differ from the service's, and why: docs/emulator-fidelity.md.
+            #
+            # Documented by the service:
+            numpy==2.1.3
+            pandas==2.2.3
+            scipy==1.15.2
+            scikit-learn==1.6.1
+            matplotlib==3.10.1        # version not documented; the release that goes with contourpy 1.3.1
+            pyarrow==18.1.0
+            numexpr==2.14.1
+            narwhals==2.19.0
+            contourpy==1.3.1
+            geopandas==1.0.1
+            imageio==2.37.0
+            jinja2==3.1.6
+            joblib==1.4.2
+            jsonschema==4.23.0        # documented as 4.x
+            attrs==25.3.0
+            chess==1.11.2
+            fpdf==1.7.2
+            #
+            # What those pulled in, pinned so every machine gets the same image (after changing a version
+            # above: install the lines above into a new environment and paste its `pip freeze` here):
+            certifi==2026.10.19.post1
+            cycler==0.12.1
+            fonttools==4.68.0
+            jsonschema-specifications==2025.9.1
+            kiwisolver==1.5.1
+            MarkupSafe==3.0.4
+            packaging==26.4
+            pillow==13.0.0
+            pyogrio==0.13.0
+            pyparsing==3.3.3
+            pyproj==3.7.2
+            python-dateutil==4.0.0
+            pytz==2026.6
+            referencing==0.37.0
+            rpds-py==2026.9.1
+            shapely==2.2.0
+            threadpoolctl==3.8.0
+            typing_extensions==4.16.0
+            tzdata==2026.6
 
-"""##),
+            """##
+        )
     ]
 
     /// Profile → the first 12 hex digits of the SHA-256 of its manifest files' bytes, concatenated.
     static let hashes: [String: String] = [
         "standard": "d6c2a063e50d",
-        "full": "b9a424e2a23d",
+        "full": "b9a424e2a23d"
     ]
 }

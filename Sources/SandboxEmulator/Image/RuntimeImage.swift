@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A built runtime image: a Python environment with the libraries the real service preinstalls
@@ -75,21 +76,25 @@ public struct RuntimeImage: Sendable, Hashable {
     /// Reads the image at `directory` from its marker; nil when there is no complete image there.
     static func load(directory: String) -> RuntimeImage? {
         guard let data = FileManager.default.contents(atPath: directory + "/" + markerName),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let profile = (object["profile"] as? String).flatMap(Profile.init(rawValue:)),
-              let hash = object["manifest"] as? String,
-              let site = object["site"] as? String, Self.isPlainRelative(site),
-              let python = object["python"] as? String,
-              FileManager.default.fileExists(atPath: directory + "/" + site) else { return nil }
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let profile = (object["profile"] as? String).flatMap(Profile.init(rawValue:)),
+            let hash = object["manifest"] as? String,
+            let site = object["site"] as? String, Self.isPlainRelative(site),
+            let python = object["python"] as? String,
+            FileManager.default.fileExists(atPath: directory + "/" + site)
+        else { return nil }
         let bytes = (object["bytes"] as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } ?? 0
-        return RuntimeImage(profile: profile, directory: directory, manifestHash: hash, sitePackages: site,
-                            pythonVersion: python, bytes: bytes)
+        return RuntimeImage(
+            profile: profile, directory: directory, manifestHash: hash, sitePackages: site,
+            pythonVersion: python, bytes: bytes)
     }
 
     /// The marker's JSON for this image.
     var markerJSON: Data {
-        let object: [String: Any] = ["profile": profile.rawValue, "manifest": manifestHash, "site": sitePackages,
-                                     "python": pythonVersion, "bytes": bytes]
+        let object: [String: Any] = [
+            "profile": profile.rawValue, "manifest": manifestHash, "site": sitePackages,
+            "python": pythonVersion, "bytes": bytes
+        ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 
@@ -158,7 +163,8 @@ public struct ImageStore: Sendable {
     /// `profile`'s image for the current manifest, if it is completely built.
     public func installed(_ profile: RuntimeImage.Profile) -> RuntimeImage? {
         guard let image = RuntimeImage.load(directory: path(of: profile)), image.profile == profile,
-              image.manifestHash == profile.manifestHash else { return nil }
+            image.manifestHash == profile.manifestHash
+        else { return nil }
         return image
     }
 
@@ -172,21 +178,24 @@ public struct ImageStore: Sendable {
             image = installed(.full) ?? installed(.standard)
         case .profile(let profile):
             guard let found = installed(profile) else {
-                throw ImageUnavailable(reason: "no \(profile.rawValue) image is built at \(path(of: profile)): "
-                                       + "run `sandbench image build --profile \(profile.rawValue)` (or set SANDBENCH_IMAGES)")
+                throw ImageUnavailable(
+                    reason: "no \(profile.rawValue) image is built at \(path(of: profile)): "
+                        + "run `sandbench image build --profile \(profile.rawValue)` (or set SANDBENCH_IMAGES)")
             }
             image = found
         case .directory(let path):
             guard let found = RuntimeImage.load(directory: path) else {
-                throw ImageUnavailable(reason: "\(path) is not a built image (no complete \(RuntimeImage.markerName) marker): "
-                                       + "build one with `sandbench image build --dir DIR`, and name DIR/PROFILE-HASH")
+                throw ImageUnavailable(
+                    reason: "\(path) is not a built image (no complete \(RuntimeImage.markerName) marker): "
+                        + "build one with `sandbench image build --dir DIR`, and name DIR/PROFILE-HASH")
             }
             image = found
         }
         if let image, let workers = RuntimeImage.pythonVersion(of: python), workers != image.pythonVersion {
             if selection == .automatic { return nil }
-            throw ImageUnavailable(reason: "the image at \(image.directory) was built for Python \(image.pythonVersion), but the "
-                                   + "workers run Python \(workers) (\(python)): rebuild it with `sandbench image build`")
+            throw ImageUnavailable(
+                reason: "the image at \(image.directory) was built for Python \(image.pythonVersion), but the "
+                    + "workers run Python \(workers) (\(python)): rebuild it with `sandbench image build`")
         }
         return image
     }

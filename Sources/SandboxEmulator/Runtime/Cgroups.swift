@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The cgroup hierarchy a host mounts, and this emulator's parent groups in it.
@@ -64,7 +65,8 @@ struct CgroupHierarchy: Sendable, Equatable {
         for line in membership.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3, fields[0] != "0",
-                  fields[1].split(separator: ",").contains(Substring(controller.rawValue)) else { continue }
+                fields[1].split(separator: ",").contains(Substring(controller.rawValue))
+            else { continue }
             let mount = root + "/" + controller.rawValue
             guard access(mount + "/cgroup.procs", F_OK) == 0 else { return nil }
             return mount + (fields[2] == "/" ? "" : String(fields[2]))
@@ -160,7 +162,8 @@ struct SandboxCgroups: Sendable, Equatable {
         guard let dir = directories[.memory] else { return }
         switch version {
         case .v1:
-            let limit = dir + "/memory.limit_in_bytes", memsw = dir + "/memory.memsw.limit_in_bytes"
+            let limit = dir + "/memory.limit_in_bytes"
+            let memsw = dir + "/memory.memsw.limit_in_bytes"
             let current = Int(CgroupHierarchy.read(limit).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             let hasMemsw = access(memsw, F_OK) == 0
             writeControl(dir + "/memory.swappiness", "0")

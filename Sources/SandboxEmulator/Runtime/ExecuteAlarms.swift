@@ -33,8 +33,10 @@ final class ExecuteAlarms: Sendable {
 
     /// Arms both timers on `eventLoop`.
     func start(on eventLoop: any EventLoop) {
-        let timers = [eventLoop.scheduleTask(deadline: deadline) { [self] in fire(.deadline) },
-                      eventLoop.scheduleTask(deadline: lastAnswer) { [self] in fire(.lastAnswer) }]
+        let timers = [
+            eventLoop.scheduleTask(deadline: deadline) { [self] in fire(.deadline) },
+            eventLoop.scheduleTask(deadline: lastAnswer) { [self] in fire(.lastAnswer) }
+        ]
         state.withLock { $0.timers = timers }
     }
 

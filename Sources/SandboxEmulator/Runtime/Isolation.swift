@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which isolation the emulator can apply on this host, found by probing at start-up.
@@ -45,7 +46,8 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         var parts: [String] = []
         switch method {
         case .bubblewrap: parts.append("bubblewrap (user, net, pid, mount, ipc, uts namespaces; read-only /usr; private /tmp; no network)")
-        case .unshare: parts.append("unshare (net, pid, mount, ipc, uts namespaces; no network; host files visible read-only by permissions)")
+        case .unshare:
+            parts.append("unshare (net, pid, mount, ipc, uts namespaces; no network; host files visible read-only by permissions)")
         case .none: parts.append("NONE: plain processes, network and host files reachable (install bubblewrap or run as root)")
         }
         parts.append(uidPerSandbox ? "uid per sandbox" : "shared uid")
@@ -64,12 +66,16 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
     /// exactly `required` is used, or the probe throws: never silently weaker (nor stronger).
     static func probe(stateDirectory: String, required: Method?) throws(IsolationUnavailable) -> IsolationProfile {
         let isRoot = geteuid() == 0
-        let bwrap = which("bwrap"), unshare = which("unshare"), setpriv = which("setpriv"), prlimit = which("prlimit")
+        let bwrap = which("bwrap")
+        let unshare = which("unshare")
+        let setpriv = which("setpriv")
+        let prlimit = which("prlimit")
         let python = workerPython()
         let node = FileManager.default.isExecutableFile(atPath: "/usr/bin/node") ? "/usr/bin/node" : which("node")
-        var profile = IsolationProfile(method: .none, uidPerSandbox: false, cgroups: nil,
-                                       bwrapPath: bwrap, unsharePath: unshare, setprivPath: setpriv, prlimitPath: prlimit,
-                                       pythonPath: python, nodePath: node)
+        var profile = IsolationProfile(
+            method: .none, uidPerSandbox: false, cgroups: nil,
+            bwrapPath: bwrap, unsharePath: unshare, setprivPath: setpriv, prlimitPath: prlimit,
+            pythonPath: python, nodePath: node)
         if isRoot, setpriv != nil { profile.uidPerSandbox = true }
         let bubblewrapWorks = (required == nil || required == .bubblewrap) && bwrap != nil && Self.bwrapWorks(profile)
         let unshareWorks = isRoot && unshare != nil && setpriv != nil
@@ -77,14 +83,17 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         case nil: profile.method = bubblewrapWorks ? .bubblewrap : unshareWorks ? .unshare : .none
         case .bubblewrap?:
             guard bubblewrapWorks else {
-                throw IsolationUnavailable(method: .bubblewrap, reason: bwrap == nil
-                    ? "bwrap is not installed (apt-get install bubblewrap)"
-                    : "bwrap is installed but cannot create its namespaces here (a container without user namespaces?)")
+                throw IsolationUnavailable(
+                    method: .bubblewrap,
+                    reason: bwrap == nil
+                        ? "bwrap is not installed (apt-get install bubblewrap)"
+                        : "bwrap is installed but cannot create its namespaces here (a container without user namespaces?)")
             }
             profile.method = .bubblewrap
         case .unshare?:
             guard unshareWorks else {
-                throw IsolationUnavailable(method: .unshare, reason: isRoot ? "unshare or setpriv is missing (apt-get install util-linux)" : "it needs root")
+                throw IsolationUnavailable(
+                    method: .unshare, reason: isRoot ? "unshare or setpriv is missing (apt-get install util-linux)" : "it needs root")
             }
             profile.method = .unshare
         case .none?: profile.method = .none
@@ -109,7 +118,8 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
     /// Whether a process with this pid exists (and is not a zombie).
     static func isAlive(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         return !stat[close...].dropFirst(2).hasPrefix("Z")
     }
 
@@ -122,11 +132,16 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         guard let bwrap = profile.bwrapPath else { return false }
         var argv: [String] = []
         if profile.uidPerSandbox, let setpriv = profile.setprivPath {
-            argv += [setpriv, "--reuid=\(WorkerLaunch.firstUID - 1)", "--regid=\(WorkerLaunch.firstUID - 1)", "--clear-groups", "--no-new-privs", "--"]
+            argv += [
+                setpriv, "--reuid=\(WorkerLaunch.firstUID - 1)", "--regid=\(WorkerLaunch.firstUID - 1)", "--clear-groups", "--no-new-privs",
+                "--"
+            ]
         }
-        argv += [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-                 "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-                 "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
+        argv += [
+            bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+            "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+            "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"
+        ]
         return (try? ProcessSpawner.runToCompletion(argv)) == 0
     }
 
@@ -136,7 +151,8 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
     }
 
     private static func which(_ name: String) -> String? {
-        for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+        for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"]
+        where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
             return "\(dir)/\(name)"
         }
         return nil

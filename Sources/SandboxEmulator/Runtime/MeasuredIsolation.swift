@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a probe sandbox shows to be in force, read from the host after it started: its worker's
@@ -53,8 +54,10 @@ public struct MeasuredIsolation: Sendable, Equatable {
         parts.append(memoryBytes.map { "\(version)memory \(Self.bytes($0))\(swap)" } ?? "NO memory limit")
         parts.append(maxProcesses.map { "\(version)pids \($0)" } ?? "NO pids cgroup limit")
         parts.append(cpus.map { "\(version)cpu \(Self.count($0)) CPUs" } ?? "NO CPU limit")
-        let limits = [("fsize", fileSizeBytes.map(Self.bytes)), ("nofile", openFiles.map(String.init)), ("core", coreBytes.map(Self.bytes)),
-                      ("nproc", processesPerUID.map(String.init))]
+        let limits = [
+            ("fsize", fileSizeBytes.map(Self.bytes)), ("nofile", openFiles.map(String.init)), ("core", coreBytes.map(Self.bytes)),
+            ("nproc", processesPerUID.map(String.init))
+        ]
         parts.append("rlimits " + limits.map { "\($0.0) \($0.1 ?? "unlimited")" }.joined(separator: ", "))
         return parts.joined(separator: "; ")
     }

@@ -1,7 +1,8 @@
 import CSpawn
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Spawns helper chains with `posix_spawn`: never `fork` in a multithreaded process.
@@ -17,7 +18,9 @@ enum ProcessSpawner {
     }
 
     /// Spawns `argv` with `fds[i]` as the child's descriptor `i` (-1 → /dev/null). Returns the pid.
-    static func spawn(_ argv: [String], fds: [Int32], environment: [String] = ["PATH=/usr/bin:/bin"], directory: String? = nil) throws -> pid_t {
+    static func spawn(_ argv: [String], fds: [Int32], environment: [String] = ["PATH=/usr/bin:/bin"], directory: String? = nil) throws
+        -> pid_t
+    {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

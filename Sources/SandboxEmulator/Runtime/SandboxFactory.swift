@@ -4,8 +4,9 @@ import NIOCore
 import NIOPosix
 import SandboxAPI
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts sandbox worker processes under the host's isolation profile, each with its own slot
@@ -31,8 +32,10 @@ final class SandboxFactory: Sendable {
         var serial = 0
     }
 
-    init(profile: IsolationProfile, stateDirectory: String, limits: SandboxLimits, maxOutputBytes: Int, image: RuntimeImage? = nil,
-         group: any EventLoopGroup, logger: Logger) throws {
+    init(
+        profile: IsolationProfile, stateDirectory: String, limits: SandboxLimits, maxOutputBytes: Int, image: RuntimeImage? = nil,
+        group: any EventLoopGroup, logger: Logger
+    ) throws {
         self.profile = profile
         self.image = image
         self.maxReplyFrame = WorkerReply.maxFrameBytes(maxOutputBytes: maxOutputBytes)
@@ -88,15 +91,17 @@ final class SandboxFactory: Sendable {
                 groups.setProcessLimit(limits.maxProcesses)
                 groups.setCPULimit(MachineConfig.unspecified.vcpus)
             }
-            let launch = WorkerLaunch(profile: profile, language: language, uid: uid, workdir: directory + "/work",
-                                      runtimeDirectory: runtimeDirectory, cgroups: cgroups?.groups ?? [], limits: limits,
-                                      image: image)
+            let launch = WorkerLaunch(
+                profile: profile, language: language, uid: uid, workdir: directory + "/work",
+                runtimeDirectory: runtimeDirectory, cgroups: cgroups?.groups ?? [], limits: limits,
+                image: image)
             let requests = try ProcessSpawner.pipe()
             let replies = try ProcessSpawner.pipe()
             let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             let pid: pid_t
             do {
-                let argv = launch.argv, workdir = directory + "/work"
+                let argv = launch.argv
+                let workdir = directory + "/work"
                 let fds: [Int32] = [-1, -1, log, requests.read, replies.write]
                 pid = try await LauncherThread.shared.run { try ProcessSpawner.spawn(argv, fds: fds, directory: workdir) }
             } catch {
@@ -106,7 +111,8 @@ final class SandboxFactory: Sendable {
             for fd in [requests.read, replies.write, log] { close(fd) }
             let worker: WorkerChannel
             do {
-                worker = try await WorkerChannel.open(group: group, replies: replies.read, requests: requests.write, maxFrame: maxReplyFrame)
+                worker = try await WorkerChannel.open(
+                    group: group, replies: replies.read, requests: requests.write, maxFrame: maxReplyFrame)
             } catch {
                 // The channel owns nothing yet: close our ends and reap the worker, which would otherwise outlive us.
                 for fd in [replies.read, requests.write] { close(fd) }
@@ -115,8 +121,9 @@ final class SandboxFactory: Sendable {
                 await ProcessSpawner.reap(pid)
                 throw error
             }
-            let process = SandboxProcess(slot: slot, uid: uid, language: language, directory: directory,
-                                         cgroups: cgroups, pid: pid, worker: worker, logPath: logPath)
+            let process = SandboxProcess(
+                slot: slot, uid: uid, language: language, directory: directory,
+                cgroups: cgroups, pid: pid, worker: worker, logPath: logPath)
             ownedByProcess = true
             do {
                 _ = try await worker.waitUntilReady(timeout: .nanoseconds(SandboxProcess.nanoseconds(readyTimeout)))
@@ -147,12 +154,14 @@ final class SandboxFactory: Sendable {
         } catch {
             return (MeasuredIsolation(emulatorUID: Int(getuid()), problem: "the probe sandbox did not start: \(error)"), nil)
         }
-        let pid = process.pid, python = profile.pythonPath
+        let pid = process.pid
+        let python = profile.pythonPath
         // /proc walks: off the cooperative pool.
         let measured = try? await NIOThreadPool.singleton.runIfActive { () -> MeasuredIsolation in
             guard let worker = MeasuredIsolation.process(under: pid, argv0: python) else {
-                return MeasuredIsolation(emulatorUID: Int(getuid()),
-                                         problem: "the probe sandbox's interpreter (\(python)) was not found under pid \(pid)")
+                return MeasuredIsolation(
+                    emulatorUID: Int(getuid()),
+                    problem: "the probe sandbox's interpreter (\(python)) was not found under pid \(pid)")
             }
             return MeasuredIsolation.measure(pid: worker)
         }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Pause and resume: SIGSTOP and SIGCONT to every process of the sandbox, done once the kernel
@@ -47,7 +48,8 @@ extension SandboxProcess {
     /// The state letter of `/proc/PID/stat` (R, S, D, T, t, Z, X…); nil when the process is gone.
     static func processState(_ pid: pid_t) -> Character? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         return stat[stat.index(after: close)...].first { $0 != " " }
     }
 }

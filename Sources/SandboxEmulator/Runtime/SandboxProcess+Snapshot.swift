@@ -13,8 +13,10 @@ extension SandboxProcess {
                 let stamps = try workdir.snapshot(until: deadline)
                 let total = stamps.values.reduce(Int64(0)) { $0 + $1.size }
                 guard total <= Int64(maxBytes) else {
-                    throw GoogleError(.failedPrecondition, "The sandbox's working directory holds \(total) bytes; a snapshot holds at most "
-                                      + "\(maxBytes) bytes in this emulator. Remove files, then snapshot again.")
+                    throw GoogleError(
+                        .failedPrecondition,
+                        "The sandbox's working directory holds \(total) bytes; a snapshot holds at most "
+                            + "\(maxBytes) bytes in this emulator. Remove files, then snapshot again.")
                 }
                 var files: [SandboxFile] = []
                 var remaining = maxBytes

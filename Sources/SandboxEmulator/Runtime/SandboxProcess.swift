@@ -1,11 +1,12 @@
 import Foundation
-import Synchronization
 import Logging
 import NIOCore
 import NIOPosix
 import SandboxAPI
+import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What one execute produced.
@@ -60,8 +61,10 @@ final class SandboxProcess: Sendable {
         var executing = 0
     }
 
-    init(slot: Int, uid: Int, language: SandboxLanguage, directory: String, cgroups: SandboxCgroups?,
-         pid: pid_t, worker: WorkerChannel, logPath: String) {
+    init(
+        slot: Int, uid: Int, language: SandboxLanguage, directory: String, cgroups: SandboxCgroups?,
+        pid: pid_t, worker: WorkerChannel, logPath: String
+    ) {
         self.slot = slot
         self.uid = uid
         self.language = language
@@ -92,7 +95,9 @@ final class SandboxProcess: Sendable {
     }
 
     /// Runs `code` after placing `files`; returns output and the files the call created or changed.
-    func execute(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
+    func execute(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError)
+        -> ExecutionOutcome
+    {
         state.withLock { $0.executing += 1 }
         defer { state.withLock { $0.executing -= 1 } }
         do {
@@ -110,10 +115,13 @@ final class SandboxProcess: Sendable {
     /// files, the code and its interrupt; collecting the output files may run on until the kill
     /// grace after that. Past the first, an execute whose code has not started answers 504
     /// DEADLINE_EXCEEDED; past the second, the answer comes without output files, with a note.
-    private func executeNow(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError) -> ExecutionOutcome {
+    private func executeNow(code: String?, files: [SandboxFile], settings: ExecutionSettings, logger: Logger) async throws(GoogleError)
+        -> ExecutionOutcome
+    {
         guard !isDead else { throw GoogleError(.failedPrecondition, "The sandbox is not running (its worker has exited).") }
         guard !state.withLock({ $0.stopped }) else {
-            throw GoogleError(.failedPrecondition, "The sandbox environment is paused; resume it to run code.", reason: "SANDBOX_NOT_RUNNING")
+            throw GoogleError(
+                .failedPrecondition, "The sandbox environment is paused; resume it to run code.", reason: "SANDBOX_NOT_RUNNING")
         }
         let workdir = self.workdir
         let deadline = NIODeadline.now() + .nanoseconds(Self.nanoseconds(settings.timeout))
@@ -132,19 +140,27 @@ final class SandboxProcess: Sendable {
             try Workdir.check(deadline)
         } catch {
             guard error.status == .deadlineExceeded else { throw error }
-            throw GoogleError(.deadlineExceeded, "The execute deadline (\(settings.timeout)) passed while the input files were being "
-                              + "placed; the code did not run. Input files placed before the deadline stay in the sandbox, "
-                              + "which keeps its state.")
+            throw GoogleError(
+                .deadlineExceeded,
+                "The execute deadline (\(settings.timeout)) passed while the input files were being "
+                    + "placed; the code did not run. Input files placed before the deadline stay in the sandbox, "
+                    + "which keeps its state.")
         }
-        var stdout = "", stderr = ""
+        var stdout = ""
+        var stderr = ""
         var terminated = false
         if let code {
-            let id = state.withLock { s in defer { s.nextID += 1 }; return s.nextID }
+            let id = state.withLock { s in
+                defer { s.nextID += 1 }
+                return s.nextID
+            }
             let remainingMilliseconds = max(1, (deadline - NIODeadline.now()).nanoseconds / 1_000_000)
-            let message: JSONValue = ["op": "exec", "id": .number(Double(id)), "code": .string(code),
-                                      "max_output": .number(Double(settings.maxOutputBytes)),
-                                      // Node can only stop synchronous code through vm's own timeout; Python is interrupted in-band.
-                                      "timeout_ms": language == .javascript ? .number(Double(remainingMilliseconds)) : 0]
+            let message: JSONValue = [
+                "op": "exec", "id": .number(Double(id)), "code": .string(code),
+                "max_output": .number(Double(settings.maxOutputBytes)),
+                // Node can only stop synchronous code through vm's own timeout; Python is interrupted in-band.
+                "timeout_ms": language == .javascript ? .number(Double(remainingMilliseconds)) : 0
+            ]
             let reply = worker.request(message, id: id)
             alarms.when(.deadline) { [worker] in
                 worker.send(["op": "interrupt", "id": .number(Double(id))])
@@ -180,23 +196,27 @@ final class SandboxProcess: Sendable {
                 kill()
                 worker.close()
                 let destroyed = state.withLock { $0.destroyed }
-                let violation: WorkerProtocolViolation? = switch error {
-                case let v as WorkerProtocolViolation: v
-                case WorkerChannelError.protocolViolation(let v): v
-                default: nil
-                }
+                let violation: WorkerProtocolViolation? =
+                    switch error {
+                    case let v as WorkerProtocolViolation: v
+                    case WorkerChannelError.protocolViolation(let v): v
+                    default: nil
+                    }
                 if destroyed {
                     stderr = "[sandbench: the sandbox was deleted while this code ran]\n"
                 } else if let violation {
-                    logger.warning("sandbox worker broke the protocol; killed it", metadata: ["slot": "\(slot)", "reason": "\(violation.reason)"])
-                    stderr = "[sandbench: the sandbox's worker was killed: it sent \(violation.reason); the sandbox is now STATE_TERMINATED]\n"
+                    logger.warning(
+                        "sandbox worker broke the protocol; killed it", metadata: ["slot": "\(slot)", "reason": "\(violation.reason)"])
+                    stderr =
+                        "[sandbench: the sandbox's worker was killed: it sent \(violation.reason); the sandbox is now STATE_TERMINATED]\n"
                 } else {
                     stderr = "[sandbench: \(deathReason(settings: settings)); the sandbox is now STATE_TERMINATED]\n"
                 }
             }
         }
         let maxReturned = settings.maxReturnedBytes
-        let returned: [SandboxFile], notes: String
+        let returned: [SandboxFile]
+        let notes: String
         do throws(GoogleError) {
             (returned, notes) = try await alarms.blocking(until: .lastAnswer) {
                 () throws(GoogleError) -> ([SandboxFile], String) in
@@ -219,8 +239,13 @@ final class SandboxProcess: Sendable {
         } catch {
             guard error.status == .deadlineExceeded else { throw error }
             // A killed worker's sandbox is removed anyway: only a live one is told what it missed.
-            (returned, notes) = ([], terminated ? "" : "[sandbench: no output files returned: collecting them passed the execute deadline "
-                                 + "(\(settings.timeout) + \(settings.killGrace) grace); files this call changed stay in the sandbox]\n")
+            (returned, notes) = (
+                [],
+                terminated
+                    ? ""
+                    : "[sandbench: no output files returned: collecting them passed the execute deadline "
+                        + "(\(settings.timeout) + \(settings.killGrace) grace); files this call changed stay in the sandbox]\n"
+            )
         }
         return ExecutionOutcome(stdout: stdout, stderr: stderr + notes, files: returned, terminated: terminated)
     }
@@ -258,7 +283,10 @@ final class SandboxProcess: Sendable {
 
     /// Kills the sandbox and removes its cgroups and files. Safe to call more than once.
     func destroy() async {
-        let first = state.withLock { s in defer { s.destroyed = true }; return !s.destroyed }
+        let first = state.withLock { s in
+            defer { s.destroyed = true }
+            return !s.destroyed
+        }
         guard first else { return }
         kill()
         worker.close()
@@ -273,7 +301,8 @@ final class SandboxProcess: Sendable {
             }
         }
         // A workdir may hold 100 MB files and thousands of entries: remove it off the cooperative pool.
-        let directory = self.directory, logPath = self.logPath
+        let directory = self.directory
+        let logPath = self.logPath
         _ = try? await NIOThreadPool.singleton.runIfActive {
             try? FileManager.default.removeItem(atPath: directory)
             try? FileManager.default.removeItem(atPath: logPath)

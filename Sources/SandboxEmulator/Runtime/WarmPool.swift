@@ -58,7 +58,10 @@ actor WarmPool {
                 while !closed, (ready[language]?.count ?? 0) < (targets[language] ?? 0) {
                     do {
                         let process = try await factory.start(language)
-                        if closed { await factory.destroy(process); break }
+                        if closed {
+                            await factory.destroy(process)
+                            break
+                        }
                         ready[language, default: []].append(process)
                     } catch {
                         logger.error("warm pool could not start a \(language.rawValue) worker: \(error)")

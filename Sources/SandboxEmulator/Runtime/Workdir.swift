@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
 import SandboxAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A sandbox's working directory on the host, handled without ever following a link the
@@ -92,9 +93,15 @@ struct Workdir: Sendable {
         let written: Bool = file.content.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return true }
             while offset < raw.count {
-                if NIODeadline.now() >= deadline { timedOut = true; return false }
+                if NIODeadline.now() >= deadline {
+                    timedOut = true
+                    return false
+                }
                 let n = write(fd, base + offset, min(raw.count - offset, Self.chunkBytes))
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
                 offset += n
             }
             return true
@@ -126,9 +133,14 @@ struct Workdir: Sendable {
 
     /// Every entry counts towards ``maxEntries`` (directories, FIFOs and the rest too), so a sandbox
     /// that makes millions of entries cannot make a snapshot slow.
-    private func walk(_ dirFD: Int32, prefix: String, depth: Int, until deadline: NIODeadline, visited: inout Int,
-                      into result: inout [String: Stamp]) throws(GoogleError) {
-        guard let dir = fdopendir(dirFD) else { close(dirFD); return }
+    private func walk(
+        _ dirFD: Int32, prefix: String, depth: Int, until deadline: NIODeadline, visited: inout Int,
+        into result: inout [String: Stamp]
+    ) throws(GoogleError) {
+        guard let dir = fdopendir(dirFD) else {
+            close(dirFD)
+            return
+        }
         defer { closedir(dir) }
         while visited < Self.maxEntries, let entry = readdir(dir) {
             try Self.check(deadline)
@@ -141,10 +153,12 @@ struct Workdir: Sendable {
             guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             let mode = st.st_mode & S_IFMT
             if mode == S_IFREG {
-                result[prefix + name] = Stamp(size: Int64(st.st_size), mtimeSeconds: Int64(st.st_mtim.tv_sec),
-                                              mtimeNanoseconds: Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
+                result[prefix + name] = Stamp(
+                    size: Int64(st.st_size), mtimeSeconds: Int64(st.st_mtim.tv_sec),
+                    mtimeNanoseconds: Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
             } else if mode == S_IFDIR, depth < Self.maxDepth, !Self.byproductFolders.contains(name),
-                      depth > 0 || !Self.byproductFoldersAtTop.contains(name) {
+                depth > 0 || !Self.byproductFoldersAtTop.contains(name)
+            {
                 let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 if child >= 0 {
                     try walk(child, prefix: prefix + name + "/", depth: depth + 1, until: deadline, visited: &visited, into: &result)
@@ -170,7 +184,10 @@ struct Workdir: Sendable {
             guard next >= 0 else { return nil }
             dir = next
         }
-        guard let leaf = parts.last else { close(dir); return nil }
+        guard let leaf = parts.last else {
+            close(dir)
+            return nil
+        }
         let fd = openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         close(dir)
         guard fd >= 0 else { return nil }

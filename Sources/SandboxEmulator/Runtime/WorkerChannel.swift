@@ -19,9 +19,10 @@ struct WorkerFrameDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
-        let size = Int(length)  // UInt32 always fits in Int on the 64-bit platforms we build for
+        let size = Int(length) // UInt32 always fits in Int on the 64-bit platforms we build for
         guard size <= maxFrame else {
-            throw WorkerChannelError.protocolViolation(WorkerProtocolViolation(reason: "a frame of \(size) bytes, over the \(maxFrame)-byte limit"))
+            throw WorkerChannelError.protocolViolation(
+                WorkerProtocolViolation(reason: "a frame of \(size) bytes, over the \(maxFrame)-byte limit"))
         }
         guard buffer.readableBytes >= 4 + size else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)

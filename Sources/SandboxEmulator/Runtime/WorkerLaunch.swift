@@ -29,7 +29,8 @@ struct WorkerLaunch {
         var chain: [String] = []
         let joins = cgroups
         if !joins.isEmpty {
-            let script = joins.indices.map { "echo $$ > \"$\($0 + 1)/cgroup.procs\"" }.joined(separator: " && ")
+            let script =
+                joins.indices.map { "echo $$ > \"$\($0 + 1)/cgroup.procs\"" }.joined(separator: " && ")
                 + " && shift \(joins.count) && exec \"$@\""
             chain += ["/bin/sh", "-c", script, "sh"] + joins
         }
@@ -51,31 +52,45 @@ struct WorkerLaunch {
         switch profile.method {
         case .bubblewrap:
             home = Self.sandboxHome
-            chain += [profile.bwrapPath ?? "/usr/bin/bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-                      "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-                      "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
+            chain += [
+                profile.bwrapPath ?? "/usr/bin/bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+                "--new-session",
+                "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"
+            ]
             // /etc/fonts: fontconfig's configuration, which matplotlib's font search (fc-list) reads.
-            for etc in ["/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11",
-                        "/etc/fonts"]
+            for etc in [
+                "/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11",
+                "/etc/fonts"
+            ]
             where FileManager.default.fileExists(atPath: etc) {
                 chain += ["--ro-bind", etc, etc]
             }
-            chain += ["--proc", "/proc", "--dev", "/dev", "--size", "\(limits.tmpBytes)", "--tmpfs", "/tmp",
-                      "--bind", workdir, home, "--chdir", home,
-                      "--ro-bind", runtimeDirectory, "/opt/sandbench"]
+            chain += [
+                "--proc", "/proc", "--dev", "/dev", "--size", "\(limits.tmpBytes)", "--tmpfs", "/tmp",
+                "--bind", workdir, home, "--chdir", home,
+                "--ro-bind", runtimeDirectory, "/opt/sandbench"
+            ]
             // bwrap applies --clearenv and --setenv in order, as it reads them: every --setenv comes after.
             // Matplotlib's font cache and configuration go to the private /tmp, not into the workdir.
-            chain += ["--hostname", "sandbox", "--clearenv", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
-                      "--setenv", "HOME", home, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-                      "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1", "--setenv", "MPLBACKEND", "Agg"]
+            chain += [
+                "--hostname", "sandbox", "--clearenv", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
+                "--setenv", "HOME", home, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+                "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1", "--setenv", "MPLBACKEND", "Agg"
+            ]
             if let image, language == .python {
-                chain += ["--ro-bind", image.directory, RuntimeImage.sandboxPath,
-                          "--setenv", "SANDBENCH_SITE", image.sitePackages(insideBubblewrap: true)]
+                chain += [
+                    "--ro-bind", image.directory, RuntimeImage.sandboxPath,
+                    "--setenv", "SANDBENCH_SITE", image.sitePackages(insideBubblewrap: true)
+                ]
             }
             chain.append("--")
         case .unshare:
             home = workdir
-            chain += [profile.unsharePath ?? "/usr/bin/unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts", "--"]
+            chain += [
+                profile.unsharePath ?? "/usr/bin/unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts",
+                "--"
+            ]
             if let setpriv = profile.setprivPath, !dropUID.isEmpty {
                 chain += [setpriv] + dropUID + ["--bounding-set=-all", "--inh-caps=-all", "--"]
             }

@@ -26,8 +26,10 @@ struct WorkerReply: Sendable, Equatable {
     /// The largest byte count a worker may claim (1 PiB): beyond it the number is a lie.
     static let maxClaimedBytes = 1 << 50
 
-    init(id: Int, stdout: String = "", stderr: String = "", stdoutTruncated: Bool = false, stderrTruncated: Bool = false,
-         stdoutBytes: Int = 0, stderrBytes: Int = 0, interrupted: Bool = false) {
+    init(
+        id: Int, stdout: String = "", stderr: String = "", stdoutTruncated: Bool = false, stderrTruncated: Bool = false,
+        stdoutBytes: Int = 0, stderrBytes: Int = 0, interrupted: Bool = false
+    ) {
         self.id = id
         self.stdout = stdout
         self.stderr = stderr

@@ -45,22 +45,28 @@ extension EmulatorStore {
         }
     }
 
-    private func transition(_ name: String, from: SandboxState, through: SandboxState, to: SandboxState, verb: String,
-                            work: @escaping @Sendable (SandboxProcess) async -> Void) async throws(GoogleError) -> LongRunningOperation {
+    private func transition(
+        _ name: String, from: SandboxState, through: SandboxState, to: SandboxState, verb: String,
+        work: @escaping @Sendable (SandboxProcess) async -> Void
+    ) async throws(GoogleError) -> LongRunningOperation {
         guard var record = sandboxes[name] else { throw Self.sandboxNotFound(name) }
         if record.resource.state == to, lifecycle.transitions[name] == nil {
             return newOperation(on: name, done: true, response: sandboxResponse(record.resource))
         }
         guard record.resource.state == from, let process = record.process else {
-            throw GoogleError(.failedPrecondition,
-                              "The sandbox environment \(name) is in \(record.resource.state.rawValue); only a sandbox in \(from.rawValue) can \(verb).",
-                              reason: "SANDBOX_STATE_\(record.resource.state.rawValue.dropFirst(6))")
+            throw GoogleError(
+                .failedPrecondition,
+                "The sandbox environment \(name) is in \(record.resource.state.rawValue); only a sandbox in \(from.rawValue) can \(verb).",
+                reason: "SANDBOX_STATE_\(record.resource.state.rawValue.dropFirst(6))")
         }
         record.resource.state = through
         record.resource.updateTime = ProtoTimestamp.format(now())
         sandboxes[name] = record
         let op = newOperation(on: name, done: false)
-        let task = Task { await work(process); self.complete(name, operation: op.name, through: through, to: to) }
+        let task = Task {
+            await work(process)
+            self.complete(name, operation: op.name, through: through, to: to)
+        }
         lifecycle.transitions[name] = Transition(operation: op.name, task: task)
         // No suspension at all when the answer is not to wait: the operation is then surely still running.
         if configuration.transitionWait > .zero { _ = try? await waitForOperation(op.name, timeout: configuration.transitionWait) }
@@ -70,15 +76,19 @@ extension EmulatorStore {
     private func complete(_ name: String, operation: String, through: SandboxState, to: SandboxState) {
         if lifecycle.transitions[name]?.operation == operation { lifecycle.transitions[name] = nil }
         guard var record = sandboxes[name], record.resource.state == through else {
-            keep(LongRunningOperation(name: operation, done: true, metadata: finishedMetadata(operation),
-                                      error: RPCStatus(.aborted, "The sandbox environment \(name) was deleted before it reached \(to.rawValue).")))
+            keep(
+                LongRunningOperation(
+                    name: operation, done: true, metadata: finishedMetadata(operation),
+                    error: RPCStatus(.aborted, "The sandbox environment \(name) was deleted before it reached \(to.rawValue).")))
             return
         }
         record.resource.state = to
         record.resource.updateTime = ProtoTimestamp.format(now())
         sandboxes[name] = record
-        keep(LongRunningOperation(name: operation, done: true, metadata: finishedMetadata(operation),
-                                  response: sandboxResponse(record.resource)))
+        keep(
+            LongRunningOperation(
+                name: operation, done: true, metadata: finishedMetadata(operation),
+                response: sandboxResponse(record.resource)))
     }
 
     /// `DELETE {sb}`: the sandbox shows STATE_DEPROVISIONING until its worker is killed and reaped
@@ -87,7 +97,8 @@ extension EmulatorStore {
     func deleteSandbox(_ name: String) async throws(GoogleError) -> LongRunningOperation {
         guard sandboxes[name] != nil else { throw Self.sandboxNotFound(name) }
         if sandboxes[name]?.resource.state == .deprovisioning, let running = lifecycle.transitions[name],
-           let op = operations[running.operation] {
+            let op = operations[running.operation]
+        {
             return op
         }
         let (op, _) = startDeletion(name)
@@ -120,8 +131,10 @@ extension EmulatorStore {
             sandboxes.removeValue(forKey: name)
             engines[record.engine]?.sandboxes.remove(name)
         }
-        keep(LongRunningOperation(name: operation, done: true, metadata: finishedMetadata(operation),
-                                  response: ["@type": .string(TypeURL.empty)]))
+        keep(
+            LongRunningOperation(
+                name: operation, done: true, metadata: finishedMetadata(operation),
+                response: ["@type": .string(TypeURL.empty)]))
     }
 
     /// The full name of the engine whose id is `id` (for the location-less alias paths).
@@ -143,8 +156,9 @@ extension EmulatorStore {
 
     /// A new operation under `parent`, kept for polling.
     func newOperation(on parent: String, done: Bool, response: JSONValue? = nil) -> LongRunningOperation {
-        let op = LongRunningOperation(name: "\(parent)/operations/\(newID())", done: done,
-                                      metadata: metadata(ProtoTimestamp.format(now())), response: response)
+        let op = LongRunningOperation(
+            name: "\(parent)/operations/\(newID())", done: done,
+            metadata: metadata(ProtoTimestamp.format(now())), response: response)
         keep(op)
         return op
     }

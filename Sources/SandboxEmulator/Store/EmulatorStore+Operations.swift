@@ -53,8 +53,10 @@ extension EmulatorStore {
         case "done=true", "done:true": wanted = true
         case "done=false", "done:false": wanted = false
         default:
-            throw GoogleError(.invalidArgument, "Unsupported filter \"\(filter.prefix(200))\": this emulator filters operations by done=true or done=false only.",
-                              fieldViolations: [.init(field: "filter", description: "only done=true or done=false is supported")])
+            throw GoogleError(
+                .invalidArgument,
+                "Unsupported filter \"\(filter.prefix(200))\": this emulator filters operations by done=true or done=false only.",
+                fieldViolations: [.init(field: "filter", description: "only done=true or done=false is supported")])
         }
         let prefix = parent + "/operations/"
         let matching = operations.values.filter { op in
@@ -116,8 +118,10 @@ extension EmulatorStore {
         guard !op.done, provisioning[name] != nil else { return }
         let parts = name.split(separator: "/")
         let sandbox = parts.dropLast(2).joined(separator: "/")
-        keep(LongRunningOperation(name: name, done: true, metadata: metadata(ProtoTimestamp.format(now())),
-                                  error: RPCStatus(.cancelled, "The operation was cancelled.")))
+        keep(
+            LongRunningOperation(
+                name: name, done: true, metadata: metadata(ProtoTimestamp.format(now())),
+                error: RPCStatus(.cancelled, "The operation was cancelled.")))
         if sandboxes[sandbox]?.resource.state == .provisioning { await removeSandbox(sandbox) }
     }
 

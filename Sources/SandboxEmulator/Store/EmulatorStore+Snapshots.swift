@@ -17,25 +17,32 @@ extension EmulatorStore {
         if let template = requested.sandboxEnvironmentTemplate { try checkTemplateRunsHere(template, engine: engine) }
         guard let name = requested.sandboxEnvironmentSnapshot else { return origin }
         guard let parsed = ResourceName(name), parsed.snapshotPath == name else {
-            throw GoogleError(.invalidArgument, "Invalid value at 'sandbox_environment.sandbox_environment_snapshot', "
-                                                + "\"\(name.prefix(200))\": expected "
-                                                + "projects/{project}/locations/{location}/reasoningEngines/{engine}/"
-                                                 + "sandboxEnvironmentSnapshots/{id}.")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at 'sandbox_environment.sandbox_environment_snapshot', "
+                    + "\"\(name.prefix(200))\": expected "
+                    + "projects/{project}/locations/{location}/reasoningEngines/{engine}/"
+                    + "sandboxEnvironmentSnapshots/{id}.")
         }
         guard parsed.enginePath == engine else {
-            throw GoogleError(.invalidArgument, "The snapshot \(name) belongs to another reasoning engine than \(engine); restore it "
-                                                + "under its own engine.")
+            throw GoogleError(
+                .invalidArgument,
+                "The snapshot \(name) belongs to another reasoning engine than \(engine); restore it "
+                    + "under its own engine.")
         }
         guard let record = snapshotBook[name] else { throw Self.snapshotNotFound(name) }
         guard (record.resource.owner ?? "") == (requested.owner ?? "") else {
-            throw GoogleError(.failedPrecondition, "A Sandbox can only be restored from a snapshot that belongs to the same owner: the "
-                                                   + "snapshot's owner is \"\(record.resource.owner ?? "")\" (empty: the default "
-                                                   + "owner), the request's is \"\(requested.owner ?? "")\".")
+            throw GoogleError(
+                .failedPrecondition,
+                "A Sandbox can only be restored from a snapshot that belongs to the same owner: the "
+                    + "snapshot's owner is \"\(record.resource.owner ?? "")\" (empty: the default "
+                    + "owner), the request's is \"\(requested.owner ?? "")\".")
         }
         origin.snapshot = name
         if origin.environment == nil {
-            origin.environment = CodeExecutionEnvironment(codeLanguage: record.language == .javascript ? .javascript : .python,
-                                                          machineConfig: record.machine)
+            origin.environment = CodeExecutionEnvironment(
+                codeLanguage: record.language == .javascript ? .javascript : .python,
+                machineConfig: record.machine)
         }
         return origin
     }
@@ -60,15 +67,19 @@ extension EmulatorStore {
         guard !closed else { throw GoogleError(.unavailable, "The emulator is shutting down.") }
         let requested = try SandboxEnvironmentSnapshot(json: body, strict: true)
         if let source = requested.sourceSandboxEnvironment, !source.isEmpty, source != sandboxName {
-            throw GoogleError(.invalidArgument, "Invalid value at 'sandbox_environment_snapshot.source_sandbox_environment', "
-                                                + "\"\(source.prefix(200))\": it must be the sandbox in the URL, \(sandboxName).")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at 'sandbox_environment_snapshot.source_sandbox_environment', "
+                    + "\"\(source.prefix(200))\": it must be the sandbox in the URL, \(sandboxName).")
         }
         let requestedAt = now()
         let expireAt = try Self.snapshotExpiry(requested, now: requestedAt)
         guard let record = sandboxes[sandboxName] else { throw Self.sandboxNotFound(sandboxName) }
         guard record.resource.state == .running || record.resource.state == .paused, let process = record.process else {
-            throw GoogleError(.failedPrecondition, "The sandbox environment \(sandboxName) is in \(record.resource.state.rawValue); "
-                                                   + "only a running or paused sandbox can be snapshotted.")
+            throw GoogleError(
+                .failedPrecondition,
+                "The sandbox environment \(sandboxName) is in \(record.resource.state.rawValue); "
+                    + "only a running or paused sandbox can be snapshotted.")
         }
         try snapshotBook.checkRoom(for: 0)
         let files = try await process.captureFiles(maxBytes: configuration.maxFileBytes, timeout: configuration.executeTimeout)
@@ -94,14 +105,17 @@ extension EmulatorStore {
         // "Empty if this is a root Snapshot (the first snapshot from a newly created sandbox)": later
         // snapshots descend from the sandbox's previous one, or from the snapshot it was restored from.
         let parent = source.resource.latestSandboxEnvironmentSnapshot ?? source.resource.sandboxEnvironmentSnapshot
-        let snapshot = SandboxEnvironmentSnapshot(name: name, displayName: requested.displayName, sourceSandboxEnvironment: sandboxName,
-                                                  parentSnapshot: parent, sizeBytes: Int64(bytes), owner: requested.owner,
-                                                  expireTime: ProtoTimestamp.format(expireAt ?? requestedAt + SnapshotBook.defaultTTL),
-                                                  createTime: time, updateTime: time)
+        let snapshot = SandboxEnvironmentSnapshot(
+            name: name, displayName: requested.displayName, sourceSandboxEnvironment: sandboxName,
+            parentSnapshot: parent, sizeBytes: Int64(bytes), owner: requested.owner,
+            expireTime: ProtoTimestamp.format(expireAt ?? requestedAt + SnapshotBook.defaultTTL),
+            createTime: time, updateTime: time)
         seq += 1
-        snapshotBook.add(SnapshotBook.Record(resource: snapshot, engine: record.engine, seq: seq, directory: directory,
-                                             expireAt: expireAt ?? requestedAt + SnapshotBook.defaultTTL, bytes: bytes,
-                                             language: record.language, machine: record.machine))
+        snapshotBook.add(
+            SnapshotBook.Record(
+                resource: snapshot, engine: record.engine, seq: seq, directory: directory,
+                expireAt: expireAt ?? requestedAt + SnapshotBook.defaultTTL, bytes: bytes,
+                language: record.language, machine: record.machine))
         if sandboxes[sandboxName] != nil {
             source.resource.latestSandboxEnvironmentSnapshot = name
             source.resource.updateTime = time
@@ -113,8 +127,9 @@ extension EmulatorStore {
         }
         var response = snapshot.json.objectValue ?? [:]
         response["@type"] = .string(TypeURL.sandboxEnvironmentSnapshot)
-        let op = LongRunningOperation(name: "\(sandboxName)/operations/\(newID())", done: true, metadata: metadata(time),
-                                      response: .object(response))
+        let op = LongRunningOperation(
+            name: "\(sandboxName)/operations/\(newID())", done: true, metadata: metadata(time),
+            response: .object(response))
         keep(op)
         return op
     }
@@ -139,8 +154,9 @@ extension EmulatorStore {
         guard let record = snapshotBook.remove(name) else { throw Self.snapshotNotFound(name) }
         await Self.removeDirectory(record.directory)
         let time = ProtoTimestamp.format(now())
-        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time),
-                                      response: ["@type": .string(TypeURL.empty)])
+        let op = LongRunningOperation(
+            name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time),
+            response: ["@type": .string(TypeURL.empty)])
         keep(op)
         return op
     }
@@ -156,11 +172,14 @@ extension EmulatorStore {
 
     /// An engine with snapshots or templates is not deleted without `force` (§8 #27: they are its children).
     func refuseSnapshotAndTemplateChildren(of engine: String) throws(GoogleError) {
-        let snapshots = snapshotBook.snapshots(of: engine).count, templates = templateBook.templates(of: engine).count
+        let snapshots = snapshotBook.snapshots(of: engine).count
+        let templates = templateBook.templates(of: engine).count
         guard snapshots + templates == 0 else {
-            throw GoogleError(.failedPrecondition, "The ReasoningEngine \(engine) contains child resources (\(snapshots) sandbox "
-                                                   + "environment snapshots, \(templates) sandbox environment templates). Delete them "
-                                                   + "first or set force=true.")
+            throw GoogleError(
+                .failedPrecondition,
+                "The ReasoningEngine \(engine) contains child resources (\(snapshots) sandbox "
+                    + "environment snapshots, \(templates) sandbox environment templates). Delete them "
+                    + "first or set force=true.")
         }
     }
 
@@ -176,19 +195,25 @@ extension EmulatorStore {
     static func snapshotExpiry(_ requested: SandboxEnvironmentSnapshot, now: Double) throws(GoogleError) -> Double? {
         if let ttl = requested.ttlSeconds {
             guard ttl > 0 else {
-                throw GoogleError(.invalidArgument, "Invalid value at 'sandbox_environment_snapshot.ttl': \(ProtoDuration.format(ttl)) "
-                                                    + "must be positive.")
+                throw GoogleError(
+                    .invalidArgument,
+                    "Invalid value at 'sandbox_environment_snapshot.ttl': \(ProtoDuration.format(ttl)) "
+                        + "must be positive.")
             }
             guard ProtoTimestamp.range.contains(now + ttl) else {
-                throw GoogleError(.invalidArgument, "Invalid value at 'sandbox_environment_snapshot.ttl': now + "
-                                                    + "\(ProtoDuration.format(ttl)) is past the year 9999.")
+                throw GoogleError(
+                    .invalidArgument,
+                    "Invalid value at 'sandbox_environment_snapshot.ttl': now + "
+                        + "\(ProtoDuration.format(ttl)) is past the year 9999.")
             }
             return now + ttl
         }
         if let text = requested.expireTime, let expire = ProtoTimestamp.parse(text) {
             guard expire > now else {
-                throw GoogleError(.invalidArgument, "Invalid value at 'sandbox_environment_snapshot.expire_time': \(text) is not in the "
-                                                    + "future.")
+                throw GoogleError(
+                    .invalidArgument,
+                    "Invalid value at 'sandbox_environment_snapshot.expire_time': \(text) is not in the "
+                        + "future.")
             }
             return expire
         }

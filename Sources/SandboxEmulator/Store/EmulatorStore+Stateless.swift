@@ -8,8 +8,10 @@ extension EmulatorStore {
         guard !closed else { throw GoogleError(.unavailable, "The emulator is shutting down.") }
         guard engines[engine] != nil else { throw Self.engineNotFound(engine) }
         guard sandboxes.count + throwaways.count < configuration.maxSandboxes else {
-            throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments "
-                                                  + "(stateless executions included) may exist at once in this emulator.")
+            throw GoogleError(
+                .resourceExhausted,
+                "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments "
+                    + "(stateless executions included) may exist at once in this emulator.")
         }
         let process: SandboxProcess
         do {

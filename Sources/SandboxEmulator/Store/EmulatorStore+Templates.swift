@@ -10,13 +10,17 @@ extension EmulatorStore {
         guard engines[engine] != nil else { throw Self.engineNotFound(engine) }
         var template = try SandboxEnvironmentTemplate(json: body, strict: true, beta: beta)
         if template.customContainerEnvironment != nil, (template.imageURI ?? "").isEmpty {
-            throw GoogleError(.invalidArgument, "Invalid value at "
-                                                + "'sandbox_environment_template.custom_container_environment.custom_container_spec.image_uri': "
-                                                 + "an image URI is required for a custom container.")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at "
+                    + "'sandbox_environment_template.custom_container_environment.custom_container_spec.image_uri': "
+                    + "an image URI is required for a custom container.")
         }
         guard templateBook.records.count < TemplateBook.maxTemplates else {
-            throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(TemplateBook.maxTemplates) sandbox environment templates "
-                                                  + "may exist at once in this emulator.")
+            throw GoogleError(
+                .resourceExhausted,
+                "Quota exceeded: at most \(TemplateBook.maxTemplates) sandbox environment templates "
+                    + "may exist at once in this emulator.")
         }
         let time = ProtoTimestamp.format(now())
         template.name = "\(engine)/sandboxEnvironmentTemplates/\(newID())"
@@ -53,13 +57,17 @@ extension EmulatorStore {
             switch path {
             case "custom_container_environment.custom_container_spec.image_uri":
                 guard let image = patch.imageURI, !image.isEmpty else {
-                    throw GoogleError(.invalidArgument, "Invalid value at "
-                                                        + "'sandbox_environment_template.custom_container_environment.custom_container_spec.image_uri': "
-                                                         + "the update mask names it, so the body must give a non-empty image URI.")
+                    throw GoogleError(
+                        .invalidArgument,
+                        "Invalid value at "
+                            + "'sandbox_environment_template.custom_container_environment.custom_container_spec.image_uri': "
+                            + "the update mask names it, so the body must give a non-empty image URI.")
                 }
                 guard template.defaultContainerEnvironment == nil else {
-                    throw GoogleError(.invalidArgument, "The template \(name) uses a default container; only a custom container's image "
-                                                        + "can be updated.")
+                    throw GoogleError(
+                        .invalidArgument,
+                        "The template \(name) uses a default container; only a custom container's image "
+                            + "can be updated.")
                 }
                 var custom = template.customContainerEnvironment?.objectValue ?? [:]
                 var spec = custom["customContainerSpec"]?.objectValue ?? [:]
@@ -86,8 +94,9 @@ extension EmulatorStore {
         guard templateBook[name] != nil else { throw Self.templateNotFound(name) }
         templateBook.remove(name)
         let time = ProtoTimestamp.format(now())
-        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time),
-                                      response: ["@type": .string(TypeURL.empty)])
+        let op = LongRunningOperation(
+            name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time),
+            response: ["@type": .string(TypeURL.empty)])
         keep(op)
         return op
     }
@@ -96,26 +105,34 @@ extension EmulatorStore {
     /// and describe nothing but what the emulator runs (a code-execution sandbox).
     func checkTemplateRunsHere(_ name: String, engine: String) throws(GoogleError) {
         guard let parsed = ResourceName(name), parsed.templatePath == name else {
-            throw GoogleError(.invalidArgument, "Invalid value at 'sandbox_environment.sandbox_environment_template', "
-                                                + "\"\(name.prefix(200))\": expected "
-                                                + "projects/{project}/locations/{location}/reasoningEngines/{engine}/"
-                                                 + "sandboxEnvironmentTemplates/{id}.")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at 'sandbox_environment.sandbox_environment_template', "
+                    + "\"\(name.prefix(200))\": expected "
+                    + "projects/{project}/locations/{location}/reasoningEngines/{engine}/"
+                    + "sandboxEnvironmentTemplates/{id}.")
         }
         guard parsed.enginePath == engine else {
-            throw GoogleError(.invalidArgument, "The template \(name) belongs to another reasoning engine than \(engine); a template is "
-                                                + "specified in the parent Agent Engine resource.")
+            throw GoogleError(
+                .invalidArgument,
+                "The template \(name) belongs to another reasoning engine than \(engine); a template is "
+                    + "specified in the parent Agent Engine resource.")
         }
         guard let template = templateBook[name]?.resource else { throw Self.templateNotFound(name) }
         if let image = template.imageURI {
-            throw GoogleError(.unimplemented, "The template \(name) runs the custom container image \(image.prefix(200)); this emulator "
-                                              + "cannot run container images, only code-execution sandboxes (docs/emulator-fidelity.md).")
+            throw GoogleError(
+                .unimplemented,
+                "The template \(name) runs the custom container image \(image.prefix(200)); this emulator "
+                    + "cannot run container images, only code-execution sandboxes (docs/emulator-fidelity.md).")
         }
         switch template.defaultContainerCategory {
         case .computerUse?, .shellSandbox?:
             let category = template.defaultContainerCategory?.rawValue ?? ""
-            throw GoogleError(.unimplemented, "The template \(name) names the default container \(category); this emulator runs "
-                                              + "code-execution sandboxes only, not shell or computer-use environments "
-                                              + "(docs/emulator-fidelity.md).")
+            throw GoogleError(
+                .unimplemented,
+                "The template \(name) names the default container \(category); this emulator runs "
+                    + "code-execution sandboxes only, not shell or computer-use environments "
+                    + "(docs/emulator-fidelity.md).")
         default:
             break
         }
@@ -124,8 +141,9 @@ extension EmulatorStore {
     private func finishedTemplateOperation(_ template: SandboxEnvironmentTemplate, time: String) -> LongRunningOperation {
         var response = template.json.objectValue ?? [:]
         response["@type"] = .string(TypeURL.sandboxEnvironmentTemplate)
-        let op = LongRunningOperation(name: "\(template.name)/operations/\(newID())", done: true, metadata: metadata(time),
-                                      response: .object(response))
+        let op = LongRunningOperation(
+            name: "\(template.name)/operations/\(newID())", done: true, metadata: metadata(time),
+            response: .object(response))
         keep(op)
         return op
     }

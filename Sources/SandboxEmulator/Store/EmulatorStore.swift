@@ -58,7 +58,8 @@ actor EmulatorStore {
         self.factory = factory
         self.configuration = configuration
         self.logger = logger
-        snapshotBook = SnapshotBook(directory: factory.stateDirectory + "/snapshots", maxStorageBytes: configuration.maxSnapshotStorageBytes)
+        snapshotBook = SnapshotBook(
+            directory: factory.stateDirectory + "/snapshots", maxStorageBytes: configuration.maxSnapshotStorageBytes)
         nextID = UInt64.random(in: 1_000_000_000...8_000_000_000) * 1000
     }
 
@@ -78,17 +79,20 @@ actor EmulatorStore {
     func createEngine(location: ResourceName, body: JSONValue) throws(GoogleError) -> LongRunningOperation {
         let requested = try ReasoningEngine(json: body, strict: true)
         guard engines.count < Self.maxEngines else {
-            throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(Self.maxEngines) reasoning engines may exist at once in this emulator.")
+            throw GoogleError(
+                .resourceExhausted, "Quota exceeded: at most \(Self.maxEngines) reasoning engines may exist at once in this emulator.")
         }
         let time = ProtoTimestamp.format(now())
         let name = "\(location.locationPath)/reasoningEngines/\(newID())"
         seq += 1
-        let engine = ReasoningEngine(name: name, displayName: requested.displayName, description: requested.description,
-                                     createTime: time, updateTime: time)
+        let engine = ReasoningEngine(
+            name: name, displayName: requested.displayName, description: requested.description,
+            createTime: time, updateTime: time)
         engines[name] = EngineRecord(resource: engine, seq: seq)
         var response = engine.json.objectValue!
         response["@type"] = .string(TypeURL.reasoningEngine)
-        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time), response: .object(response))
+        let op = LongRunningOperation(
+            name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time), response: .object(response))
         keep(op)
         return op
     }
@@ -111,7 +115,10 @@ actor EmulatorStore {
         guard let record = engines[name] else { throw Self.engineNotFound(name) }
         if !force { try refuseSnapshotAndTemplateChildren(of: name) }
         if !record.sandboxes.isEmpty, !force {
-            throw GoogleError(.failedPrecondition, "The ReasoningEngine \(name) contains child resources (\(record.sandboxes.count) sandbox environments). Delete them first or set force=true.")
+            throw GoogleError(
+                .failedPrecondition,
+                "The ReasoningEngine \(name) contains child resources (\(record.sandboxes.count) sandbox environments). Delete them first or set force=true."
+            )
         }
         engines.removeValue(forKey: name)
         for child in record.sandboxes { await removeSandbox(child) }
@@ -121,8 +128,9 @@ actor EmulatorStore {
 
     private func finishedDeletion(_ name: String) -> LongRunningOperation {
         let time = ProtoTimestamp.format(now())
-        let op = LongRunningOperation(name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time),
-                           response: ["@type": .string(TypeURL.empty)])
+        let op = LongRunningOperation(
+            name: "\(name)/operations/\(newID())", done: true, metadata: metadata(time),
+            response: ["@type": .string(TypeURL.empty)])
         keep(op)
         return op
     }
@@ -135,21 +143,26 @@ actor EmulatorStore {
         var requested = try SandboxEnvironment(json: body, strict: true)
         let origin = try sandboxOrigin(requested, engine: engineName)
         guard let env = origin.environment else {
-            throw GoogleError(.invalidArgument, "spec.code_execution_environment is required: this emulator runs code-execution sandboxes only.")
+            throw GoogleError(
+                .invalidArgument, "spec.code_execution_environment is required: this emulator runs code-execution sandboxes only.")
         }
         requested.codeExecution = env
         requested.latestSandboxEnvironmentSnapshot = nil
         guard sandboxes.count < configuration.maxSandboxes else {
-            throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments may exist at once in this emulator.")
+            throw GoogleError(
+                .resourceExhausted,
+                "Quota exceeded: at most \(configuration.maxSandboxes) sandbox environments may exist at once in this emulator.")
         }
         let created = now()
         if let ttl = requested.ttlSeconds, ttl > Self.maxTTL {
-            throw GoogleError(.invalidArgument,
-                              "Invalid value at 'sandbox_environment.ttl': \(ProtoDuration.format(ttl)) is over the 14-day maximum (1209600s).")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at 'sandbox_environment.ttl': \(ProtoDuration.format(ttl)) is over the 14-day maximum (1209600s).")
         }
         if requested.ttlSeconds == nil, let expire = requested.expireTime.flatMap(ProtoTimestamp.parse), expire - created > Self.maxTTL {
-            throw GoogleError(.invalidArgument,
-                              "Invalid value at 'sandbox_environment.expire_time': \(requested.expireTime ?? "") is more than 14 days from now.")
+            throw GoogleError(
+                .invalidArgument,
+                "Invalid value at 'sandbox_environment.expire_time': \(requested.expireTime ?? "") is more than 14 days from now.")
         }
         let time = ProtoTimestamp.format(created)
         let name = "\(engineName)/sandboxEnvironments/\(newID())"
@@ -164,8 +177,9 @@ actor EmulatorStore {
         requested.expireTime = expireAt.map(ProtoTimestamp.format) ?? SandboxEnvironment.neverExpires
         requested.ttlSeconds = nil
         let language: SandboxLanguage = env.effectiveLanguage == .javascript ? .javascript : .python
-        sandboxes[name] = SandboxRecord(resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt, ttl: ttl,
-                                        language: language, machine: env.machineConfig, restoreFrom: origin.snapshot)
+        sandboxes[name] = SandboxRecord(
+            resource: requested, engine: engineName, seq: seq, process: nil, expireAt: expireAt, ttl: ttl,
+            language: language, machine: env.machineConfig, restoreFrom: origin.snapshot)
         engines[engineName]?.sandboxes.insert(name)
         let opName = "\(name)/operations/\(newID())"
         keep(LongRunningOperation(name: opName, done: false, metadata: metadata(time)))
@@ -191,7 +205,10 @@ actor EmulatorStore {
             if let restoreFrom { try await restore(restoreFrom, into: process) }
             guard var record = sandboxes[name], record.resource.state == .provisioning, !closed else {
                 await factory.destroy(process)
-                keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), error: RPCStatus(.aborted, "The sandbox was deleted while it was being provisioned.")))
+                keep(
+                    LongRunningOperation(
+                        name: opName, done: true, metadata: metadata(time),
+                        error: RPCStatus(.aborted, "The sandbox was deleted while it was being provisioned.")))
                 return
             }
             process.apply(record.machine)
@@ -205,7 +222,9 @@ actor EmulatorStore {
         } catch {
             logger.error("provisioning \(name) failed: \(error)")
             if let record = sandboxes.removeValue(forKey: name) { engines[record.engine]?.sandboxes.remove(name) }
-            keep(LongRunningOperation(name: opName, done: true, metadata: metadata(time), error: RPCStatus(.internal, "Provisioning failed: \(error)")))
+            keep(
+                LongRunningOperation(
+                    name: opName, done: true, metadata: metadata(time), error: RPCStatus(.internal, "Provisioning failed: \(error)")))
         }
     }
 
@@ -232,8 +251,10 @@ actor EmulatorStore {
     func executionTarget(_ name: String) throws(GoogleError) -> SandboxProcess {
         guard let record = sandboxes[name] else { throw Self.sandboxNotFound(name) }
         guard record.resource.state == .running, let process = record.process else {
-            throw GoogleError(.failedPrecondition, "The sandbox environment \(name) is in \(record.resource.state.rawValue), not STATE_RUNNING; code can only run in a running sandbox.",
-                              reason: "SANDBOX_NOT_RUNNING")
+            throw GoogleError(
+                .failedPrecondition,
+                "The sandbox environment \(name) is in \(record.resource.state.rawValue), not STATE_RUNNING; code can only run in a running sandbox.",
+                reason: "SANDBOX_NOT_RUNNING")
         }
         return process
     }
@@ -308,8 +329,10 @@ actor EmulatorStore {
         var after = Int.min
         if let pageToken, !pageToken.isEmpty {
             guard let bytes = Base64.decode(pageToken), let text = String(bytes: bytes, encoding: .utf8),
-                  text.hasPrefix("after:"), let n = Int(text.dropFirst(6)) else {
-                throw GoogleError(.invalidArgument, "Invalid pageToken \"\(pageToken)\": pass back a nextPageToken from a previous list call.")
+                text.hasPrefix("after:"), let n = Int(text.dropFirst(6))
+            else {
+                throw GoogleError(
+                    .invalidArgument, "Invalid pageToken \"\(pageToken)\": pass back a nextPageToken from a previous list call.")
             }
             after = n
         }

@@ -1,8 +1,9 @@
 import Foundation
 import NIOPosix
 import SandboxAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The snapshots the emulator holds: their resources in memory, their files on disk under
@@ -45,13 +46,17 @@ struct SnapshotBook {
     /// RESOURCE_EXHAUSTED when `bytes` more would not fit the count or storage budget.
     func checkRoom(for bytes: Int) throws(GoogleError) {
         guard records.count < Self.maxSnapshots else {
-            throw GoogleError(.resourceExhausted, "Quota exceeded: at most \(Self.maxSnapshots) sandbox environment snapshots may exist "
-                                                  + "at once in this emulator; delete some first.")
+            throw GoogleError(
+                .resourceExhausted,
+                "Quota exceeded: at most \(Self.maxSnapshots) sandbox environment snapshots may exist "
+                    + "at once in this emulator; delete some first.")
         }
         guard bytes <= maxStorageBytes - storedBytes else {
-            throw GoogleError(.resourceExhausted, "Quota exceeded: the snapshot needs \(bytes) bytes and "
-                                                  + "\(maxStorageBytes - storedBytes) of the emulator's \(maxStorageBytes) bytes of "
-                                                  + "snapshot storage are free; delete some snapshots first.")
+            throw GoogleError(
+                .resourceExhausted,
+                "Quota exceeded: the snapshot needs \(bytes) bytes and "
+                    + "\(maxStorageBytes - storedBytes) of the emulator's \(maxStorageBytes) bytes of "
+                    + "snapshot storage are free; delete some snapshots first.")
         }
     }
 
@@ -87,21 +92,32 @@ struct SnapshotBook {
         do {
             try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let fd = open(directory + "/data", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw GoogleError(.internal, "cannot write snapshot data to \(directory): "
-                                                              + "\(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw GoogleError(
+                    .internal,
+                    "cannot write snapshot data to \(directory): "
+                        + "\(String(cString: strerror(errno)))")
+            }
             defer { close(fd) }
             for file in files {
                 let written = file.content.withUnsafeBytes { raw -> Bool in
                     var offset = 0
                     while offset < raw.count, let base = raw.baseAddress {
                         let n = Glibc.write(fd, base + offset, raw.count - offset)
-                        if n < 0 { if errno == EINTR { continue }; return false }
+                        if n < 0 {
+                            if errno == EINTR { continue }
+                            return false
+                        }
                         offset += n
                     }
                     return true
                 }
-                guard written else { throw GoogleError(.internal, "cannot write snapshot data to \(directory): "
-                                                                  + "\(String(cString: strerror(errno)))") }
+                guard written else {
+                    throw GoogleError(
+                        .internal,
+                        "cannot write snapshot data to \(directory): "
+                            + "\(String(cString: strerror(errno)))")
+                }
             }
             let manifest: JSONValue = ["files": .array(files.map { ["name": .string($0.name), "size": .number(Double($0.content.count))] })]
             guard manager.createFile(atPath: directory + "/manifest.json", contents: Data(manifest.serialized())) else {
@@ -117,15 +133,17 @@ struct SnapshotBook {
     /// Reads the files written by ``write(_:to:)``.
     static func read(from directory: String) throws(GoogleError) -> [SandboxFile] {
         guard let data = FileManager.default.contents(atPath: directory + "/manifest.json"),
-              let manifest = try? JSONValue.parse(Array(data)), let entries = manifest["files"]?.arrayValue,
-              let blob = FileManager.default.contents(atPath: directory + "/data") else {
+            let manifest = try? JSONValue.parse(Array(data)), let entries = manifest["files"]?.arrayValue,
+            let blob = FileManager.default.contents(atPath: directory + "/data")
+        else {
             throw GoogleError(.dataLoss, "The snapshot's data in \(directory) is missing or unreadable.")
         }
         var files: [SandboxFile] = []
         var offset = 0
         for entry in entries {
             guard let name = entry["name"]?.stringValue, Workdir.validate(name) == nil,
-                  let size = entry["size"]?.numberValue.flatMap({ Int(exactly: $0) }), size >= 0, size <= blob.count - offset else {
+                let size = entry["size"]?.numberValue.flatMap({ Int(exactly: $0) }), size >= 0, size <= blob.count - offset
+            else {
                 throw GoogleError(.dataLoss, "The snapshot's data in \(directory) is incomplete.")
             }
             let start = blob.startIndex + offset
@@ -161,8 +179,10 @@ struct ResourceFilter {
             let (field, negated, raw) = try SandboxFilter.parseTerm(clause)
             let canonical = FieldName.camel(field)
             guard fields.contains(canonical) else {
-                throw GoogleError(.invalidArgument, "Unsupported filter field \"\(field.prefix(100))\": filter by "
-                                                    + "\(fields.sorted().map(FieldName.snake).joined(separator: ", ")).")
+                throw GoogleError(
+                    .invalidArgument,
+                    "Unsupported filter field \"\(field.prefix(100))\": filter by "
+                        + "\(fields.sorted().map(FieldName.snake).joined(separator: ", ")).")
             }
             var value = raw.trimmingCharacters(in: .whitespaces)
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = String(value.dropFirst().dropLast()) }

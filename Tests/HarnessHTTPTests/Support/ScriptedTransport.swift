@@ -53,5 +53,10 @@ final class ManualClock: Sendable {
 final class Counter: Sendable {
     private let value = Mutex(0)
     /// 1 on the first call, 2 on the second, …
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 }
