@@ -31,7 +31,8 @@ struct EmulatorBench {
             if let name = op.response?["name"]?.stringValue { made.append(name) }
             try await Task.sleep(for: .milliseconds(120))
         }
-        output.figure("create→RUNNING p50 (warm pool)", ms(creates.percentile(50)), goal: "≤ 5 ms", met: creates.percentile(50) <= 0.005)
+        output.figure(
+            "create→RUNNING p50 (warm pool)", ms(creates.percentile(50)), goal: "≤ 5 ms", met: creates.percentile(50) <= 0.005)
         output.figure("create→RUNNING p99 (warm pool)", ms(creates.percentile(99)))
         guard let sandbox = made.first else { throw BenchError("no sandbox was created") }
 
@@ -64,7 +65,8 @@ struct EmulatorBench {
                 return await group.reduce(0, +)
             }
             let rate = Double(count) / Double(seconds)
-            output.figure("executes/s with \(busy) sandboxes busy", String(format: "%.0f /s", rate), goal: "≥ 1,000 /s", met: rate >= 1000)
+            output.figure(
+                "executes/s with \(busy) sandboxes busy", String(format: "%.0f /s", rate), goal: "≥ 1,000 /s", met: rate >= 1000)
         }
 
         // Memory of idle Python sandboxes: every process under the sandbox uids.

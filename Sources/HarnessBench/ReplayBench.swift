@@ -80,7 +80,8 @@ struct ReplayBench {
             output.figure("the recorded client's session (as recorded)", ms(recorded))
             let ratio = replayed.percentile(50) / recorded
             output.figure(
-                "  ratio replayed p50 / recorded", String(format: "%.2f×", ratio), goal: "≤ 1× (as fast as the client)", met: ratio <= 1)
+                "  ratio replayed p50 / recorded", String(format: "%.2f×", ratio), goal: "≤ 1× (as fast as the client)",
+                met: ratio <= 1)
         }
         output.figure("sessions that did not pass", "\(failures.count)", goal: "0", met: failures.isEmpty)
         for failure in failures.prefix(3) { output.note("    \(failure)") }

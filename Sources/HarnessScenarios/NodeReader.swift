@@ -171,7 +171,8 @@ package final class NodeReader {
         default:
             fail(
                 node,
-                "language must be python or javascript (or LANGUAGE_PYTHON / LANGUAGE_JAVASCRIPT / LANGUAGE_UNSPECIFIED), not \(s.debugDescription)"
+                "language must be python or javascript (or LANGUAGE_PYTHON / LANGUAGE_JAVASCRIPT / LANGUAGE_UNSPECIFIED), "
+                    + "not \(s.debugDescription)"
             )
             return nil
         }

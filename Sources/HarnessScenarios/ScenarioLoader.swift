@@ -129,8 +129,8 @@ package enum ScenarioLoader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let where_ = context.map { " \($0.text)" } ?? ""
-            return ScenarioError(SourceLocation(file: path, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(where_)")
+            let contextText = context.map { " \($0.text)" } ?? ""
+            return ScenarioError(SourceLocation(file: path, line: mark.line, column: mark.column), "invalid YAML: \(problem)\(contextText)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0.prefix(80))'" }.joined(separator: ", ")
             return ScenarioError(

@@ -108,12 +108,14 @@ public struct ExecuteRequest: Sendable, Hashable {
             if let mime = chunk.mimeType, mime.hasPrefix("application/x.sandbox-request-") {
                 throw GoogleError(
                     .unimplemented,
-                    "inputs[\(i)]: \(mime) chunks (execute_bash, proxied container requests) are not implemented: this emulator runs code-execution sandboxes only.",
+                    "inputs[\(i)]: \(mime) chunks (execute_bash, proxied container requests) are not implemented: "
+                        + "this emulator runs code-execution sandboxes only.",
                     reason: "SANDBOX_REQUEST_NOT_IMPLEMENTED")
             }
             guard chunk.mimeType == "application/json" else {
                 throw GoogleError.invalid(
-                    "inputs[\(i)]: a chunk without a file_name attribute must have mimeType \"application/json\" and hold {\"code\": ...}; got mimeType \"\(chunk.mimeType ?? "")\"."
+                    "inputs[\(i)]: a chunk without a file_name attribute must have mimeType \"application/json\" "
+                        + "and hold {\"code\": ...}; got mimeType \"\(chunk.mimeType ?? "")\"."
                 )
             }
             guard code == nil else { throw GoogleError.invalid("inputs[\(i)]: more than one code chunk.") }

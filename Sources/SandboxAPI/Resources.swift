@@ -95,7 +95,8 @@ public struct SandboxEnvironment: Sendable, Hashable {
         var f = try FieldReader(json, at: "sandbox_environment", strict: strict)
         name = try f.string("name") ?? ""
         displayName = try f.string("displayName", maxCharacters: Limits.displayName)
-        _ = try f.string("description", maxCharacters: Limits.description) // the SDK sends it; the resource has no such field, so it is dropped
+        // the SDK sends it; the resource has no such field, so it is dropped
+        _ = try f.string("description", maxCharacters: Limits.description)
         state = try f.enumValue("state", SandboxState.self) ?? .unspecified
         createTime = try f.string("createTime")
         updateTime = try f.string("updateTime")
@@ -103,7 +104,8 @@ public struct SandboxEnvironment: Sendable, Hashable {
         if let ttl = try f.string("ttl") {
             guard let seconds = ProtoDuration.parse(ttl) else {
                 throw GoogleError.invalid(
-                    "Invalid value at 'sandbox_environment.ttl' (google.protobuf.Duration), \"\(ttl)\": expected a duration such as \"3600s\"."
+                    "Invalid value at 'sandbox_environment.ttl' (google.protobuf.Duration), \"\(ttl)\": "
+                        + "expected a duration such as \"3600s\"."
                 )
             }
             ttlSeconds = seconds
@@ -115,7 +117,8 @@ public struct SandboxEnvironment: Sendable, Hashable {
             }
             guard ProtoTimestamp.parse(expireTime) != nil else {
                 throw GoogleError.invalid(
-                    "Invalid value at 'sandbox_environment.expire_time' (google.protobuf.Timestamp), \"\(expireTime.prefix(64))\": expected an RFC 3339 time such as \"2026-12-01T10:00:00Z\" between years 1 and 9999."
+                    "Invalid value at 'sandbox_environment.expire_time' (google.protobuf.Timestamp), \"\(expireTime.prefix(64))\": "
+                        + "expected an RFC 3339 time such as \"2026-12-01T10:00:00Z\" between years 1 and 9999."
                 )
             }
         }

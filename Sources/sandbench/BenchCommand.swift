@@ -8,7 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract:
-            "Benchmark the emulator and the load harness on loopback (figures, goals and ratios against wrk and Locust measured in the same run)."
+            "Benchmark the emulator and the load harness on loopback "
+            + "(figures, goals and ratios against wrk and Locust measured in the same run)."
     )
 
     @Option(help: "Which part; soak is not in all (--sandboxes live sandboxes busy for --seconds).")

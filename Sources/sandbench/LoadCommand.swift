@@ -12,7 +12,8 @@ struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract:
-            "Drive a scenario as concurrent sessions (open or closed model), measure latency without coordinated omission, judge SLO thresholds."
+            "Drive a scenario as concurrent sessions (open or closed model), "
+            + "measure latency without coordinated omission, judge SLO thresholds."
     )
 
     @Argument(help: "Scenario file holding the scenario to load-test, or a cassette to replay as load.")

@@ -10,7 +10,8 @@ struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract:
-            "Replay recorded cassettes against a target, asserting the recorded answers (exit 0 all passed, 1 failures, 2 usage/config errors).",
+            "Replay recorded cassettes against a target, "
+            + "asserting the recorded answers (exit 0 all passed, 1 failures, 2 usage/config errors).",
         discussion: "Each cassette becomes one scenario: the run's engine plays the recording's, names the target mints are "
             + "substituted into later requests, and status, error status, state, stdout/stderr (normalised) and returned files (sha256) "
             + "are expected as recorded. --emit writes the scenarios as YAML instead of running them. See docs/cassettes.md."

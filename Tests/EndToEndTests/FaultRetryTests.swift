@@ -42,7 +42,8 @@ import Testing
 
     /// `fired N of M matched` of the execute rule, from the fault counts on stderr.
     func fired(_ stderr: String) -> (fired: Int, matched: Int)? {
-        guard let line = stderr.split(separator: "\n").first(where: { $0.contains("rule 1: POST *:execute → error 503 rate 0.3: fired ") }),
+        let rule = "rule 1: POST *:execute → error 503 rate 0.3: fired "
+        guard let line = stderr.split(separator: "\n").first(where: { $0.contains(rule) }),
             let range = line.range(of: "fired ")
         else { return nil }
         let numbers = line[range.upperBound...].split(separator: " ").compactMap { Int($0) }

@@ -67,7 +67,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let scenario = dir + "/slow.yaml"
         let slow = (1...4).map { i in
-            "  - name: slow \(i)\n    steps:\n      - create: {}\n      - execute: \"print('started', flush=True)\"\n      - execute: import time; time.sleep(60)\n"
+            "  - name: slow \(i)\n    steps:\n      - create: {}\n"
+                + "      - execute: \"print('started', flush=True)\"\n      - execute: import time; time.sleep(60)\n"
         }.joined()
         try ("scenarios:\n" + slow).write(toFile: scenario, atomically: true, encoding: .utf8)
 

@@ -37,7 +37,8 @@ import Testing
         let emulator =
             "Traceback (most recent call last):\n  File \"<cell>\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
         let service =
-            "Traceback (most recent call last):\n  File \"/tmp/ipykernel_88/1234.py\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
+            "Traceback (most recent call last):\n  File \"/tmp/ipykernel_88/1234.py\", line 3, in <module>\n"
+            + "NameError: name 'lines' is not defined\n"
         let (ok, _) = TextMatch.normalized(emulator).check(service)
         #expect(ok)
         let (different, _) = TextMatch.normalized(emulator).check(service.replacingOccurrences(of: "line 3", with: "line 4"))

@@ -71,7 +71,8 @@ import Testing
                       msg_out: "hi\\n"
                       msg_err: ''
                       files:
-                      - {name: b.bin, mime_type: application/octet-stream, size: 4, sha256: \(SHA256.hex([0, 1, 2, 0xFF])), base64: AAEC/w==}
+                      - {name: b.bin, mime_type: application/octet-stream, size: 4, \
+                sha256: \(SHA256.hex([0, 1, 2, 0xFF])), base64: AAEC/w==}
                       - {name: a.txt, size: 4, sha256: \(SHA256.hex(Array("text".utf8))), text: text}
                 """, path: "c.yaml")
         let record = ScenarioRecord(recorded)

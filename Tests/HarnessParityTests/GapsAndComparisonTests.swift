@@ -244,7 +244,8 @@ import Testing
             "\"outcome\" must be"
         ),
         (
-            "{\"format\": \"sandbench-parity-snapshot/1\", \"scenario\": \"s\", \"file\": \"f\", \"outcome\": \"passed\", \"steps\": [{\"name\": \"a\", \"operation\": \"get\", \"outcome\": \"passed\", \"latency_ms\": {\"get\": 1e300}}]}",
+            "{\"format\": \"sandbench-parity-snapshot/1\", \"scenario\": \"s\", \"file\": \"f\", \"outcome\": \"passed\", "
+                + "\"steps\": [{\"name\": \"a\", \"operation\": \"get\", \"outcome\": \"passed\", \"latency_ms\": {\"get\": 1e300}}]}",
             "steps[0].latency_ms.get must be"
         )
     ])

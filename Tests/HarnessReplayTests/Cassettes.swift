@@ -92,7 +92,8 @@ enum Cassettes {
           status: 404
           timing: {sent_ms: 9}
           request:
-            json: {note: projects/p/locations/l/reasoningEngines/7/sandboxEnvironments/55 and projects/p/locations/l/reasoningEngines/7/sandboxEnvironments/123x}
+            json: {note: projects/p/locations/l/reasoningEngines/7/sandboxEnvironments/55 and \
+        projects/p/locations/l/reasoningEngines/7/sandboxEnvironments/123x}
           response:
             json: {error: {code: 404, message: not found, status: NOT_FOUND}}
         - method: GET

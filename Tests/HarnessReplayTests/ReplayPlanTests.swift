@@ -76,7 +76,8 @@ let shippedQuickstart = repositoryRoot + "/scenarios/recorded/quickstart.yaml"
             steps[12].expectations.contains(
                 .stderr(
                     .normalized(
-                        "Traceback (most recent call last):\n  File \"<cell>\", line 3, in <module>\nNameError: name 'lines' is not defined\n"
+                        "Traceback (most recent call last):\n  File \"<cell>\", line 3, in <module>\n"
+                            + "NameError: name 'lines' is not defined\n"
                     ))))
 
         // Lists: counts as recorded, the page token minted by the second list is saved and sent by the third.

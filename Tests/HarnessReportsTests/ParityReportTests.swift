@@ -28,7 +28,9 @@ import Testing
                                 response: ["@status": 200, "outputs": [["msg_out": "same", "msg_err": .string(stdout)]]]),
                             StepRecord(
                                 name: "3-get", operation: "get", outcome: .passed,
-                                response: ["@status": .number(Double(status)), "error": ["status": "NOT_FOUND", "message": .string(nasty)]]),
+                                response: [
+                                    "@status": .number(Double(status)), "error": ["status": "NOT_FOUND", "message": .string(nasty)]
+                                ]),
                             StepRecord(name: "3-get", operation: "get", outcome: .passed, response: ["@status": 200])
                         ]),
                     ScenarioRecord(name: "skipped", file: "b.yaml", outcome: .skipped, skipReason: "not today", steps: [])

@@ -219,7 +219,8 @@ enum URLPath {
     @Test(arguments: [0, 1, 7, 8, 9, 1001])
     func randomFilesAreSplitMix64Bytes(size: Int) throws {
         let yaml =
-            "scenarios:\n  - name: r\n    steps:\n      - create: {}\n      - execute: {code: x, files: [{name: a, random: {size: \(size), seed: 7}}]}\n"
+            "scenarios:\n  - name: r\n    steps:\n      - create: {}\n"
+            + "      - execute: {code: x, files: [{name: a, random: {size: \(size), seed: 7}}]}\n"
         let file = try ScenarioLoader.parse(yaml: yaml, path: "r.yaml", baseDirectory: NSTemporaryDirectory())
         guard case .execute(_, let files, _) = try #require(file.scenarios.first?.steps.last).action else {
             Issue.record("not an execute step")

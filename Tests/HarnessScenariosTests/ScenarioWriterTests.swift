@@ -37,7 +37,8 @@ import Testing
                   file_count: 2
                   within: 2s
               - get: {sandbox: "${first}"}
-                expect: {state: STATE_RUNNING, json: {spec.codeExecutionEnvironment.codeLanguage: LANGUAGE_JAVASCRIPT, "a.0": {equals: "1"}}}
+                expect: {state: STATE_RUNNING, json: {spec.codeExecutionEnvironment.codeLanguage: LANGUAGE_JAVASCRIPT, \
+        "a.0": {equals: "1"}}}
               - list: {page_size: 2, page_token: "${t}", filter: 'state="STATE_RUNNING"'}
                 expect: {count: 2}
               - wait: {state: STATE_RUNNING, timeout: 1m, interval: 250us}

@@ -178,7 +178,9 @@ struct ParityFailures: CustomStringConvertible {
                 scenario.problems
                     + scenario.steps.filter { $0.verdict != .same }.map { step in
                         "\(step.name): \(step.verdict) \(step.problems) "
-                            + step.differences.map { "\($0.path): \($0.reference?.jsonString ?? "-") → \($0.candidate?.jsonString ?? "-")" }
+                            + step.differences.map {
+                                "\($0.path): \($0.reference?.jsonString ?? "-") → \($0.candidate?.jsonString ?? "-")"
+                            }
                             .joined(separator: "; ")
                     }
             }.joined(separator: "\n")

@@ -24,10 +24,10 @@ import Testing
             let result = try await Orchestrator(target: TargetConfiguration(kind: .url(base))).replay(
                 [plan], options: RunOptions(),
                 reports: SuiteReports())
-            #expect(
-                result.passed,
-                "\(result.scenarios.map { $0.failingStep.map { "\($0.location.map(String.init(describing:)) ?? ""): \($0.summary)" } ?? "" })"
-            )
+            let failures = result.scenarios.map {
+                $0.failingStep.map { "\($0.location.map(String.init(describing:)) ?? ""): \($0.summary)" } ?? ""
+            }
+            #expect(result.passed, "\(failures)")
             #expect(result.scenarios.first?.steps.count == plan.scenario.steps.count)
             #expect(result.leaks.isEmpty)
             let engines = try await withInspector(base) { try await $0.engineNames() }

@@ -41,10 +41,12 @@ import Testing
 
     @Test func sandboxCreateAcceptsSnakeAndCamelCaseAndRejectsUnknownFields() throws {
         let snake = try JSONValue.parse(
-            #"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"display_name":"x","ttl":"60s"}"#
+            #"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","#
+                + #""machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"display_name":"x","ttl":"60s"}"#
         )
         let camel = try JSONValue.parse(
-            #"{"spec":{"codeExecutionEnvironment":{"codeLanguage":"LANGUAGE_JAVASCRIPT","machineConfig":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"60s"}"#
+            #"{"spec":{"codeExecutionEnvironment":{"codeLanguage":"LANGUAGE_JAVASCRIPT","#
+                + #""machineConfig":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"60s"}"#
         )
         let a = try SandboxEnvironment(json: snake, strict: true)
         let b = try SandboxEnvironment(json: camel, strict: true)

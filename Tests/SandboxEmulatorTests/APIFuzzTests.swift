@@ -184,7 +184,10 @@ extension EmulatorTests {
                     statuses[response.status, default: 0] += 1
                     #expect(
                         (200..<500).contains(response.status),
-                        "request \(index): \(method) \(target.prefix(120)) body \(String(decoding: (payload ?? []).prefix(300), as: UTF8.self)) → \(response)"
+                        """
+                        request \(index): \(method) \(target.prefix(120)) \
+                        body \(String(decoding: (payload ?? []).prefix(300), as: UTF8.self)) → \(response)
+                        """
                     )
                     if response.status >= 400, method != "HEAD" {
                         #expect(response.errorCode == response.status, "request \(index): not a Google error body: \(response)")

@@ -120,7 +120,8 @@ extension EmulatorTests {
                 let odd = try await client.execute(
                     sb,
                     code:
-                        "import sys\nsys.stdout.flush()\nsys.stdout.buffer.write(b'\\xff\\xfe ok\\x00\\n')\nprint('\\ud800'.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace'))"
+                        "import sys\nsys.stdout.flush()\nsys.stdout.buffer.write(b'\\xff\\xfe ok\\x00\\n')\n"
+                        + "print('\\ud800'.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace'))"
                 )
                 #expect(odd.status == 200, "\(odd)")
                 #expect(odd.stdout.contains(" ok"), "\(odd)")

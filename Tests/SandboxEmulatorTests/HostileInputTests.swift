@@ -106,12 +106,14 @@ extension EmulatorTests {
             ("junk bytes", #"struct.pack(">I", 5) + b"\x00\x01\x02\x03\x04""#, "not JSON"),
             (
                 "a reply claiming 1e300 bytes of output",
-                #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":"","stderr":"","stdout_truncated":true,"stderr_truncated":false,"stdout_bytes":1e300,"stderr_bytes":0,"interrupted":false}')"#,
+                #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":"","stderr":"","stdout_truncated":true,"#
+                    + #""stderr_truncated":false,"stdout_bytes":1e300,"stderr_bytes":0,"interrupted":false}')"#,
                 "stdout_bytes is not an integer"
             ),
             (
                 "a reply with stdout as a number",
-                #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":7,"stderr":"","stdout_truncated":false,"stderr_truncated":false,"stdout_bytes":0,"stderr_bytes":0,"interrupted":false}')"#,
+                #"(lambda b: struct.pack(">I", len(b)) + b)(b'{"id":1,"stdout":7,"stderr":"","stdout_truncated":false,"#
+                    + #""stderr_truncated":false,"stdout_bytes":0,"stderr_bytes":0,"interrupted":false}')"#,
                 "stdout is not a string"
             ),
             ("nesting 10,000 deep", #"(lambda b: struct.pack(">I", len(b)) + b)(b"[" * 10000 + b"]" * 10000)"#, "not JSON")
@@ -206,7 +208,8 @@ extension EmulatorTests {
                 let engine = try await client.createEngine()
                 let sandbox = try await client.createSandbox(engine: engine)
                 let code =
-                    "import os, signal, threading\nthreading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\nprint('armed')"
+                    "import os, signal, threading\nthreading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\n"
+                    + "print('armed')"
                 #expect(try await client.execute(sandbox, code: code).stdout == "armed\n")
                 let terminated = try await eventually(timeout: .seconds(10)) {
                     try await client.getSandbox(sandbox).json?["state"]?.stringValue == "STATE_TERMINATED"

@@ -96,7 +96,8 @@ extension EmulatorTests {
 
                 // snake_case body, exactly as the SDK sends it.
                 let snakeText =
-                    #"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"600s"}"#
+                    #"{"spec":{"code_execution_environment":{"code_language":"LANGUAGE_JAVASCRIPT","#
+                    + #""machine_config":"MACHINE_CONFIG_VCPU4_RAM4GIB"}},"displayName":"x","ttl":"600s"}"#
                 let created = try await client.call("POST", collection, text: snakeText)
                 try #require(created.status == 200, "snake_case create → \(created)")
                 let snakeOpName = try #require(created.json?["name"]?.stringValue)

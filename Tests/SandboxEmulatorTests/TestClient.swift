@@ -189,7 +189,8 @@ struct ExecResult: Sendable, CustomStringConvertible {
 
     func file(_ name: String) -> File? { files.first { $0.name == name } }
     var description: String {
-        "status \(status)\n--- msg_out ---\n\(stdout.prefix(2000))\n--- msg_err ---\n\(stderr.prefix(2000))\n--- files: \(files.map(\.name))"
+        "status \(status)\n--- msg_out ---\n\(stdout.prefix(2000))\n--- msg_err ---\n\(stderr.prefix(2000))\n"
+            + "--- files: \(files.map(\.name))"
     }
 }
 

@@ -31,7 +31,8 @@ public struct ServiceAccountKey: Sendable {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw CredentialError(
-                "the service-account key file cannot be read (\(error.localizedDescription)); check GOOGLE_APPLICATION_CREDENTIALS points at a readable JSON key",
+                "the service-account key file cannot be read (\(error.localizedDescription)); "
+                    + "check GOOGLE_APPLICATION_CREDENTIALS points at a readable JSON key",
                 source: path)
         }
         return try ServiceAccountKey(json: Array(data), source: path)
@@ -52,7 +53,8 @@ public struct ServiceAccountKey: Sendable {
         }
         if let type = document["type"]?.stringValue, type != "service_account" {
             throw CredentialError(
-                "field \"type\" is \"\(type)\", not \"service_account\"; point GOOGLE_APPLICATION_CREDENTIALS at a service-account key, or unset it to use gcloud",
+                "field \"type\" is \"\(type)\", not \"service_account\"; "
+                    + "point GOOGLE_APPLICATION_CREDENTIALS at a service-account key, or unset it to use gcloud",
                 source: source)
         }
         func field(_ name: String, required: Bool) throws(CredentialError) -> String? {

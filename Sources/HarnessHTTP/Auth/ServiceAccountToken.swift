@@ -123,7 +123,8 @@ public final class ServiceAccountToken: CredentialProvider {
         }
         guard let token = json?["access_token"]?.stringValue, !token.isEmpty else {
             throw CredentialError(
-                "the token endpoint \(key.tokenURI) answered without \"access_token\"; check \"token_uri\" points at an OAuth 2.0 token endpoint",
+                "the token endpoint \(key.tokenURI) answered without \"access_token\"; "
+                    + "check \"token_uri\" points at an OAuth 2.0 token endpoint",
                 source: source)
         }
         let lifetime = json?["expires_in"]?.numberValue ?? 3600

@@ -96,7 +96,8 @@ package enum LoadHTMLReport {
         }
         if !r.leaks.isEmpty {
             html +=
-                "<div class=\"notice\"><strong>\(LoadText.sandboxes(r.leaks.count)) still alive after clean-up</strong> (delete them by hand):<ul>"
+                "<div class=\"notice\"><strong>\(LoadText.sandboxes(r.leaks.count)) still alive after clean-up</strong> "
+                + "(delete them by hand):<ul>"
             html += r.leaks.map { "<li><code>\(HTML.escape($0))</code></li>" }.joined()
             html += "</ul></div>\n"
         }
@@ -137,25 +138,30 @@ package enum LoadHTMLReport {
         let c = r.counters
         html +=
             "</tbody>\n</table></div>\n<p class=\"note\">Latencies are measured from each request's intended start "
-            + "(coordinated-omission corrected). \(c.steps) steps, \(c.stepErrors) errors, \(c.stepFailures) failed expectations.</p>\n</section>\n"
+            + "(coordinated-omission corrected). \(c.steps) steps, \(c.stepErrors) errors, \(c.stepFailures) failed expectations.</p>\n"
+            + "</section>\n"
         return html
     }
 
     static func figure(_ heading: String, _ svg: String, caption: String) -> String {
-        "<section>\n<h2>\(HTML.escape(heading))</h2>\n<figure>\n\(svg)\n<figcaption>\(HTML.escape(caption))</figcaption>\n</figure>\n</section>\n"
+        "<section>\n<h2>\(HTML.escape(heading))</h2>\n<figure>\n\(svg)\n"
+            + "<figcaption>\(HTML.escape(caption))</figcaption>\n</figure>\n</section>\n"
     }
 
     static let style = """
 
         :root { color-scheme: light; --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --bg: #ffffff; --soft: #f6f8fa; }
         * { box-sizing: border-box; }
-        body { margin: 0; background: var(--soft); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+        body { margin: 0; background: var(--soft); color: var(--fg); \
+        font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
         main { max-width: 1040px; margin: 0 auto; padding: 24px 20px 48px; }
-        header, section { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin-bottom: 16px; }
+        header, section { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; \
+        padding: 16px 20px; margin-bottom: 16px; }
         .kicker { margin: 0; color: var(--muted); font-size: 13px; text-transform: uppercase; letter-spacing: .06em; }
         h1 { margin: 4px 0 12px; font-size: 26px; overflow-wrap: anywhere; }
         h2 { margin: 0 0 12px; font-size: 18px; }
-        .badge { display: inline-block; vertical-align: middle; font-size: 13px; font-weight: 600; padding: 2px 10px; border-radius: 999px; color: #fff; }
+        .badge { display: inline-block; vertical-align: middle; font-size: 13px; font-weight: 600; \
+        padding: 2px 10px; border-radius: 999px; color: #fff; }
         .badge.passed { background: #1a7f37; } .badge.failed { background: #cf222e; } .badge.aborted { background: #9a6700; }
         .facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 6px 24px; margin: 0; }
         .facts div { display: flex; gap: 10px; min-width: 0; }
@@ -168,13 +174,15 @@ package enum LoadHTMLReport {
         .thresholds .mark { display: inline-block; width: 22px; font-weight: 700; }
         .thresholds .pass .mark { color: #1a7f37; } .thresholds .fail .mark { color: #cf222e; }
         .thresholds .fail .actual { color: #cf222e; font-weight: 600; }
-        code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--soft); padding: 1px 5px; border-radius: 4px; }
+        code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; \
+        background: var(--soft); padding: 1px 5px; border-radius: 4px; }
         .scroll { overflow-x: auto; }
         table.summary { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 14px; }
         .summary th, .summary td { padding: 5px 10px; text-align: right; border-bottom: 1px solid var(--line); white-space: nowrap; }
         .summary th:first-child { text-align: left; font-weight: 500; max-width: 280px; overflow: hidden; text-overflow: ellipsis; }
         .summary thead th { color: var(--muted); font-weight: 600; border-bottom: 2px solid var(--line); }
-        .summary tr.section th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .05em; background: var(--soft); }
+        .summary tr.section th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px; \
+        text-transform: uppercase; letter-spacing: .05em; background: var(--soft); }
         .summary tr.total th, .summary tr.total td { font-weight: 700; border-top: 2px solid var(--line); }
         .summary td.bad { color: #cf222e; font-weight: 700; }
         .note, figcaption { color: var(--muted); font-size: 13px; margin: 8px 0 0; }

@@ -58,7 +58,8 @@ struct SVGChart {
             + " role=\"img\" aria-labelledby=\"\(HTML.escape(id))-title\" xmlns=\"http://www.w3.org/2000/svg\">"
             + "<title id=\"\(HTML.escape(id))-title\">\(HTML.escape(title))</title>"
         out +=
-            "<rect class=\"plot-bg\" x=\"\(c(Self.left))\" y=\"\(c(Self.top))\" width=\"\(c(Self.plotWidth))\" height=\"\(c(Self.plotHeight))\"/>"
+            "<rect class=\"plot-bg\" x=\"\(c(Self.left))\" y=\"\(c(Self.top))\" "
+            + "width=\"\(c(Self.plotWidth))\" height=\"\(c(Self.plotHeight))\"/>"
         guard !values.isEmpty else {
             out +=
                 "<text class=\"no-data\" x=\"\(c(Self.left + Self.plotWidth / 2))\" y=\"\(c(Self.top + Self.plotHeight / 2))\""
@@ -82,22 +83,28 @@ struct SVGChart {
         out += "</g><g class=\"axis\">"
         out += "<line x1=\"\(c(Self.left))\" x2=\"\(c(Self.left))\" y1=\"\(c(Self.top))\" y2=\"\(c(Self.top + Self.plotHeight))\"/>"
         out +=
-            "<line x1=\"\(c(Self.left))\" x2=\"\(c(Self.left + Self.plotWidth))\" y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight))\"/>"
+            "<line x1=\"\(c(Self.left))\" x2=\"\(c(Self.left + Self.plotWidth))\" "
+            + "y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight))\"/>"
         let places = Self.places(forStep: yTicks.count > 1 ? yTicks[1] - yTicks[0] : yTop)
         for t in yTicks {
             out +=
-                "<text class=\"tick\" x=\"\(c(Self.left - 8))\" y=\"\(c(py(t) + 4))\" text-anchor=\"end\">\(LoadText.decimal(t, places: places))</text>"
+                "<text class=\"tick\" x=\"\(c(Self.left - 8))\" y=\"\(c(py(t) + 4))\" "
+                + "text-anchor=\"end\">\(LoadText.decimal(t, places: places))</text>"
         }
         for (x, label) in xTicks {
             out +=
-                "<line x1=\"\(c(px(x)))\" x2=\"\(c(px(x)))\" y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight + 5))\"/>"
+                "<line x1=\"\(c(px(x)))\" x2=\"\(c(px(x)))\" "
+                + "y1=\"\(c(Self.top + Self.plotHeight))\" y2=\"\(c(Self.top + Self.plotHeight + 5))\"/>"
             out +=
-                "<text class=\"tick\" x=\"\(c(px(x)))\" y=\"\(c(Self.top + Self.plotHeight + 19))\" text-anchor=\"middle\">\(HTML.escape(label))</text>"
+                "<text class=\"tick\" x=\"\(c(px(x)))\" y=\"\(c(Self.top + Self.plotHeight + 19))\" "
+                + "text-anchor=\"middle\">\(HTML.escape(label))</text>"
         }
         out +=
-            "<text class=\"label\" x=\"\(c(Self.left + Self.plotWidth / 2))\" y=\"\(c(Self.height - 8))\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
+            "<text class=\"label\" x=\"\(c(Self.left + Self.plotWidth / 2))\" y=\"\(c(Self.height - 8))\" "
+            + "text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
         out +=
-            "<text class=\"label\" transform=\"translate(16 \(c(Self.top + Self.plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(HTML.escape(yLabel))</text>"
+            "<text class=\"label\" transform=\"translate(16 \(c(Self.top + Self.plotHeight / 2))) rotate(-90)\" "
+            + "text-anchor=\"middle\">\(HTML.escape(yLabel))</text>"
         out += "</g>"
 
         // Bars behind lines.
@@ -108,7 +115,8 @@ struct SVGChart {
                 let xa = px(p.x)
                 let xb = px(p.x + width)
                 out +=
-                    "<rect x=\"\(c(xa + 0.5))\" y=\"\(c(py(p.y)))\" width=\"\(c(Swift.max(1, xb - xa - 1)))\" height=\"\(c(py(0) - py(p.y)))\"/>"
+                    "<rect x=\"\(c(xa + 0.5))\" y=\"\(c(py(p.y)))\" "
+                    + "width=\"\(c(Swift.max(1, xb - xa - 1)))\" height=\"\(c(py(0) - py(p.y)))\"/>"
             }
             out += "</g>"
         }
@@ -147,7 +155,8 @@ struct SVGChart {
         }
         for m in markers where m.x.isFinite && m.y.isFinite {
             out +=
-                "<circle class=\"marker\" cx=\"\(c(px(m.x)))\" cy=\"\(c(py(m.y)))\" r=\"4\" fill=\"#fff\" stroke=\"\(m.color)\" stroke-width=\"2\">"
+                "<circle class=\"marker\" cx=\"\(c(px(m.x)))\" cy=\"\(c(py(m.y)))\" r=\"4\" fill=\"#fff\" "
+                + "stroke=\"\(m.color)\" stroke-width=\"2\">"
                 + "<title>\(HTML.escape(m.tooltip))</title></circle>"
         }
         if !bands.isEmpty {

@@ -169,11 +169,13 @@ package enum ParityHTMLReport {
         ol.steps > li { padding: 6px 0; border-bottom: 1px solid var(--line); }
         .step { font-weight: 600; }
         table.diff { border-collapse: collapse; width: 100%; margin-top: 8px; font-size: 13px; table-layout: fixed; }
-        .diff th, .diff td { border: 1px solid var(--line); padding: 4px 8px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+        .diff th, .diff td { border: 1px solid var(--line); padding: 4px 8px; vertical-align: top; \
+        text-align: left; overflow-wrap: anywhere; }
         .diff thead th { background: var(--soft); color: var(--muted); }
         .diff tr.unexplained td:first-child { border-left: 4px solid #cf222e; }
         .diff tr.explained td:first-child { border-left: 4px solid #d4a72c; }
-        pre { margin: 0; white-space: pre-wrap; word-break: break-word; font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+        pre { margin: 0; white-space: pre-wrap; word-break: break-word; \
+        font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
         .sides { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
         .sides h3 { font-size: 13px; margin: 6px 0; color: var(--muted); }
         .sides pre { background: var(--soft); padding: 8px; border-radius: 6px; max-height: 480px; overflow: auto; }

@@ -24,7 +24,9 @@ extension EmulatorResponder {
         guard resource == "reasoningEngines" || resource.hasPrefix("reasoningEngines/") else { return resource }
         guard version == .v1beta1 else {
             throw GoogleError(
-                .notFound, "The requested URL /v1/\(resource) was not found: the location-less reasoningEngines/… paths are v1beta1 only.",
+                .notFound,
+                "The requested URL /v1/\(resource) was not found: "
+                    + "the location-less reasoningEngines/… paths are v1beta1 only.",
                 reason: "METHOD_NOT_FOUND")
         }
         let parts = resource.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
@@ -127,7 +129,8 @@ extension EmulatorResponder {
         if present.count > 1 {
             throw GoogleError(
                 .invalidArgument,
-                "Invalid value at 'sandbox_environment.spec': \(present.joined(separator: " and ")) are one field (oneof 'sandbox_environment_category'); give one of them."
+                "Invalid value at 'sandbox_environment.spec': \(present.joined(separator: " and ")) are one field "
+                    + "(oneof 'sandbox_environment_category'); give one of them."
             )
         }
         if let env = present.first, env != "codeExecutionEnvironment" {

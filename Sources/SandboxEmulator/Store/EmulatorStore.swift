@@ -117,7 +117,8 @@ actor EmulatorStore {
         if !record.sandboxes.isEmpty, !force {
             throw GoogleError(
                 .failedPrecondition,
-                "The ReasoningEngine \(name) contains child resources (\(record.sandboxes.count) sandbox environments). Delete them first or set force=true."
+                "The ReasoningEngine \(name) contains child resources (\(record.sandboxes.count) sandbox environments). "
+                    + "Delete them first or set force=true."
             )
         }
         engines.removeValue(forKey: name)
@@ -253,7 +254,8 @@ actor EmulatorStore {
         guard record.resource.state == .running, let process = record.process else {
             throw GoogleError(
                 .failedPrecondition,
-                "The sandbox environment \(name) is in \(record.resource.state.rawValue), not STATE_RUNNING; code can only run in a running sandbox.",
+                "The sandbox environment \(name) is in \(record.resource.state.rawValue), not STATE_RUNNING; "
+                    + "code can only run in a running sandbox.",
                 reason: "SANDBOX_NOT_RUNNING")
         }
         return process
