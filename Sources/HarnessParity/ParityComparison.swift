@@ -31,7 +31,10 @@ package struct ParityComparison: Sendable {
             scenarios.append(compare(match, record, usedGaps: &used, checkedGaps: &checked))
         }
         var stale: [StaleGap] = []
-        for (index, gap) in gaps.gaps.enumerated() where !used.contains(index) {
+        // A gap of a scenario this run did not compare is out of its scope, not stale: one gaps file
+        // serves every suite, and a run of one suite says nothing about another's gaps.
+        let compared = candidate.scenarios.map(\.name)
+        for (index, gap) in gaps.gaps.enumerated() where !used.contains(index) && compared.contains(where: gap.scenario.matches) {
             let why =
                 checked.contains(index)
                 ? "no longer differs: the candidate now answers like the reference"

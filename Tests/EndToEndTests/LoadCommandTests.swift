@@ -5,8 +5,16 @@ import Testing
 @Suite(.serialized) struct LoadCommandTests {
     @Test func shippedLoadScenarioWritesEveryReport() async throws {
         let dir = CLI.temporaryDirectory()
+        // The shipped scenario's latency thresholds are capacity goals for a release build on a quiet
+        // machine (`sandbench bench` measures those); here, in a debug build beside other tests, only
+        // the reports are checked, so a copy without the latency thresholds runs (errors and checks stay).
+        let shipped = try String(contentsOfFile: "scenarios/load/execute-session.yaml", encoding: .utf8)
+        let latencyThresholds = ["        - ready.p50 < 250ms\n", "        - execute.p99 < 250ms\n"]
+        for line in latencyThresholds { #expect(shipped.contains(line), "the shipped scenario no longer has \(line)") }
+        let scenario = latencyThresholds.reduce(shipped) { $0.replacingOccurrences(of: $1, with: "") }
+        try scenario.write(toFile: dir + "/execute-session.yaml", atomically: true, encoding: .utf8)
         let out = try await CLI.run([
-            "load", "scenarios/load/execute-session.yaml", "--vus", "2", "--duration", "3s",
+            "load", dir + "/execute-session.yaml", "--vus", "2", "--duration", "3s",
             "--json", dir + "/load.json", "--junit", dir + "/load.xml", "--html", dir + "/load.html"
         ])
         #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")

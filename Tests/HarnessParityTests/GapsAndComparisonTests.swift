@@ -126,12 +126,14 @@ import Testing
                 gaps:
                   - {scenario: quick*, path: 'outputs[*].msg_out', reason: output capped at 16 bytes, date: 2026-12-01}
                   - {scenario: quick*, path: 'outputs[*].files', reason: never returned, date: 2026-12-01}
-                  - {scenario: other, path: 'x', reason: another scenario, date: 2026-12-01}
+                  - {scenario: quick*, step: no-such-step, path: 'x', reason: a step that is not there, date: 2026-12-01}
+                  - {scenario: other, path: 'y', reason: a scenario this run did not compare, date: 2026-12-01}
                 """)
         ).compare(reference: side("hello world\n"), candidate: side("hello"), startedAt: 0, duration: .zero)
         #expect(covered.passed)
         #expect(covered.steps.last?.verdict == .explained)
         #expect(covered.steps.last?.differences.first?.gap?.reason == "output capped at 16 bytes")
+        // The gap of scenario "other" is out of this run's scope: neither used nor stale.
         #expect(covered.staleGaps.map(\.gap.path.description) == ["outputs[*].files", "x"])
         #expect(covered.staleGaps.first?.why.hasPrefix("no longer differs") == true)
         #expect(covered.staleGaps.last?.why.hasPrefix("matched no compared step") == true)
