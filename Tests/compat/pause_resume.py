@@ -10,50 +10,10 @@ operation is exercised. Prints
 each step; exits 0 when every check passes, 1 with a clear message otherwise, and 3 when the
 official client cannot be imported.
 """
-import os
 import sys
 import time
-import traceback
 
-for _var in ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_API_KEY", "GEMINI_API_KEY",
-             "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_QUOTA_PROJECT",
-             "GOOGLE_API_USE_CLIENT_CERTIFICATE", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-             "http_proxy", "https_proxy", "all_proxy"):
-    os.environ.pop(_var, None)
-os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-
-PROJECT_ID = "test-project"
-LOCATION = "us-central1"
-
-
-class CheckFailed(AssertionError):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise CheckFailed(message)
-
-
-_T0 = time.monotonic()
-
-
-def step(text):
-    print("==> [%5.2fs] %s" % (time.monotonic() - _T0, text), flush=True)
-
-
-def state_of(sandbox):
-    state = sandbox.state
-    return getattr(state, "value", state)
-
-
-def msg_out(response):
-    import json
-    for chunk in response.outputs or []:
-        attrs = (chunk.metadata.attributes if chunk.metadata and chunk.metadata.attributes else {}) or {}
-        if "file_name" not in attrs:
-            return json.loads(chunk.data)["msg_out"]
-    raise CheckFailed("execute response has no console chunk: %r" % (response,))
+from compat_common import LOCATION, PROJECT_ID, check, console, run, state_of, step
 
 
 def main(base_url):
@@ -79,7 +39,7 @@ def main(base_url):
     sandbox = created.response.name
     check(state_of(created.response) == "STATE_RUNNING", "new sandbox state %r" % state_of(created.response))
     check(created.response.expire_time is not None, "expire_time is missing although it is always provided on output")
-    check(msg_out(client.sandboxes.execute_code(name=sandbox, input_data={"code": "kept = 41"})) == "", "first execute printed")
+    check(console(client.sandboxes.execute_code(name=sandbox, input_data={"code": "kept = 41"}))["msg_out"] == "", "first execute printed")
 
     step("Pause: the emulator answers with a running operation, which the client polls")
     paused = client.sandboxes.pause(name=sandbox)
@@ -101,7 +61,7 @@ def main(base_url):
     resumed = client.sandboxes.resume(name=sandbox)
     check(resumed.done and resumed.error is None, "resume operation %r" % (resumed,))
     check(state_of(resumed.response) == "STATE_RUNNING", "resume response %r" % (resumed.response,))
-    out = msg_out(client.sandboxes.execute_code(name=sandbox, input_data={"code": "print(kept + 1)"}))
+    out = console(client.sandboxes.execute_code(name=sandbox, input_data={"code": "print(kept + 1)"}))["msg_out"]
     check(out == "42\n", "state after resume: %r" % out)
 
     step("Delete")
@@ -120,16 +80,4 @@ def main(base_url):
 
 
 if __name__ == "__main__":
-    url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SANDBENCH_EMULATOR_URL", "")
-    if not url:
-        print(__doc__)
-        sys.exit(2)
-    try:
-        main(url)
-    except CheckFailed as e:
-        print("FAIL: %s" % e, flush=True)
-        sys.exit(1)
-    except Exception:
-        traceback.print_exc()
-        print("FAIL: unexpected exception", flush=True)
-        sys.exit(1)
+    run(main, __doc__)

@@ -9,57 +9,12 @@ Prints each step; exits 0 when every check passes, 1 with a clear message otherw
 the official client cannot be imported.
 """
 import datetime
-import json
-import os
 import re
 import sys
-import time
-import traceback
 
-# The client reads project/location/API keys from the environment when they are not passed;
-# make sure nothing but the arguments below shapes it, and that loopback is never proxied.
-for _var in ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_API_KEY", "GEMINI_API_KEY",
-             "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_QUOTA_PROJECT",
-             "GOOGLE_API_USE_CLIENT_CERTIFICATE", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-             "http_proxy", "https_proxy", "all_proxy"):
-    os.environ.pop(_var, None)
-os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+from compat_common import LOCATION, PROJECT_ID, CheckFailed, check, console, run, state_of, step
 
-PROJECT_ID = "test-project"
-LOCATION = "us-central1"
 SANDBOX_DISPLAY_NAME = "quickstart-sandbox"
-
-
-class CheckFailed(AssertionError):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise CheckFailed(message)
-
-
-_T0 = time.monotonic()
-
-
-def step(text):
-    print("==> [%5.2fs] %s" % (time.monotonic() - _T0, text), flush=True)
-
-
-def state_of(sandbox):
-    state = sandbox.state
-    return getattr(state, "value", state)
-
-
-def console(response):
-    """msg_out/msg_err of an execute response (the first chunk without a file name)."""
-    for chunk in response.outputs or []:
-        attrs = (chunk.metadata.attributes if chunk.metadata and chunk.metadata.attributes else {}) or {}
-        if "file_name" not in attrs:
-            check(chunk.mime_type == "application/json", "console chunk mime type is %r" % chunk.mime_type)
-            return json.loads(chunk.data)
-    raise CheckFailed("execute response has no console chunk: %r" % (response,))
-
 
 def files_of(response):
     result = {}
@@ -230,17 +185,4 @@ with open("output.txt", "w") as output:
 
 
 if __name__ == "__main__":
-    url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SANDBENCH_EMULATOR_URL")
-    if not url:
-        print("usage: quickstart.py http://127.0.0.1:PORT (or set SANDBENCH_EMULATOR_URL)", file=sys.stderr)
-        sys.exit(2)
-    try:
-        main(url)
-    except CheckFailed as e:
-        print("FAIL: %s" % e, flush=True)
-        traceback.print_exc()
-        sys.exit(1)
-    except Exception as e:  # an SDK error is a failure too
-        print("FAIL: unexpected %s: %s" % (type(e).__name__, e), flush=True)
-        traceback.print_exc()
-        sys.exit(1)
+    run(main, __doc__)

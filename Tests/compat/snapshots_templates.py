@@ -8,49 +8,9 @@ Usage: python3 Tests/compat/snapshots_templates.py http://127.0.0.1:PORT
 Prints each step; exits 0 and prints PASS when every check passes, 1 with a clear message
 otherwise, and 3 when the official client cannot be imported.
 """
-import json
-import os
 import sys
-import time
-import traceback
 
-for _var in ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_API_KEY", "GEMINI_API_KEY",
-             "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_QUOTA_PROJECT",
-             "GOOGLE_API_USE_CLIENT_CERTIFICATE", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-             "http_proxy", "https_proxy", "all_proxy"):
-    os.environ.pop(_var, None)
-os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-
-PROJECT_ID = "test-project"
-LOCATION = "us-central1"
-
-
-class CheckFailed(AssertionError):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise CheckFailed(message)
-
-
-_T0 = time.monotonic()
-
-
-def step(text):
-    print("==> [%5.2fs] %s" % (time.monotonic() - _T0, text), flush=True)
-
-
-def value(enum_or_str):
-    return getattr(enum_or_str, "value", enum_or_str)
-
-
-def stdout_of(response):
-    for chunk in response.outputs or []:
-        attrs = (chunk.metadata.attributes if chunk.metadata and chunk.metadata.attributes else {}) or {}
-        if "file_name" not in attrs:
-            return json.loads(chunk.data)["msg_out"]
-    raise CheckFailed("execute response has no console chunk: %r" % (response,))
+from compat_common import LOCATION, PROJECT_ID, check, console, run, step, value
 
 
 def main(base_url):
@@ -97,7 +57,7 @@ def main(base_url):
     restored = sandboxes.create(name=engine, spec={"code_execution_environment": {}},
                                 config={"sandbox_environment_snapshot": snapshot.name, "owner": "alice"}).response
     check(restored.sandbox_environment_snapshot == snapshot.name, "restored from %r" % restored.sandbox_environment_snapshot)
-    text = stdout_of(sandboxes.execute_code(name=restored.name, input_data={"code": "print(open('notes.txt').read())"}))
+    text = console(sandboxes.execute_code(name=restored.name, input_data={"code": "print(open('notes.txt').read())"}))["msg_out"]
     check(text == "kept across restore\n", "restored file reads %r" % text)
 
     step("vertexai: templates.create (no displayName on the wire) / get / list / delete")
@@ -140,16 +100,4 @@ def main(base_url):
 
 
 if __name__ == "__main__":
-    url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SANDBENCH_EMULATOR_URL", "")
-    if not url:
-        print(__doc__)
-        sys.exit(2)
-    try:
-        main(url)
-    except CheckFailed as e:
-        print("FAIL: %s" % e, flush=True)
-        sys.exit(1)
-    except Exception:
-        traceback.print_exc()
-        print("FAIL: unexpected error", flush=True)
-        sys.exit(1)
+    run(main, __doc__)
