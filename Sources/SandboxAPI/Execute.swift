@@ -1,21 +1,21 @@
 /// One `Chunk` of execute input or output: bytes, a MIME type and metadata attributes.
-public struct Chunk: Sendable, Hashable {
-    public var data: [UInt8]
-    public var mimeType: String?
+package struct Chunk: Sendable, Hashable {
+    package var data: [UInt8]
+    package var mimeType: String?
     /// `metadata.attributes`: attribute name → raw bytes (base64 on the wire).
-    public var attributes: [String: [UInt8]]
+    package var attributes: [String: [UInt8]]
 
-    public init(data: [UInt8], mimeType: String?, attributes: [String: [UInt8]] = [:]) {
+    package init(data: [UInt8], mimeType: String?, attributes: [String: [UInt8]] = [:]) {
         self.data = data
         self.mimeType = mimeType
         self.attributes = attributes
     }
 
     /// The `file_name` attribute decoded as UTF-8, for file chunks.
-    public var fileName: String? { attributes["file_name"].map { String(decoding: $0, as: UTF8.self) } }
+    package var fileName: String? { attributes["file_name"].map { String(decoding: $0, as: UTF8.self) } }
 
     /// Reads a chunk (`strict` for requests).
-    public init(json: JSONValue, at path: String, strict: Bool) throws(GoogleError) {
+    package init(json: JSONValue, at path: String, strict: Bool) throws(GoogleError) {
         var f = try FieldReader(json, at: path, strict: strict)
         data = try f.bytes("data") ?? []
         mimeType = try f.string("mimeType")
@@ -38,7 +38,7 @@ public struct Chunk: Sendable, Hashable {
     }
 
     /// Proto-JSON form (lowerCamelCase, standard base64); metadata is omitted when empty.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["data": .string(Base64.encode(data))]
         if let mimeType { o["mimeType"] = .string(mimeType) }
         if !attributes.isEmpty {
@@ -50,11 +50,11 @@ public struct Chunk: Sendable, Hashable {
 
 /// A file carried into or out of a sandbox.
 public struct SandboxFile: Sendable, Hashable {
-    public var name: String
-    public var content: [UInt8]
-    public var mimeType: String?
+    package var name: String
+    package var content: [UInt8]
+    package var mimeType: String?
 
-    public init(name: String, content: [UInt8], mimeType: String? = nil) {
+    package init(name: String, content: [UInt8], mimeType: String? = nil) {
         self.name = name
         self.content = content
         self.mimeType = mimeType
@@ -62,13 +62,13 @@ public struct SandboxFile: Sendable, Hashable {
 }
 
 /// `ExecuteSandboxEnvironmentRequest`: a JSON code chunk plus file chunks.
-public struct ExecuteRequest: Sendable, Hashable {
-    public var inputs: [Chunk]
+package struct ExecuteRequest: Sendable, Hashable {
+    package var inputs: [Chunk]
 
-    public init(inputs: [Chunk]) { self.inputs = inputs }
+    package init(inputs: [Chunk]) { self.inputs = inputs }
 
     /// The request the official SDK builds for `code` and `files`.
-    public init(code: String?, files: [SandboxFile] = []) {
+    package init(code: String?, files: [SandboxFile] = []) {
         var inputs: [Chunk] = []
         if let code {
             inputs.append(Chunk(data: JSONValue.object(["code": .string(code)]).serialized(), mimeType: "application/json"))
@@ -80,7 +80,7 @@ public struct ExecuteRequest: Sendable, Hashable {
     }
 
     /// Reads a request body strictly.
-    public init(json: JSONValue) throws(GoogleError) {
+    package init(json: JSONValue) throws(GoogleError) {
         var f = try FieldReader(json, at: "execute_sandbox_environment_request", strict: true)
         let list = try f.array("inputs")
         try f.finish()
@@ -93,11 +93,11 @@ public struct ExecuteRequest: Sendable, Hashable {
         }
     }
 
-    public var json: JSONValue { ["inputs": .array(inputs.map(\.json))] }
+    package var json: JSONValue { ["inputs": .array(inputs.map(\.json))] }
 
     /// Splits the inputs into the code to run and the files to place, validating as the service does:
     /// chunks with a `file_name` are files; the rest must be one `application/json` chunk holding `{"code": …}`.
-    public func decoded() throws(GoogleError) -> (code: String?, files: [SandboxFile]) {
+    package func decoded() throws(GoogleError) -> (code: String?, files: [SandboxFile]) {
         var code: String?
         var files: [SandboxFile] = []
         for (i, chunk) in inputs.enumerated() {
@@ -133,13 +133,13 @@ public struct ExecuteRequest: Sendable, Hashable {
 }
 
 /// `ExecuteSandboxEnvironmentResponse`: the console chunk first, then one chunk per file.
-public struct ExecuteResponse: Sendable, Hashable {
-    public var outputs: [Chunk]
+package struct ExecuteResponse: Sendable, Hashable {
+    package var outputs: [Chunk]
 
-    public init(outputs: [Chunk]) { self.outputs = outputs }
+    package init(outputs: [Chunk]) { self.outputs = outputs }
 
     /// Builds the response as the service shapes it.
-    public init(stdout: String, stderr: String, files: [SandboxFile]) {
+    package init(stdout: String, stderr: String, files: [SandboxFile]) {
         let console = JSONValue.object(["msg_out": .string(stdout), "msg_err": .string(stderr)])
         var outputs = [Chunk(data: console.serialized(), mimeType: "application/json")]
         for file in files {
@@ -149,7 +149,7 @@ public struct ExecuteResponse: Sendable, Hashable {
     }
 
     /// Reads a response body tolerantly (unknown fields are ignored, as clients do).
-    public init(json: JSONValue) throws(GoogleError) {
+    package init(json: JSONValue) throws(GoogleError) {
         var f = try FieldReader(json, at: "execute_sandbox_environment_response", strict: false)
         outputs = []
         for (i, item) in (try f.array("outputs") ?? []).enumerated() {
@@ -157,21 +157,21 @@ public struct ExecuteResponse: Sendable, Hashable {
         }
     }
 
-    public var json: JSONValue { ["outputs": .array(outputs.map(\.json))] }
+    package var json: JSONValue { ["outputs": .array(outputs.map(\.json))] }
 
     /// `msg_out` of the console chunk (the first chunk without a file name).
-    public var stdout: String { console?["msg_out"]?.stringValue ?? "" }
+    package var stdout: String { console?["msg_out"]?.stringValue ?? "" }
     /// `msg_err` of the console chunk.
-    public var stderr: String { console?["msg_err"]?.stringValue ?? "" }
+    package var stderr: String { console?["msg_err"]?.stringValue ?? "" }
 
     /// The console JSON object, if present.
-    public var console: JSONValue? {
+    package var console: JSONValue? {
         guard let chunk = outputs.first(where: { $0.fileName == nil }) else { return nil }
         return try? JSONValue.parse(chunk.data)
     }
 
     /// Files returned by the call.
-    public var files: [SandboxFile] {
+    package var files: [SandboxFile] {
         outputs.compactMap { c in c.fileName.map { SandboxFile(name: $0, content: c.data, mimeType: c.mimeType) } }
     }
 }

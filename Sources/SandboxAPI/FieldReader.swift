@@ -6,13 +6,13 @@
 /// let name = try fields.string("displayName")
 /// try fields.finish()   // throws INVALID_ARGUMENT for any unknown key
 /// ```
-public struct FieldReader {
+package struct FieldReader {
     private var fields: [String: (original: String, value: JSONValue)] = [:]
     private let path: String
     private let strict: Bool
 
     /// Opens `json` as an object; `path` names it in error messages.
-    public init(_ json: JSONValue, at path: String, strict: Bool) throws(GoogleError) {
+    package init(_ json: JSONValue, at path: String, strict: Bool) throws(GoogleError) {
         guard case .object(let object) = json else {
             throw GoogleError.invalid("Invalid value at '\(path)': expected an object, got \(json.kindName).")
         }
@@ -28,14 +28,14 @@ public struct FieldReader {
     }
 
     /// Takes field `name` (lowerCamelCase), nil when absent or JSON null.
-    public mutating func take(_ name: String) -> JSONValue? {
+    package mutating func take(_ name: String) -> JSONValue? {
         guard let entry = fields.removeValue(forKey: name) else { return nil }
         if case .null = entry.value { return nil }
         return entry.value
     }
 
     /// A string field.
-    public mutating func string(_ name: String) throws(GoogleError) -> String? {
+    package mutating func string(_ name: String) throws(GoogleError) -> String? {
         guard let value = take(name) else { return nil }
         guard case .string(let s) = value else { throw typeError(name, "a string", value) }
         return s
@@ -43,7 +43,7 @@ public struct FieldReader {
 
     /// A string field of at most `maxCharacters` Unicode characters; longer is INVALID_ARGUMENT in
     /// strict mode (a request), kept as it is otherwise (a response).
-    public mutating func string(_ name: String, maxCharacters: Int) throws(GoogleError) -> String? {
+    package mutating func string(_ name: String, maxCharacters: Int) throws(GoogleError) -> String? {
         guard let s = try string(name) else { return nil }
         if strict, s.unicodeScalars.count > maxCharacters {
             throw GoogleError.invalid(
@@ -53,7 +53,7 @@ public struct FieldReader {
     }
 
     /// A boolean field (proto-JSON also accepts the strings "true"/"false").
-    public mutating func bool(_ name: String) throws(GoogleError) -> Bool? {
+    package mutating func bool(_ name: String) throws(GoogleError) -> Bool? {
         guard let value = take(name) else { return nil }
         switch value {
         case .bool(let b): return b
@@ -64,7 +64,7 @@ public struct FieldReader {
     }
 
     /// An integer field (numbers or numeric strings, as proto-JSON allows).
-    public mutating func int(_ name: String) throws(GoogleError) -> Int? {
+    package mutating func int(_ name: String) throws(GoogleError) -> Int? {
         guard let value = take(name) else { return nil }
         switch value {
         case .number(let n) where n == n.rounded() && abs(n) < 1e15: return Int(n)
@@ -75,7 +75,7 @@ public struct FieldReader {
     }
 
     /// A `bytes` field, base64 in either alphabet.
-    public mutating func bytes(_ name: String) throws(GoogleError) -> [UInt8]? {
+    package mutating func bytes(_ name: String) throws(GoogleError) -> [UInt8]? {
         guard let s = try string(name) else { return nil }
         guard let decoded = Base64.decode(s) else {
             throw GoogleError.invalid("Invalid value at '\(path).\(name)' (TYPE_BYTES): \"\(s.prefix(40))\" is not valid base64.")
@@ -84,7 +84,7 @@ public struct FieldReader {
     }
 
     /// An enum field: the string must be one of `E`'s raw values.
-    public mutating func enumValue<E: RawRepresentable>(_ name: String, _: E.Type) throws(GoogleError) -> E? where E.RawValue == String {
+    package mutating func enumValue<E: RawRepresentable>(_ name: String, _: E.Type) throws(GoogleError) -> E? where E.RawValue == String {
         guard let value = take(name) else { return nil }
         guard case .string(let s) = value else { throw typeError(name, "an enum string", value) }
         guard let e = E(rawValue: s) else {
@@ -94,23 +94,23 @@ public struct FieldReader {
     }
 
     /// An object field opened as a nested reader.
-    public mutating func object(_ name: String) throws(GoogleError) -> FieldReader? {
+    package mutating func object(_ name: String) throws(GoogleError) -> FieldReader? {
         guard let value = take(name) else { return nil }
         return try FieldReader(value, at: "\(path).\(name)", strict: strict)
     }
 
     /// An array field.
-    public mutating func array(_ name: String) throws(GoogleError) -> [JSONValue]? {
+    package mutating func array(_ name: String) throws(GoogleError) -> [JSONValue]? {
         guard let value = take(name) else { return nil }
         guard case .array(let a) = value else { throw typeError(name, "a list", value) }
         return a
     }
 
     /// The path of a child field, for nested error messages.
-    public func path(of name: String) -> String { "\(path).\(name)" }
+    package func path(of name: String) -> String { "\(path).\(name)" }
 
     /// Throws for leftover fields when strict; does nothing in tolerant mode.
-    public func finish() throws(GoogleError) {
+    package func finish() throws(GoogleError) {
         guard strict, let leftover = fields.values.map(\.original).sorted().first else { return }
         throw GoogleError.invalid("Invalid JSON payload received. Unknown name \"\(leftover)\" at '\(path)': Cannot find field.")
     }

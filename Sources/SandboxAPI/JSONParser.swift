@@ -1,22 +1,22 @@
 /// Why a body is not JSON, with the byte offset where parsing stopped.
-public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
+package struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     /// What was wrong.
-    public var reason: String
+    package var reason: String
     /// Byte offset into the input.
-    public var offset: Int
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    package var offset: Int
+    package var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
 extension JSONValue {
     /// Parses a complete JSON document (RFC 8259); trailing non-space bytes are an error.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
         let array = Array(bytes)
         var parser = JSONParser(bytes: array)
         return try parser.parseDocument()
     }
 
     /// Parses JSON text.
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 }

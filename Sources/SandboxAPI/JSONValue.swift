@@ -12,21 +12,21 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     /// The string payload, or nil for any other kind.
-    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    package var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     /// The object payload, or nil for any other kind.
-    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+    package var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
     /// The array payload, or nil for any other kind.
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    package var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     /// The number payload, or nil for any other kind.
-    public var numberValue: Double? { if case .number(let n) = self { n } else { nil } }
+    package var numberValue: Double? { if case .number(let n) = self { n } else { nil } }
     /// The boolean payload, or nil for any other kind.
-    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    package var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
 
     /// Member `key` of an object (nil for non-objects and missing keys).
-    public subscript(key: String) -> JSONValue? { objectValue?[key] }
+    package subscript(key: String) -> JSONValue? { objectValue?[key] }
 
     /// The JSON kind's name as used in error messages ("object", "string", …).
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -41,14 +41,21 @@ public enum JSONValue: Sendable, Hashable {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
 {
+    /// A string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// A number.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A number.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// An object; a repeated key keeps its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
+    /// JSON null.
     public init(nilLiteral: ()) { self = .null }
 }
 
@@ -56,7 +63,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue {
     /// Compact UTF-8 JSON with object keys sorted, so equal values always render the same bytes.
-    public func serialized() -> [UInt8] {
+    package func serialized() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         write(into: &out)
@@ -64,7 +71,7 @@ extension JSONValue {
     }
 
     /// ``serialized()`` as a `String`.
-    public var jsonString: String { String(decoding: serialized(), as: UTF8.self) }
+    package var jsonString: String { String(decoding: serialized(), as: UTF8.self) }
 
     func write(into out: inout [UInt8]) {
         switch self {

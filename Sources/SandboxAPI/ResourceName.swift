@@ -1,18 +1,18 @@
 /// A parsed Vertex resource path below `/{version}/`.
 ///
 /// `projects/P/locations/L/reasoningEngines/E/sandboxEnvironments/S/operations/O` and its prefixes.
-public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
-    public var project: String
-    public var location: String
-    public var engine: String?
-    public var sandbox: String?
-    public var operation: String?
+package struct ResourceName: Sendable, Hashable, CustomStringConvertible {
+    package var project: String
+    package var location: String
+    package var engine: String?
+    package var sandbox: String?
+    package var operation: String?
     /// `sandboxEnvironmentSnapshots/{id}` below the engine.
-    public var snapshot: String?
+    package var snapshot: String?
     /// `sandboxEnvironmentTemplates/{id}` below the engine.
-    public var template: String?
+    package var template: String?
 
-    public init(project: String, location: String, engine: String? = nil, sandbox: String? = nil, operation: String? = nil) {
+    package init(project: String, location: String, engine: String? = nil, sandbox: String? = nil, operation: String? = nil) {
         self.project = project
         self.location = location
         self.engine = engine
@@ -21,7 +21,7 @@ public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses a full resource name; nil for anything that is not one of the shapes above.
-    public init?(_ path: String) {
+    package init?(_ path: String) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts.count % 2 == 0, parts[0] == "projects", parts[2] == "locations",
             parts.allSatisfy({ !$0.isEmpty })
@@ -43,26 +43,26 @@ public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
         guard rest.isEmpty else { return nil }
     }
 
-    public var locationPath: String { "projects/\(project)/locations/\(location)" }
-    public var enginePath: String? { engine.map { "\(locationPath)/reasoningEngines/\($0)" } }
-    public var sandboxPath: String? {
+    package var locationPath: String { "projects/\(project)/locations/\(location)" }
+    package var enginePath: String? { engine.map { "\(locationPath)/reasoningEngines/\($0)" } }
+    package var sandboxPath: String? {
         guard let e = enginePath, let sandbox else { return nil }
         return "\(e)/sandboxEnvironments/\(sandbox)"
     }
 
     /// `{engine}/sandboxEnvironmentSnapshots/{id}`, when the name is (or is below) a snapshot.
-    public var snapshotPath: String? {
+    package var snapshotPath: String? {
         guard let e = enginePath, let snapshot else { return nil }
         return "\(e)/sandboxEnvironmentSnapshots/\(snapshot)"
     }
 
     /// `{engine}/sandboxEnvironmentTemplates/{id}`, when the name is (or is below) a template.
-    public var templatePath: String? {
+    package var templatePath: String? {
         guard let e = enginePath, let template else { return nil }
         return "\(e)/sandboxEnvironmentTemplates/\(template)"
     }
 
-    public var description: String {
+    package var description: String {
         var s = locationPath
         if let engine { s += "/reasoningEngines/\(engine)" }
         if let sandbox { s += "/sandboxEnvironments/\(sandbox)" }
@@ -74,17 +74,17 @@ public struct ResourceName: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A page of sandboxes from `GET {engine}/sandboxEnvironments`.
-public struct SandboxPage: Sendable, Hashable {
-    public var sandboxes: [SandboxEnvironment]
+package struct SandboxPage: Sendable, Hashable {
+    package var sandboxes: [SandboxEnvironment]
     /// Token for the next page; nil or empty on the last page.
-    public var nextPageToken: String?
+    package var nextPageToken: String?
 
-    public init(sandboxes: [SandboxEnvironment], nextPageToken: String?) {
+    package init(sandboxes: [SandboxEnvironment], nextPageToken: String?) {
         self.sandboxes = sandboxes
         self.nextPageToken = nextPageToken
     }
 
-    public init(json: JSONValue) throws(GoogleError) {
+    package init(json: JSONValue) throws(GoogleError) {
         var f = try FieldReader(json, at: "list_sandbox_environments_response", strict: false)
         sandboxes = []
         for item in try f.array("sandboxEnvironments") ?? [] {
@@ -93,7 +93,7 @@ public struct SandboxPage: Sendable, Hashable {
         nextPageToken = try f.string("nextPageToken")
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["sandboxEnvironments": .array(sandboxes.map(\.json))]
         if let nextPageToken, !nextPageToken.isEmpty { o["nextPageToken"] = .string(nextPageToken) }
         return .object(o)
@@ -105,7 +105,7 @@ public struct SandboxPage: Sendable, Hashable {
 /// that guess, so an emulator that answered otherwise would differ from what a client sees.
 /// A compression suffix (`.gz`, `.bz2`, `.xz`, `.br`, `.Z`) is an encoding, not a type: `data.csv.gz`
 /// is `text/csv`, `archive.tgz` `application/x-tar`, `blob.gz` none.
-public enum MIMEType {
+package enum MIMEType {
     static let table: [String: String] = [
         "txt": "text/plain", "csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json",
         "html": "text/html", "htm": "text/html", "md": "text/markdown", "xml": "application/xml", "css": "text/css",
@@ -127,7 +127,7 @@ public enum MIMEType {
     static let compounds: Set<String> = ["tgz", "taz", "tz", "tbz2", "txz"]
 
     /// The MIME type for `fileName`, nil when Python's `mimetypes` knows none.
-    public static func forFile(_ fileName: String) -> String? {
+    package static func forFile(_ fileName: String) -> String? {
         let base = fileName.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? fileName
         var parts = base.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         // A leading dot starts a hidden name, not an extension (".bashrc" has none, as in os.path.splitext).

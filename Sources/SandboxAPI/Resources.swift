@@ -11,7 +11,7 @@ public enum MachineConfig: String, Sendable, CaseIterable {
     case vcpu4Ram4GiB = "MACHINE_CONFIG_VCPU4_RAM4GIB"
 
     /// Memory the sandbox may use, in bytes.
-    public var memoryLimitBytes: Int {
+    package var memoryLimitBytes: Int {
         switch self {
         case .unspecified: 1536 << 20
         case .vcpu4Ram4GiB: 4096 << 20
@@ -34,48 +34,48 @@ public enum SandboxState: String, Sendable, CaseIterable {
 }
 
 /// `spec.codeExecutionEnvironment`.
-public struct CodeExecutionEnvironment: Sendable, Hashable {
+package struct CodeExecutionEnvironment: Sendable, Hashable {
     /// The interpreter; unspecified means Python.
-    public var codeLanguage: CodeLanguage
+    package var codeLanguage: CodeLanguage
     /// The machine shape.
-    public var machineConfig: MachineConfig
+    package var machineConfig: MachineConfig
 
-    public init(codeLanguage: CodeLanguage = .unspecified, machineConfig: MachineConfig = .unspecified) {
+    package init(codeLanguage: CodeLanguage = .unspecified, machineConfig: MachineConfig = .unspecified) {
         self.codeLanguage = codeLanguage
         self.machineConfig = machineConfig
     }
 
     /// The language that actually runs (`LANGUAGE_UNSPECIFIED` runs Python).
-    public var effectiveLanguage: CodeLanguage { codeLanguage == .javascript ? .javascript : .python }
+    package var effectiveLanguage: CodeLanguage { codeLanguage == .javascript ? .javascript : .python }
 }
 
 /// A sandbox environment resource (`SandboxEnvironment`).
-public struct SandboxEnvironment: Sendable, Hashable {
-    public var name: String
-    public var displayName: String?
+package struct SandboxEnvironment: Sendable, Hashable {
+    package var name: String
+    package var displayName: String?
     /// nil when the request carried no `codeExecutionEnvironment`.
-    public var codeExecution: CodeExecutionEnvironment?
-    public var state: SandboxState
-    public var createTime: String?
-    public var updateTime: String?
-    public var expireTime: String?
+    package var codeExecution: CodeExecutionEnvironment?
+    package var state: SandboxState
+    package var createTime: String?
+    package var updateTime: String?
+    package var expireTime: String?
     /// Input only: time to live in seconds.
-    public var ttlSeconds: Double?
+    package var ttlSeconds: Double?
     /// The owner a snapshot restore must match.
-    public var owner: String?
+    package var owner: String?
     /// The template the sandbox was created from (`{engine}/sandboxEnvironmentTemplates/{id}`).
-    public var sandboxEnvironmentTemplate: String?
+    package var sandboxEnvironmentTemplate: String?
     /// The snapshot the sandbox was restored from (`{engine}/sandboxEnvironmentSnapshots/{id}`).
-    public var sandboxEnvironmentSnapshot: String?
+    package var sandboxEnvironmentSnapshot: String?
     /// Output only: the latest snapshot taken of this sandbox.
-    public var latestSandboxEnvironmentSnapshot: String?
+    package var latestSandboxEnvironmentSnapshot: String?
 
     /// The `expireTime` of a sandbox created with neither `ttl` nor `expireTime`: "If not set, the
     /// SandboxEnvironment will not be automatically deleted", yet expireTime "is *always* provided
     /// on output". The latest time a `google.protobuf.Timestamp` can hold says both.
-    public static let neverExpires = "9999-12-31T23:59:59Z"
+    package static let neverExpires = "9999-12-31T23:59:59Z"
 
-    public init(
+    package init(
         name: String = "", displayName: String? = nil, codeExecution: CodeExecutionEnvironment? = CodeExecutionEnvironment(),
         state: SandboxState = .unspecified, createTime: String? = nil, updateTime: String? = nil,
         expireTime: String? = nil, ttlSeconds: Double? = nil
@@ -91,7 +91,7 @@ public struct SandboxEnvironment: Sendable, Hashable {
     }
 
     /// Reads a sandbox from a request (strict) or a response (tolerant).
-    public init(json: JSONValue, strict: Bool) throws(GoogleError) {
+    package init(json: JSONValue, strict: Bool) throws(GoogleError) {
         var f = try FieldReader(json, at: "sandbox_environment", strict: strict)
         name = try f.string("name") ?? ""
         displayName = try f.string("displayName", maxCharacters: Limits.displayName)
@@ -142,7 +142,7 @@ public struct SandboxEnvironment: Sendable, Hashable {
     }
 
     /// The lowerCamelCase proto-JSON form.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["name": .string(name), "state": .string(state.rawValue)]
         if let displayName { o["displayName"] = .string(displayName) }
         var spec: [String: JSONValue] = [:]
@@ -168,22 +168,22 @@ public struct SandboxEnvironment: Sendable, Hashable {
 /// Lengths the emulator enforces on a request's free-text fields. Vertex documents 128 characters
 /// for the display names of its resources; descriptions get a generous bound so that a
 /// client cannot make every later list answer carry megabytes.
-public enum Limits {
-    public static let displayName = 128
-    public static let description = 2048
+package enum Limits {
+    package static let displayName = 128
+    package static let description = 2048
     /// A resource name given in a request (a template or snapshot to start from).
-    public static let resourceName = 1024
+    package static let resourceName = 1024
 }
 
 /// An agent engine (`ReasoningEngine`), the parent of sandboxes.
-public struct ReasoningEngine: Sendable, Hashable {
-    public var name: String
-    public var displayName: String?
-    public var description: String?
-    public var createTime: String?
-    public var updateTime: String?
+package struct ReasoningEngine: Sendable, Hashable {
+    package var name: String
+    package var displayName: String?
+    package var description: String?
+    package var createTime: String?
+    package var updateTime: String?
 
-    public init(
+    package init(
         name: String = "", displayName: String? = nil, description: String? = nil,
         createTime: String? = nil, updateTime: String? = nil
     ) {
@@ -195,7 +195,7 @@ public struct ReasoningEngine: Sendable, Hashable {
     }
 
     /// Reads an engine from a request (strict: only the fields a lightweight engine uses) or a response.
-    public init(json: JSONValue, strict: Bool) throws(GoogleError) {
+    package init(json: JSONValue, strict: Bool) throws(GoogleError) {
         var f = try FieldReader(json, at: "reasoning_engine", strict: strict)
         name = try f.string("name") ?? ""
         displayName = try f.string("displayName", maxCharacters: Limits.displayName)
@@ -206,7 +206,7 @@ public struct ReasoningEngine: Sendable, Hashable {
         try f.finish()
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["name": .string(name)]
         if let displayName { o["displayName"] = .string(displayName) }
         if let description { o["description"] = .string(description) }
@@ -218,15 +218,15 @@ public struct ReasoningEngine: Sendable, Hashable {
 
 /// A long-running operation (`google.longrunning.LongRunningOperation`).
 public struct LongRunningOperation: Sendable, Hashable {
-    public var name: String
-    public var done: Bool
-    public var metadata: JSONValue?
+    package var name: String
+    package var done: Bool
+    package var metadata: JSONValue?
     /// The finished resource (with `@type`), when done and successful.
-    public var response: JSONValue?
+    package var response: JSONValue?
     /// The failure, when done and failed.
-    public var error: RPCStatus?
+    package var error: RPCStatus?
 
-    public init(name: String, done: Bool, metadata: JSONValue? = nil, response: JSONValue? = nil, error: RPCStatus? = nil) {
+    package init(name: String, done: Bool, metadata: JSONValue? = nil, response: JSONValue? = nil, error: RPCStatus? = nil) {
         self.name = name
         self.done = done
         self.metadata = metadata
@@ -235,7 +235,7 @@ public struct LongRunningOperation: Sendable, Hashable {
     }
 
     /// Reads an operation from a response body.
-    public init(json: JSONValue) throws(GoogleError) {
+    package init(json: JSONValue) throws(GoogleError) {
         var f = try FieldReader(json, at: "operation", strict: false)
         name = try f.string("name") ?? ""
         done = try f.bool("done") ?? false
@@ -245,7 +245,7 @@ public struct LongRunningOperation: Sendable, Hashable {
     }
 
     /// Proto-JSON form; `done` is omitted while running, as proto3 does for false.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["name": .string(name)]
         if done { o["done"] = true }
         if let metadata { o["metadata"] = metadata }
@@ -256,11 +256,11 @@ public struct LongRunningOperation: Sendable, Hashable {
 }
 
 /// `@type` URLs used in operation payloads.
-public enum TypeURL {
-    public static let sandboxEnvironment = "type.googleapis.com/google.cloud.aiplatform.v1beta1.SandboxEnvironment"
-    public static let reasoningEngine = "type.googleapis.com/google.cloud.aiplatform.v1beta1.ReasoningEngine"
-    public static let empty = "type.googleapis.com/google.protobuf.Empty"
-    public static let genericMetadata = "type.googleapis.com/google.cloud.aiplatform.v1beta1.GenericOperationMetadata"
-    public static let errorInfo = "type.googleapis.com/google.rpc.ErrorInfo"
-    public static let badRequest = "type.googleapis.com/google.rpc.BadRequest"
+package enum TypeURL {
+    package static let sandboxEnvironment = "type.googleapis.com/google.cloud.aiplatform.v1beta1.SandboxEnvironment"
+    package static let reasoningEngine = "type.googleapis.com/google.cloud.aiplatform.v1beta1.ReasoningEngine"
+    package static let empty = "type.googleapis.com/google.protobuf.Empty"
+    package static let genericMetadata = "type.googleapis.com/google.cloud.aiplatform.v1beta1.GenericOperationMetadata"
+    package static let errorInfo = "type.googleapis.com/google.rpc.ErrorInfo"
+    package static let badRequest = "type.googleapis.com/google.rpc.BadRequest"
 }

@@ -1,5 +1,5 @@
 /// What happens to the source sandbox after `{sandbox}:snapshot` (input only, never stored).
-public enum PostSnapshotAction: String, Sendable, CaseIterable {
+package enum PostSnapshotAction: String, Sendable, CaseIterable {
     case unspecified = "POST_SNAPSHOT_ACTION_UNSPECIFIED"
     /// "Sandbox environment will continue to run after snapshot is taken."
     case running = "RUNNING"
@@ -8,26 +8,26 @@ public enum PostSnapshotAction: String, Sendable, CaseIterable {
 }
 
 /// A snapshot of a sandbox (`SandboxEnvironmentSnapshot`), a child of the agent engine.
-public struct SandboxEnvironmentSnapshot: Sendable, Hashable {
-    public var name: String
-    public var displayName: String?
+package struct SandboxEnvironmentSnapshot: Sendable, Hashable {
+    package var name: String
+    package var displayName: String?
     /// The sandbox the snapshot was taken of.
-    public var sourceSandboxEnvironment: String?
+    package var sourceSandboxEnvironment: String?
     /// The snapshot the source sandbox descends from; nil for a root snapshot.
-    public var parentSnapshot: String?
+    package var parentSnapshot: String?
     /// Bytes of snapshot data.
-    public var sizeBytes: Int64?
-    public var owner: String?
+    package var sizeBytes: Int64?
+    package var owner: String?
     /// Input only.
-    public var postSnapshotAction: PostSnapshotAction?
+    package var postSnapshotAction: PostSnapshotAction?
     /// Input only: time to live in seconds.
-    public var ttlSeconds: Double?
-    public var expireTime: String?
-    public var useGkeTd: Bool?
-    public var createTime: String?
-    public var updateTime: String?
+    package var ttlSeconds: Double?
+    package var expireTime: String?
+    package var useGkeTd: Bool?
+    package var createTime: String?
+    package var updateTime: String?
 
-    public init(
+    package init(
         name: String = "", displayName: String? = nil, sourceSandboxEnvironment: String? = nil, parentSnapshot: String? = nil,
         sizeBytes: Int64? = nil, owner: String? = nil, expireTime: String? = nil, createTime: String? = nil,
         updateTime: String? = nil
@@ -44,7 +44,7 @@ public struct SandboxEnvironmentSnapshot: Sendable, Hashable {
     }
 
     /// Reads a snapshot from a `:snapshot` request body (strict) or a response (tolerant).
-    public init(json: JSONValue, strict: Bool) throws(GoogleError) {
+    package init(json: JSONValue, strict: Bool) throws(GoogleError) {
         var f = try FieldReader(json, at: "sandbox_environment_snapshot", strict: strict)
         name = try f.string("name") ?? ""
         displayName = try f.string("displayName", maxCharacters: Limits.displayName)
@@ -88,7 +88,7 @@ public struct SandboxEnvironmentSnapshot: Sendable, Hashable {
     }
 
     /// The lowerCamelCase proto-JSON form (input-only fields are never written).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["name": .string(name)]
         if let displayName { o["displayName"] = .string(displayName) }
         if let sourceSandboxEnvironment { o["sourceSandboxEnvironment"] = .string(sourceSandboxEnvironment) }
@@ -104,6 +104,6 @@ public struct SandboxEnvironmentSnapshot: Sendable, Hashable {
 }
 
 extension TypeURL {
-    public static let sandboxEnvironmentSnapshot = "type.googleapis.com/google.cloud.aiplatform.v1beta1.SandboxEnvironmentSnapshot"
-    public static let sandboxEnvironmentTemplate = "type.googleapis.com/google.cloud.aiplatform.v1beta1.SandboxEnvironmentTemplate"
+    package static let sandboxEnvironmentSnapshot = "type.googleapis.com/google.cloud.aiplatform.v1beta1.SandboxEnvironmentSnapshot"
+    package static let sandboxEnvironmentTemplate = "type.googleapis.com/google.cloud.aiplatform.v1beta1.SandboxEnvironmentTemplate"
 }

@@ -1,5 +1,5 @@
 /// The canonical Google RPC status codes, with their numeric gRPC value and HTTP mapping.
-public enum StatusCode: String, Sendable, CaseIterable, Codable {
+package enum StatusCode: String, Sendable, CaseIterable, Codable {
     case ok = "OK"
     case cancelled = "CANCELLED"
     case unknown = "UNKNOWN"
@@ -19,7 +19,7 @@ public enum StatusCode: String, Sendable, CaseIterable, Codable {
     case unauthenticated = "UNAUTHENTICATED"
 
     /// The numeric gRPC code (`google.rpc.Code`), as carried in `LongRunningOperation.error.code`.
-    public var rpcCode: Int {
+    package var rpcCode: Int {
         switch self {
         case .ok: 0
         case .cancelled: 1
@@ -42,7 +42,7 @@ public enum StatusCode: String, Sendable, CaseIterable, Codable {
     }
 
     /// The HTTP status Google's front ends answer with for this code.
-    public var httpStatus: Int {
+    package var httpStatus: Int {
         switch self {
         case .ok: 200
         case .cancelled: 499
@@ -60,7 +60,7 @@ public enum StatusCode: String, Sendable, CaseIterable, Codable {
     }
 
     /// The code for a numeric gRPC value, if known.
-    public init?(rpcCode: Int) {
+    package init?(rpcCode: Int) {
         guard let match = Self.allCases.first(where: { $0.rpcCode == rpcCode }) else { return nil }
         self = match
     }
@@ -74,35 +74,35 @@ public enum StatusCode: String, Sendable, CaseIterable, Codable {
 public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
     /// One `google.rpc.BadRequest.FieldViolation`: the request field at fault (empty when the
     /// request as a whole is, such as JSON that does not parse) and what is wrong with it.
-    public struct FieldViolation: Sendable, Hashable {
-        public var field: String
-        public var description: String
+    package struct FieldViolation: Sendable, Hashable {
+        package var field: String
+        package var description: String
 
-        public init(field: String, description: String) {
+        package init(field: String, description: String) {
             self.field = field
             self.description = description
         }
     }
 
     /// The canonical status.
-    public var status: StatusCode
+    package var status: StatusCode
     /// A message that says what was wrong and, where possible, what to do.
-    public var message: String
+    package var message: String
     /// HTTP status code; defaults to the canonical mapping of ``status``.
-    public var httpStatus: Int
+    package var httpStatus: Int
     /// `ErrorInfo.reason`: a short UPPER_SNAKE_CASE cause, stable for clients to branch on.
-    public var reason: String
+    package var reason: String
     /// `ErrorInfo.domain`: the service that decided the error.
-    public var domain: String
+    package var domain: String
     /// The BadRequest field violations; for INVALID_ARGUMENT without any, the body lists one
     /// made of ``message`` and the field it names (`at 'a.b'`), if any.
-    public var fieldViolations: [FieldViolation]
+    package var fieldViolations: [FieldViolation]
 
     /// The domain of the errors the API itself decides.
-    public static let serviceDomain = "aiplatform.googleapis.com"
+    package static let serviceDomain = "aiplatform.googleapis.com"
 
     /// An error with the canonical HTTP status for `status`; the reason defaults to the status name.
-    public init(
+    package init(
         _ status: StatusCode, _ message: String, httpStatus: Int? = nil, reason: String? = nil,
         domain: String = GoogleError.serviceDomain, fieldViolations: [FieldViolation] = []
     ) {
@@ -114,10 +114,11 @@ public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
         self.fieldViolations = fieldViolations
     }
 
+    /// `HTTP_STATUS STATUS: message`, for logs and the console.
     public var description: String { "\(httpStatus) \(status.rawValue): \(message)" }
 
     /// The Google error body.
-    public var json: JSONValue {
+    package var json: JSONValue {
         [
             "error": [
                 "code": .number(Double(httpStatus)), "message": .string(message), "status": .string(status.rawValue),
@@ -127,7 +128,7 @@ public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The `details` list: ErrorInfo, then BadRequest for INVALID_ARGUMENT.
-    public var details: [JSONValue] {
+    package var details: [JSONValue] {
         var out: [JSONValue] = [
             [
                 "@type": .string(TypeURL.errorInfo), "reason": .string(reason), "domain": .string(domain),
@@ -162,7 +163,7 @@ public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a Google error body; nil when `body` is not one. Details are read leniently: an
     /// unknown or malformed entry is skipped.
-    public init?(httpStatus: Int, body: JSONValue) {
+    package init?(httpStatus: Int, body: JSONValue) {
         guard let error = body["error"]?.objectValue else { return nil }
         self.httpStatus = httpStatus
         self.message = error["message"]?.stringValue ?? ""
@@ -194,30 +195,30 @@ public struct GoogleError: Error, Sendable, Hashable, CustomStringConvertible {
 /// `google.rpc.Status` as carried in a failed long-running operation.
 public struct RPCStatus: Sendable, Hashable {
     /// Numeric gRPC code.
-    public var code: Int
+    package var code: Int
     /// Human-readable message.
-    public var message: String
+    package var message: String
     /// `google.rpc.Status.details`, each with its `@type`.
-    public var details: [JSONValue]
+    package var details: [JSONValue]
 
     /// A status from a canonical code and message, with an ErrorInfo detail (`reason` defaults to the status name).
-    public init(_ status: StatusCode, _ message: String, reason: String? = nil) {
+    package init(_ status: StatusCode, _ message: String, reason: String? = nil) {
         self.code = status.rpcCode
         self.message = message
         self.details = GoogleError(status, message, reason: reason).details
     }
 
     /// The status a failed operation carries for `error`: its canonical numeric code, message and details.
-    public init(_ error: GoogleError) {
+    package init(_ error: GoogleError) {
         self.code = error.status.rpcCode
         self.message = error.message
         self.details = error.details
     }
 
-    public var json: JSONValue { ["code": .number(Double(code)), "message": .string(message), "details": .array(details)] }
+    package var json: JSONValue { ["code": .number(Double(code)), "message": .string(message), "details": .array(details)] }
 
     /// Reads a status object (tolerant: missing fields become defaults).
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         // An upstream can send any number here; one that is not a small integer reads as UNKNOWN (2).
         code = json["code"]?.numberValue.flatMap { Int(exactly: $0) }.flatMap { (0...1_000).contains($0) ? $0 : nil } ?? 2
         message = json["message"]?.stringValue ?? ""

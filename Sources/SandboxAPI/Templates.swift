@@ -1,5 +1,5 @@
 /// State of a sandbox template. The values carry **no** `STATE_` prefix (the VX SDK checks them as a `Literal`).
-public enum TemplateState: String, Sendable, CaseIterable {
+package enum TemplateState: String, Sendable, CaseIterable {
     case unspecified = "UNSPECIFIED"
     case provisioning = "PROVISIONING"
     case active = "ACTIVE"
@@ -9,14 +9,14 @@ public enum TemplateState: String, Sendable, CaseIterable {
 }
 
 /// The Google-provided containers a template can name.
-public enum DefaultContainerCategory: String, Sendable, CaseIterable {
+package enum DefaultContainerCategory: String, Sendable, CaseIterable {
     case unspecified = "DEFAULT_CONTAINER_CATEGORY_UNSPECIFIED"
     case computerUse = "DEFAULT_CONTAINER_CATEGORY_COMPUTER_USE"
     case shellSandbox = "DEFAULT_CONTAINER_CATEGORY_SHELL_SANDBOX"
 }
 
 /// How a warm pool takes a template change.
-public enum WarmPoolUpdateStrategy: String, Sendable, CaseIterable {
+package enum WarmPoolUpdateStrategy: String, Sendable, CaseIterable {
     case unspecified = "UPDATE_STRATEGY_UNSPECIFIED"
     case onReplenish = "ON_REPLENISH"
     case recreate = "RECREATE"
@@ -27,33 +27,33 @@ public enum WarmPoolUpdateStrategy: String, Sendable, CaseIterable {
 /// Nested objects are read in either key spelling (the SDKs send snake_case below the top level)
 /// and written in lowerCamelCase. Parts the emulator only stores (ports, resources, egress, ingress,
 /// disk) are kept as canonical JSON after validation.
-public struct SandboxEnvironmentTemplate: Sendable, Hashable {
-    public var name: String
-    public var displayName: String?
+package struct SandboxEnvironmentTemplate: Sendable, Hashable {
+    package var name: String
+    package var displayName: String?
     /// `customContainerEnvironment`, canonicalised; its image is `customContainerEnvironment.customContainerSpec.imageUri`.
-    public var customContainerEnvironment: JSONValue?
+    package var customContainerEnvironment: JSONValue?
     /// `defaultContainerEnvironment.defaultContainerCategory`, when that variant is set.
-    public var defaultContainerCategory: DefaultContainerCategory?
+    package var defaultContainerCategory: DefaultContainerCategory?
     /// `defaultContainerEnvironment`, canonicalised.
-    public var defaultContainerEnvironment: JSONValue?
-    public var egressControlConfig: JSONValue?
-    public var ingressControlConfig: JSONValue?
-    public var warmPoolTargetInstanceCount: Int?
-    public var warmPoolUpdateStrategy: WarmPoolUpdateStrategy?
+    package var defaultContainerEnvironment: JSONValue?
+    package var egressControlConfig: JSONValue?
+    package var ingressControlConfig: JSONValue?
+    package var warmPoolTargetInstanceCount: Int?
+    package var warmPoolUpdateStrategy: WarmPoolUpdateStrategy?
     /// Whether `warmPoolConfig` was given at all.
-    public var hasWarmPoolConfig: Bool
-    public var persistentDiskConfig: JSONValue?
-    public var useGkeTd: Bool?
-    public var state: TemplateState
-    public var createTime: String?
-    public var updateTime: String?
+    package var hasWarmPoolConfig: Bool
+    package var persistentDiskConfig: JSONValue?
+    package var useGkeTd: Bool?
+    package var state: TemplateState
+    package var createTime: String?
+    package var updateTime: String?
 
     /// The custom container's image, if the template has one.
-    public var imageURI: String? { customContainerEnvironment?["customContainerSpec"]?["imageUri"]?.stringValue }
+    package var imageURI: String? { customContainerEnvironment?["customContainerSpec"]?["imageUri"]?.stringValue }
 
     /// Reads a template. `strict` is for request bodies; `beta` says whether the v1beta1-only fields
     /// (`warmPoolConfig`, `persistentDiskConfig`, `useGkeTd`) exist in the API version called.
-    public init(json: JSONValue, strict: Bool, beta: Bool = true) throws(GoogleError) {
+    package init(json: JSONValue, strict: Bool, beta: Bool = true) throws(GoogleError) {
         let at = "sandbox_environment_template"
         var f = try FieldReader(json, at: at, strict: strict)
         name = try f.string("name") ?? ""
@@ -99,7 +99,7 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
     }
 
     /// The lowerCamelCase proto-JSON form.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["name": .string(name), "state": .string(state.rawValue)]
         if let displayName { o["displayName"] = .string(displayName) }
         if let customContainerEnvironment { o["customContainerEnvironment"] = customContainerEnvironment }
@@ -120,7 +120,7 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
     }
 
     /// The update-mask paths `patch` accepts ("Only these paths are supported"), in snake_case.
-    public static let patchablePaths: Set<String> = [
+    package static let patchablePaths: Set<String> = [
         "custom_container_environment.custom_container_spec.image_uri",
         "warm_pool_config.target_instance_count",
         "warm_pool_config.update_strategy"
@@ -128,7 +128,7 @@ public struct SandboxEnvironmentTemplate: Sendable, Hashable {
 
     /// Parses an `updateMask` (comma-separated paths, either spelling) into snake_case paths;
     /// INVALID_ARGUMENT for an empty mask or a path `patch` does not support.
-    public static func updateMask(_ text: String?) throws(GoogleError) -> [String] {
+    package static func updateMask(_ text: String?) throws(GoogleError) -> [String] {
         let paths = (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !paths.isEmpty else {
             throw GoogleError.invalid(

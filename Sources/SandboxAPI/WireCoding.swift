@@ -2,14 +2,14 @@ import Foundation
 
 /// Base64 as proto-JSON `bytes` fields carry it: decoding accepts the standard and URL-safe
 /// alphabets with or without padding; encoding writes standard, padded base64.
-public enum Base64 {
+package enum Base64 {
     /// Standard padded base64 of `bytes`.
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         Data(bytes).base64EncodedString()
     }
 
     /// Decodes either alphabet, padded or not; nil when `text` is not base64.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         var bytes = [UInt8]()
         bytes.reserveCapacity(text.utf8.count + 3)
         for b in text.utf8 {
@@ -33,13 +33,13 @@ public enum Base64 {
 }
 
 /// Protobuf `Duration` in JSON form (`"3600s"`, `"1.5s"`).
-public enum ProtoDuration {
+package enum ProtoDuration {
     /// The largest duration protobuf allows: 10,000 years (`google.protobuf.Duration`'s documented range).
-    public static let maxSeconds: Double = 315_576_000_000
+    package static let maxSeconds: Double = 315_576_000_000
 
     /// Seconds in a duration string, or nil when it is not one (must end in `s`, non-negative,
     /// no larger than ``maxSeconds``).
-    public static func parse(_ text: String) -> Double? {
+    package static func parse(_ text: String) -> Double? {
         guard text.hasSuffix("s"), let value = Double(text.dropLast()), value.isFinite, value >= 0, value <= maxSeconds,
             !text.dropLast().contains(where: { $0 == "e" || $0 == "E" || $0 == "+" })
         else { return nil }
@@ -47,7 +47,7 @@ public enum ProtoDuration {
     }
 
     /// The JSON form of `seconds`, e.g. `"3600s"` or `"0.250s"`; never traps, whatever the value.
-    public static func format(_ seconds: Double) -> String {
+    package static func format(_ seconds: Double) -> String {
         if let whole = Int64(exactly: seconds) { return "\(whole)s" }
         guard seconds.isFinite else { return seconds > 0 ? "\(Int64(maxSeconds))s" : "0s" }
         return String(format: "%.3fs", seconds)
@@ -55,13 +55,13 @@ public enum ProtoDuration {
 }
 
 /// Protobuf `Timestamp` in JSON form: RFC 3339 in UTC with `Z` and microseconds.
-public enum ProtoTimestamp {
+package enum ProtoTimestamp {
     /// The timestamps protobuf can carry: 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999999Z.
-    public static let range: ClosedRange<Double> = -62_135_596_800...253_402_300_799.999_999
+    package static let range: ClosedRange<Double> = -62_135_596_800...253_402_300_799.999_999
 
     /// Formats seconds since the Unix epoch, e.g. `2026-11-27T06:06:13.170125Z`. Values outside
     /// ``range`` (and NaN) are clamped into it rather than trapping.
-    public static func format(_ secondsSince1970: Double) -> String {
+    package static func format(_ secondsSince1970: Double) -> String {
         let clamped = secondsSince1970.isNaN ? 0 : min(max(secondsSince1970, range.lowerBound), range.upperBound)
         var whole = Int64(clamped.rounded(.down))
         var micros = Int64(((clamped - Double(whole)) * 1_000_000).rounded())
@@ -79,7 +79,7 @@ public enum ProtoTimestamp {
     }
 
     /// Parses an RFC 3339 timestamp (any fraction, `Z` or numeric offset) to seconds since the epoch.
-    public static func parse(_ text: String) -> Double? {
+    package static func parse(_ text: String) -> Double? {
         let s = Array(text.utf8)
         func num(_ r: Range<Int>) -> Int? {
             guard r.upperBound <= s.count else { return nil }
@@ -120,9 +120,9 @@ public enum ProtoTimestamp {
 }
 
 /// Field-name spellings: proto-JSON accepts both the proto name and its lowerCamelCase form.
-public enum FieldName {
+package enum FieldName {
     /// `code_execution_environment` → `codeExecutionEnvironment`; camelCase input is returned unchanged.
-    public static func camel(_ name: String) -> String {
+    package static func camel(_ name: String) -> String {
         guard name.contains("_") else { return name }
         var out = ""
         var upper = false
@@ -138,7 +138,7 @@ public enum FieldName {
     }
 
     /// `displayName` → `display_name`, the spelling Google's error messages use.
-    public static func snake(_ name: String) -> String {
+    package static func snake(_ name: String) -> String {
         var out = ""
         for ch in name {
             if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
@@ -148,13 +148,13 @@ public enum FieldName {
 }
 
 /// Human-written durations as flags and scenario files use them: `250ms`, `1.5s`, `2m`, `1h`, `500us`, `3600s`.
-public enum HumanDuration {
+package enum HumanDuration {
     /// The longest duration accepted: 100 years, far beyond any timeout or run length and far
     /// below where nanosecond arithmetic on `Int64` could overflow.
-    public static let maxNanoseconds: Int64 = 100 * 366 * 86_400 * 1_000_000_000
+    package static let maxNanoseconds: Int64 = 100 * 366 * 86_400 * 1_000_000_000
 
     /// Parses `text`; nil when it is not a non-negative number followed by one of ns, us, µs, ms, s, m, h.
-    public static func parse(_ text: String) -> Duration? {
+    package static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
@@ -168,7 +168,7 @@ public enum HumanDuration {
     }
 
     /// Formats a duration compactly for people: `850µs`, `12.3ms`, `4.20s`.
-    public static func format(_ d: Duration) -> String {
+    package static func format(_ d: Duration) -> String {
         let seconds = d.seconds
         if seconds < 1e-3 { return String(format: "%.0fµs", seconds * 1e6) }
         if seconds < 1 { return String(format: "%.1fms", seconds * 1e3) }
@@ -178,7 +178,7 @@ public enum HumanDuration {
 
 extension Duration {
     /// The duration in seconds as a floating-point number.
-    public var seconds: Double {
+    package var seconds: Double {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }

@@ -79,7 +79,7 @@ public enum Emulator {
         }
     }
 
-    public static func serve(
+    package static func serve(
         configuration: EmulatorConfiguration,
         logger: Logger,
         shutdownSignals: Bool,
@@ -184,21 +184,23 @@ public enum Emulator {
 public struct EmulatorInfo: Sendable {
     /// `http://HOST:PORT`, without a trailing slash.
     public var baseURL: String
+    /// The TCP port the emulator listens on.
     public var port: Int
     /// How sandboxes are wrapped (what was set up).
     public var isolation: IsolationProfile
     /// What a probe sandbox showed to be in force at start-up.
-    public var measured: MeasuredIsolation
+    package var measured: MeasuredIsolation
+    /// The folder for workdirs and logs; a default one in TMPDIR is removed when the emulator stops.
     public var stateDirectory: String
     /// The live fault plan (counters, replacement), when the emulator was started with one.
     public var faults: FaultInjector?
     /// The runtime image Python sandboxes see, nil for none.
-    public var image: RuntimeImage?
+    package var image: RuntimeImage?
     /// The folder of built images the emulator looked in.
-    public var imageStore: String
+    package var imageStore: String
 
     /// One line for the start-up banner: the image in force, or none and how to build one.
-    public var imageSummary: String {
+    package var imageSummary: String {
         if let image { return image.summary }
         return "none: sandboxes have Python's standard library only (no pandas, numpy, matplotlib); "
             + "`sandbench image build` installs the standard image into \(imageStore)"
@@ -207,6 +209,8 @@ public struct EmulatorInfo: Sendable {
 
 /// An emulator that could not start or serve.
 public struct EmulatorError: Error, CustomStringConvertible {
+    /// What went wrong.
     public var message: String
+    /// The message, for logs and the console.
     public var description: String { message }
 }

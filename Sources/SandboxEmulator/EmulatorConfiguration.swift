@@ -51,6 +51,7 @@ public struct EmulatorConfiguration: Sendable {
     /// Bytes of sandbox-snapshot data kept at once (each snapshot holds at most ``maxFileBytes``).
     public var maxSnapshotStorageBytes = 1 << 30
 
+    /// The defaults: loopback, an ephemeral port, no token, no faults and the automatic image.
     public init() {}
 }
 
@@ -72,10 +73,10 @@ extension EmulatorConfiguration {
     }
 
     /// Whether ``host`` is a loopback address (127.0.0.0/8, ::1 or `localhost`).
-    public var bindsLoopbackOnly: Bool { Self.isLoopback(host) }
+    package var bindsLoopbackOnly: Bool { Self.isLoopback(host) }
 
     /// Whether `host` names a loopback address.
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         let h = host.lowercased()
         if h == "localhost" || h == "::1" || h == "[::1]" { return true }
         let octets = h.split(separator: ".", omittingEmptySubsequences: false)
@@ -87,5 +88,6 @@ extension EmulatorConfiguration {
 public struct RemoteBindRefused: Error, Sendable, CustomStringConvertible {
     /// Why, and what to do.
     public var reason: String
+    /// The reason, for logs and the console.
     public var description: String { reason }
 }

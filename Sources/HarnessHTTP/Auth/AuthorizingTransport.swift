@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// Sends requests through another transport with `Authorization: Bearer <token>` from a
 /// ``CredentialProvider`` added.
@@ -10,14 +10,14 @@ public import HarnessCore
 ///
 /// A request that already has an `Authorization` header keeps it, so a scenario can send a
 /// deliberately bad one; a provider that returns nil adds none.
-public struct AuthorizingTransport: HTTPTransport {
+package struct AuthorizingTransport: HTTPTransport {
     /// The transport the authorized requests go through.
-    public let base: any HTTPTransport
+    package let base: any HTTPTransport
     /// Where tokens come from.
-    public let credentials: any CredentialProvider
+    package let credentials: any CredentialProvider
 
     /// Wraps `base`, authorizing with `credentials`.
-    public init(wrapping base: any HTTPTransport, credentials: any CredentialProvider) {
+    package init(wrapping base: any HTTPTransport, credentials: any CredentialProvider) {
         self.base = base
         self.credentials = credentials
     }
@@ -25,7 +25,7 @@ public struct AuthorizingTransport: HTTPTransport {
     /// Adds the bearer token and sends `request`.
     /// - Throws: `TransportError` of kind `.other` carrying the credential error when no token
     ///   could be had, or whatever `base` throws.
-    public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
+    package func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         guard !request.headers.contains(where: { $0.name.lowercased() == "authorization" }) else {
             return try await base.send(request)
         }

@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 
 /// Picks the credentials the harness uses, first match wins: an explicit `--access-token`,
 /// `$SANDBENCH_ACCESS_TOKEN`, the key file named by `$GOOGLE_APPLICATION_CREDENTIALS`, else gcloud.
@@ -7,7 +7,7 @@ public import HarnessCore
 /// surfaces, with what to do, at the first ``CredentialProvider/accessToken()``.
 /// - Parameter transport: carries service-account token requests; nil makes a ``CurlTransport``
 ///   when first needed.
-public func resolveCredentials(
+package func resolveCredentials(
     explicitToken: String?,
     environment: [String: String],
     transport: (any HTTPTransport)? = nil

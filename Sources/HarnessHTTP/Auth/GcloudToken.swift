@@ -1,5 +1,5 @@
-public import Foundation
-public import HarnessCore
+package import Foundation
+import HarnessCore
 import Synchronization
 
 /// Access tokens from the Google Cloud CLI (`gcloud auth print-access-token`), each reused for
@@ -9,18 +9,18 @@ import Synchronization
 /// let credentials = GcloudToken()
 /// let token = try await credentials.accessToken()
 /// ```
-public final class GcloudToken: CredentialProvider {
+package final class GcloudToken: CredentialProvider {
     /// How long a printed token is reused; gcloud's tokens live an hour.
-    public static let cacheLifetime: TimeInterval = 30 * 60
+    package static let cacheLifetime: TimeInterval = 30 * 60
 
     /// The gcloud program to run; nil looks for `gcloud` on the environment's `PATH`.
-    public let executable: String?
+    package let executable: String?
     private let environment: [String: String]
     private let now: @Sendable () -> Date
     private let cache: TokenCache
 
     /// Runs `executable` (default: `gcloud` found on `PATH`) with `environment`.
-    public init(
+    package init(
         executable: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         now: @escaping @Sendable () -> Date = { Date() }
@@ -33,7 +33,7 @@ public final class GcloudToken: CredentialProvider {
 
     /// The cached token, or a new one from gcloud when none is cached or it is 30 minutes old.
     /// - Throws: ``CredentialError`` when gcloud is missing or prints no token, with what to do.
-    public func accessToken() async throws -> String? {
+    package func accessToken() async throws -> String? {
         try await cache.token {
             let fetchedAt = self.now()
             let token = try await self.runGcloud()

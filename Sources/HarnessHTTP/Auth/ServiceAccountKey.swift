@@ -2,21 +2,21 @@ import Foundation
 import SandboxAPI
 
 /// The parts of a Google service-account key file (JSON) needed to mint access tokens.
-public struct ServiceAccountKey: Sendable {
+package struct ServiceAccountKey: Sendable {
     /// Google's OAuth 2.0 token endpoint, used when the key names none.
-    public static let defaultTokenURI = "https://oauth2.googleapis.com/token"
+    package static let defaultTokenURI = "https://oauth2.googleapis.com/token"
 
     /// The account, e.g. `runner@project.iam.gserviceaccount.com` (`client_email`).
-    public var clientEmail: String
+    package var clientEmail: String
     /// The PEM-encoded RSA private key (`private_key`).
-    public var privateKeyPEM: String
+    package var privateKeyPEM: String
     /// Where signed assertions are exchanged for tokens (`token_uri`).
-    public var tokenURI: String
+    package var tokenURI: String
     /// The key's id, sent as the JWT `kid` (`private_key_id`, optional).
-    public var privateKeyID: String?
+    package var privateKeyID: String?
 
     /// Makes a key from its parts.
-    public init(clientEmail: String, privateKeyPEM: String, tokenURI: String = defaultTokenURI, privateKeyID: String? = nil) {
+    package init(clientEmail: String, privateKeyPEM: String, tokenURI: String = defaultTokenURI, privateKeyID: String? = nil) {
         self.clientEmail = clientEmail
         self.privateKeyPEM = privateKeyPEM
         self.tokenURI = tokenURI
@@ -25,7 +25,7 @@ public struct ServiceAccountKey: Sendable {
 
     /// Reads and parses the key file at `path`.
     /// - Throws: ``CredentialError`` naming the file and, for a bad field, the field.
-    public static func load(path: String) throws(CredentialError) -> ServiceAccountKey {
+    package static func load(path: String) throws(CredentialError) -> ServiceAccountKey {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -40,7 +40,7 @@ public struct ServiceAccountKey: Sendable {
 
     /// Parses key-file JSON; `source` names the file in errors.
     /// - Throws: ``CredentialError`` naming `source` and the missing or malformed field.
-    public init(json: [UInt8], source: String) throws(CredentialError) {
+    package init(json: [UInt8], source: String) throws(CredentialError) {
         let document: JSONValue
         do {
             document = try JSONValue.parse(json)

@@ -1,5 +1,5 @@
-public import Foundation
-public import HarnessCore
+package import Foundation
+package import HarnessCore
 import SandboxAPI
 import Synchronization
 
@@ -11,12 +11,12 @@ import Synchronization
 /// let credentials = ServiceAccountToken(keyFile: "/secrets/runner.json")
 /// let transport = AuthorizingTransport(wrapping: curl, credentials: credentials)
 /// ```
-public final class ServiceAccountToken: CredentialProvider {
+package final class ServiceAccountToken: CredentialProvider {
     /// The scope that covers Vertex AI.
-    public static let cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
+    package static let cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
 
     /// Where the key comes from.
-    public enum KeySource: Sendable {
+    package enum KeySource: Sendable {
         /// A key file, read on every refresh so a rotated key is picked up.
         case file(String)
         /// A key already in memory.
@@ -24,9 +24,9 @@ public final class ServiceAccountToken: CredentialProvider {
     }
 
     /// Where the key comes from.
-    public let keySource: KeySource
+    package let keySource: KeySource
     /// The OAuth scope requested.
-    public let scope: String
+    package let scope: String
     private let transport: Mutex<(any HTTPTransport)?>
     private let now: @Sendable () -> Date
     private let cache: TokenCache
@@ -35,7 +35,7 @@ public final class ServiceAccountToken: CredentialProvider {
     /// - Parameters:
     ///   - transport: carries the token request; nil makes a ``CurlTransport`` on first use.
     ///   - now: wall-clock time for the JWT's `iat`/`exp` and for expiry (default `Date()`).
-    public convenience init(
+    package convenience init(
         keyFile: String, transport: (any HTTPTransport)? = nil, scope: String = cloudPlatformScope,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -43,7 +43,7 @@ public final class ServiceAccountToken: CredentialProvider {
     }
 
     /// Uses `key`, already loaded.
-    public convenience init(
+    package convenience init(
         key: ServiceAccountKey, transport: (any HTTPTransport)? = nil, scope: String = cloudPlatformScope,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -59,13 +59,13 @@ public final class ServiceAccountToken: CredentialProvider {
     }
 
     /// The key file's path, or nil for an in-memory key.
-    public var keyFile: String? {
+    package var keyFile: String? {
         if case .file(let path) = keySource { path } else { nil }
     }
 
     /// A valid token, fetched when none is cached or the cached one expires within five minutes.
     /// - Throws: ``CredentialError`` naming the key file (and field) or the token endpoint.
-    public func accessToken() async throws -> String? {
+    package func accessToken() async throws -> String? {
         try await cache.token { try await self.fetch() }
     }
 

@@ -1,17 +1,17 @@
-public import HarnessCore
+import HarnessCore
 
 /// A fixed access token, as given by `--access-token` or `$SANDBENCH_ACCESS_TOKEN`; never refreshed.
-public struct StaticToken: CredentialProvider {
+package struct StaticToken: CredentialProvider {
     /// The token sent as `Authorization: Bearer <token>`.
-    public let token: String
+    package let token: String
 
     /// Uses `token` for every request.
-    public init(_ token: String) {
+    package init(_ token: String) {
         self.token = token
     }
 
     /// Returns the fixed token.
-    public func accessToken() async throws -> String? {
+    package func accessToken() async throws -> String? {
         token
     }
 }

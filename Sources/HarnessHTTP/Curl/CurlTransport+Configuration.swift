@@ -6,36 +6,36 @@ extension CurlTransport {
     /// configuration.timeout = .seconds(30)
     /// configuration.maxConnections = 256
     /// ```
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Limit for opening a connection, TCP and TLS handshake included (default 10 s).
-        public var connectTimeout: Duration = .seconds(10)
+        package var connectTimeout: Duration = .seconds(10)
 
         /// Limit for a whole exchange when the request sets no `timeout` of its own (default 60 s).
-        public var timeout: Duration = .seconds(60)
+        package var timeout: Duration = .seconds(60)
 
         /// Most connections open at once, and kept alive for reuse, across all hosts (default 1024).
         ///
         /// Requests beyond it wait inside the transport for a free connection, and that wait counts
         /// in their `elapsed`. HTTP/2 multiplexes many requests on one connection, so the limit
         /// mostly matters for HTTP/1.1.
-        public var maxConnections: Int = 1024
+        package var maxConnections: Int = 1024
 
         /// Most connections open at once to one host; nil leaves only ``maxConnections`` (default nil).
         ///
         /// Worth setting for HTTP/2: once a connection carries as many streams as the server allows
         /// (often 100), libcurl opens a new connection, with a new TLS handshake, for each further
         /// request, unless this cap makes them wait for a free stream instead.
-        public var maxConnectionsPerHost: Int?
+        package var maxConnectionsPerHost: Int?
 
         /// The `User-Agent` header sent unless a request sets its own (default "sandbench/0.1").
-        public var userAgent: String = "sandbench/0.1"
+        package var userAgent: String = "sandbench/0.1"
 
         /// A PEM file of CA certificates to trust instead of the system's, e.g. for a server with a
         /// self-signed certificate (default nil: the system's store).
-        public var caBundlePath: String?
+        package var caBundlePath: String?
 
         /// Whether libcurl prints every exchange's protocol details to standard error (default false).
-        public var verbose: Bool = false
+        package var verbose: Bool = false
 
         /// Largest response body accepted, in bytes (default 256 MiB, ``defaultMaxResponseBytes``).
         ///
@@ -43,14 +43,14 @@ extension CurlTransport {
         /// until the connection closes) is stopped when it crosses the limit. Either way the request
         /// throws a `.protocolError` `TransportError` instead of allocating what the server sends.
         /// Response headers have a fixed cap of 1 MiB.
-        public var maxResponseBytes: Int = Self.defaultMaxResponseBytes
+        package var maxResponseBytes: Int = Self.defaultMaxResponseBytes
 
         /// 256 MiB: well above the API's largest answer, an execute returning 100 MB of files, which
         /// is about 134 MB as base64 in JSON.
-        public static let defaultMaxResponseBytes = 256 << 20
+        package static let defaultMaxResponseBytes = 256 << 20
 
         /// Makes a configuration with the documented defaults, overriding the ones given.
-        public init(
+        package init(
             connectTimeout: Duration = .seconds(10),
             timeout: Duration = .seconds(60),
             maxConnections: Int = 1024,

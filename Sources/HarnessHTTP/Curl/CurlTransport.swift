@@ -1,4 +1,4 @@
-public import HarnessCore
+package import HarnessCore
 import Synchronization
 
 /// The harness's HTTP client: libcurl's multi interface driven by one dedicated thread, so a single
@@ -14,14 +14,14 @@ import Synchronization
 /// Cancelling the sending task abandons the request and throws `.cancelled`. Call ``shutdown()``
 /// when done (``withCurlTransport(configuration:isolation:_:)`` does it for you); a transport that
 /// is released without it shuts down as it is deinitialised.
-public final class CurlTransport: HTTPTransport {
+package final class CurlTransport: HTTPTransport {
     /// The settings this transport was made with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let driver: CurlDriver
 
     /// Starts a transport: creates libcurl's multi handle and its driver thread.
     /// - Throws: `TransportError` of kind `.other` when libcurl cannot be initialised.
-    public init(configuration: Configuration = Configuration()) throws(TransportError) {
+    package init(configuration: Configuration = Configuration()) throws(TransportError) {
         self.configuration = configuration
         driver = try CurlDriver(configuration: configuration)
     }
@@ -32,7 +32,7 @@ public final class CurlTransport: HTTPTransport {
 
     /// New connections opened so far; stays at 1 for many sequential requests to one host when
     /// keep-alive works.
-    public var connectionsOpened: Int {
+    package var connectionsOpened: Int {
         driver.connectionsOpened.load(ordering: .relaxed)
     }
 
@@ -42,7 +42,7 @@ public final class CurlTransport: HTTPTransport {
     /// byte arrived.
     /// - Throws: `TransportError` when no HTTP response arrived (any status, 5xx included, is a
     ///   response, not an error).
-    public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
+    package func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         let start = ContinuousClock.now
         if Task.isCancelled {
             throw TransportError(.cancelled, "the task was cancelled before the request was sent", url: request.url)
@@ -62,7 +62,7 @@ public final class CurlTransport: HTTPTransport {
 
     /// Stops the driver thread, failing requests still in flight with `.cancelled`; later sends
     /// fail the same way. Safe to call more than once.
-    public func shutdown() {
+    package func shutdown() {
         driver.shutdown()
     }
 }
@@ -75,7 +75,7 @@ public final class CurlTransport: HTTPTransport {
 ///     try await transport.send(TransportRequest(method: "GET", url: url)).status
 /// }
 /// ```
-public func withCurlTransport<Result>(
+package func withCurlTransport<Result>(
     configuration: CurlTransport.Configuration = CurlTransport.Configuration(),
     isolation: isolated (any Actor)? = #isolation,
     _ body: (CurlTransport) async throws -> Result

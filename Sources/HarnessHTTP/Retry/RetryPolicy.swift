@@ -1,5 +1,5 @@
-public import Foundation
-public import HarnessCore
+package import Foundation
+package import HarnessCore
 
 /// When and how long ``RetryingTransport`` waits before sending a request again; off by default.
 ///
@@ -12,21 +12,21 @@ public import HarnessCore
 /// let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
 /// let transport = RetryingTransport(wrapping: curl, policy: policy)
 /// ```
-public struct RetryPolicy: Sendable {
+package struct RetryPolicy: Sendable {
     /// Attempts per request, the first included; 1 means never retry (default 1).
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// Upper bound of the first backoff (default 200 ms).
-    public var baseDelay: Duration
+    package var baseDelay: Duration
     /// Upper bound of any wait (default 10 s); a `Retry-After` asking for more ends the retries.
-    public var maxDelay: Duration
+    package var maxDelay: Duration
     /// Response statuses that are retried (default 429 and 503).
-    public var retryableStatuses: Set<Int>
+    package var retryableStatuses: Set<Int>
     /// Whether a failure to connect is retried (default true); other transport errors never are,
     /// since the server may have acted on the request.
-    public var retriesConnectErrors: Bool
+    package var retriesConnectErrors: Bool
 
     /// Makes a policy; the defaults never retry.
-    public init(
+    package init(
         maxAttempts: Int = 1,
         baseDelay: Duration = .milliseconds(200),
         maxDelay: Duration = .seconds(10),
@@ -41,22 +41,22 @@ public struct RetryPolicy: Sendable {
     }
 
     /// A policy that sends every request once.
-    public static let never = RetryPolicy()
+    package static let never = RetryPolicy()
 
     /// Whether a request that got `status` deserves another attempt.
-    public func shouldRetry(status: Int) -> Bool {
+    package func shouldRetry(status: Int) -> Bool {
         retryableStatuses.contains(status)
     }
 
     /// Whether a request that failed with `error` deserves another attempt.
-    public func shouldRetry(_ error: TransportError) -> Bool {
+    package func shouldRetry(_ error: TransportError) -> Bool {
         retriesConnectErrors && error.kind == .connect
     }
 
     /// The full-jitter wait before retry number `retry` (1 for the first retry).
     /// - Parameter unitRandom: a number in `[0, 1)` that picks the point in the jitter window; values
     ///   outside it are clamped, and NaN counts as 0.
-    public func backoff(beforeRetry retry: Int, unitRandom: Double) -> Duration {
+    package func backoff(beforeRetry retry: Int, unitRandom: Double) -> Duration {
         let cap = max(.zero, maxDelay)
         var window = min(max(.zero, baseDelay), cap)
         var doublings = max(retry, 1) - 1
@@ -78,7 +78,7 @@ public struct RetryPolicy: Sendable {
     /// - Parameters:
     ///   - retryAfter: the response's `Retry-After` value.
     ///   - now: the wall-clock time, to turn an HTTP-date into a delay.
-    public func delay(beforeRetry retry: Int, retryAfter: String?, now: Date, unitRandom: Double) -> Duration? {
+    package func delay(beforeRetry retry: Int, retryAfter: String?, now: Date, unitRandom: Double) -> Duration? {
         if let retryAfter, let wait = Self.parseRetryAfter(retryAfter, now: now) {
             return wait <= max(.zero, maxDelay) ? wait : nil
         }
@@ -87,11 +87,11 @@ public struct RetryPolicy: Sendable {
 
     /// Longest `Retry-After` told apart from "longer": 100 years. A larger value (or a date further
     /// away) reads as this, so no server value can overflow a `Duration`.
-    public static let longestRetryAfter = Duration.seconds(100 * 366 * 86_400)
+    package static let longestRetryAfter = Duration.seconds(100 * 366 * 86_400)
 
     /// The delay a `Retry-After` value asks for, in `0...longestRetryAfter`, or nil when it is
     /// neither delay seconds (digits only) nor an HTTP-date (RFC 9110 §10.2.3).
-    public static func parseRetryAfter(_ value: String, now: Date) -> Duration? {
+    package static func parseRetryAfter(_ value: String, now: Date) -> Duration? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         // The longest HTTP-date is 37 bytes; anything much longer is garbage, whatever it holds.
         guard !trimmed.isEmpty, trimmed.utf8.count <= 64 else { return nil }

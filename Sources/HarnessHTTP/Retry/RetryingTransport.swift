@@ -1,5 +1,5 @@
-public import Foundation
-public import HarnessCore
+package import Foundation
+package import HarnessCore
 
 /// Sends requests through another transport, retrying as a ``RetryPolicy`` says: on retryable
 /// statuses (429/503 by default) and on connect errors, with full-jitter backoff or the server's
@@ -15,14 +15,14 @@ public import HarnessCore
 /// ```
 ///
 /// The returned response's `elapsed` is that of the last attempt alone.
-public struct RetryingTransport: HTTPTransport {
+package struct RetryingTransport: HTTPTransport {
     /// Waits for a duration; throws when the wait is cancelled.
-    public typealias Sleep = @Sendable (Duration) async throws -> Void
+    package typealias Sleep = @Sendable (Duration) async throws -> Void
 
     /// The transport each attempt goes through.
-    public let base: any HTTPTransport
+    package let base: any HTTPTransport
     /// When to retry and how long to wait.
-    public let policy: RetryPolicy
+    package let policy: RetryPolicy
     private let sleep: Sleep
     private let now: @Sendable () -> Date
     private let unitRandom: @Sendable () -> Double
@@ -32,7 +32,7 @@ public struct RetryingTransport: HTTPTransport {
     ///   - sleep: waits between attempts (default `Task.sleep(for:)`).
     ///   - now: wall-clock time, to read HTTP-date `Retry-After` values (default `Date()`).
     ///   - unitRandom: uniform numbers in `[0, 1)` for jitter (default the system generator).
-    public init(
+    package init(
         wrapping base: any HTTPTransport,
         policy: RetryPolicy,
         sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
@@ -50,7 +50,7 @@ public struct RetryingTransport: HTTPTransport {
     /// response when attempts run out, or a retryable one whose `Retry-After` is beyond the policy.
     /// - Throws: the last `TransportError` when attempts run out on errors, or `.cancelled` when
     ///   the task is cancelled while waiting.
-    public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
+    package func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         var attempt = 1
         while true {
             let delay: Duration

@@ -79,7 +79,7 @@ public enum FaultAction: Sendable, Hashable {
     case truncate(rate: Double)
 
     /// The name used in fault files and reports: `error`, `latency`, `reset`, `slow_body`, `truncate`.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .error: "error"
         case .latency: "latency"
@@ -118,21 +118,21 @@ public enum FaultAction: Sendable, Hashable {
 
 extension FaultPlan {
     /// The bounds every value of a plan file is checked against.
-    public enum Limits {
+    package enum Limits {
         /// Statuses an `error` rule may answer with.
-        public static let status = 400...599
+        package static let status = 400...599
         /// Largest `latency` and `jitter`.
-        public static let maxDelay: Duration = .seconds(3600)
+        package static let maxDelay: Duration = .seconds(3600)
         /// Largest `retry_after`.
-        public static let maxRetryAfter: Duration = .seconds(86_400)
+        package static let maxRetryAfter: Duration = .seconds(86_400)
         /// Allowed `bytes_per_second`.
-        public static let bytesPerSecond = 1...(1 << 30)
+        package static let bytesPerSecond = 1...(1 << 30)
         /// Longest path glob, in bytes.
-        public static let maxPatternBytes = 1024
+        package static let maxPatternBytes = 1024
         /// Most rules in one plan.
-        public static let maxRules = 1000
+        package static let maxRules = 1000
         /// Largest fault file read, in bytes.
-        public static let maxFileBytes = 1 << 20
+        package static let maxFileBytes = 1 << 20
     }
 }
 

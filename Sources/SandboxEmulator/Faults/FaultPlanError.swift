@@ -15,6 +15,7 @@ public struct FaultPlanError: Error, Sendable, CustomStringConvertible {
         /// The YAML is well-formed but a key or value is wrong or out of range.
         public static let invalidPlan = Code(value: .invalidPlan)
 
+        /// The code's name: `unreadable`, `invalidYAML` or `invalidPlan`.
         public var description: String {
             switch value {
             case .unreadable: "unreadable"
@@ -35,6 +36,7 @@ public struct FaultPlanError: Error, Sendable, CustomStringConvertible {
         /// What is wrong, naming the field (`faults[2].error.rate`) and the allowed values.
         public var message: String
 
+        /// `file:line:column: message`, or `file: message` when there is no position.
         public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
     }
 

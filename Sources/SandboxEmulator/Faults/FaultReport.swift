@@ -1,4 +1,4 @@
-public import SandboxAPI
+package import SandboxAPI
 
 /// How often each rule of a fault plan matched and fired since the plan was installed.
 public struct FaultReport: Sendable, Hashable {
@@ -22,20 +22,20 @@ public struct FaultReport: Sendable, Hashable {
     public var rules: [Rule]
 
     /// Zero counters for `plan`.
-    public init(plan: FaultPlan) {
+    package init(plan: FaultPlan) {
         seed = plan.seed
         rules = plan.rules.map { Rule(rule: $0) }
     }
 
     /// Faults fired per kind (`error`, `latency`, `reset`, `slow_body`, `truncate`), over all rules.
-    public var firedByKind: [String: Int] {
+    package var firedByKind: [String: Int] {
         var totals = Dictionary(uniqueKeysWithValues: FaultAction.kinds.map { ($0, 0) })
         for rule in rules { totals[rule.rule.action.kind, default: 0] += rule.fired }
         return totals
     }
 
     /// The body of `GET /healthz?faults`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         let rules = self.rules.enumerated().map { index, counters -> JSONValue in
             var entry: [String: JSONValue] = [
                 "rule": .number(Double(index + 1)),
@@ -66,10 +66,10 @@ public struct FaultReport: Sendable, Hashable {
     ]
 
     /// `1 rule`, `6 rules`.
-    public var rulesSummary: String { rules.count == 1 ? "1 rule" : "\(rules.count) rules" }
+    package var rulesSummary: String { rules.count == 1 ? "1 rule" : "\(rules.count) rules" }
 
     /// Lines for the console: a header, then one line per rule.
-    public var consoleText: String {
+    package var consoleText: String {
         let totals = firedByKind
         var lines = [
             "faults (seed \(seed), \(requests) API \(requests == 1 ? "request" : "requests")): "

@@ -33,36 +33,36 @@ public struct RuntimeImage: Sendable, Hashable {
         }
 
         /// The first 12 hex digits of the SHA-256 of the profile's manifest files, concatenated.
-        public var manifestHash: String { ImageManifest.hashes[rawValue] ?? "unknown" }
+        package var manifestHash: String { ImageManifest.hashes[rawValue] ?? "unknown" }
 
         /// The image's directory name in a store: profile and manifest hash.
-        public var directoryName: String { "\(rawValue)-\(manifestHash)" }
+        package var directoryName: String { "\(rawValue)-\(manifestHash)" }
     }
 
     /// The marker file at the top of an image, written last by a build: a small JSON object.
-    public static let markerName = ".sandbench-image"
+    package static let markerName = ".sandbench-image"
     /// Where the image appears inside a bubblewrap sandbox.
     static let sandboxPath = "/opt/image"
 
-    public var profile: Profile
+    package var profile: Profile
     /// The image's directory on the host.
-    public var directory: String
+    package var directory: String
     /// The hash of the manifest it was built from.
-    public var manifestHash: String
+    package var manifestHash: String
     /// The site-packages folder, relative to ``directory`` (for example `lib/python3.11/site-packages`).
-    public var sitePackages: String
+    package var sitePackages: String
     /// The Python version it was built for, `major.minor`.
-    public var pythonVersion: String
+    package var pythonVersion: String
     /// Bytes on disk when it was built (allocated blocks, as `du` counts).
-    public var bytes: Int
+    package var bytes: Int
 
     /// One line for the emulator's start-up banner.
-    public var summary: String {
+    package var summary: String {
         "\(profile.rawValue) (manifest \(manifestHash), Python \(pythonVersion), \(megabytesText)) at \(directory), read-only"
     }
 
     /// The size on disk, for example `301 MB`.
-    public var megabytesText: String { Self.megabytes(bytes) }
+    package var megabytesText: String { Self.megabytes(bytes) }
 
     /// The site-packages folder as a sandbox sees it: under ``sandboxPath`` with bubblewrap, the host path otherwise.
     func sitePackages(insideBubblewrap: Bool) -> String {
@@ -131,22 +131,23 @@ public enum ImageSelection: Sendable, Hashable {
 public struct ImageUnavailable: Error, Sendable, CustomStringConvertible {
     /// Why, and what to do.
     public var reason: String
+    /// The reason, for logs and the console.
     public var description: String { reason }
 }
 
 /// The folder that holds built images, one directory per profile and manifest hash.
-public struct ImageStore: Sendable {
+package struct ImageStore: Sendable {
     /// The store's directory.
-    public var directory: String
+    package var directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
     /// `$SANDBENCH_IMAGES`; else `/var/lib/sandbench/images` for root (world-readable, so sandboxes
     /// running under their own uids can read it); else `$XDG_DATA_HOME/sandbench/images` (by default
     /// `~/.local/share/sandbench/images`).
-    public static func defaultDirectory(environment: [String: String]? = nil) -> String {
+    package static func defaultDirectory(environment: [String: String]? = nil) -> String {
         let environment = environment ?? ProcessInfo.processInfo.environment
         if let set = environment["SANDBENCH_IMAGES"], !set.isEmpty { return set }
         if geteuid() == 0 { return "/var/lib/sandbench/images" }
@@ -156,12 +157,12 @@ public struct ImageStore: Sendable {
     }
 
     /// Where `profile`'s image for the current manifest lives (or would).
-    public func path(of profile: RuntimeImage.Profile) -> String {
+    package func path(of profile: RuntimeImage.Profile) -> String {
         directory + "/" + profile.directoryName
     }
 
     /// `profile`'s image for the current manifest, if it is completely built.
-    public func installed(_ profile: RuntimeImage.Profile) -> RuntimeImage? {
+    package func installed(_ profile: RuntimeImage.Profile) -> RuntimeImage? {
         guard let image = RuntimeImage.load(directory: path(of: profile)), image.profile == profile,
             image.manifestHash == profile.manifestHash
         else { return nil }

@@ -22,27 +22,29 @@ public struct IsolationProfile: Sendable, CustomStringConvertible {
         case none
     }
 
+    /// The wrapping in force.
     public var method: Method
     /// Each sandbox runs under its own uid (requires root).
-    public var uidPerSandbox: Bool
+    package var uidPerSandbox: Bool
     /// The cgroup hierarchy and this emulator's parent groups in it, if usable (root only).
     var cgroups: CgroupHierarchy?
     /// First uid of this emulator's sandboxes (slot n runs as `firstUID + n`); random per instance so
     /// emulators on one machine do not share uids or per-uid process limits.
-    public var firstUID: Int = WorkerLaunch.firstUID + Int.random(in: 0..<400) * 1000
+    package var firstUID: Int = WorkerLaunch.firstUID + Int.random(in: 0..<400) * 1000
     /// Paths of the helper programs.
     var bwrapPath: String?
     var unsharePath: String?
     var setprivPath: String?
     var prlimitPath: String?
     /// Interpreters.
-    public var pythonPath: String
-    public var nodePath: String?
+    package var pythonPath: String
+    package var nodePath: String?
 
+    /// The one-line summary of the method and its limits.
     public var description: String { summary }
 
     /// One line for the start-up banner.
-    public var summary: String {
+    package var summary: String {
         var parts: [String] = []
         switch method {
         case .bubblewrap: parts.append("bubblewrap (user, net, pid, mount, ipc, uts namespaces; read-only /usr; private /tmp; no network)")
@@ -166,5 +168,6 @@ public struct IsolationUnavailable: Error, Sendable, CustomStringConvertible {
     public var method: IsolationProfile.Method
     /// Why it is not available, and what to do about it.
     public var reason: String
+    /// The method and the reason, in one line.
     public var description: String { "isolation \(method.rawValue) is not available: \(reason)" }
 }

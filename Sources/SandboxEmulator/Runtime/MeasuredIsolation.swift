@@ -8,39 +8,39 @@ import Foundation
 /// uid (`/proc/PID/status`), the namespaces it does not share with the emulator (`/proc/PID/ns/*`),
 /// its rlimits (`/proc/PID/limits`) and the limits in the files of the cgroups it is actually in
 /// (`/proc/PID/cgroup`). The start-up banner prints ``summary``: what was measured, not what was asked for.
-public struct MeasuredIsolation: Sendable, Equatable {
+package struct MeasuredIsolation: Sendable, Equatable {
     /// Real uid of the sandbox's worker, and of the emulator.
-    public var uid: Int?
-    public var emulatorUID: Int
+    package var uid: Int?
+    package var emulatorUID: Int
     /// Namespaces the worker has of its own (of `user`, `net`, `pid`, `mnt`, `ipc`, `uts`).
-    public var ownNamespaces: [String] = []
+    package var ownNamespaces: [String] = []
     /// Namespaces the worker shares with the emulator.
-    public var sharedNamespaces: [String] = []
+    package var sharedNamespaces: [String] = []
     /// The cgroup version of the worker's groups (nil: no cgroup hierarchy found).
-    public var cgroupVersion: String?
+    package var cgroupVersion: String?
     /// Memory limit of the worker's memory cgroup in bytes (nil: none).
-    public var memoryBytes: Int?
+    package var memoryBytes: Int?
     /// Whether swap is held to the memory limit.
-    public var swapLimited = false
+    package var swapLimited = false
     /// Whether the worker is in the emulator's own cgroups (its limits, if any, are then shared with the emulator).
-    public var inEmulatorsCgroups = false
+    package var inEmulatorsCgroups = false
     /// `pids.max` of the worker's pids cgroup (nil: none).
-    public var maxProcesses: Int?
+    package var maxProcesses: Int?
     /// CPU bandwidth of the worker's cpu cgroup in CPUs (nil: none).
-    public var cpus: Double?
+    package var cpus: Double?
     /// Soft rlimits of the worker (nil: unlimited).
-    public var fileSizeBytes: Int?
-    public var openFiles: Int?
-    public var coreBytes: Int?
-    public var processesPerUID: Int?
+    package var fileSizeBytes: Int?
+    package var openFiles: Int?
+    package var coreBytes: Int?
+    package var processesPerUID: Int?
     /// Why nothing could be measured (the probe sandbox did not start), if so.
-    public var problem: String?
+    package var problem: String?
 
     /// Namespaces compared between the worker and the emulator.
     static let namespaces = ["user", "net", "pid", "mnt", "ipc", "uts"]
 
     /// One line for the start-up banner.
-    public var summary: String {
+    package var summary: String {
         if let problem { return "NOT MEASURED: \(problem)" }
         var parts: [String] = []
         if let uid {

@@ -138,5 +138,6 @@ public struct SandboxLimits: Sendable, Hashable {
     /// Size of the private /tmp (bubblewrap only).
     public var tmpBytes = 64 << 20
 
+    /// The default limits.
     public init() {}
 }
