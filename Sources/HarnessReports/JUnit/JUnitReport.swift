@@ -19,8 +19,16 @@ package enum JUnitReport {
     /// - Parameter hostname: written as each suite's `hostname`; omitted when nil.
     /// - Throws: ``ReportError`` when libxml2's writer fails.
     package static func render(_ run: RunResult, hostname: String?) throws -> [UInt8] {
-        let suites = JUnitSuite.suites(for: run)
-        let timestamp = ReportTime.isoTimestampWithoutZone(run.startedAt)
+        try document(JUnitSuite.suites(for: run), startedAt: run.startedAt, duration: run.duration, hostname: hostname)
+    }
+
+    /// The JUnit XML document of `suites`: the `<testsuites>` root, then each suite with its
+    /// properties and cases. `run` and `parity` reports differ only in the suites they make.
+    ///
+    /// - Parameter hostname: written as each suite's `hostname`; omitted when nil or empty once escaped.
+    /// - Throws: ``ReportError`` when libxml2's writer fails.
+    static func document(_ suites: [JUnitSuite], startedAt: Double, duration: Duration, hostname: String?) throws -> [UInt8] {
+        let timestamp = ReportTime.isoTimestampWithoutZone(startedAt)
         let host = hostname.map(ReportText.attribute).flatMap { $0.isEmpty ? nil : $0 }
         let writer = try XMLTextWriter()
         try writer.startDocument()
@@ -32,7 +40,7 @@ package enum JUnitReport {
                 ("tests", String(suites.reduce(0) { $0 + $1.cases.count })),
                 ("failures", String(suites.reduce(0) { $0 + $1.failures })),
                 ("errors", String(suites.reduce(0) { $0 + $1.errors })),
-                ("time", ReportTime.seconds(run.duration))
+                ("time", ReportTime.seconds(duration))
             ]
         ) { () throws(ReportError) in
             for suite in suites {

@@ -20,43 +20,7 @@ package enum ParityJUnitReport {
     /// The UTF-8 bytes of the document.
     /// - Throws: ``ReportError`` when libxml2's writer fails.
     package static func render(_ result: ParityResult, hostname: String?) throws -> [UInt8] {
-        let suites = suites(for: result)
-        let host = hostname.map(ReportText.attribute).flatMap { $0.isEmpty ? nil : $0 }
-        let timestamp = ReportTime.isoTimestampWithoutZone(result.startedAt)
-        let writer = try XMLTextWriter()
-        try writer.startDocument()
-        try writer.element(
-            "testsuites",
-            [
-                ("name", JUnitReport.rootName),
-                ("tests", String(suites.reduce(0) { $0 + $1.cases.count })),
-                ("failures", String(suites.reduce(0) { $0 + $1.failures })),
-                ("errors", String(suites.reduce(0) { $0 + $1.errors })),
-                ("time", ReportTime.seconds(result.duration))
-            ]
-        ) { () throws(ReportError) in
-            for suite in suites {
-                var attributes = [
-                    ("name", suite.name),
-                    ("tests", String(suite.cases.count)),
-                    ("failures", String(suite.failures)),
-                    ("errors", String(suite.errors)),
-                    ("skipped", String(suite.skipped)),
-                    ("time", ReportTime.seconds(suite.time)),
-                    ("timestamp", timestamp)
-                ]
-                if let host { attributes.append(("hostname", host)) }
-                try writer.element("testsuite", attributes) { () throws(ReportError) in
-                    try writer.element("properties") { () throws(ReportError) in
-                        for property in suite.properties {
-                            try writer.element("property", [("name", property.name), ("value", property.value)])
-                        }
-                    }
-                    for testCase in suite.cases { try testCase.write(to: writer) }
-                }
-            }
-        }
-        return try writer.finish()
+        try JUnitReport.document(suites(for: result), startedAt: result.startedAt, duration: result.duration, hostname: hostname)
     }
 
     /// Renders `result` with this machine's host name and writes it to `path`, creating missing directories.
