@@ -116,7 +116,8 @@ public enum Emulator {
         let factory = try SandboxFactory(
             profile: profile, stateDirectory: stateDirectory, limits: configuration.limits,
             maxOutputBytes: configuration.maxOutputBytes, image: image, group: group, logger: logger)
-        let pool = WarmPool(factory: factory, targets: configuration.warmPool, logger: logger)
+        let sandboxStart = await Self.startZygote(factory, configuration: configuration, logger: logger)
+        let pool = WarmPool(factory: factory, bounds: configuration.warmPoolBounds, logger: logger)
         // What is in force, measured in a sandbox started like any other; it then joins the warm pool.
         let (measured, probe) = await factory.probe()
         if let probe { await pool.adopt(probe) }
@@ -136,7 +137,7 @@ public enum Emulator {
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
                 onReady(
                     EmulatorInfo(
-                        baseURL: "http://\(host):\(port)", port: port, isolation: profile, measured: measured,
+                        baseURL: "http://\(host):\(port)", port: port, isolation: profile, measured: measured, sandboxStart: sandboxStart,
                         stateDirectory: stateDirectory, faults: faults, image: image, imageStore: images.directory))
             },
             eventLoopGroupProvider: .shared(group),
@@ -174,9 +175,33 @@ public enum Emulator {
         await Task {
             await store.shutdown()
             await pool.close()
+            factory.stopZygote()
             profile.removeCgroups()
         }.value
         try outcome.get()
+    }
+}
+
+extension Emulator {
+    /// Starts the Python fork server when it is asked for and the isolation allows it (bubblewrap
+    /// as root); returns the start-up line saying how sandboxes are started.
+    static func startZygote(_ factory: SandboxFactory, configuration: EmulatorConfiguration, logger: Logger) async -> String {
+        let chain = "javascript (and python without a zygote) through the exec chain"
+        guard configuration.zygote else { return "python and javascript through the exec chain (the zygote is off)" }
+        guard factory.profile.method == .bubblewrap, factory.profile.uidPerSandbox else {
+            return "python and javascript through the exec chain (a zygote needs bubblewrap isolation as root)"
+        }
+        let started = await withCheckedContinuation { (done: CheckedContinuation<Result<Zygote, any Error>, Never>) in
+            DispatchQueue.global().async { done.resume(returning: Result { try factory.startZygote() }) }
+        }
+        switch started {
+        case .success(let zygote):
+            return "python forked by a zygote (pid \(zygote.pid), \(zygote.imported.count) modules pre-imported; "
+                + "namespaces, filesystem view and uid drop as bubblewrap's); \(chain)"
+        case .failure(let error):
+            logger.error("the Python zygote did not start: \(error)")
+            return "python and javascript through the exec chain (THE ZYGOTE DID NOT START: \(error))"
+        }
     }
 }
 
@@ -190,6 +215,8 @@ public struct EmulatorInfo: Sendable {
     public var isolation: IsolationProfile
     /// What a probe sandbox showed to be in force at start-up.
     package var measured: MeasuredIsolation
+    /// How sandboxes are started: forked by the Python zygote, or through the exec chain (and why).
+    package var sandboxStart: String
     /// The folder for workdirs and logs; a default one in TMPDIR is removed when the emulator stops.
     public var stateDirectory: String
     /// The live fault plan (counters, replacement), when the emulator was started with one.

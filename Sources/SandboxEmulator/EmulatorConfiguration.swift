@@ -17,8 +17,15 @@ public struct EmulatorConfiguration: Sendable {
     public var maxOutputBytes = 1 << 20
     /// Decoded file bytes accepted per request and returned per response (Vertex documents 100 MB).
     public var maxFileBytes = 100_000_000
-    /// Ready workers kept per language.
+    /// Ready workers kept per language, at least (the warm pool's minimum).
     public var warmPool: [SandboxLanguage: Int] = [.python: 2, .javascript: 1]
+    /// Ready workers kept per language at most, when the rate of creates calls for more than the
+    /// minimum (never below ``warmPool``'s figure).
+    public var warmPoolMaximum: [SandboxLanguage: Int] = [.python: 32, .javascript: 4]
+    /// Start Python sandboxes from a fork server (a "zygote": a root interpreter with the worker
+    /// imported, which forks each sandbox into its uid, namespaces and cgroups) rather than through
+    /// the exec chain. Used only with bubblewrap isolation as root; JavaScript always uses the chain.
+    public var zygote = true
     /// How often expired sandboxes are reaped.
     public var reapInterval: Duration = .milliseconds(250)
     /// Where workdirs, logs and worker programs live; default: a fresh folder under the temp dir.
@@ -70,6 +77,16 @@ extension EmulatorConfiguration {
         copy.transitionWait = transitionWait.clamped(to: longest)
         copy.provisioningWait = provisioningWait.clamped(to: longest)
         return copy
+    }
+
+    /// Each language's warm pool bounds: ``warmPool`` up to ``warmPoolMaximum`` (at least the minimum).
+    var warmPoolBounds: [SandboxLanguage: ClosedRange<Int>] {
+        var bounds: [SandboxLanguage: ClosedRange<Int>] = [:]
+        for language in SandboxLanguage.allCases {
+            let low = max(0, warmPool[language] ?? 0)
+            bounds[language] = low...max(low, warmPoolMaximum[language] ?? low)
+        }
+        return bounds
     }
 
     /// Whether ``host`` is a loopback address (127.0.0.0/8, ::1 or `localhost`).

@@ -12,11 +12,22 @@ struct EmulatorOptions: ParsableArguments {
     @Option(help: "Bytes of stdout and of stderr returned per execute (the rest is cut with a note).")
     var maxOutputBytes: Int = 1 << 20
 
-    @Option(help: "Ready Python workers kept warm.")
+    @Option(help: "Ready Python workers kept warm, at least.")
     var warmPython: Int = 2
 
-    @Option(help: "Ready JavaScript workers kept warm.")
+    @Option(help: "Ready Python workers kept warm at most, as the rate of creates calls for (at least --warm-python).")
+    var warmPythonMax: Int = 32
+
+    @Option(help: "Ready JavaScript workers kept warm, at least.")
     var warmJavascript: Int = 1
+
+    @Option(help: "Ready JavaScript workers kept warm at most, as the rate of creates calls for (at least --warm-javascript).")
+    var warmJavascriptMax: Int = 4
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Fork Python sandboxes from a zygote (bubblewrap isolation as root only); --no-zygote uses the exec chain.")
+    var zygote = true
 
     @Option(help: "Latency added to every response, e.g. 20ms (for checking a harness's timing).")
     var injectLatency = FlagDuration(.zero, text: "0ms")
@@ -50,7 +61,12 @@ struct EmulatorOptions: ParsableArguments {
         guard (0...256).contains(warmPython), (0...256).contains(warmJavascript) else {
             throw ValidationError("--warm-python and --warm-javascript must be 0...256")
         }
+        guard (0...256).contains(warmPythonMax), (0...256).contains(warmJavascriptMax) else {
+            throw ValidationError("--warm-python-max and --warm-javascript-max must be 0...256")
+        }
         config.warmPool = [.python: warmPython, .javascript: warmJavascript]
+        config.warmPoolMaximum = [.python: warmPythonMax, .javascript: warmJavascriptMax]
+        config.zygote = zygote
         if let faults {
             do {
                 config.faults = try FaultPlan.load(path: faults)
@@ -141,6 +157,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             reloads?.arm(info.faults)
             FileHandle.standardError.write(Data("isolation: \(info.isolation.summary)\n".utf8))
             FileHandle.standardError.write(Data("in force (measured in a probe sandbox): \(info.measured.summary)\n".utf8))
+            FileHandle.standardError.write(Data("sandbox start: \(info.sandboxStart)\n".utf8))
             FileHandle.standardError.write(Data("image: \(info.imageSummary)\n".utf8))
             if let faults = info.faults?.report, let path = options.faults {
                 FileHandle.standardError.write(Data("faults: \(faults.rulesSummary) from \(path), seed \(faults.seed)\n".utf8))

@@ -27,6 +27,12 @@ import Testing
         let images = banner.split(separator: "\n").filter { $0.hasPrefix("image: ") }
         let image = images.first ?? ""
         #expect(images.count == 1 && (image.contains("standard (manifest ") || image.contains("sandbench image build")), "\(banner)")
+        // Once, how sandboxes are started: as root with bubblewrap, Python forked by the zygote.
+        let starts = banner.split(separator: "\n").filter { $0.hasPrefix("sandbox start: ") }
+        #expect(starts.count == 1, "\(banner)")
+        if geteuid() == 0, banner.contains("isolation: bubblewrap") {
+            #expect(starts.first?.hasPrefix("sandbox start: python forked by a zygote (pid ") == true, "\(banner)")
+        }
         if geteuid() == 0 {
             // As root on this project's hosts: the default machine shape's limits, a uid of its own, no network.
             let figures = [

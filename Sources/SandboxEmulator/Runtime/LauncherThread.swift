@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A thread that lives as long as the process and starts every worker chain.
 ///
@@ -27,6 +28,22 @@ final class LauncherThread: @unchecked Sendable {
             condition.unlock()
             job()
         }
+    }
+
+    /// Runs `body` on the launcher thread and waits for it, blocking the caller (never a thread of the
+    /// cooperative pool); `body` must be short (a spawn).
+    func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<T, any Error>>(.failure(CancellationError()))
+        condition.lock()
+        jobs.append {
+            result.withLock { $0 = Result { try body() } }
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return try result.withLock { $0 }.get()
     }
 
     /// Runs `body` on the launcher thread and returns its result; `body` must be short (a spawn).

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import Logging
 import NIOCore
@@ -25,6 +26,10 @@ final class SandboxFactory: Sendable {
     private let slots = Mutex<SlotTable>(SlotTable())
     /// Every started process not yet destroyed, so a shutdown can kill them all at once.
     private let live = Mutex<[ObjectIdentifier: SandboxProcess]>([:])
+    /// The fork server Python sandboxes are started from, when one runs (see ``startZygote()``).
+    private let zygote = Mutex<Zygote?>(nil)
+    /// The empty directory the zygote's sandboxes mount their new root on.
+    private var rootDirectory: String { stateDirectory + "/root" }
 
     struct SlotTable {
         var free: [Int] = []
@@ -45,7 +50,7 @@ final class SandboxFactory: Sendable {
         self.group = group
         self.logger = logger
         let fm = FileManager.default
-        for dir in [stateDirectory, runtimeDirectory, stateDirectory + "/sandboxes", stateDirectory + "/logs"] {
+        for dir in [stateDirectory, runtimeDirectory, stateDirectory + "/sandboxes", stateDirectory + "/logs", stateDirectory + "/root"] {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         // The worker programs every sandbox runs are written below: the directory must be this
@@ -57,6 +62,7 @@ final class SandboxFactory: Sendable {
         chmod(stateDirectory, 0o711)
         chmod(stateDirectory + "/sandboxes", 0o711)
         chmod(runtimeDirectory, 0o755)
+        chmod(stateDirectory + "/root", 0o755)
         chmod(stateDirectory + "/logs", 0o700)
         for (name, source) in WorkerPrograms.all {
             let path = runtimeDirectory + "/" + name
@@ -99,11 +105,19 @@ final class SandboxFactory: Sendable {
             let replies = try ProcessSpawner.pipe()
             let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             let pid: pid_t
+            var pidfd: Int32 = -1
             do {
-                let argv = launch.argv
-                let workdir = directory + "/work"
-                let fds: [Int32] = [-1, -1, log, requests.read, replies.write]
-                pid = try await LauncherThread.shared.run { try ProcessSpawner.spawn(argv, fds: fds, directory: workdir) }
+                if language == .python, let zygote = zygote.withLock({ $0 }), zygote.isUsable {
+                    do {
+                        (pid, pidfd) = try await zygote.fork(
+                            launch.zygoteRequest(root: rootDirectory), descriptors: [requests.read, replies.write, log])
+                    } catch  where !zygote.isUsable {
+                        logger.error("the Python zygote is gone; starting Python sandboxes through the exec chain from now on: \(error)")
+                        pid = try await spawn(launch, directory: directory, fds: [-1, -1, log, requests.read, replies.write])
+                    }
+                } else {
+                    pid = try await spawn(launch, directory: directory, fds: [-1, -1, log, requests.read, replies.write])
+                }
             } catch {
                 for fd in [requests.read, requests.write, replies.read, replies.write, log] { close(fd) }
                 throw error
@@ -116,14 +130,19 @@ final class SandboxFactory: Sendable {
             } catch {
                 // The channel owns nothing yet: close our ends and reap the worker, which would otherwise outlive us.
                 for fd in [replies.read, requests.write] { close(fd) }
-                kill(-pid, SIGKILL)
-                kill(pid, SIGKILL)
-                await ProcessSpawner.reap(pid)
+                if pidfd >= 0 {
+                    _ = sb_pidfd_send_signal(pidfd, SIGKILL)
+                    close(pidfd)
+                } else {
+                    kill(-pid, SIGKILL)
+                    kill(pid, SIGKILL)
+                    await ProcessSpawner.reap(pid)
+                }
                 throw error
             }
             let process = SandboxProcess(
                 slot: slot, uid: uid, language: language, directory: directory,
-                cgroups: cgroups, pid: pid, worker: worker, logPath: logPath)
+                cgroups: cgroups, pid: pid, pidfd: pidfd, worker: worker, logPath: logPath)
             ownedByProcess = true
             do {
                 _ = try await worker.waitUntilReady(timeout: .nanoseconds(SandboxProcess.nanoseconds(readyTimeout)))
@@ -142,6 +161,34 @@ final class SandboxFactory: Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             release(slot)
             throw FactoryError(message: "cannot start a \(language.rawValue) worker: \(error)")
+        }
+    }
+
+    /// Spawns the exec chain of `launch` from the launcher thread; returns its pid.
+    private func spawn(_ launch: WorkerLaunch, directory: String, fds: [Int32]) async throws -> pid_t {
+        let argv = launch.argv
+        let workdir = directory + "/work"
+        return try await LauncherThread.shared.run { try ProcessSpawner.spawn(argv, fds: fds, directory: workdir) }
+    }
+
+    /// Starts the fork server Python sandboxes are then started from. Only for bubblewrap isolation
+    /// as root: the zygote builds what bubblewrap would (namespaces, filesystem view, uid drop) and
+    /// needs root to put each sandbox in its cgroups and uid. Blocking: call it off the cooperative pool.
+    func startZygote() throws -> Zygote {
+        guard profile.method == .bubblewrap, profile.uidPerSandbox, geteuid() == 0 else {
+            throw Zygote.ZygoteError(message: "the zygote needs bubblewrap isolation and root")
+        }
+        let started = try Zygote.start(
+            python: profile.pythonPath, runtimeDirectory: runtimeDirectory, log: stateDirectory + "/logs/zygote.log")
+        zygote.withLock { $0 = started }
+        return started
+    }
+
+    /// Stops the zygote (after every sandbox is destroyed: those it forked die with it).
+    func stopZygote() {
+        zygote.withLock { z in
+            z?.stop()
+            z = nil
         }
     }
 

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import Logging
 import NIOCore
@@ -59,12 +60,17 @@ final class SandboxProcess: Sendable {
         var stopped = false
         /// Executes waiting for or holding the gate.
         var executing = 0
+        /// A pidfd of ``pid`` when the process is not the emulator's child (forked by the zygote),
+        /// else -1; closed (-1) once the process has exited and the sandbox is destroyed.
+        var pidfd: Int32 = -1
     }
 
+    /// `pidfd` (owned from here on) when `pid` was forked by the zygote, not spawned by the emulator.
     init(
         slot: Int, uid: Int, language: SandboxLanguage, directory: String, cgroups: SandboxCgroups?,
-        pid: pid_t, worker: WorkerChannel, logPath: String
+        pid: pid_t, pidfd: Int32 = -1, worker: WorkerChannel, logPath: String
     ) {
+        state.withLock { $0.pidfd = pidfd }
         self.slot = slot
         self.uid = uid
         self.language = language
@@ -264,20 +270,50 @@ final class SandboxProcess: Sendable {
     /// Kills every process of the sandbox (group, then whatever the cgroups still hold).
     func kill() {
         state.withLock { $0.dead = true }
-        Glibc.kill(-pid, SIGKILL)
-        Glibc.kill(pid, SIGKILL)
+        signal(SIGKILL)
         cgroups?.killAll()
+    }
+
+    /// Sends `signal` to the sandbox's first process: through its pidfd when it was forked by the
+    /// zygote (a pid the emulator did not spawn may be reused once it is reaped), else to its
+    /// process group and itself.
+    func signal(_ signal: Int32) {
+        let forked = state.withLock { s -> Bool in
+            guard s.pidfd >= 0 else { return false }
+            _ = sb_pidfd_send_signal(s.pidfd, signal)
+            return true
+        }
+        if !forked {
+            Glibc.kill(-pid, signal)
+            Glibc.kill(pid, signal)
+        }
+    }
+
+    /// Waits (on a Dispatch thread) until the sandbox's first process has exited and, for a
+    /// spawned one, reaps it; a forked one is reaped by the zygote.
+    private func waitForExit() async {
+        let pidfd = state.withLock { $0.pidfd }
+        guard pidfd >= 0 else { return await ProcessSpawner.reap(pid) }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                _ = sb_wait_readable(pidfd, -1)
+                done.resume()
+            }
+        }
+        state.withLock { s in
+            close(s.pidfd)
+            s.pidfd = -1
+        }
     }
 
     /// Pauses (SIGSTOP) or resumes (SIGCONT) every process of the sandbox: its state stays in
     /// memory and it uses no CPU while paused. Two passes over the cgroups catch a process forked
     /// while the first pass ran.
     func setStopped(_ stopped: Bool) {
-        let signal = stopped ? SIGSTOP : SIGCONT
+        let number = stopped ? SIGSTOP : SIGCONT
         for _ in 0..<2 {
-            Glibc.kill(-pid, signal)
-            Glibc.kill(pid, signal)
-            for p in cgroups?.processes ?? [] { Glibc.kill(p, signal) }
+            signal(number)
+            for p in cgroups?.processes ?? [] { Glibc.kill(p, number) }
         }
     }
 
@@ -290,14 +326,15 @@ final class SandboxProcess: Sendable {
         guard first else { return }
         kill()
         worker.close()
-        await ProcessSpawner.reap(pid)
+        await waitForExit()
         // Killed processes leave the cgroups asynchronously; wait (up to 2 s, ignoring cancellation,
         // since destroy also runs during shutdown) until they are empty, then remove them.
         if let cgroups {
-            for _ in 0..<400 {
+            // Polled every millisecond at first: a sandbox's processes are usually gone within a few.
+            for attempt in 0..<420 {
                 if cgroups.removeIfEmpty() { break }
                 cgroups.killAll()
-                await Self.pause(milliseconds: 5)
+                await Self.pause(milliseconds: attempt < 20 ? 1 : 5)
             }
         }
         // A workdir may hold 100 MB files and thousands of entries: remove it off the cooperative pool.

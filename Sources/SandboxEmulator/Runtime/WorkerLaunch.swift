@@ -58,14 +58,7 @@ struct WorkerLaunch {
                 "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                 "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"
             ]
-            // /etc/fonts: fontconfig's configuration, which matplotlib's font search (fc-list) reads.
-            for etc in [
-                "/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11",
-                "/etc/fonts"
-            ]
-            where FileManager.default.fileExists(atPath: etc) {
-                chain += ["--ro-bind", etc, etc]
-            }
+            for etc in Self.etcEntries { chain += ["--ro-bind", etc, etc] }
             chain += [
                 "--proc", "/proc", "--dev", "/dev", "--size", "\(limits.tmpBytes)", "--tmpfs", "/tmp",
                 "--bind", workdir, home, "--chdir", home,
@@ -73,11 +66,8 @@ struct WorkerLaunch {
             ]
             // bwrap applies --clearenv and --setenv in order, as it reads them: every --setenv comes after.
             // Matplotlib's font cache and configuration go to the private /tmp, not into the workdir.
-            chain += [
-                "--hostname", "sandbox", "--clearenv", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
-                "--setenv", "HOME", home, "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-                "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1", "--setenv", "MPLBACKEND", "Agg"
-            ]
+            chain += ["--hostname", "sandbox", "--clearenv"]
+            for (key, value) in Self.sandboxEnvironment { chain += ["--setenv", key, value] }
             if let image, language == .python {
                 chain += [
                     "--ro-bind", image.directory, RuntimeImage.sandboxPath,
@@ -110,6 +100,36 @@ struct WorkerLaunch {
         case .javascript: chain += [profile.nodePath ?? "/usr/bin/node", "\(workerDir)/js_worker.js"]
         }
         return chain
+    }
+}
+
+extension WorkerLaunch {
+    /// The host's `/etc` entries a bubblewrap sandbox sees read-only (those that exist).
+    /// /etc/fonts: fontconfig's configuration, which matplotlib's font search (fc-list) reads.
+    static let etcEntries: [String] = [
+        "/etc/alternatives", "/etc/ssl", "/etc/localtime", "/etc/mime.types", "/etc/python3", "/etc/python3.11", "/etc/fonts"
+    ].filter { FileManager.default.fileExists(atPath: $0) }
+
+    /// The whole environment of a bubblewrap (or zygote) sandbox. Matplotlib's font cache and
+    /// configuration go to the private /tmp, not into the workdir.
+    static let sandboxEnvironment: KeyValuePairs<String, String> = [
+        "MPLCONFIGDIR": "/tmp/matplotlib", "HOME": sandboxHome, "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"
+    ]
+
+    /// What the zygote needs to fork this sandbox's Python worker with the view the bubblewrap chain
+    /// gives it (see `py_zygote.py`): `root` is an empty directory the new root is mounted on.
+    func zygoteRequest(root: String) -> JSONValue {
+        var environment: [String: JSONValue] = [:]
+        for (key, value) in Self.sandboxEnvironment { environment[key] = .string(value) }
+        return [
+            "uid": .number(Double(uid)), "workdir": .string(workdir), "root": .string(root), "runtime": .string(runtimeDirectory),
+            "cgroups": .array(cgroups.map(JSONValue.string)), "nofile": 1024, "fsize": .number(Double(limits.maxFileBytes)),
+            "nproc": .number(Double(limits.maxProcesses)), "tmp_bytes": .number(Double(limits.tmpBytes)),
+            "etc": .array(Self.etcEntries.map(JSONValue.string)), "env": .object(environment),
+            "image": image.map { .string($0.directory) } ?? .null,
+            "site": image.map { .string($0.sitePackages(insideBubblewrap: true)) } ?? .null
+        ]
     }
 }
 

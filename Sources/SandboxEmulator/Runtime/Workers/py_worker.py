@@ -1,7 +1,8 @@
 """Sandbox emulator Python worker: a long-lived, notebook-like interpreter driven over pipes.
 
-Launched as `python3 -I py_worker.py` with fd 0/1 = /dev/null, fd 2 = diagnostics pipe,
-fd 3 = protocol input (server -> worker), fd 4 = protocol output (worker -> server).
+Launched as `python3 -I py_worker.py` (or forked by py_zygote.py, which calls serve()) with
+fd 0/1 = /dev/null, fd 2 = diagnostics pipe, fd 3 = protocol input (server -> worker),
+fd 4 = protocol output (worker -> server).
 Framing both ways: 4-byte big-endian length + UTF-8 JSON object.
 
   -> {"op":"ready","pid":N}                                     (once, at start)
@@ -38,30 +39,40 @@ def _high(fd):
     return new
 
 
-IN_FD, OUT_FD = _high(3), _high(4)
-SAVED_OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 100)   # what fd 1/2 point at between calls
-SAVED_ERR = fcntl.fcntl(2, fcntl.F_DUPFD_CLOEXEC, 100)
-# Capture files. Capturing at the fd level (not just sys.stdout) also catches C-level writes
-# and child processes (os.system, subprocess) that inherit fd 1/2.
-MEM_OUT = _high(os.memfd_create("stdout", os.MFD_CLOEXEC))
-MEM_ERR = _high(os.memfd_create("stderr", os.MFD_CLOEXEC))
 WORKER_FILE = _high.__code__.co_filename          # frames from this file are hidden in tracebacks
-MAIN_TID = threading.main_thread().ident
 DEFAULT_MAX_OUTPUT = 1 << 20
+# Set by serve(): the protocol and capture descriptors, the user's namespace, the main thread.
+IN_FD = OUT_FD = SAVED_OUT = SAVED_ERR = MEM_OUT = MEM_ERR = MAIN_TID = None
+USER_GLOBALS = None
+_SELF = None
 
-# User code runs in a fresh module registered as __main__, so pickle/multiprocessing can find
-# classes and functions defined in cells. The worker's own module stays alive via _SELF.
-_SELF = sys.modules["__main__"]
-_user_main = type(sys)("__main__")
-_user_main.__dict__["__builtins__"] = builtins
-sys.modules["__main__"] = _user_main
-USER_GLOBALS = _user_main.__dict__
-sys.argv = [""]
-sys.path.insert(0, "")   # like `python -c`: modules in the sandbox's cwd are importable (-I drops it)
-_IMAGE = os.environ.pop("SANDBENCH_SITE", "")
-if _IMAGE:  # the runtime image's libraries (read-only), after the standard library; imported by nothing here
-    import site
-    site.addsitedir(_IMAGE)
+
+def _setup():
+    """Moves the protocol off fds 3/4, makes the capture memfds and a fresh __main__ for user code.
+    Runs in the process that serves (after the zygote's fork), never at import."""
+    global IN_FD, OUT_FD, SAVED_OUT, SAVED_ERR, MEM_OUT, MEM_ERR, MAIN_TID, USER_GLOBALS, _SELF
+    IN_FD, OUT_FD = _high(3), _high(4)
+    SAVED_OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 100)   # what fd 1/2 point at between calls
+    SAVED_ERR = fcntl.fcntl(2, fcntl.F_DUPFD_CLOEXEC, 100)
+    # Capture files. Capturing at the fd level (not just sys.stdout) also catches C-level writes
+    # and child processes (os.system, subprocess) that inherit fd 1/2.
+    MEM_OUT = _high(os.memfd_create("stdout", os.MFD_CLOEXEC))
+    MEM_ERR = _high(os.memfd_create("stderr", os.MFD_CLOEXEC))
+    MAIN_TID = threading.main_thread().ident
+    # User code runs in a fresh module registered as __main__, so pickle/multiprocessing can find
+    # classes and functions defined in cells. The process's own __main__ stays alive via _SELF.
+    _SELF = sys.modules["__main__"]
+    user_main = type(sys)("__main__")
+    user_main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = user_main
+    USER_GLOBALS = user_main.__dict__
+    sys.argv = [""]
+    sys.path.insert(0, "")   # like `python -c`: modules in the sandbox's cwd are importable (-I drops it)
+    image = os.environ.pop("SANDBENCH_SITE", "")
+    if image:  # the runtime image's libraries (read-only), after the standard library; imported by nothing here
+        import site
+        site.addsitedir(image)
+
 
 _wlock = threading.Lock()     # the reader (pong) and main thread (replies) both write frames
 _execs = queue.SimpleQueue()  # exec requests, reader -> main thread
@@ -256,7 +267,9 @@ def run(msg):
             "interrupted": interrupted, "duration_ms": (time.perf_counter() - t0) * 1000.0}
 
 
-def main():
+def serve():
+    """Serves execs on fds 3/4 until the server closes the pipe; never returns."""
+    _setup()
     signal.signal(signal.SIGINT, _on_sigint)
     threading.Thread(target=_reader, name="reader", daemon=True).start()
     send({"op": "ready", "pid": os.getpid()})
@@ -275,4 +288,5 @@ def main():
         send(reply)
 
 
-main()
+if __name__ == "__main__":
+    serve()
