@@ -36,6 +36,9 @@ package enum Benchmarks {
         output.note("sandbench bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, all traffic on 127.0.0.1")
         if suite.includes(.emulator) {
             try await EmulatorBench(transport: transport, emulator: emulator, seconds: options.seconds, output: output).run()
+            try await SandboxStartBench(
+                transport: transport, emulator: emulator, seconds: options.seconds, sandboxes: options.sandboxes, output: output
+            ).run()
         }
         if suite.includes(.harness) {
             try await LoadGeneratorBench(

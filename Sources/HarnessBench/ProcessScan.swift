@@ -80,4 +80,35 @@ package enum ProcessScan {
         }
         return (total, count, uids)
     }
+
+    /// Memory of every descendant of `root` (the emulator's zygote and sandbox processes): summed
+    /// PSS (each shared page split between the processes that map it) and RSS (each counted in
+    /// every process), from /proc/PID/smaps_rollup; their count, and the distinct uids among them.
+    package static func memory(ofDescendantsOf root: Int32) -> (pss: Int, rss: Int, processes: Int, uids: Set<Int>) {
+        var pss = 0
+        var rss = 0
+        var count = 0
+        var uids: Set<Int> = []
+        for pid in descendants(of: root) {
+            guard let rollup = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { continue }
+            pss = pss.addingReportingOverflow(kilobytes(rollup, field: "Pss:") * 1024).partialValue
+            rss = rss.addingReportingOverflow(kilobytes(rollup, field: "Rss:") * 1024).partialValue
+            count += 1
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                let uid = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first.flatMap({ Int($0) }), uid != 0
+            {
+                uids.insert(uid)
+            }
+        }
+        return (pss, rss, count, uids)
+    }
+
+    /// The kB figure of the line starting with `field` in an smaps_rollup text, 0 when absent.
+    static func kilobytes(_ text: String, field: String) -> Int {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+            let kb = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? ""), kb >= 0, kb < (1 << 40)
+        else { return 0 }
+        return kb
+    }
 }

@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Requests for the memory measurement.")
     var requests: Int = 1_000_000
 
-    @Option(help: "Live sandboxes in the soak.")
+    @Option(help: "Live sandboxes in the soak, and idle ones in the emulator suite's memory figure.")
     var sandboxes: Int = 200
 
     @Option(help: "Sessions each way in the replay comparison (run from the repository root: it reads scenarios/).")
