@@ -105,7 +105,7 @@ package enum ProcessScan {
     }
 
     /// The kB figure of the line starting with `field` in an smaps_rollup text, 0 when absent.
-    static func kilobytes(_ text: String, field: String) -> Int {
+    package static func kilobytes(_ text: String, field: String) -> Int {
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
             let kb = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? ""), kb >= 0, kb < (1 << 40)
         else { return 0 }

@@ -48,9 +48,20 @@ import Testing
         #expect(ProcessScan.descendants(of: getpid()).contains(pid))
         #expect(ProcessScan.isAlive(pid))
         #expect(ProcessScan.residentBytes(ofDescendantsOf: getpid()).processes >= 1)
+        // PSS splits shared pages between processes: never more than RSS, and above zero for a live child.
+        let memory = ProcessScan.memory(ofDescendantsOf: getpid())
+        #expect(memory.processes >= 1 && memory.pss > 0 && memory.pss <= memory.rss, "\(memory)")
         kill(pid, SIGKILL)
         child.waitUntilExit()
         #expect(!ProcessScan.isAlive(pid))
         #expect(!ProcessScan.descendants(of: getpid()).contains(pid))
+    }
+
+    @Test func readsKilobyteFieldsOfSmapsRollup() {
+        let rollup = "00400000-7ffd0000 ---p 00000000 00:00 0    [rollup]\nRss:               12345 kB\nPss:                6789 kB\n"
+        #expect(ProcessScan.kilobytes(rollup, field: "Rss:") == 12345)
+        #expect(ProcessScan.kilobytes(rollup, field: "Pss:") == 6789)
+        #expect(ProcessScan.kilobytes(rollup, field: "Swap:") == 0)
+        #expect(ProcessScan.kilobytes("Pss: 99999999999999999999 kB\n", field: "Pss:") == 0)
     }
 }
