@@ -12,13 +12,18 @@ package struct LoadRequest: Sendable {
     package var variables: Variables
     /// How long in-flight sessions may run after the plan ends before they are cancelled.
     package var grace: Duration
+    /// The slice of the plan to run (`--shard`); the result records it unless it is the whole plan.
+    package var shard: LoadShard
 
-    package init(scenario: Scenario, file: String, plan: LoadPlan, variables: Variables, grace: Duration = .seconds(30)) {
+    package init(
+        scenario: Scenario, file: String, plan: LoadPlan, variables: Variables, grace: Duration = .seconds(30), shard: LoadShard = .whole
+    ) {
         self.scenario = scenario
         self.file = file
         self.plan = plan
         self.variables = variables
         self.grace = grace
+        self.shard = shard
     }
 }
 
@@ -70,9 +75,8 @@ extension Orchestrator {
         events: LoadEvents = LoadEvents()
     ) async throws(RunFailure) -> LoadResult {
         let ledger = SandboxLedger()
-        let startedAt = Date().timeIntervalSince1970
         let reuse = target.engine
-        let result = try await withCancellableRun(ledger: ledger) { connection in
+        var result = try await withCancellableRun(ledger: ledger) { connection in
             let runID = Self.newRunID()
             let client = connection.client
             let engine: RunEngine
@@ -82,7 +86,7 @@ extension Orchestrator {
                 events.warning("could not create the run's agent engine: \(error)")
                 return LoadResult(
                     scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
-                    startedAt: startedAt, seconds: 0, recorder: LoadRecorder(start: .now),
+                    startedAt: Date().timeIntervalSince1970, seconds: 0, recorder: LoadRecorder(start: .now),
                     aborted: "could not create the agent engine: \(error)", leaks: [])
             }
             var shared = request.variables
@@ -90,10 +94,14 @@ extension Orchestrator {
             shared["scenario"] = request.scenario.name
             shared["run_id"] = runID
             let context = SessionContext(client: client, engine: engine.name, variables: shared, ledger: ledger, runID: runID)
+            // The wall-clock time of the recorder's start: the origin of `seconds` and of the timeline,
+            // by which `sandbench merge` aligns the timelines of shards started apart.
+            let startedAt = Date().timeIntervalSince1970
             let recorder = LoadRecorder(start: ContinuousClock.now)
-            let runner = LoadRunner(
+            var runner = LoadRunner(
                 scenario: request.scenario, file: request.file, plan: request.plan, context: context,
                 recorder: recorder, grace: request.grace)
+            runner.shard = request.shard
             let total = runner.planDuration
             let (seconds, aborted) = await runner.run { snapshot, elapsed in events.progress(snapshot, elapsed, total) }
             events.sessionsEnded()
@@ -102,6 +110,7 @@ extension Orchestrator {
                 scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
                 startedAt: startedAt, seconds: seconds, recorder: recorder, aborted: aborted, leaks: leaks)
         }
+        if !request.shard.isWhole { result.shard = request.shard }
         events.finished(result)
         do {
             if let json = reports.json { try LoadJSONReport.write(result, to: json) }

@@ -43,6 +43,15 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seed for Poisson arrivals and anything random in the plan.")
     var seed: UInt64?
 
+    @Option(
+        help: ArgumentHelp(
+            "Run slice I of N of the plan (0 <= I < N): every N-th VU or arrival; `sandbench merge` joins the N results.",
+            valueName: "I/N"),
+        transform: { text in
+            do { return try LoadShard.parse(text) } catch { throw ValidationError("\(error)") }
+        })
+    var shard: LoadShard?
+
     @Option(name: .customLong("threshold"), help: "SLO such as 'execute.p99 < 250ms' (repeatable; added to the file's).")
     var thresholds: [String] = []
 
@@ -95,7 +104,7 @@ struct LoadCommand: AsyncParsableCommand {
             let chosen = try LoadRequest.scenario(named: scenario, in: file)
             request = LoadRequest(
                 scenario: chosen, file: file.path, plan: try overrides.apply(to: chosen.load),
-                variables: commandLineVariables(variables), grace: grace.duration)
+                variables: commandLineVariables(variables), grace: grace.duration, shard: shard ?? .whole)
         } catch let error as ScenarioErrors {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The project's own Python environment for tests: the official Vertex AI SDK
-/// (`google-cloud-aiplatform`, for the compatibility tests) and hadolint (the Dockerfile lint),
+/// (`google-cloud-aiplatform`, for the compatibility tests), hadolint (the Dockerfile lint) and
+/// kubernetes-validate (the schema check of deploy/kubernetes),
 /// pinned in `Tests/requirements.txt`.
 ///
 /// `scripts/test` creates it and exports its path as `SANDBENCH_VENV` (default `.venv` in the

@@ -50,6 +50,38 @@ public struct LatencyHistogram: Sendable {
         for pair in encoded where pair.count == 2 { record(micros: pair[0], count: pair[1]) }
     }
 
+    /// The smallest recorded value exactly, in microseconds (0 when empty). ``encoded`` keeps each
+    /// value's bucket; the exact smallest and largest values, which percentiles are clamped to, are kept apart.
+    public var exactMinMicros: UInt64 { count == 0 ? 0 : histogram.min }
+    /// The largest recorded value exactly, in microseconds (0 when empty).
+    public var exactMaxMicros: UInt64 { count == 0 ? 0 : histogram.maxRecorded }
+
+    /// Rebuilds a histogram from ``encoded``, ``exactMinMicros`` and ``exactMaxMicros``: the same
+    /// buckets, count, minimum and maximum, so every percentile, the mean and the extremes are those
+    /// of the histogram they came from. An extreme outside the lowest (highest) bucket is ignored,
+    /// which the caller sees by comparing the rebuilt histogram's extremes with the ones it gave.
+    public init(encoded: [[UInt64]], exactMinMicros: UInt64, exactMaxMicros: UInt64) {
+        self.init()
+        var buckets: [(value: UInt64, count: UInt64)] = []
+        for pair in encoded where pair.count == 2 {
+            buckets.append((Swift.min(Self.highest, Swift.max(1, pair[0])), pair[1]))
+        }
+        let h = histogram
+        let lowest = buckets.map(\.value).min().map(h.lowestEquivalentForValue)
+        let highest = buckets.map(\.value).max().map(h.lowestEquivalentForValue)
+        let minimum = exactMinMicros >= 1 && h.lowestEquivalentForValue(exactMinMicros) == lowest ? exactMinMicros : nil
+        let maximum = exactMaxMicros >= 1 && h.lowestEquivalentForValue(exactMaxMicros) == highest ? exactMaxMicros : nil
+        // Each bucket's count is recorded at a value inside it: the exact extreme for the extreme
+        // buckets (the histogram keeps the raw smallest and largest value it was given), else the pair's.
+        for bucket in buckets {
+            let at = h.lowestEquivalentForValue(bucket.value)
+            let value = at == lowest ? (minimum ?? bucket.value) : at == highest ? (maximum ?? bucket.value) : bucket.value
+            record(micros: value, count: bucket.count)
+        }
+        // One bucket holds both extremes: the maximum is raised to its exact value by a count of 0.
+        if let maximum, lowest == highest { record(micros: maximum, count: 0) }
+    }
+
     /// Whole microseconds, 0 for negative durations and `UInt64.max` beyond what fits (then the
     /// histogram clamps it to ``highest``).
     static func micros(_ d: Duration) -> UInt64 {
@@ -81,6 +113,26 @@ public struct CoarseHistogram: Sendable {
         let b = Swift.min(Self.buckets - 1, Int((log(micros) / log(Self.ratio)).rounded(.down)))
         counts[Swift.max(0, b)] &+= 1
         count += 1
+    }
+
+    /// Sparse `[[bucket, count], …]` pairs, every bucket that holds a value: enough to rebuild it exactly.
+    package var encoded: [[Int]] {
+        counts.indices.compactMap { counts[$0] == 0 ? nil : [$0, Int(counts[$0])] }
+    }
+
+    /// The bucket numbers a histogram has (`0..<buckets`), for checking ``init(encoded:)``'s input.
+    package static var bucketRange: Range<Int> { 0..<buckets }
+
+    /// Rebuilds a histogram from ``encoded``; pairs with a bucket outside ``bucketRange`` or a count
+    /// outside `UInt32` are skipped (the caller checks them first).
+    package init(encoded: [[Int]]) {
+        self.init()
+        for pair in encoded where pair.count == 2 && Self.bucketRange.contains(pair[0]) {
+            guard let c = UInt32(exactly: pair[1]), c > 0 else { continue }
+            if counts.isEmpty { counts = [UInt32](repeating: 0, count: Self.buckets) }
+            counts[pair[0]] &+= c
+            count += Int(c)
+        }
     }
 
     /// Adds every value of `other`.

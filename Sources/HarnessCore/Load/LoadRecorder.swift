@@ -80,6 +80,9 @@ public final class LoadRecorder: Sendable {
         public var stepFailures = 0
         /// Sessions running now.
         public var inFlight = 0
+
+        /// All zero.
+        public init() {}
     }
 
     struct State {

@@ -104,6 +104,8 @@ public struct LoadResult: Sendable {
     public var aborted: String?
     /// Sandboxes of this run still alive after clean-up.
     public var leaks: [String]
+    /// The slice of the plan that ran (`--shard`); nil for the whole plan.
+    public var shard: LoadShard?
 
     /// Whether every threshold held and no sandbox leaked.
     public var passed: Bool { thresholds.allSatisfy(\.passed) && leaks.isEmpty }
@@ -114,15 +116,13 @@ public struct LoadResult: Sendable {
         recorder: LoadRecorder, aborted: String?, leaks: [String]
     ) {
         let m = recorder.metrics()
-        let order = ["create", "ready", "execute", "get", "list", "delete", "wait", "request"]
         self.scenario = scenario
         self.file = file
         self.target = target
         self.plan = plan
         self.startedAt = startedAt
         self.seconds = seconds
-        operations = m.operations.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
-            .map { MetricSummary(name: $0.key, stats: $0.value, seconds: seconds) }
+        operations = Self.inOperationOrder(m.operations).map { MetricSummary(name: $0.key, stats: $0.value, seconds: seconds) }
         steps = m.steps.map { MetricSummary(name: $0.0, stats: $0.1, seconds: seconds) }
         session = MetricSummary(name: "session", stats: m.session, seconds: seconds)
         timeline = m.timeline
@@ -131,6 +131,12 @@ public struct LoadResult: Sendable {
         self.leaks = leaks
         thresholds = []
         thresholds = plan.thresholds.compactMap(Threshold.parse).map(evaluate)
+    }
+
+    /// Operations in the order reports list them: the lifecycle first, then others by name.
+    static func inOperationOrder(_ operations: [String: MetricStats]) -> [(key: String, value: MetricStats)] {
+        let order = ["create", "ready", "execute", "get", "list", "delete", "wait", "request"]
+        return operations.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
     }
 
     /// Measures `threshold` against this run.

@@ -19,6 +19,9 @@ public struct LoadRunner: Sendable {
     public var recorder: LoadRecorder
     /// How long in-flight sessions may run after the plan ends before they are cancelled (and cleaned up).
     public var grace: Duration
+    /// The slice of the plan this process runs (``LoadShard/whole`` by default): its stripe of the
+    /// virtual users, or of the arrivals with its share of `max_in_flight` (at least one).
+    public var shard = LoadShard.whole
 
     /// A runner of `plan`; sessions still running `grace` after the plan ends are cancelled.
     public init(
@@ -97,7 +100,8 @@ public struct LoadRunner: Sendable {
             let schedule = ArrivalSchedule(
                 rate: rate, duration: duration.seconds, stages: stages,
                 poissonSeed: plan.poissonArrivals ? (plan.seed ?? 1) : nil)
-            var scheduler = OpenLoopScheduler(schedule: schedule, maxInFlight: maxInFlight)
+            var scheduler = OpenLoopScheduler(
+                schedule: schedule, maxInFlight: max(1, shard.share(of: maxInFlight)), shard: shard)
             await withDiscardingTaskGroup { sessions in
                 while !stop.isSet, !Task.isCancelled {
                     let now = (clock.now - start).seconds
@@ -120,7 +124,8 @@ public struct LoadRunner: Sendable {
             let users = VirtualUserPlan(vus: vus, stages: stages)
             let end = duration.map(\.seconds) ?? (stages.isEmpty ? nil : users.duration)
             await withDiscardingTaskGroup { group in
-                for vu in 0..<max(1, users.peak) {
+                // VUs keep their numbers in the whole plan, so ramps start and stop the same users.
+                for vu in shard.items(below: max(1, users.peak)) {
                     group.addTask {
                         let vuStart = clock.now
                         var k = 0

@@ -2,6 +2,9 @@
 /// flight, it says what to do next. Arrivals fire at their planned times; an arrival that finds
 /// `maxInFlight` sessions running is dropped and counted, never delayed.
 ///
+/// A shard's scheduler walks the whole schedule and keeps the arrivals whose number is the shard's
+/// (``LoadShard/owns(_:)``), so the shards' arrivals together are exactly the whole schedule.
+///
 /// ```swift
 /// var scheduler = OpenLoopScheduler(schedule: schedule, maxInFlight: 64)
 /// switch scheduler.poll(now: elapsedSeconds, inFlight: running) { … }
@@ -20,24 +23,34 @@ package struct OpenLoopScheduler: Sendable {
 
     private var schedule: ArrivalSchedule
     package let maxInFlight: Int
+    package let shard: LoadShard
+    /// How many arrivals of the whole schedule have been drawn, the shard's and the others'.
+    private var drawn = 0
     private var pending: Double?
     private var exhausted = false
     package private(set) var started = 0
     package private(set) var dropped = 0
 
-    package init(schedule: ArrivalSchedule, maxInFlight: Int) {
+    package init(schedule: ArrivalSchedule, maxInFlight: Int, shard: LoadShard = .whole) {
         self.schedule = schedule
         self.maxInFlight = maxInFlight
+        self.shard = shard
+    }
+
+    /// The next arrival of this shard, skipping the other shards'; nil past the plan's end.
+    private mutating func nextOwnArrival() -> Double? {
+        while let due = schedule.next(), due <= schedule.duration {
+            defer { drawn += 1 }
+            if shard.owns(drawn) { return due }
+        }
+        return nil
     }
 
     /// The next action at time `now` (seconds since start) with `inFlight` sessions running.
     package mutating func poll(now: Double, inFlight: Int) -> Action {
         if pending == nil, !exhausted {
-            pending = schedule.next()
-            if pending == nil || pending! > schedule.duration {
-                pending = nil
-                exhausted = true
-            }
+            pending = nextOwnArrival()
+            if pending == nil { exhausted = true }
         }
         guard let due = pending else { return .finished }
         guard due <= now else { return .sleep(until: due) }

@@ -71,7 +71,7 @@ package enum LoadHTMLReport {
         let facts: [(String, String)] = [
             ("file", r.file),
             ("target", r.target),
-            ("plan", LoadText.plan(r.plan)),
+            ("plan", LoadText.plan(r.plan) + (r.shard.map { "; shard \($0)" } ?? "")),
             ("started", ReportTime.isoTimestampWithoutZone(r.startedAt).replacing("T", with: " ") + " UTC"),
             ("duration", LoadText.duration(r.seconds)),
             (

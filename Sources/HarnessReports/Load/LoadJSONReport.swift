@@ -8,6 +8,7 @@ package import SandboxAPI
 /// ```json
 /// {"format": "sandbench-load/1", "scenario": "…", "file": "…", "target": "…",
 ///  "startedAt": "2026-11-27T06:06:13.170125Z", "seconds": 60.2, "passed": true, "aborted": null, "leaks": [],
+///  "shard": {"index": 0, "count": 4},
 ///  "plan": {"model": "open", "rate": 50, "vus": null, "duration": 60, "iterations": null, "pacing": null,
 ///           "max_in_flight": 1000, "arrivals": "uniform", "stages": [{"duration": 30, "target": 10}],
 ///           "seed": "7", "abort_on_fail": false, "thresholds": ["execute.p99 < 250ms"]},
@@ -16,14 +17,20 @@ package import SandboxAPI
 ///  "operations": [METRIC, …], "steps": [METRIC, …], "session": METRIC,
 ///  "thresholds": [{"source": "execute.p99 < 250ms", "actual": 0.0123, "passed": true, "summary": "…"}],
 ///  "timeline": [{"second": 0, "width": 1, "started": 50, "finished": 48, "dropped": 0, "requests": 150,
-///                "errors": 0, "failures": 0, "p50Ms": 10.2, "p99Ms": 30.5}]}
+///                "errors": 0, "failures": 0, "p50Ms": 10.2, "p99Ms": 30.5, "latency": [[520, 3], …]}]}
 /// ```
 /// where METRIC is
 /// ```json
 /// {"name": "execute", "count": 3000, "rate": 49.8, "minMs": 1.2, "p50Ms": 10.1, "p90Ms": 20.3, "p99Ms": 30.4,
 ///  "p999Ms": 40.9, "maxMs": 41.0, "meanMs": 11.0, "errors": 0, "failures": 0,
-///  "histograms": {"unit": "us", "service": [[1200, 3], …], "corrected": [[1200, 2], …]}}
+///  "histograms": {"unit": "us", "service": [[1200, 3], …], "corrected": [[1200, 2], …],
+///                 "serviceMin": 1187, "serviceMax": 41012, "correctedMin": 1187, "correctedMax": 41012}}
 /// ```
+/// `startedAt` is when the first arrival was due (the timeline's and `seconds`' origin); `shard` is
+/// the slice of the plan that ran (`--shard`), null for the whole plan. The histograms are lossless:
+/// each `[value, count]` pair is one HDR bucket (3 significant digits), `…Min` and `…Max` the exact extremes,
+/// so `sandbench merge` rebuilds and adds them exactly; a timeline point's `latency` holds its
+/// coarse histogram's `[bucket, count]` pairs (bucket b ≈ 1.02^b µs).
 /// Errors (transport, protocol or server errors) and failures (expectations not met) are counted
 /// apart everywhere: `sessionsErrored`/`sessionsFailed`, `stepErrors`/`stepFailures`, and `errors`/
 /// `failures` of each metric and timeline point.
@@ -94,6 +101,7 @@ package enum LoadJSONReport {
             "passed": .bool(r.passed),
             "aborted": r.aborted.map(JSONValue.string) ?? .null,
             "leaks": .array(r.leaks.map(JSONValue.string)),
+            "shard": r.shard.map { ["index": .number(Double($0.index)), "count": .number(Double($0.count))] } ?? .null,
             "plan": plan(r.plan),
             "counters": [
                 "sessionsStarted": .number(Double(c.sessionsStarted)),
@@ -173,7 +181,11 @@ package enum LoadJSONReport {
             "histograms": [
                 "unit": "us",
                 "service": pairs(m.stats.service),
-                "corrected": pairs(m.stats.corrected)
+                "corrected": pairs(m.stats.corrected),
+                "serviceMin": .number(Double(m.stats.service.exactMinMicros)),
+                "serviceMax": .number(Double(m.stats.service.exactMaxMicros)),
+                "correctedMin": .number(Double(m.stats.corrected.exactMinMicros)),
+                "correctedMax": .number(Double(m.stats.corrected.exactMaxMicros))
             ]
         ]
     }
@@ -189,7 +201,8 @@ package enum LoadJSONReport {
             "errors": .number(Double(p.errors)),
             "failures": .number(Double(p.failures)),
             "p50Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(50))) : .null,
-            "p99Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(99))) : .null
+            "p99Ms": p.latency.count > 0 ? .number(LoadText.milliseconds(p.latency.percentile(99))) : .null,
+            "latency": .array(p.latency.encoded.map { .array($0.map { .number(Double($0)) }) })
         ]
     }
 }

@@ -78,6 +78,7 @@ package enum LoadJUnitReport {
         ]
         if let seed = result.plan.seed { properties.append((name: "seed", value: String(seed))) }
         properties.append((name: "plan", value: ReportText.attribute(LoadText.plan(result.plan))))
+        if let shard = result.shard { properties.append((name: "shard", value: shard.description)) }
         properties.append((name: "file", value: ReportText.attribute(result.file)))
 
         var used: Set<String> = []

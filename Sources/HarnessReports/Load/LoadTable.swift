@@ -38,6 +38,7 @@ package enum LoadTable {
                 + paint(c.sessionsErrored > 0 ? ANSI.red : nil, "\(c.sessionsErrored) errored") + ", "
                 + paint(c.dropped > 0 ? ANSI.yellow : nil, "\(c.dropped) dropped"))
         lines.append(label("run time") + LoadText.duration(result.seconds))
+        if let shard = result.shard { lines.append(label("shard") + "\(shard) of the plan (sandbench merge joins the shards' JSON)") }
         for (i, t) in result.thresholds.enumerated() {
             let mark = t.passed ? paint(ANSI.green, color ? "✓" : "PASS") : paint(ANSI.red, color ? "✗" : "FAIL")
             lines.append(label(i == 0 ? "thresholds" : "") + mark + " " + LoadText.oneLine(t.summary))
