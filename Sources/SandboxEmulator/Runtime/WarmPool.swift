@@ -21,7 +21,7 @@ actor WarmPool {
     private let clock = ContinuousClock()
 
     /// `bounds`: the fewest and most ready workers per language; `parallelStarts`: starts in flight at once.
-    init(factory: SandboxFactory, bounds: [SandboxLanguage: ClosedRange<Int>], parallelStarts: Int = 4, logger: Logger) {
+    init(factory: SandboxFactory, bounds: [SandboxLanguage: ClosedRange<Int>], parallelStarts: Int = 8, logger: Logger) {
         self.factory = factory
         self.sizing = bounds.mapValues { PoolSizing(bounds: $0) }
         self.parallelStarts = max(1, parallelStarts)
