@@ -4,10 +4,14 @@ package import HarnessCore
 /// Which benchmarks `sandbench bench` runs.
 package enum BenchSuite: String, CaseIterable, Sendable {
     case all, emulator, harness, record, replay
+    /// Sandbox starts alone (also part of `emulator`): creates at a sustained rate, sessions/s, idle memory.
+    case starts
     /// Not part of `all`: many live sandboxes kept busy for a while, then a count of what is left.
     case soak
 
-    func includes(_ part: BenchSuite) -> Bool { self == part || (self == .all && part != .soak) }
+    func includes(_ part: BenchSuite) -> Bool {
+        self == part || (self == .all && part != .soak) || (self == .emulator && part == .starts)
+    }
 }
 
 /// The sizes of a benchmark run.
@@ -36,6 +40,8 @@ package enum Benchmarks {
         output.note("sandbench bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, all traffic on 127.0.0.1")
         if suite.includes(.emulator) {
             try await EmulatorBench(transport: transport, emulator: emulator, seconds: options.seconds, output: output).run()
+        }
+        if suite.includes(.starts) {
             try await SandboxStartBench(
                 transport: transport, emulator: emulator, seconds: options.seconds, sandboxes: options.sandboxes, output: output
             ).run()

@@ -25,6 +25,15 @@ import Testing
         #expect(sizing.isIdle(at: now + PoolSizing.idleAfter))
     }
 
+    @Test func aBurstRaisesTheTargetAtOnce() {
+        var sizing = PoolSizing(bounds: 2...32)
+        sizing.recordTake(at: start)
+        #expect(sizing.target(at: start) == 2, "one take is no burst")
+        // Ten creates within 0.2 s: 50 a second, so 13 ready, without waiting for a whole window.
+        for i in 1..<10 { sizing.recordTake(at: start + .milliseconds(20 * i)) }
+        #expect(sizing.target(at: start + .milliseconds(200)) == 13)
+    }
+
     @Test func theMaximumHoldsUnderAnyRate() {
         var sizing = PoolSizing(bounds: 1...6)
         for i in 0..<10_000 { sizing.recordTake(at: start + .microseconds(50 * i)) }

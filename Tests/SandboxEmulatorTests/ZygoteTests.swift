@@ -111,6 +111,37 @@ extension EmulatorTests {
             }
         }
 
+        /// A zygote that dies takes its sandboxes along (they end terminated), and later Python
+        /// sandboxes start through the exec chain.
+        @Test func aDeadZygoteMeansTheExecChain() async throws {
+            guard geteuid() == 0 else { return }
+            var cfg = smallConfiguration(python: 0)
+            cfg.warmPoolMaximum = [.python: 0, .javascript: 0]
+            let state = NSTemporaryDirectory() + "sandbench-emutest-\(UUID().uuidString)"
+            cfg.stateDirectory = state
+            try await Emulator.withRunningEmulator(configuration: cfg, logger: quietLogger) { info in
+                let prefix = "python forked by a zygote (pid "
+                guard info.sandboxStart.hasPrefix(prefix),
+                    let pid = Int32(info.sandboxStart.dropFirst(prefix.count).prefix { $0.isNumber })
+                else {
+                    Issue.record("no zygote: \(info.sandboxStart)")
+                    return
+                }
+                let client = TestClient(baseURL: info.baseURL, stateDirectory: state)
+                let engine = try await client.createEngine()
+                let forked = try await client.createSandbox(engine: engine)
+                #expect(try await client.execute(forked, code: "print('forked')").stdout == "forked\n")
+                kill(pid, SIGKILL)
+                let gone = await eventually(timeout: .seconds(10)) {
+                    (try? await client.ok("GET", forked))?["state"]?.stringValue == "STATE_TERMINATED"
+                }
+                #expect(gone, "a sandbox outlived its zygote")
+                let chained = try await client.createSandbox(engine: engine)
+                let r = try await client.execute(chained, code: "print(open('/proc/self/cmdline').read().split(chr(0))[-2])")
+                #expect(r.stdout == "/opt/sandbench/py_worker.py\n", "\(r)")
+            }
+        }
+
         struct StartingState: Decodable, Equatable {
             var globals: [String]
             var modules: [String]

@@ -46,6 +46,14 @@ final class LauncherThread: @unchecked Sendable {
         return try result.withLock { $0 }.get()
     }
 
+    /// Queues `job` to run on the launcher thread, without waiting for it; `job` must be short (a send).
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
     /// Runs `body` on the launcher thread and returns its result; `body` must be short (a spawn).
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in

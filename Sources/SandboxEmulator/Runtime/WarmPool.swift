@@ -21,7 +21,7 @@ actor WarmPool {
     private let clock = ContinuousClock()
 
     /// `bounds`: the fewest and most ready workers per language; `parallelStarts`: starts in flight at once.
-    init(factory: SandboxFactory, bounds: [SandboxLanguage: ClosedRange<Int>], parallelStarts: Int = 4, logger: Logger) {
+    init(factory: SandboxFactory, bounds: [SandboxLanguage: ClosedRange<Int>], parallelStarts: Int = 8, logger: Logger) {
         self.factory = factory
         self.sizing = bounds.mapValues { PoolSizing(bounds: $0) }
         self.parallelStarts = max(1, parallelStarts)
@@ -160,11 +160,18 @@ struct PoolSizing: Sendable {
     /// Whether nothing was taken for ``idleAfter`` before `now`.
     func isIdle(at now: ContinuousClock.Instant) -> Bool { lastTake.map { now - $0 >= Self.idleAfter } ?? true }
 
-    /// The target at `now`.
+    /// The target at `now`: the rate of the takes within ``window``, measured over the time they
+    /// span (at least ``shortestSpan``), so that the pool grows within a fraction of a second when a
+    /// stream of creates begins rather than after a whole window.
     func target(at now: ContinuousClock.Instant) -> Int {
-        let recent = takes.reversed().prefix { now - $0 <= Self.window }.count
-        let seconds = Double(Self.window.components.seconds) + Double(Self.window.components.attoseconds) / 1e18
-        let wanted = Int((Double(recent) / seconds * Self.lead).rounded(.up))
-        return min(bounds.upperBound, max(bounds.lowerBound, wanted))
+        let recent = takes.reversed().prefix { now - $0 <= Self.window }
+        guard let oldest = recent.last else { return bounds.lowerBound }
+        let span = max(now - oldest, Self.shortestSpan)
+        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        let wanted = (Double(recent.count) / seconds * Self.lead).rounded(.up)
+        return wanted >= Double(bounds.upperBound) ? bounds.upperBound : max(bounds.lowerBound, Int(wanted))
     }
+
+    /// The shortest time a rate is measured over (a single take is not a burst).
+    static let shortestSpan: Duration = .milliseconds(200)
 }

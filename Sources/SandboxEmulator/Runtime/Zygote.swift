@@ -16,7 +16,7 @@ import Synchronization
 /// JSON datagram with the worker's three descriptors attached (request pipe, reply pipe, log); the
 /// answer names the forked process and carries a pidfd of it, through which the emulator signals
 /// and waits for the sandbox without ever naming a pid that could have been reused.
-/// Requests go one at a time, from the launcher thread (the zygote's parent-death signal is tied to it).
+/// The zygote is spawned from the launcher thread (its parent-death signal is tied to that thread).
 final class Zygote: Sendable {
     /// The zygote's own pid.
     let pid: pid_t
@@ -28,8 +28,18 @@ final class Zygote: Sendable {
 
     struct ZygoteError: Error, CustomStringConvertible {
         var message: String
+        /// No answer within the wait asked for (the zygote may still answer later).
+        var timedOut = false
         var description: String { message }
     }
+
+    /// Requests sent and not answered yet, oldest first, and since when the oldest has waited.
+    private struct Waiting {
+        var queue: [CheckedContinuation<Answer, any Error>] = []
+        var oldestSince = ContinuousClock.now
+    }
+
+    private let waiting = Mutex(Waiting())
 
     private init(pid: pid_t, socket: Int32, imported: [String]) {
         self.pid = pid
@@ -52,7 +62,11 @@ final class Zygote: Sendable {
         do {
             // A relative script path: the command line every sandbox inherits shows no host path.
             pid = try LauncherThread.shared.runBlocking {
-                try ProcessSpawner.spawn([python, "-I", "py_zygote.py"], fds: fds, directory: runtimeDirectory)
+                // LD_BIND_NOW: every symbol is bound once, in the zygote; lazily, each forked process would
+                // bind again what it calls first (measured: an eighth of a sandbox's start-up CPU in ld.so).
+                try ProcessSpawner.spawn(
+                    [python, "-I", "py_zygote.py"], fds: fds, environment: ["PATH=/usr/bin:/bin", "LD_BIND_NOW=1"],
+                    directory: runtimeDirectory)
             }
         } catch {
             close(pair[0])
@@ -66,7 +80,11 @@ final class Zygote: Sendable {
             for fd in fds { close(fd) }
             guard ready["op"]?.stringValue == "ready" else { throw ZygoteError(message: "its first message was not {\"op\":\"ready\"}") }
             let imported = ready["imported"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            return Zygote(pid: pid, socket: pair[0], imported: imported)
+            let started = Zygote(pid: pid, socket: pair[0], imported: imported)
+            let reader = Thread { started.readAnswers() }
+            reader.name = "sandbench-zygote"
+            reader.start()
+            return started
         } catch {
             kill(pid, SIGKILL)
             ProcessSpawner.waitForExit(pid)
@@ -78,28 +96,79 @@ final class Zygote: Sendable {
 
     /// Forks one sandbox process for `request`, handing it `descriptors` (request pipe read end, reply
     /// pipe write end, log); returns its host pid and a pidfd of it (the caller owns the pidfd).
+    ///
+    /// Requests are pipelined: the send is a short job on the launcher thread, and the answer, matched
+    /// by order (the zygote answers one request after the other), comes through ``readAnswers()``.
     func fork(_ request: JSONValue, descriptors: [Int32]) async throws -> (pid: pid_t, pidfd: Int32) {
-        try await LauncherThread.shared.run { try self.forkNow(request, descriptors: descriptors) }
-    }
-
-    private func forkNow(_ request: JSONValue, descriptors: [Int32]) throws -> (pid: pid_t, pidfd: Int32) {
-        guard isUsable else { throw ZygoteError(message: "the zygote is gone") }
         let body = request.serialized()
-        let sent = body.withUnsafeBytes { bytes in
-            descriptors.withUnsafeBufferPointer { fds in
-                sb_send_fds(socket, bytes.baseAddress, bytes.count, fds.baseAddress, Int32(fds.count))
-            }
+        let (reply, fds) = try await withCheckedThrowingContinuation { (answer: CheckedContinuation<Answer, any Error>) in
+            LauncherThread.shared.submit { self.send(body, descriptors: descriptors, answer: answer) }
         }
-        guard sent == body.count else {
-            broken.store(true, ordering: .releasing)
-            throw ZygoteError(message: "the zygote does not take requests: \(String(cString: strerror(errno)))")
-        }
-        let (reply, fds) = try receive(timeout: .seconds(20))
         guard let number = reply["pid"]?.numberValue, let pid = pid_t(exactly: number), pid > 0, fds.count == 1 else {
             for fd in fds { close(fd) }
             throw ZygoteError(message: "the zygote could not fork a sandbox: \(reply["error"]?.stringValue ?? "no pid in its answer")")
         }
         return (pid, fds[0])
+    }
+
+    typealias Answer = (JSONValue, [Int32])
+
+    /// Sends one request and queues `answer` for its reply, both under the lock, so the queue's order is the sending order.
+    private func send(_ body: [UInt8], descriptors: [Int32], answer: CheckedContinuation<Answer, any Error>) {
+        let failure: ZygoteError? = waiting.withLock { state in
+            guard isUsable else { return ZygoteError(message: "the zygote is gone") }
+            let sent = body.withUnsafeBytes { bytes in
+                descriptors.withUnsafeBufferPointer { fds in
+                    sb_send_fds(socket, bytes.baseAddress, bytes.count, fds.baseAddress, Int32(fds.count))
+                }
+            }
+            guard sent == body.count else {
+                broken.store(true, ordering: .releasing)
+                return ZygoteError(message: "the zygote does not take requests: \(String(cString: strerror(errno)))")
+            }
+            if state.queue.isEmpty { state.oldestSince = ContinuousClock.now }
+            state.queue.append(answer)
+            return nil
+        }
+        if let failure { answer.resume(throwing: failure) }
+    }
+
+    /// The reader thread's loop: hands each answer to the oldest waiting request. Ends (failing every
+    /// waiting request) when the socket closes, an answer is not JSON, or the oldest request has
+    /// waited 20 s (a zygote that hangs).
+    private func readAnswers() {
+        while true {
+            do {
+                let answer = try receive(timeout: .seconds(1))
+                let waiter = waiting.withLock { state -> CheckedContinuation<Answer, any Error>? in
+                    guard !state.queue.isEmpty else { return nil }
+                    state.oldestSince = ContinuousClock.now
+                    return state.queue.removeFirst()
+                }
+                guard let waiter else {
+                    for fd in answer.1 { close(fd) }
+                    return fail(ZygoteError(message: "the zygote answered a request nobody made"))
+                }
+                waiter.resume(returning: answer)
+            } catch let error as ZygoteError where error.timedOut {
+                let stuck = waiting.withLock { !$0.queue.isEmpty && ContinuousClock.now - $0.oldestSince > .seconds(20) }
+                if stuck { return fail(ZygoteError(message: "the zygote has not answered for 20 s")) }
+            } catch {
+                return fail(error)
+            }
+        }
+    }
+
+    /// Marks the zygote unusable, fails every waiting request and closes the socket.
+    private func fail(_ error: any Error) {
+        // Under the lock that sends hold: no send can use the descriptor once it is closed (and reused).
+        let waiters = waiting.withLock { state in
+            broken.store(true, ordering: .releasing)
+            close(socket)
+            defer { state.queue = [] }
+            return state.queue
+        }
+        for waiter in waiters { waiter.resume(throwing: error) }
     }
 
     private func receive(timeout: Duration) throws -> (JSONValue, [Int32]) {
@@ -111,6 +180,7 @@ final class Zygote: Sendable {
             sb_recv_fds(socket, bytes.baseAddress, bytes.count, &fds, Int32(fds.count), &count, milliseconds)
         }
         guard n > 0 else {
+            if n < 0, errno == ETIMEDOUT { throw ZygoteError(message: "no answer from the zygote in \(timeout)", timedOut: true) }
             broken.store(true, ordering: .releasing)
             let reason = n == 0 ? "it exited" : String(cString: strerror(errno))
             throw ZygoteError(message: "no answer from the zygote: \(reason)")
@@ -127,7 +197,7 @@ final class Zygote: Sendable {
     /// that is still alive, so call it after the sandboxes are destroyed.
     func stop() {
         broken.store(true, ordering: .releasing)
-        close(socket)
+        shutdown(socket, Int32(SHUT_RDWR)) // wakes the reader thread, which fails what waits and closes the socket
         kill(pid, SIGKILL)
         let pid = self.pid
         DispatchQueue.global().async { ProcessSpawner.waitForExit(pid) }

@@ -28,6 +28,7 @@ Each sandbox is three processes, as under bubblewrap:
 """
 import ctypes
 import fcntl
+import gc
 import json
 import os
 import random
@@ -116,6 +117,9 @@ def main():
     _NULL = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
     signal.signal(signal.SIGCHLD, _reap)
     imported = sorted(m for m in sys.modules if not m.startswith("_") and "." not in m)
+    # Everything imported so far is never collected: a collection in a sandbox then never writes to
+    # these objects' pages, which stay shared with the zygote (less memory and fewer copy-on-write faults).
+    gc.freeze()
     _CTL.send(json.dumps({"op": "ready", "pid": _ME, "imported": imported}).encode())
     while True:
         try:
