@@ -153,6 +153,11 @@ import Testing
         #expect(refusal([three[0], three[1], other]).map { ($0.code, $0.part) } ?? (.empty, -1) == (.differentPlan, 2))
         #expect(refusal([three[0], shards(2)[1], three[2]]).map { ($0.code, $0.part) } ?? (.empty, -1) == (.differentShardCount, 1))
         #expect(refusal([three[0], three[1], three[2]]) == nil)
+        // Each count as large as a JSON file may hold: their sum passes 2^53 and is refused, not wrapped.
+        var (big0, big1) = (three[0], three[1])
+        big0.counters.steps = 1 << 53
+        big1.counters.steps = 1 << 53
+        #expect(refusal([big0, big1, three[2]]).map { ($0.code, $0.part) } ?? (.empty, -1) == (.overflow, 1))
     }
 
     /// One field of a rendered shard replaced (or removed, with nil): what the decoder must say.
