@@ -7,7 +7,7 @@ import HarnessReports
 ///
 /// ```swift
 /// let result = try LoadMerge.merge(paths: ["s0.json", "s1.json"])
-/// try LoadMerge.write(result, reports: LoadReports(json: "merged.json"))
+/// try LoadReports(json: "merged.json").write(result)
 /// ```
 package enum LoadMerge {
     /// Largest result file read: far above a long run's (histograms are sparse, the timeline at
@@ -36,18 +36,6 @@ package enum LoadMerge {
         }
     }
 
-    /// Writes the reports `load` writes, from `result`.
-    /// - Throws: ``RunFailure`` `.report` when a report cannot be written.
-    package static func write(_ result: LoadResult, reports: LoadReports) throws(RunFailure) {
-        do {
-            if let json = reports.json { try LoadJSONReport.write(result, to: json) }
-            if let junit = reports.junit { try LoadJUnitReport.write(result, to: junit) }
-            if let html = reports.html { try LoadHTMLReport.write(result, to: html) }
-        } catch {
-            throw RunFailure(.report, "cannot write a report: \(error)")
-        }
-    }
-
     /// Merges `paths`, prints the summary table, writes `reports` (HTML, as `load`, to
     /// `reports/NAME.html` when no path is given).
     /// - Returns: `.passed`; `.failed` when a threshold is breached, a shard aborted or leaked a
@@ -58,7 +46,7 @@ package enum LoadMerge {
             output.standardOutput(LoadTable.render(result, color: color) + "\n")
             var reports = reports
             if reports.html == nil { reports.html = LoadReports.defaultHTMLPath(scenario: result.scenario) }
-            try write(result, reports: reports)
+            try reports.write(result)
             if let html = reports.html { output.standardOutput("HTML report: \(html)\n") }
             if !result.leaks.isEmpty {
                 output.standardError("leaked sandboxes (reported by the shards):\n\(result.leaks.joined(separator: "\n"))\n")

@@ -38,6 +38,18 @@ package struct LoadReports: Sendable {
         self.junit = junit
         self.html = html
     }
+
+    /// Writes each report that has a path, from `result`.
+    /// - Throws: ``RunFailure`` `.report` when a report cannot be written.
+    package func write(_ result: LoadResult) throws(RunFailure) {
+        do {
+            if let json { try LoadJSONReport.write(result, to: json) }
+            if let junit { try LoadJUnitReport.write(result, to: junit) }
+            if let html { try LoadHTMLReport.write(result, to: html) }
+        } catch {
+            throw RunFailure(.report, "cannot write a report: \(error)")
+        }
+    }
 }
 
 /// What a load run tells its command while it goes on.
@@ -112,13 +124,7 @@ extension Orchestrator {
         }
         if !request.shard.isWhole { result.shard = request.shard }
         events.finished(result)
-        do {
-            if let json = reports.json { try LoadJSONReport.write(result, to: json) }
-            if let junit = reports.junit { try LoadJUnitReport.write(result, to: junit) }
-            if let html = reports.html { try LoadHTMLReport.write(result, to: html) }
-        } catch {
-            throw RunFailure(.report, "cannot write a report: \(error)")
-        }
+        try reports.write(result)
         return result
     }
 }

@@ -107,6 +107,24 @@ import Testing
         #expect(merged.timeline[5].requests == 1000 && merged.timeline[4].requests == 200, "slices meet where both shards ran")
     }
 
+    @Test func aCompactedTimelineSetsTheMergedSliceWidth() throws {
+        // Shard 0 ran long enough for its recorder to merge neighbours into 2 s points; shard 1 did not.
+        func point(_ second: Double, _ width: Double, requests: Int) -> TimelinePoint {
+            var p = TimelinePoint(at: second, width: width)
+            p.requests = requests
+            p.latency.record(0.001)
+            return p
+        }
+        var parts = shards(2)
+        parts[0].timeline = [point(0, 2, requests: 10), point(2, 2, requests: 20), point(4, 2, requests: 30)]
+        parts[1].timeline = (0..<6).map { point(Double($0), 1, requests: $0 + 1) }
+        let merged = try LoadResult(merging: viaJSON(parts)).timeline
+        #expect(merged.map(\.width) == [2, 2, 2])
+        #expect(merged.map(\.second) == [0, 2, 4])
+        #expect(merged.map(\.requests) == [10 + 1 + 2, 20 + 3 + 4, 30 + 5 + 6])
+        #expect(merged.map(\.latency.count) == [3, 3, 3])
+    }
+
     @Test func thresholdsAreJudgedOnTheMergedResult() throws {
         // Each shard alone has fewer than 1 % errors in some and more in none; merged, the rate is the whole run's.
         let merged = try LoadResult(merging: viaJSON(shards(3)))
@@ -135,6 +153,11 @@ import Testing
         #expect(refusal([three[0], three[1], other]).map { ($0.code, $0.part) } ?? (.empty, -1) == (.differentPlan, 2))
         #expect(refusal([three[0], shards(2)[1], three[2]]).map { ($0.code, $0.part) } ?? (.empty, -1) == (.differentShardCount, 1))
         #expect(refusal([three[0], three[1], three[2]]) == nil)
+        // Each count as large as a JSON file may hold: their sum passes 2^53 and is refused, not wrapped.
+        var (big0, big1) = (three[0], three[1])
+        big0.counters.steps = 1 << 53
+        big1.counters.steps = 1 << 53
+        #expect(refusal([big0, big1, three[2]]).map { ($0.code, $0.part) } ?? (.empty, -1) == (.overflow, 1))
     }
 
     /// One field of a rendered shard replaced (or removed, with nil): what the decoder must say.
@@ -167,11 +190,13 @@ import Testing
         (["aborted"], 3, "aborted", "expected a string")
     ]
 
+    /// Shard 0/2's JSON, parsed once for all the hostile cases.
+    static let shardDocument = Result { try JSONValue.parse(LoadJSONReport.render(run(LoadShard(index: 0, count: 2)))) }
+
     @Test(arguments: 0..<hostile.count)
     func malformedFieldsAreNamed(_ i: Int) throws {
         let (path, value, field, says) = Self.hostile[i]
-        var document = try JSONValue.parse(LoadJSONReport.render(shards(2)[0]))
-        document = Self.replacing(document, at: path[...], with: value)
+        let document = Self.replacing(try Self.shardDocument.get(), at: path[...], with: value)
         #expect {
             _ = try LoadJSONReport.decode(document.serialized())
         } throws: { error in

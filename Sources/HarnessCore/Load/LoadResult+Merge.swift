@@ -180,20 +180,26 @@ extension LoadResult {
         return merged
     }
 
+    /// Largest merged count: 2^53, what a JSON number holds exactly and far below where sums of a few
+    /// counts (as thresholds take them) could overflow.
+    static let maxCount = 1 << 53
+
     private static func add(_ total: inout Int, _ value: Int, part: Int) throws(LoadMergeError) {
         let (sum, overflow) = total.addingReportingOverflow(value)
-        guard !overflow, value >= 0 else { throw LoadMergeError(.overflow, part: part, "has a count that does not add up (\(value))") }
+        guard !overflow, value >= 0, sum <= maxCount else {
+            throw LoadMergeError(.overflow, part: part, "has a count that takes the total past 2^53 (\(value))")
+        }
         total = sum
     }
 
-    /// `stats` added into `total`, refusing sums that overflow (a histogram's count must stay an `Int`).
+    /// `stats` added into `total`, refusing a histogram whose total would pass 2^53.
     private static func merge(_ total: inout MetricStats, _ stats: MetricStats, part: Int) throws(LoadMergeError) {
         try add(&total.errors, stats.errors, part: part)
         try add(&total.failures, stats.failures, part: part)
         for (sum, more) in [(total.service.count, stats.service.count), (total.corrected.count, stats.corrected.count)] {
             let (n, overflow) = sum.addingReportingOverflow(more)
-            guard !overflow, n <= UInt64(Int.max) else {
-                throw LoadMergeError(.overflow, part: part, "has a histogram whose count does not add up (\(more))")
+            guard !overflow, n <= UInt64(maxCount) else {
+                throw LoadMergeError(.overflow, part: part, "has a histogram whose count takes the total past 2^53 (\(more))")
             }
         }
         total.service.merge(stats.service)

@@ -116,21 +116,10 @@ public struct LoadResult: Sendable {
         recorder: LoadRecorder, aborted: String?, leaks: [String]
     ) {
         let m = recorder.metrics()
-        self.scenario = scenario
-        self.file = file
-        self.target = target
-        self.plan = plan
-        self.startedAt = startedAt
-        self.seconds = seconds
-        operations = Self.inOperationOrder(m.operations).map { MetricSummary(name: $0.key, stats: $0.value, seconds: seconds) }
-        steps = m.steps.map { MetricSummary(name: $0.0, stats: $0.1, seconds: seconds) }
-        session = MetricSummary(name: "session", stats: m.session, seconds: seconds)
-        timeline = m.timeline
-        counters = m.counters
-        self.aborted = aborted
-        self.leaks = leaks
-        thresholds = []
-        thresholds = plan.thresholds.compactMap(Threshold.parse).map(evaluate)
+        self.init(
+            scenario: scenario, file: file, target: target, plan: plan, startedAt: startedAt, seconds: seconds,
+            operations: m.operations.map { ($0.key, $0.value) }, steps: m.steps.map { ($0.0, $0.1) }, session: m.session,
+            timeline: m.timeline, counters: m.counters, aborted: aborted, leaks: leaks, shard: nil)
     }
 
     /// Operations in the order reports list them: the lifecycle first, then others by name.

@@ -11,8 +11,7 @@
 /// shard.share(of: 10)                        // 3
 /// ```
 public struct LoadShard: Sendable, Hashable, CustomStringConvertible {
-    /// Most shards of one plan: keeps every count summed over the shards' results (each at most
-    /// 2^53, what a JSON number holds exactly) below `Int.max`.
+    /// Most shards of one plan (an Indexed Job of more pods is beyond what one merge is for).
     public static let maxCount = 1000
 
     /// Which slice, `0..<count`.
