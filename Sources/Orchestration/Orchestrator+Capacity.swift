@@ -98,6 +98,9 @@ package struct CapacityReports: Sendable {
 
 /// What a capacity search tells its command while it goes on.
 package struct CapacityEvents: Sendable {
+    /// About once a second during a step: its index and rate, the live numbers of its judged part,
+    /// and the seconds elapsed of the step's duration.
+    package var progress: @Sendable (Int, Double, LoadSnapshot, Double, Double) -> Void = { _, _, _, _, _ in }
     /// Each step as it finishes, judged.
     package var stepFinished: @Sendable (CapacityStep) -> Void = { _ in }
     /// Something the user should know that is not in the result, e.g. why the engine could not be made.
@@ -106,10 +109,12 @@ package struct CapacityEvents: Sendable {
     package var finished: @Sendable (CapacityResult) -> Void = { _ in }
 
     package init(
+        progress: @escaping @Sendable (Int, Double, LoadSnapshot, Double, Double) -> Void = { _, _, _, _, _ in },
         stepFinished: @escaping @Sendable (CapacityStep) -> Void = { _ in },
         warning: @escaping @Sendable (String) -> Void = { _ in },
         finished: @escaping @Sendable (CapacityResult) -> Void = { _ in }
     ) {
+        self.progress = progress
         self.stepFinished = stepFinished
         self.warning = warning
         self.finished = finished
@@ -172,7 +177,8 @@ extension Orchestrator {
                     var passed = false
                     for attempt in 1...(1 + max(0, request.rechecks)) where !passed {
                         let step = await Self.step(
-                            steps.count + 1, rate: rate, attempt: attempt, request: request, objectives: objectives, context: context)
+                            steps.count + 1, rate: rate, attempt: attempt, request: request, objectives: objectives, context: context,
+                            progress: events.progress)
                         // An interrupted step is neither a pass nor a failure: the search ends with what it had.
                         if Task.isCancelled {
                             aborted = "interrupted"
@@ -202,7 +208,8 @@ extension Orchestrator {
     /// One step: `rate` arrivals per second for the step's duration, sessions intended in the settle
     /// period recorded apart; returns once every session of the step has ended.
     static func step(
-        _ index: Int, rate: Double, attempt: Int, request: CapacityRequest, objectives: [String], context: SessionContext
+        _ index: Int, rate: Double, attempt: Int, request: CapacityRequest, objectives: [String], context: SessionContext,
+        progress: @escaping @Sendable (Int, Double, LoadSnapshot, Double, Double) -> Void
     ) async -> CapacityStep {
         var plan = LoadPlan(model: .open(rate: rate, duration: request.stepDuration, maxInFlight: request.maxInFlight))
         plan.thresholds = objectives
@@ -216,7 +223,8 @@ extension Orchestrator {
         var runner = LoadRunner(
             scenario: request.scenario, file: request.file, plan: plan, context: context, recorder: judged, grace: request.grace)
         runner.settle = (request.settle, settling)
-        let (_, aborted) = await runner.run { _, _ in }
+        let total = request.stepDuration.seconds
+        let (_, aborted) = await runner.run { snapshot, elapsed in progress(index, rate, snapshot, elapsed, total) }
         let result = LoadResult(
             scenario: request.scenario.name, file: request.file, target: "", plan: plan, startedAt: startedAt,
             seconds: (request.stepDuration - request.settle).seconds, recorder: judged, aborted: aborted, leaks: [])
@@ -225,11 +233,16 @@ extension Orchestrator {
 }
 
 extension CapacityEvents {
-    /// A capacity search's console: one line per step as it finishes, warnings to standard error, the
-    /// result at the end.
-    package static func console(output: CommandOutput) -> CapacityEvents {
+    /// A capacity search's console: on a terminal a live line for the running step, rewritten in place;
+    /// one line per step as it finishes, warnings to standard error, the result at the end.
+    package static func console(isTTY: Bool, output: CommandOutput) -> CapacityEvents {
         CapacityEvents(
-            stepFinished: { output.standardOutput(CapacityText.stepLine($0) + "\n") },
+            progress: { index, rate, snapshot, elapsed, total in
+                guard isTTY else { return }
+                output.standardOutput(
+                    "\r\u{1B}[2K" + CapacityText.progressLine(index, rate: rate, snapshot, elapsed: elapsed, total: total))
+            },
+            stepFinished: { output.standardOutput((isTTY ? "\r\u{1B}[2K" : "") + CapacityText.stepLine($0) + "\n") },
             warning: { output.standardError("\($0)\n") },
             finished: { output.standardOutput(CapacityText.resultLines($0)) }
         )

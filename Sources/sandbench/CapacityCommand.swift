@@ -120,7 +120,7 @@ struct CapacityCommand: AsyncParsableCommand {
         let reports = CapacityReports(json: json ?? base + ".json", junit: junit ?? base + ".xml", html: html ?? base + ".html")
         let orchestrator = try target.orchestrator()
         let status = await orchestrator.capacityWithConsole(
-            request, reports: reports, events: .console(output: .process), output: .process)
+            request, reports: reports, events: .console(isTTY: isatty(STDOUT_FILENO) == 1, output: .process), output: .process)
         if status != .passed { throw ExitCode(status.rawValue) }
     }
 }

@@ -17,6 +17,19 @@ package enum CapacityText {
         return line
     }
 
+    /// The live line of a running step: `step 3 80/s · ` and the load progress line, at most
+    /// ``LoadProgress/maxColumns`` characters. The numbers are of the step's judged part (after its settle period).
+    package static func progressLine(_ index: Int, rate: Double, _ snapshot: LoadSnapshot, elapsed: Double, total: Double) -> String {
+        // Whole fields only, as many as fit.
+        var line = "step \(index) \(self.rate(rate)) ·"
+        for field in LoadProgress.line(snapshot, elapsed: elapsed, total: total).split(separator: "  ") {
+            let next = line + (line.hasSuffix("·") ? " " : "  ") + field
+            guard next.count <= LoadProgress.maxColumns else { break }
+            line = next
+        }
+        return String(line.prefix(LoadProgress.maxColumns))
+    }
+
     /// The closing lines: the capacity and its bracket, or why none was found, and any leaks.
     package static func resultLines(_ result: CapacityResult) -> String {
         var text = summary(result) + "\n"
