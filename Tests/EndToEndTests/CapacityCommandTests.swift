@@ -119,4 +119,64 @@ import Testing
         #expect(out.status == 2, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
         #expect(out.stderr.contains(flag), "\(out.stderr)")
     }
+
+    /// Ctrl-C in the middle of a step: its sessions are cut off and their sandboxes deleted, the
+    /// reports say the search was interrupted, and the exit status is 1.
+    @Test func ctrlCMidStepLeavesNoSandboxAndWritesTheReports() async throws {
+        let emulator = Process()
+        emulator.executableURL = URL(fileURLWithPath: CLI.binary)
+        emulator.arguments = ["emulator", "--port", "0", "--warm-python", "2", "--warm-javascript", "0"]
+        let emulatorOut = Pipe()
+        emulator.standardOutput = emulatorOut
+        emulator.standardError = FileHandle.nullDevice
+        try emulator.run()
+        defer {
+            emulator.terminate()
+            emulator.waitUntilExit()
+        }
+        let line = String(decoding: emulatorOut.fileHandleForReading.availableData, as: UTF8.self)
+        let base = try #require(line.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let client = HTTP(base: base)
+        // An engine the search did not create, so only its own clean-up can leave it empty.
+        let engine = try #require(
+            try client.post("/v1beta1/projects/sandbench/locations/us-central1/reasoningEngines")["response"] as? [String: Any])
+        let engineName = try #require(engine["name"] as? String)
+        let dir = CLI.temporaryDirectory()
+        try """
+        scenarios:
+          - name: slow
+            steps:
+              - create: {}
+              - execute: import time; time.sleep(60)
+        """.write(toFile: dir + "/slow.yaml", atomically: true, encoding: .utf8)
+        let search = Process()
+        search.executableURL = URL(fileURLWithPath: CLI.binary)
+        search.arguments = [
+            "capacity", dir + "/slow.yaml", "--slo", "session.p99 < 2m", "--target", base, "--engine", engineName, "--start", "2",
+            "--step-duration", "30s", "--settle", "0s", "--json", dir + "/c.json", "--junit", dir + "/c.xml", "--html", dir + "/c.html"
+        ]
+        search.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
+        search.standardOutput = FileHandle.nullDevice
+        search.standardError = FileHandle.nullDevice
+        try search.run()
+        let deadline = Date().addingTimeInterval(60)
+        var alive = 0
+        while Date() < deadline, search.isRunning {
+            alive = try await client.sandboxCount()
+            if alive >= 2 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(alive >= 2, "the search never had two sandboxes alive")
+        kill(search.processIdentifier, SIGINT)
+        let exited = await InterruptTests().waitForExit(search, seconds: 30)
+        #expect(exited, "sandbench capacity did not stop after Ctrl-C")
+        if !exited { search.terminate() }
+        search.waitUntilExit()
+        #expect(search.terminationStatus == 1)
+        #expect(try await client.sandboxCount() == 0, "sandboxes left alive after Ctrl-C")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/c.json"))) as? [String: Any]
+        #expect(json?["aborted"] as? String == "interrupted" && (json?["leaks"] as? [Any])?.isEmpty == true)
+        let (status, messages) = try CLI.validateJUnit(dir + "/c.xml")
+        #expect(status == 0, "xmllint: \(messages)")
+    }
 }
