@@ -128,7 +128,7 @@ public enum Emulator {
         let faults = configuration.faults.map(FaultInjector.init(plan:))
         let responder = EmulatorResponder(
             store: store, configuration: configuration, executionSettings: settings, logger: logger,
-            faults: faults)
+            faults: faults, limiter: configuration.maxConcurrentRequests.map(RequestLimiter.init(limit:)))
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sandbench-emulator"),

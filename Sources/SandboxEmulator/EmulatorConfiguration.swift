@@ -38,6 +38,9 @@ public struct EmulatorConfiguration: Sendable {
     public var injectedLatency: Duration = .zero
     /// Uniform random extra latency in [0, jitter) added to every response.
     public var injectedJitter: Duration = .zero
+    /// Most requests served at once (nil: no limit); the others wait in arrival order. With
+    /// ``injectedLatency`` this gives the emulator a known capacity, limit / latency requests per second.
+    public var maxConcurrentRequests: Int?
     /// Faults injected into API responses (errors, delays, resets, slow and truncated bodies); nil: none.
     /// A running emulator's plan can be replaced through ``EmulatorInfo/faults``.
     public var faults: FaultPlan?

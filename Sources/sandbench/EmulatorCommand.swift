@@ -35,6 +35,9 @@ struct EmulatorOptions: ParsableArguments {
     @Option(help: "Uniform random extra latency up to this, e.g. 5ms.")
     var injectJitter = FlagDuration(.zero, text: "0ms")
 
+    @Option(help: "Most requests served at once; the others wait in arrival order (with --inject-latency: a known capacity).")
+    var maxConcurrentRequests: Int?
+
     @Option(
         help: ArgumentHelp(
             "Inject faults (errors, latency, resets, slow and truncated bodies) as FILE says; see docs/faults.md.",
@@ -56,6 +59,12 @@ struct EmulatorOptions: ParsableArguments {
         config.executeTimeout = executeTimeout.duration
         config.injectedLatency = injectLatency.duration
         config.injectedJitter = injectJitter.duration
+        if let maxConcurrentRequests {
+            guard (1...100_000).contains(maxConcurrentRequests) else {
+                throw ValidationError("--max-concurrent-requests must be 1...100000")
+            }
+            config.maxConcurrentRequests = maxConcurrentRequests
+        }
         guard (1...(256 << 20)).contains(maxOutputBytes) else { throw ValidationError("--max-output-bytes must be 1...\(256 << 20)") }
         config.maxOutputBytes = maxOutputBytes
         guard (0...256).contains(warmPython), (0...256).contains(warmJavascript) else {

@@ -9,9 +9,8 @@ struct Sandbench: AsyncParsableCommand {
         abstract: "Replay, assert, load-test and emulate code-execution sandboxes (Vertex AI Agent Engine Code Execution API).",
         version: SandbenchVersion.current,
         subcommands: [
-            RunCommand.self, ValidateCommand.self, LoadCommand.self, MergeCommand.self, RecordCommand.self, ReplayCommand.self,
-            ParityCommand.self,
-            EmulatorCommand.self, ImageCommand.self, BenchCommand.self
+            RunCommand.self, ValidateCommand.self, LoadCommand.self, MergeCommand.self, CapacityCommand.self, RecordCommand.self,
+            ReplayCommand.self, ParityCommand.self, EmulatorCommand.self, ImageCommand.self, BenchCommand.self
         ]
     )
 

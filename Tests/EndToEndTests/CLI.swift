@@ -78,6 +78,11 @@ enum CLI {
         }
     }
 
+    /// A rate as the console prints it: `80`, `82.5`.
+    static func compact(_ x: Double) -> String {
+        x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x)
+    }
+
     static func temporaryDirectory() -> String {
         let dir = NSTemporaryDirectory() + "sandbench-e2e-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -22,6 +22,9 @@ public struct LoadRunner: Sendable {
     /// The slice of the plan this process runs (``LoadShard/whole`` by default): its stripe of the
     /// virtual users, or of the arrivals with its share of `max_in_flight` (at least one).
     public var shard = LoadShard.whole
+    /// Open model: sessions intended to start in the plan's first `settle.period` are recorded in
+    /// `settle.recorder` instead of ``recorder``, so they are not judged (capacity steps warm up this way).
+    public var settle: (period: Duration, recorder: LoadRecorder)?
 
     /// A runner of `plan`; sessions still running `grace` after the plan ends are cancelled.
     public init(
@@ -105,13 +108,15 @@ public struct LoadRunner: Sendable {
             await withDiscardingTaskGroup { sessions in
                 while !stop.isSet, !Task.isCancelled {
                     let now = (clock.now - start).seconds
-                    switch scheduler.poll(now: now, inFlight: recorder.counters.inFlight) {
+                    let inFlight = recorder.counters.inFlight + (settle?.recorder.counters.inFlight ?? 0)
+                    switch scheduler.poll(now: now, inFlight: inFlight) {
                     case .start(let intended):
                         let planned = start + .nanoseconds(Int64(intended * 1e9))
-                        recorder.sessionStarted(at: clock.now)
-                        sessions.addTask { await session(intended: planned, clock: clock) }
-                    case .drop:
-                        recorder.sessionDropped(at: clock.now)
+                        let into = recording(intended: intended)
+                        into.sessionStarted(at: clock.now)
+                        sessions.addTask { await session(intended: planned, clock: clock, into: into) }
+                    case .drop(let intended):
+                        recording(intended: intended).sessionDropped(at: clock.now)
                     case .sleep(let until):
                         let wake = min(start + .nanoseconds(Int64(until * 1e9)), clock.now + .milliseconds(100))
                         try? await clock.sleep(until: wake, tolerance: .zero)
@@ -153,8 +158,16 @@ public struct LoadRunner: Sendable {
         }
     }
 
+    /// Where a session intended at `intended` seconds into the plan is recorded: the settle recorder
+    /// during the settle period, else ``recorder``.
+    private func recording(intended: Double) -> LoadRecorder {
+        guard let settle, intended < settle.period.seconds else { return recorder }
+        return settle.recorder
+    }
+
     /// One session: runs the scenario, then records its steps and its latency from the intended start.
-    private func session(intended: ContinuousClock.Instant, clock: ContinuousClock) async {
+    private func session(intended: ContinuousClock.Instant, clock: ContinuousClock, into recorder: LoadRecorder? = nil) async {
+        let recorder = recorder ?? self.recorder
         let actual = clock.now
         let lag = max(.zero, actual - intended)
         let result = await ScenarioSession(scenario: scenario, file: file, context: context).run()

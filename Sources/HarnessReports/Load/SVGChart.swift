@@ -9,6 +9,8 @@ struct SVGChart {
         case time(end: Double)
         /// Percentiles on a "nines" scale: x = −log10(1 − p/100), so 0 is p0, 1 is p90, 2 is p99, … up to `nines`.
         case nines(Double)
+        /// A plain quantity from zero to `end`, ticks labelled with `unit` (e.g. `/s`).
+        case linear(end: Double, unit: String)
     }
 
     /// A line (with gaps where a point is nil) or bars of the given width in x units.
@@ -30,6 +32,13 @@ struct SVGChart {
         var tooltip: String
     }
 
+    /// A full-height dashed vertical line at `x` with a label at its top, e.g. a found capacity.
+    struct Rule {
+        var x: Double
+        var color: String
+        var label: String
+    }
+
     /// A full-height hover area over `[from, to)` showing `tooltip`.
     struct Band {
         var from: Double, to: Double
@@ -44,6 +53,7 @@ struct SVGChart {
     var series: [Series]
     var markers: [Marker] = []
     var bands: [Band] = []
+    var rules: [Rule] = []
 
     static let width = 960.0, height = 360.0
     static let left = 72.0, right = 24.0, top = 44.0, bottom = 52.0
@@ -153,6 +163,12 @@ struct SVGChart {
             }
             out += "</g>"
         }
+        for r in rules where r.x.isFinite {
+            out +=
+                "<g class=\"rule\"><line x1=\"\(c(px(r.x)))\" x2=\"\(c(px(r.x)))\" y1=\"\(c(Self.top))\" "
+                + "y2=\"\(c(Self.top + Self.plotHeight))\" stroke=\"\(r.color)\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
+                + "<text x=\"\(c(px(r.x) + 6))\" y=\"\(c(Self.top + 14))\" fill=\"\(r.color)\">\(HTML.escape(r.label))</text></g>"
+        }
         for m in markers where m.x.isFinite && m.y.isFinite {
             out +=
                 "<circle class=\"marker\" cx=\"\(c(px(m.x)))\" cy=\"\(c(py(m.y)))\" r=\"4\" fill=\"#fff\" "
@@ -178,6 +194,7 @@ struct SVGChart {
         switch xAxis {
         case .time(let end): (0, end.isFinite && end > 0 ? end : 1)
         case .nines(let nines): (0, nines.isFinite && nines > 0 ? nines : 4)
+        case .linear(let end, _): (0, end.isFinite && end > 0 ? end : 1)
         }
     }
 
@@ -199,6 +216,10 @@ struct SVGChart {
                 n += 1
             }
             return ticks
+        case .linear(_, let unit):
+            let ticks = Self.ticks(upTo: xDomain.1)
+            let places = Self.places(forStep: ticks.count > 1 ? ticks[1] - ticks[0] : 1)
+            return ticks.filter { $0 <= xDomain.1 + 1e-9 }.map { ($0, LoadText.decimal($0, places: places) + unit) }
         }
     }
 

@@ -17,6 +17,8 @@ struct EmulatorResponder: HTTPResponder {
     let logger: Logger
     /// The fault plan in force, when the emulator runs with one.
     let faults: FaultInjector?
+    /// Holds requests beyond ``EmulatorConfiguration/maxConcurrentRequests``; nil: no limit.
+    var limiter: RequestLimiter?
 
     /// Largest raw body read: 100 MB of files grows by a third in base64, plus JSON.
     var maxBodyBytes: Int { configuration.maxFileBytes / 3 * 4 + (8 << 20) }
@@ -34,6 +36,15 @@ struct EmulatorResponder: HTTPResponder {
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
+        guard let limiter else { return try await serve(request, context: context) }
+        // The slot is held through the injected latency, so limit / latency is the emulator's capacity.
+        try await limiter.acquire()
+        defer { limiter.release() }
+        return try await serve(request, context: context)
+    }
+
+    /// Answers an authenticated request: faults, the route, then the injected latency.
+    private func serve(_ request: Request, context: Context) async throws -> Response {
         // Faults are decided before the store sees the request, so an injected error or reset has no side effects.
         var bodyFault: FaultAction?
         if let faults, let apiPath = Self.apiPath(request.uri.path) {
