@@ -15,8 +15,9 @@ import Testing
                     try await limiter.acquire()
                     granted.continuation.yield(n)
                 }
-                // The next waiter starts only once this one is queued, so arrival order is n's order.
-                while limiter.waiting < n + 1 { await Task.yield() }
+                // The next waiter starts only once this one is queued, so arrival order is n's order. Polled
+                // with a sleep, not Task.yield, which would keep one of the pool's threads spinning.
+                while limiter.waiting < n + 1 { try await Task.sleep(for: .milliseconds(1)) }
             }
             var grants = granted.stream.makeAsyncIterator()
             for expected in 0..<5 {
