@@ -22,9 +22,37 @@ struct SandboxStartBench {
         output.heading(
             "Sandbox starts (emulator child process, default warm pool and zygote): \(Self.createRate) creates/s for \(createSeconds) s, "
                 + "each deleted once RUNNING; \(Self.session) at 4 VUs for \(seconds) s; \(sandboxes) idle sandboxes")
+        try await coldStarts()
         try await sustainedCreates(seconds: createSeconds)
         try await sessions()
         try await idleMemory()
+    }
+
+    /// create→RUNNING with no warm pool at all (every create starts its worker), forked by the zygote
+    /// and through the exec chain (`--no-zygote`): what a start itself costs. One create at a time.
+    private func coldStarts() async throws {
+        for (label, flags) in [("zygote", [String]()), ("exec chain, --no-zygote", ["--no-zygote"])] {
+            let child = try emulator.start(["--warm-javascript", "0", "--warm-python", "0", "--warm-python-max", "0"] + flags)
+            defer { child.stop() }
+            let client = SandboxClient(transport: transport, endpoint: APIEndpoint(baseURL: child.baseURL))
+            let engine = try await client.createEngine(displayName: "bench-cold")
+            let body = SandboxClient.createBody(SandboxTemplate(language: .python)).serialized()
+            let clock = ContinuousClock()
+            var creates = LatencyHistogram()
+            for _ in 0..<30 {
+                let t0 = clock.now
+                guard let r = try? await client.call("POST", "\(engine)/sandboxEnvironments", body: body), let json = r.json,
+                    let op = try? await client.waitForOperation(try LongRunningOperation(json: json)),
+                    let name = op.response?["name"]?.stringValue
+                else { throw BenchError("a cold create failed (\(label))") }
+                creates.record(clock.now - t0)
+                _ = try? await client.call("DELETE", name)
+            }
+            _ = try? await client.call("DELETE", "\(engine)?force=true")
+            output.figure(
+                "cold create→RUNNING p50 / p99, \(label) (no warm pool)",
+                "\(ms(creates.percentile(50))) / \(ms(creates.percentile(99)))")
+        }
     }
 
     /// Open-loop creates at ``createRate`` per second: the initial pool is gone within the first
