@@ -59,7 +59,8 @@ struct BenchCommand: AsyncParsableCommand {
         case .note(let text):
             Swift.print(text)
         case .figure(let label, let value, let goal, let met):
-            var text = "  " + label.padding(toLength: 46, withPad: " ", startingAt: 0) + value
+            // A label longer than the column keeps every character: the value follows after two spaces.
+            var text = "  " + label + String(repeating: " ", count: max(2, 46 - label.count)) + value
             if let goal { text += String(repeating: " ", count: max(2, 70 - text.count)) + "goal \(goal)" }
             if let met { text += met ? "  ✓" : "  MISS" }
             Swift.print(text)
