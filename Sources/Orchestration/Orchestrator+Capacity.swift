@@ -153,17 +153,15 @@ extension Orchestrator {
             let runID = Self.newRunID()
             let client = connection.client
             let engine: RunEngine
+            let context: SessionContext
             do {
-                engine = try await RunEngine.acquire(client, reusing: reuse, displayName: "\(runID)-capacity")
+                (engine, context) = try await Self.sessionContext(
+                    client, reusing: reuse, runID: runID, label: "capacity", scenario: request.scenario.name,
+                    variables: request.variables, ledger: ledger)
             } catch {
                 events.warning("could not create the run's agent engine: \(error)")
                 return finish([], nil, aborted: "could not create the agent engine: \(error)", leaks: [])
             }
-            var shared = request.variables
-            shared["engine"] = engine.name
-            shared["scenario"] = request.scenario.name
-            shared["run_id"] = runID
-            let context = SessionContext(client: client, engine: engine.name, variables: shared, ledger: ledger, runID: runID)
             var search = CapacitySearch(request.search)
             var steps: [CapacityStep] = []
             var stop: CapacitySearch.Stop?

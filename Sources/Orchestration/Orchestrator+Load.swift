@@ -92,8 +92,11 @@ extension Orchestrator {
             let runID = Self.newRunID()
             let client = connection.client
             let engine: RunEngine
+            let context: SessionContext
             do {
-                engine = try await RunEngine.acquire(client, reusing: reuse, displayName: "\(runID)-load")
+                (engine, context) = try await Self.sessionContext(
+                    client, reusing: reuse, runID: runID, label: "load", scenario: request.scenario.name,
+                    variables: request.variables, ledger: ledger)
             } catch {
                 events.warning("could not create the run's agent engine: \(error)")
                 return LoadResult(
@@ -101,11 +104,6 @@ extension Orchestrator {
                     startedAt: Date().timeIntervalSince1970, seconds: 0, recorder: LoadRecorder(start: .now),
                     aborted: "could not create the agent engine: \(error)", leaks: [])
             }
-            var shared = request.variables
-            shared["engine"] = engine.name
-            shared["scenario"] = request.scenario.name
-            shared["run_id"] = runID
-            let context = SessionContext(client: client, engine: engine.name, variables: shared, ledger: ledger, runID: runID)
             // The wall-clock time of the recorder's start: the origin of `seconds` and of the timeline,
             // by which `sandbench merge` aligns the timelines of shards started apart.
             let startedAt = Date().timeIntervalSince1970
@@ -126,5 +124,22 @@ extension Orchestrator {
         events.finished(result)
         try reports.write(result)
         return result
+    }
+}
+
+extension Orchestrator {
+    /// The engine a run of many sessions (load, capacity) works on — `reusing` it, or a new one
+    /// labelled `RUNID-label` — and the context its sessions share: the run's variables plus
+    /// `engine`, `scenario` and `run_id`.
+    static func sessionContext(
+        _ client: SandboxClient, reusing: String?, runID: String, label: String, scenario: String, variables: Variables,
+        ledger: SandboxLedger
+    ) async throws(APIFailure) -> (RunEngine, SessionContext) {
+        let engine = try await RunEngine.acquire(client, reusing: reusing, displayName: "\(runID)-\(label)")
+        var shared = variables
+        shared["engine"] = engine.name
+        shared["scenario"] = scenario
+        shared["run_id"] = runID
+        return (engine, SessionContext(client: client, engine: engine.name, variables: shared, ledger: ledger, runID: runID))
     }
 }
