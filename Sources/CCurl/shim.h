@@ -2,6 +2,10 @@
 #define SANDBENCH_CCURL_SHIM_H
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -136,4 +140,56 @@ static inline void sb_wakeup_signal(int fd) { eventfd_write(fd, 1); }
 
 /// Resets the eventfd after a wakeup.
 static inline void sb_wakeup_drain(int fd) { eventfd_t value; eventfd_read(fd, &value); }
+// The built-in HTTP/1.1 client (HarnessHTTP/HTTP1) drives plain sockets on its own epoll set.
+
+/// A non-blocking TCP socket (TCP_NODELAY) with a connect to `address` (4 bytes for AF_INET, 16 for
+/// AF_INET6) and `port` under way; -1 with `*error` set when it failed at once.
+static inline int sb_h1_connect(int family, const unsigned char *address, int port, int *error) {
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) { *error = errno; return -1; }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_storage storage;
+    memset(&storage, 0, sizeof storage);
+    socklen_t length;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&storage;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        memcpy(&in6->sin6_addr, address, 16);
+        length = sizeof *in6;
+    } else {
+        struct sockaddr_in *in4 = (struct sockaddr_in *)&storage;
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)port);
+        memcpy(&in4->sin_addr, address, 4);
+        length = sizeof *in4;
+    }
+    if (connect(fd, (struct sockaddr *)&storage, length) != 0 && errno != EINPROGRESS) {
+        *error = errno;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/// The pending error of socket `fd` (SO_ERROR: 0 once a connect succeeded).
+static inline int sb_socket_error(int fd) {
+    int value = 0;
+    socklen_t length = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return errno;
+    return value;
+}
+
+/// Adds (`op` EPOLL_CTL_ADD) or changes (EPOLL_CTL_MOD) `fd`'s level-triggered registration: readable
+/// always, writable when `writable`. Returns 0, or -1 with errno.
+static inline int sb_epoll_watch(int epfd, int op, int fd, int writable) {
+    struct epoll_event ev = {0};
+    ev.events = EPOLLIN | EPOLLRDHUP | (writable ? EPOLLOUT : 0);
+    ev.data.fd = fd;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+/// Sends without SIGPIPE for a peer that has gone: the error comes back as EPIPE instead.
+static inline ssize_t sb_send(int fd, const void *bytes, size_t count) { return send(fd, bytes, count, MSG_NOSIGNAL); }
 #endif

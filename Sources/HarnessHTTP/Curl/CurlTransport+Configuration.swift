@@ -37,6 +37,11 @@ extension CurlTransport {
         /// Whether libcurl prints every exchange's protocol details to standard error (default false).
         package var verbose: Bool = false
 
+        /// Whether plain `http://` requests to an IP literal go through the built-in HTTP/1.1
+        /// client instead of libcurl (default true); it is not used with ``verbose`` or when a
+        /// proxy is set in the environment (`http_proxy`, `all_proxy`).
+        package var builtInHTTP1: Bool = true
+
         /// Largest response body accepted, in bytes (default 256 MiB, ``defaultMaxResponseBytes``).
         ///
         /// A body announced larger fails before it is read; one that grows larger (chunked, or sent
@@ -58,7 +63,8 @@ extension CurlTransport {
             userAgent: String = "sandbench/0.1",
             caBundlePath: String? = nil,
             verbose: Bool = false,
-            maxResponseBytes: Int = Self.defaultMaxResponseBytes
+            maxResponseBytes: Int = Self.defaultMaxResponseBytes,
+            builtInHTTP1: Bool = true
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
@@ -68,6 +74,7 @@ extension CurlTransport {
             self.caBundlePath = caBundlePath
             self.verbose = verbose
             self.maxResponseBytes = maxResponseBytes
+            self.builtInHTTP1 = builtInHTTP1
         }
     }
 }

@@ -1,8 +1,14 @@
+import Foundation
 package import HarnessCore
 import Synchronization
 
 /// The harness's HTTP client: libcurl's multi interface driven by one dedicated thread, so a single
 /// process keeps thousands of requests in flight over kept-alive HTTP/1.1 and HTTP/2 connections.
+///
+/// Plain `http://` requests to an IP literal (the emulator, a local server under load) take a
+/// shorter road by default: a built-in HTTP/1.1 client on a thread of its own (``HTTP1Driver``),
+/// which costs a fraction of libcurl's CPU per request. Everything else, TLS, HTTP/2, host names
+/// and proxies, goes through libcurl; ``Configuration/builtInHTTP1`` turns the short road off.
 ///
 /// ```swift
 /// try await withCurlTransport { transport in
@@ -18,22 +24,49 @@ package final class CurlTransport: HTTPTransport {
     /// The settings this transport was made with.
     package let configuration: Configuration
     private let driver: CurlDriver
+    private let http1: HTTP1Driver?
 
     /// Starts a transport: creates libcurl's multi handle and its driver thread.
     /// - Throws: `TransportError` of kind `.other` when libcurl cannot be initialised.
     package init(configuration: Configuration = Configuration()) throws(TransportError) {
         self.configuration = configuration
         driver = try CurlDriver(configuration: configuration)
+        if configuration.builtInHTTP1, !configuration.verbose, !Self.proxyConfigured() {
+            do {
+                http1 = try HTTP1Driver(
+                    limits: HTTP1Loop.Limits(
+                        maxConnections: configuration.maxConnections, maxConnectionsPerHost: configuration.maxConnectionsPerHost,
+                        connectTimeout: Self.clamped(configuration.connectTimeout)))
+            } catch {
+                driver.shutdown()
+                throw error
+            }
+        } else {
+            http1 = nil
+        }
+    }
+
+    /// Whether libcurl would send plain HTTP through a proxy (its environment variables), which
+    /// only libcurl knows how to do.
+    private static func proxyConfigured() -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return ["http_proxy", "all_proxy", "ALL_PROXY"].contains { !(environment[$0] ?? "").isEmpty }
+    }
+
+    /// A timeout as libcurl would apply it: at least 1 ms, at most 100 days.
+    private static func clamped(_ timeout: Duration) -> Duration {
+        .milliseconds(timeout.curlMilliseconds)
     }
 
     deinit {
         driver.shutdown()
+        http1?.shutdown()
     }
 
     /// New connections opened so far; stays at 1 for many sequential requests to one host when
     /// keep-alive works.
     package var connectionsOpened: Int {
-        driver.connectionsOpened.load(ordering: .relaxed)
+        driver.connectionsOpened.load(ordering: .relaxed) + (http1?.connectionsOpened.load(ordering: .relaxed) ?? 0)
     }
 
     /// Sends `request` and waits for the complete response; `elapsed` runs on a monotonic clock
@@ -46,6 +79,9 @@ package final class CurlTransport: HTTPTransport {
         let start = ContinuousClock.now
         if Task.isCancelled {
             throw TransportError(.cancelled, "the task was cancelled before the request was sent", url: request.url)
+        }
+        if let http1, let target = HTTP1Target(url: request.url) {
+            return try await send(request, to: target, through: http1)
         }
         let exchange = CurlExchange(handle: try driver.checkoutHandle(url: request.url), url: request.url, start: start)
         try exchange.configure(request, configuration)
@@ -60,10 +96,32 @@ package final class CurlTransport: HTTPTransport {
         return try exchange.outcome().get()
     }
 
-    /// Stops the driver thread, failing requests still in flight with `.cancelled`; later sends
+    /// Sends `request` through the built-in HTTP/1.1 client; `elapsed` runs from when its thread
+    /// takes the request up (just before writing it, or waiting for a free connection).
+    private func send(_ request: TransportRequest, to target: HTTP1Target, through http1: HTTP1Driver) async throws(TransportError)
+        -> TransportResponse
+    {
+        let encoded = try HTTP1RequestEncoder.encode(request, target: target, userAgent: configuration.userAgent)
+        let bodyLimit = min(max(0, configuration.maxResponseBytes), request.maxResponseBytes.map { max(0, $0) } ?? Int.max)
+        let exchange = HTTP1Exchange(
+            url: request.url, endpoint: target.endpoint, encoded: encoded, timeout: Self.clamped(request.timeout ?? configuration.timeout),
+            bodyLimit: bodyLimit)
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                exchange.continuation = continuation
+                http1.submit(exchange)
+            }
+        } onCancel: {
+            http1.cancel(exchange)
+        }
+        return try exchange.outcome().get()
+    }
+
+    /// Stops the driver threads, failing requests still in flight with `.cancelled`; later sends
     /// fail the same way. Safe to call more than once.
     package func shutdown() {
         driver.shutdown()
+        http1?.shutdown()
     }
 }
 
