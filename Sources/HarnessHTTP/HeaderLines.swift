@@ -3,13 +3,25 @@ enum HeaderLines {
     /// Splits `Name: value` lines; continuation lines and the blank end line are skipped.
     static func parse(_ raw: [UInt8]) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = []
-        for line in raw.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            var valueStart = colon + 1
-            var valueEnd = line.endIndex
-            while valueStart < valueEnd, line[valueStart] <= UInt8(ascii: " ") { valueStart += 1 }
-            while valueEnd > valueStart, line[valueEnd - 1] <= UInt8(ascii: " ") { valueEnd -= 1 }
-            headers.append((String(decoding: line[..<colon], as: UTF8.self), String(decoding: line[valueStart..<valueEnd], as: UTF8.self)))
+        raw.withUnsafeBufferPointer { bytes in
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                defer { lineStart = lineEnd + 1 }
+                var colon = lineStart
+                while colon < lineEnd, bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+                guard colon < lineEnd else { continue }
+                var valueStart = colon + 1
+                var valueEnd = lineEnd
+                while valueStart < valueEnd, bytes[valueStart] <= UInt8(ascii: " ") { valueStart += 1 }
+                while valueEnd > valueStart, bytes[valueEnd - 1] <= UInt8(ascii: " ") { valueEnd -= 1 }
+                headers.append(
+                    (
+                        String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<colon]), as: UTF8.self),
+                        String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
+                    ))
+            }
         }
         return headers
     }

@@ -123,14 +123,17 @@ public struct ScenarioSession: Sendable {
         let start = clock.now
         var phases: [(name: String, duration: Duration)] = []
         var kept: StepObservation?
-        var output: OutputTail?
+        var seenOutput: (stdout: String?, stderr: String?)?
         func finish(_ outcome: Outcome, status: Int? = nil, mismatches: [Mismatch] = [], error: String? = nil) -> StepResult {
             var result = StepResult(
                 name: step.name, operation: step.action.operation, outcome: outcome, duration: clock.now - start,
                 httpStatus: status, mismatches: mismatches, errorMessage: error, location: step.location)
             result.phases = phases
             result.observation = kept
-            if outcome == .failed || outcome == .error { result.output = output }
+            // Only a step that did not pass shows its output: the tail is cut then, not for every step of a load run.
+            if outcome == .failed || outcome == .error, let seenOutput {
+                result.output = OutputTail(stdout: seenOutput.stdout, stderr: seenOutput.stderr)
+            }
             return result
         }
         let observation: StepObservation
@@ -149,7 +152,7 @@ public struct ScenarioSession: Sendable {
         seen.elapsed = clock.now - start
         phases = seen.phases
         if context.keepsObservations { kept = seen }
-        output = OutputTail(stdout: seen.stdout, stderr: seen.stderr)
+        seenOutput = (seen.stdout, seen.stderr)
         // A one-request step's own latency is the transport's (send to last byte), free of the
         // harness's scheduling; load statistics per operation use it.
         switch step.action {

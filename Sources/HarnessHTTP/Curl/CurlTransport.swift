@@ -25,6 +25,8 @@ package final class CurlTransport: HTTPTransport {
     package let configuration: Configuration
     private let driver: CurlDriver
     private let http1: HTTP1Driver?
+    /// The last URL the built-in client took, parsed: a load run sends one URL over and over.
+    private let lastTarget = Mutex<(url: String, target: HTTP1Target)?>(nil)
 
     /// Starts a transport: creates libcurl's multi handle and its driver thread.
     /// - Throws: `TransportError` of kind `.other` when libcurl cannot be initialised.
@@ -44,6 +46,14 @@ package final class CurlTransport: HTTPTransport {
         } else {
             http1 = nil
         }
+    }
+
+    /// The built-in client's target for `url`, or nil when libcurl must send it.
+    private func http1Target(_ url: String) -> HTTP1Target? {
+        if let hit = lastTarget.withLock({ last in last?.url == url ? last?.target : nil }) { return hit }
+        guard let target = HTTP1Target(url: url) else { return nil }
+        lastTarget.withLock { $0 = (url, target) }
+        return target
     }
 
     /// Whether libcurl would send plain HTTP through a proxy (its environment variables), which
@@ -80,7 +90,7 @@ package final class CurlTransport: HTTPTransport {
         if Task.isCancelled {
             throw TransportError(.cancelled, "the task was cancelled before the request was sent", url: request.url)
         }
-        if let http1, let target = HTTP1Target(url: request.url) {
+        if let http1, let target = http1Target(request.url) {
             return try await send(request, to: target, through: http1)
         }
         let exchange = CurlExchange(handle: try driver.checkoutHandle(url: request.url), url: request.url, start: start)
