@@ -162,8 +162,20 @@ public struct SandboxClient: Sendable {
         let request = TransportRequest(method: method, url: endpoint.url(path), headers: headerList, body: body, timeout: requestTimeout)
         let response: TransportResponse
         do { response = try await transport.send(request) } catch { throw .transport(error) }
-        let json = response.body.isEmpty ? nil : try? JSONValue.parse(response.body)
+        let json = Self.mayBeJSON(response.body) ? try? JSONValue.parse(response.body) : nil
         return APIResponse(status: response.status, json: json, body: response.body, elapsed: response.elapsed)
+    }
+
+    /// Whether `body` can be JSON at all, judged by its first byte after whitespace: a raw request
+    /// step's `ok` is then not parsed only for the parse to fail.
+    static func mayBeJSON(_ body: [UInt8]) -> Bool {
+        guard let first = body.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) else { return false }
+        return switch first {
+        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            true
+        default: false
+        }
     }
 
     /// Sends a JSON body and insists on HTTP 200 with a JSON answer.

@@ -85,11 +85,23 @@ struct HTTP1ResponseParser {
                     try appendToLine(bytes[index...])
                     return .needMore
                 }
-                try appendToLine(bytes[index..<newline])
+                if line.isEmpty {
+                    // The whole line came in this read, as it usually does: read it where it lies.
+                    try checkLength(adding: newline - index)
+                    let end = newline > index && bytes[newline - 1] == 0x0D ? newline - 1 : newline
+                    try endOfLine(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
+                } else {
+                    try appendToLine(bytes[index..<newline])
+                    if line.last == 0x0D { line.removeLast() }
+                    let whole = line
+                    line.removeAll(keepingCapacity: true)
+                    var failure: Failure?
+                    whole.withUnsafeBytes { buffer in
+                        do throws(Failure) { try endOfLine(buffer) } catch { failure = error }
+                    }
+                    if let failure { throw failure }
+                }
                 index = newline + 1
-                if line.last == 0x0D { line.removeLast() }
-                try endOfLine()
-                line.removeAll(keepingCapacity: true)
             case .body(let remaining):
                 let take = min(remaining, bytes.count - index)
                 body.append(contentsOf: bytes[index..<(index + take)])
@@ -126,15 +138,20 @@ struct HTTP1ResponseParser {
         }
     }
 
-    private mutating func appendToLine(_ bytes: Slice<UnsafeRawBufferPointer>) throws(Failure) {
+    /// Fails when `count` more bytes would make the current line longer than its cap allows.
+    private func checkLength(adding count: Int) throws(Failure) {
         switch state {
         case .chunkSize, .chunkEnd:
-            guard bytes.count <= Self.maxChunkLine - line.count else {
+            guard count <= Self.maxChunkLine - line.count else {
                 throw .malformed("a chunk-size line longer than \(Self.maxChunkLine) bytes")
             }
         default:
-            guard bytes.count <= Self.maxHeaderBytes - headerBytes - line.count else { throw .headersTooLarge }
+            guard count <= Self.maxHeaderBytes - headerBytes - line.count else { throw .headersTooLarge }
         }
+    }
+
+    private mutating func appendToLine(_ bytes: Slice<UnsafeRawBufferPointer>) throws(Failure) {
+        try checkLength(adding: bytes.count)
         line.append(contentsOf: bytes)
         if case .statusLine = state, !line.isEmpty {
             // Junk that will never be a status line fails at once instead of at the header cap.
@@ -143,18 +160,19 @@ struct HTTP1ResponseParser {
         }
     }
 
-    private mutating func endOfLine() throws(Failure) {
+    /// Acts on one complete line, its line end removed.
+    private mutating func endOfLine(_ line: UnsafeRawBufferPointer) throws(Failure) {
         switch state {
         case .statusLine:
             headerBytes += line.count + 2
-            try readStatusLine()
+            try readStatusLine(line)
             state = .headers
         case .headers:
             headerBytes += line.count + 2
             if line.isEmpty {
                 try endOfHeaders()
             } else {
-                try readHeader()
+                try readHeader(line)
                 rawHeaders.append(contentsOf: line)
                 rawHeaders.append(contentsOf: [0x0D, 0x0A])
             }
@@ -173,11 +191,10 @@ struct HTTP1ResponseParser {
         }
     }
 
-    private mutating func readStatusLine() throws(Failure) {
+    private mutating func readStatusLine(_ line: UnsafeRawBufferPointer) throws(Failure) {
         // "HTTP/1.x NNN[ reason]"
-        let prefix: [UInt8] = Array("HTTP/1.".utf8)
-        guard line.count >= 12, line.starts(with: prefix) else {
-            throw line.starts(with: Array("HTTP/".utf8)) ? .malformed("an HTTP version other than 1.x") : .notHTTP
+        guard line.count >= 12, line.starts(with: "HTTP/1.".utf8) else {
+            throw line.starts(with: "HTTP/".utf8) ? .malformed("an HTTP version other than 1.x") : .notHTTP
         }
         let minor = line[7]
         guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"), line[8] == UInt8(ascii: " ") else {
@@ -200,7 +217,7 @@ struct HTTP1ResponseParser {
         keepAliveRequested = false
     }
 
-    private mutating func readHeader() throws(Failure) {
+    private mutating func readHeader(_ line: UnsafeRawBufferPointer) throws(Failure) {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
             // An obsolete folded line or junk: libcurl keeps going, and so does this parser.
             return
@@ -242,7 +259,7 @@ struct HTTP1ResponseParser {
             state = .chunkSize
         } else if !otherCoding, let contentLength {
             guard contentLength <= bodyLimit else { throw .bodyTooLarge }
-            body.reserveCapacity(contentLength)
+            body.reserveCapacity(min(contentLength, 1 << 20)) // announced is not sent: grow past 1 MiB as it arrives
             state = contentLength == 0 ? .done : .body(remaining: contentLength)
         } else {
             keepAlive = false
@@ -251,7 +268,7 @@ struct HTTP1ResponseParser {
     }
 
     /// The size of a `chunk-size[;ext]` line.
-    private static func chunkSize(_ line: [UInt8]) throws(Failure) -> Int {
+    private static func chunkSize(_ line: UnsafeRawBufferPointer) throws(Failure) -> Int {
         let digits = trimmed(line.prefix { $0 != UInt8(ascii: ";") }[...])
         guard !digits.isEmpty, digits.count <= 15 else { throw .malformed("the chunk size \"\(text(line))\"") }
         var size = 0
