@@ -1,3 +1,4 @@
+import Foundation
 import HarnessCore
 import Synchronization
 import TestServers
@@ -21,9 +22,9 @@ import Testing
         ("junk", "SSH-2.0-OpenSSH_9.2\r\n\r\n")
     ]
 
-    static func outcome(_ transport: CurlTransport, _ url: String) async -> String {
+    static func outcome(_ transport: CurlTransport, _ url: String, timeout: Duration? = nil) async -> String {
         do {
-            let response = try await transport.send(TransportRequest(method: "GET", url: url))
+            let response = try await transport.send(TransportRequest(method: "GET", url: url, timeout: timeout))
             let headers = response.headers.filter { $0.name.lowercased() != "date" }.map { "\($0.name)=\($0.value)" }
             return "\(response.status) \(headers) \(String(decoding: response.body, as: UTF8.self))"
         } catch {
@@ -71,6 +72,60 @@ import Testing
                 }
                 #expect(bodies == Set((0..<60).map { "/\($0)" }))
                 #expect(transport.connectionsOpened <= 3)
+            }
+        }
+    }
+
+    @Test func aRequestWaitingForTheOnlySlotGetsItWhenTheOtherHostsConnectionIsPooled() async throws {
+        // One connection in all: B's answer (held 200 ms by its server) leaves a kept-alive
+        // connection to B in the pool, which must be closed for A's waiting request.
+        try await LoopbackServer.with({ _ in .response(status: 200, body: Array("a".utf8)) }) { a in
+            try await LoopbackServer.with({ _ in
+                Thread.sleep(forTimeInterval: 0.2) // the server's own pace
+                return .response(status: 200, body: Array("b".utf8))
+            }) { b in
+                try await withCurlTransport(configuration: .init(maxConnections: 1)) { transport in
+                    async let first = transport.send(TransportRequest(method: "GET", url: b.baseURL + "/"))
+                    var arrivals = b.requests.makeAsyncIterator()
+                    _ = await arrivals.next() // B holds the only connection now
+                    let second = try await transport.send(TransportRequest(method: "GET", url: a.baseURL + "/", timeout: .seconds(30)))
+                    #expect(second.body == Array("a".utf8))
+                    #expect(try await first.body == Array("b".utf8))
+                }
+            }
+        }
+    }
+
+    @Test func thePerHostLimitHoldsWhenAnotherHostsConnectionIsPooled() async throws {
+        try await LoopbackServer.with({ _ in
+            Thread.sleep(forTimeInterval: 0.05) // the server's own pace, so requests overlap
+            return .response(status: 200, body: Array("a".utf8))
+        }) { a in
+            try await LoopbackServer.with({ _ in .response(status: 200) }) { b in
+                try await withCurlTransport(configuration: .init(maxConnections: 2, maxConnectionsPerHost: 1)) { transport in
+                    _ = try await transport.send(TransportRequest(method: "GET", url: b.baseURL + "/")) // pooled
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for _ in 0..<6 {
+                            group.addTask { _ = try await transport.send(TransportRequest(method: "GET", url: a.baseURL + "/")) }
+                        }
+                        try await group.waitForAll()
+                    }
+                    #expect(transport.connectionsOpened == 2) // one to B, and only one to A
+                }
+            }
+        }
+    }
+
+    @Test func aWaitingRequestKeepsItsOwnDeadline() async throws {
+        // Two requests for the only connection to a server that never answers: the second times
+        // out at its own deadline, not at the 60 s connect timeout of the connection it gets.
+        try await LoopbackServer.with({ _ in .silence }) { server in
+            try await withCurlTransport(configuration: .init(connectTimeout: .seconds(60), maxConnections: 1)) { transport in
+                let start = ContinuousClock.now
+                async let first = Self.outcome(transport, server.baseURL + "/1", timeout: .milliseconds(300))
+                async let second = Self.outcome(transport, server.baseURL + "/2", timeout: .milliseconds(300))
+                #expect(await [first, second] == ["error timeout", "error timeout"])
+                #expect(ContinuousClock.now - start < .seconds(20))
             }
         }
     }

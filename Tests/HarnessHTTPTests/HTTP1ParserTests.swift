@@ -37,8 +37,7 @@ import Testing
         ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello", "hello"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nhel\r\n2\r\nlo\r\n0\r\nTrailer: x\r\n\r\n", "hello"),
         ("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", "ok"),
-        ("HTTP/1.1 200 OK\nContent-Length: 2\n\nok", "ok"), // bare line feeds, as libcurl accepts
-        ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", "x") // chunked wins
+        ("HTTP/1.1 200 OK\nContent-Length: 2\n\nok", "ok") // bare line feeds, as libcurl accepts
     ]
 
     @Test(arguments: framings)
@@ -53,6 +52,15 @@ import Testing
             #expect(split.parser.status == whole.parser.status)
             #expect(split.parser.rawHeaders == whole.parser.rawHeaders)
         }
+    }
+
+    @Test func bothFramingsAtOnceFollowChunkedButEndTheConnection() throws {
+        let both = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"
+        let parsed = try Self.parse(both).get()
+        #expect(parsed.parser.body == Array("x".utf8))
+        #expect(!parsed.parser.keepAlive)
+        let old = try Self.parse("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").get()
+        #expect(!old.parser.keepAlive)
     }
 
     @Test func onlyTheFinalResponsesHeadersAreKept() throws {
@@ -156,10 +164,16 @@ import Testing
     @Test(arguments: [
         "https://127.0.0.1/", "http://localhost:8080/", "http://example.com/", "http://user@127.0.0.1/", "http://127.0.0.1:0/",
         "http://127.0.0.1:65536/", "http://127.0.0.1:123456/", "http://127.0.0.1:/", "http://127.1/", "http://[::1/",
-        "http://127.0.0.1/a b", "http://127.0.0.1/\u{e9}", "http://", "ftp://127.0.0.1/", "http://[::1]x/"
+        "http://127.0.0.1/a b", "http://127.0.0.1/\u{e9}", "http://", "ftp://127.0.0.1/", "http://[::1]x/",
+        "http://[::1\u{0}\r\nX-Injected: yes\r\nContent-Length: 5]:8080/x", "http://10.0.0.1\u{0}\r\n\r\nJUNK/x",
+        "http://[fe80::1%25eth0]/", "http://127.0.0.1/a/../b", "http://127.0.0.1/a/./b", "http://127.0.0.1/..", "http://127.0.0.1/.?q"
     ])
     func everyOtherURLIsLeftToLibcurl(url: String) {
         #expect(HTTP1Target(url: url) == nil)
+    }
+
+    @Test func dotsThatAreNotSegmentsStay() throws {
+        #expect(try #require(HTTP1Target(url: "http://127.0.0.1/a/..b/.c?x=/../")).path == "/a/..b/.c?x=/../")
     }
 
     // MARK: - Requests
@@ -176,7 +190,8 @@ import Testing
             TransportRequest(
                 method: "post", url: "http://127.0.0.1/", headers: [("Host", "h"), ("Content-Length", "99"), ("X-Empty", "")],
                 body: Array("{}".utf8)))
-        #expect(post == "POST / HTTP/1.1\r\nUser-Agent: ua/1\r\nAccept: */*\r\nHost: h\r\nX-Empty:\r\nContent-Length: 2\r\n\r\n{}")
+        #expect(post == "POST / HTTP/1.1\r\nHost: h\r\nUser-Agent: ua/1\r\nAccept: */*\r\nX-Empty:\r\nContent-Length: 2\r\n\r\n{}")
+        #expect(try Self.encode(TransportRequest(method: "brew", url: "http://127.0.0.1/")).hasPrefix("brew / HTTP/1.1\r\n"))
         #expect(try Self.encode(TransportRequest(method: "PUT", url: "http://127.0.0.1/")).hasSuffix("Content-Length: 0\r\n\r\n"))
     }
 

@@ -28,7 +28,7 @@ final class HTTP1Exchange: @unchecked Sendable {
     var written = 0
     /// Whether this exchange was already sent again after a kept-alive connection turned out closed.
     var retried = false
-    /// The connection carrying it, while one does.
+    /// The connection carrying it, while one does (set and cleared by the driver thread only).
     var connection: HTTP1Connection?
 
     private var completion: Result<ContinuousClock.Instant, TransportError>?
@@ -46,15 +46,14 @@ final class HTTP1Exchange: @unchecked Sendable {
 
     /// Records the complete response and resumes the waiting task. Driver thread only.
     func finish(at end: ContinuousClock.Instant) {
-        connection = nil
         completion = .success(end)
         completed.store(true, ordering: .releasing)
         continuation?.resume()
     }
 
-    /// Resumes the waiting task with `error`.
+    /// Resumes the waiting task with `error`. Touches nothing the driver thread reads (it may run
+    /// on the sending task, for a request failed before the driver saw it).
     func fail(_ error: TransportError) {
-        connection = nil
         completion = .failure(error)
         completed.store(true, ordering: .releasing)
         continuation?.resume()

@@ -14,6 +14,8 @@ final class HTTP1Connection {
     var served = 0
     /// Whether EPOLLOUT is registered (only while connecting or a write is incomplete).
     var watchingWrites = true
+    /// When it last went back to the pool.
+    var idleSince = ContinuousClock.now
 
     init(fd: Int32, endpoint: HTTP1Endpoint, connectDeadline: ContinuousClock.Instant) {
         self.fd = fd
@@ -47,6 +49,11 @@ final class HTTP1Loop {
     private var open = 0
     /// Requests waiting for a connection, oldest first.
     private var waiting: [HTTP1Exchange] = []
+    /// ``pumpWaiting()`` is running (it closes and opens connections, which would call it again).
+    private var pumping = false
+    /// A pooled connection idle longer than this is closed instead of reused, as libcurl does
+    /// (118 s): a middlebox may have dropped it without a word.
+    static let maxIdle: Duration = .seconds(118)
     /// No deadline falls before this; ``expire(now:)`` looks again from then on.
     private var nextDeadline: ContinuousClock.Instant?
     private let buffer: UnsafeMutableRawBufferPointer
@@ -74,7 +81,7 @@ final class HTTP1Loop {
     func cancel(_ exchange: HTTP1Exchange, error: TransportError) {
         if let connection = exchange.connection, connection.exchange === exchange {
             exchange.fail(error)
-            close(connection)
+            close(connection) // clears both sides' references
         } else if let index = waiting.firstIndex(where: { $0 === exchange }) {
             waiting.remove(at: index)
             exchange.fail(error)
@@ -119,6 +126,16 @@ final class HTTP1Loop {
     func expire(now: ContinuousClock.Instant) {
         guard let deadline = nextDeadline, deadline <= now else { return }
         nextDeadline = nil
+        // Waiting requests first: closing an expired connection below starts waiting ones, whose
+        // deadlines are noted as they start.
+        waiting.removeAll { exchange in
+            guard exchange.deadline <= now else {
+                note(exchange.deadline)
+                return false
+            }
+            exchange.fail(timeoutError(exchange, connecting: false))
+            return true
+        }
         for case let connection? in connections {
             guard let exchange = connection.exchange else { continue }
             if !connection.connected, connection.connectDeadline <= now {
@@ -130,14 +147,6 @@ final class HTTP1Loop {
             } else {
                 note(connection.connected ? exchange.deadline : min(exchange.deadline, connection.connectDeadline))
             }
-        }
-        waiting.removeAll { exchange in
-            guard exchange.deadline <= now else {
-                note(exchange.deadline)
-                return false
-            }
-            exchange.fail(timeoutError(exchange, connecting: false))
-            return true
         }
     }
 
@@ -160,30 +169,65 @@ final class HTTP1Loop {
         if nextDeadline.map({ deadline < $0 }) ?? true { nextDeadline = deadline }
     }
 
+    /// Sends `exchange` on a pooled connection, or queues it behind any older waiting request and
+    /// lets the queue move.
     private func dispatch(_ exchange: HTTP1Exchange, now: ContinuousClock.Instant) {
-        if let connection = idle[exchange.endpoint]?.popLast() {
+        if waiting.isEmpty, let connection = pooled(exchange.endpoint, now: now) {
             assign(exchange, to: connection)
-        } else if mayOpen(exchange.endpoint) || (open >= limits.maxConnections && closeAnIdleConnection()) {
-            connect(exchange, now: now)
         } else {
             waiting.append(exchange)
+            pumpWaiting(now: now)
         }
     }
 
+    /// A kept-alive connection to `endpoint` that is safe to reuse; stale ones are closed on the way.
+    private func pooled(_ endpoint: HTTP1Endpoint, now: ContinuousClock.Instant) -> HTTP1Connection? {
+        while let connection = idle[endpoint]?.popLast() {
+            if now - connection.idleSince < Self.maxIdle { return connection }
+            close(connection)
+        }
+        return nil
+    }
+
     private func mayOpen(_ endpoint: HTTP1Endpoint) -> Bool {
-        guard open < max(1, limits.maxConnections) else { return false }
+        open < max(1, limits.maxConnections) && perHostAllows(endpoint)
+    }
+
+    private func perHostAllows(_ endpoint: HTTP1Endpoint) -> Bool {
         guard let perHostLimit = limits.maxConnectionsPerHost, perHostLimit > 0 else { return true }
         return perHost[endpoint, default: 0] < perHostLimit
     }
 
-    /// Closes a kept-alive connection to make room (to another endpoint: one to the same would
-    /// have been reused); false when none is idle.
-    private func closeAnIdleConnection() -> Bool {
-        guard let endpoint = idle.first(where: { !$0.value.isEmpty })?.key, let connection = idle[endpoint]?.popLast() else {
-            return false
+    /// Starts every waiting request that can start, oldest first: on a pooled connection, on a new
+    /// one, or, when only the overall limit stands in the way, on a new one in place of a pooled
+    /// connection to another endpoint. A request held back by its own endpoint's limit does not
+    /// hold back requests to other endpoints; an expired one is failed instead of started.
+    private func pumpWaiting(now: ContinuousClock.Instant) {
+        guard !pumping else { return }
+        pumping = true
+        defer { pumping = false }
+        var index = 0
+        while index < waiting.count {
+            let exchange = waiting[index]
+            if exchange.deadline <= now {
+                waiting.remove(at: index)
+                exchange.fail(timeoutError(exchange, connecting: false))
+            } else if let connection = pooled(exchange.endpoint, now: now) {
+                waiting.remove(at: index)
+                assign(exchange, to: connection)
+            } else if mayOpen(exchange.endpoint) {
+                waiting.remove(at: index)
+                connect(exchange, now: now)
+            } else if perHostAllows(exchange.endpoint), let endpoint = idle.first(where: { !$0.value.isEmpty })?.key,
+                let victim = idle[endpoint]?.popLast()
+            {
+                close(victim)
+                waiting.remove(at: index)
+                connect(exchange, now: now)
+            } else {
+                index += 1
+            }
         }
-        close(connection)
-        return mayOpen(endpoint)
     }
 
     private func connect(_ exchange: HTTP1Exchange, now: ContinuousClock.Instant) {
@@ -213,12 +257,14 @@ final class HTTP1Loop {
         connection.exchange = exchange
         exchange.connection = connection
         exchange.written = 0
+        note(exchange.deadline)
     }
 
     private func assign(_ exchange: HTTP1Exchange, to connection: HTTP1Connection) {
         connection.exchange = exchange
         exchange.connection = connection
         exchange.written = 0
+        note(exchange.deadline)
         write(connection)
     }
 
@@ -271,7 +317,8 @@ final class HTTP1Loop {
                 case .needMore:
                     if count < buffer.count { return }
                 case .complete(let consumed):
-                    complete(connection, exchange, extraBytes: consumed < count)
+                    // A read that filled the buffer may have left more bytes queued: not reused then.
+                    complete(connection, exchange, extraBytes: consumed < count || count == buffer.count)
                     return
                 }
             } else if count == 0 {
@@ -291,19 +338,23 @@ final class HTTP1Loop {
     private func complete(_ connection: HTTP1Connection, _ exchange: HTTP1Exchange, extraBytes: Bool) {
         let reusable = exchange.parser.keepAlive && !exchange.closes && !extraBytes && exchange.written == exchange.request.count
         connection.exchange = nil
+        exchange.connection = nil
         connection.served += 1
         exchange.finish(at: .now)
         if reusable { release(connection) } else { close(connection) }
     }
 
-    /// A kept-alive connection is free: the oldest request waiting for its endpoint gets it, or it
-    /// goes to the pool.
+    /// A kept-alive connection is free: the oldest request waiting for its endpoint gets it;
+    /// otherwise it goes to the pool, from where a request held back by the overall limit may have
+    /// it closed to open its own.
     private func release(_ connection: HTTP1Connection) {
         if let index = waiting.firstIndex(where: { $0.endpoint == connection.endpoint }) {
             assign(waiting.remove(at: index), to: connection)
-        } else {
-            idle[connection.endpoint, default: []].append(connection)
+            return
         }
+        connection.idleSince = .now
+        idle[connection.endpoint, default: []].append(connection)
+        if !waiting.isEmpty { pumpWaiting(now: connection.idleSince) }
     }
 
     private func closedByPeer(_ connection: HTTP1Connection) {
@@ -315,6 +366,7 @@ final class HTTP1Loop {
         do {
             try exchange.parser.finishAtClose()
             connection.exchange = nil
+            exchange.connection = nil
             exchange.finish(at: .now)
         } catch {
             exchange.fail(parseError(error, exchange))
@@ -340,8 +392,14 @@ final class HTTP1Loop {
         exchange.retried = true
         connection.exchange = nil
         exchange.connection = nil
+        // Not through the pool: its other connections may have been closed by the same server.
+        // The slot just freed is this endpoint's, so the new connection stays within the limits.
+        let wasPumping = pumping
+        pumping = true
         close(connection)
-        dispatch(exchange, now: .now)
+        pumping = wasPumping
+        connect(exchange, now: .now)
+        if !waiting.isEmpty { pumpWaiting(now: .now) }
         return true
     }
 
@@ -358,10 +416,8 @@ final class HTTP1Loop {
         }
         connection.exchange?.connection = nil
         connection.exchange = nil
-        // A slot is free: the oldest waiting request that may open a connection now does.
-        if let index = waiting.firstIndex(where: { mayOpen($0.endpoint) }) {
-            connect(waiting.remove(at: index), now: .now)
-        }
+        // A slot is free: waiting requests may start now.
+        if !waiting.isEmpty { pumpWaiting(now: .now) }
     }
 
     // MARK: - Errors

@@ -21,7 +21,9 @@ enum HTTP1RequestEncoder {
     ///   (a line break or NUL in it), since sending it would let scenario text forge headers.
     static func encode(_ request: TransportRequest, target: HTTP1Target, userAgent: String) throws(TransportError) -> Encoded {
         let method = request.method.uppercased()
-        guard !method.isEmpty, method.utf8.allSatisfy(isTokenByte) else {
+        guard !method.isEmpty, method.utf8.allSatisfy(isTokenByte),
+            !target.host.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }), !target.path.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F })
+        else {
             throw TransportError(
                 .other, "the method \"\(request.method)\" is not an HTTP token; use GET, POST, DELETE, …", url: request.url)
         }
@@ -29,11 +31,11 @@ enum HTTP1RequestEncoder {
         if body == nil, method == "POST" || method == "PUT" || method == "PATCH" { body = [] }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256 + (body?.count ?? 0))
-        append(method, to: &bytes)
+        // As libcurl: GET, POST and HEAD in capitals, any other method as the request spells it.
+        append(["GET", "POST", "HEAD"].contains(method) ? method : request.method, to: &bytes)
         bytes.append(UInt8(ascii: " "))
         append(target.path, to: &bytes)
         append(" HTTP/1.1\r\n", to: &bytes)
-        var hasHost = false
         var hasAgent = false
         var hasAccept = false
         var closes = false
@@ -46,19 +48,22 @@ enum HTTP1RequestEncoder {
                     .other, "the value of header \(header.name) has a line break or NUL, which would forge headers", url: request.url)
             }
             switch header.name.lowercased() {
-            case "host": hasHost = true
             case "user-agent": hasAgent = true
             case "accept": hasAccept = true
             case "connection": closes = closes || header.value.lowercased().contains("close")
             default: break
             }
         }
-        if !hasHost { line("Host", target.host, &bytes) }
+        if let host = request.headers.first(where: { $0.name.lowercased() == "host" }) {
+            line(host.name, host.value, &bytes) // first, where libcurl puts its own
+        } else {
+            line("Host", target.host, &bytes)
+        }
         if !hasAgent { line("User-Agent", userAgent, &bytes) }
         if !hasAccept { line("Accept", "*/*", &bytes) }
         for header in request.headers {
             let name = header.name.lowercased()
-            if name == "content-length" || name == "transfer-encoding" { continue }
+            if name == "content-length" || name == "transfer-encoding" || name == "host" { continue }
             line(header.name, header.value, &bytes)
         }
         if let body {

@@ -252,7 +252,10 @@ struct HTTP1ResponseParser {
             headerBytes = 0
             return
         }
-        keepAlive = !closeRequested && (!isHTTP10 || keepAliveRequested)
+        // Both framings at once is how responses are smuggled, and HTTP/1.0 has no transfer
+        // codings: such a connection is not trusted with another request (RFC 9112 §6.1, §6.3).
+        let suspectFraming = (chunked || otherCoding) && (contentLength != nil || isHTTP10)
+        keepAlive = !closeRequested && (!isHTTP10 || keepAliveRequested) && !suspectFraming
         if isHead || status == 204 || status == 304 {
             state = .done
         } else if chunked {

@@ -36,7 +36,7 @@ struct HTTP1Target {
         var rest = bytes[authorityEnd...]
         if let fragment = rest.firstIndex(of: UInt8(ascii: "#")) { rest = rest[rest.startIndex..<fragment] }
         guard let (endpoint, host) = Self.endpoint(authority) else { return nil }
-        guard rest.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        guard rest.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), !Self.hasDotSegment(rest) else { return nil }
         self.endpoint = endpoint
         self.host = host
         let path = String(decoding: rest, as: UTF8.self)
@@ -69,6 +69,13 @@ struct HTTP1Target {
             guard (1...65535).contains(port) else { return nil }
         }
         let family = authority.first == UInt8(ascii: "[") ? AF_INET6 : AF_INET
+        // Only the characters of a literal: inet_pton would stop at a NUL and accept what came
+        // before it, and the rest would reach the Host header.
+        let allowed: (UInt8) -> Bool =
+            family == AF_INET6
+            ? { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || HTTP1Target.isHexDigit($0) }
+            : { $0 == UInt8(ascii: ".") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
+        guard !hostPart.isEmpty, hostPart.allSatisfy(allowed) else { return nil }
         var address = [UInt8](repeating: 0, count: family == AF_INET6 ? 16 : 4)
         let text = String(decoding: hostPart, as: UTF8.self)
         let parsed = address.withUnsafeMutableBytes { inet_pton(family, text, $0.baseAddress) }
@@ -81,5 +88,21 @@ struct HTTP1Target {
     /// `byte` with ASCII capitals made small.
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+    }
+
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
+        default: false
+        }
+    }
+
+    /// Whether the path has a `.` or `..` segment, which libcurl removes before sending: such URLs
+    /// go to libcurl, so both clients send the same path.
+    static func hasDotSegment(_ path: Substring.UTF8View.SubSequence) -> Bool {
+        let end = path.firstIndex(of: UInt8(ascii: "?")) ?? path.endIndex
+        return path[path.startIndex..<end].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).contains { segment in
+            segment.elementsEqual(".".utf8) || segment.elementsEqual("..".utf8)
+        }
     }
 }
