@@ -37,6 +37,9 @@ package struct TargetConfiguration: Sendable {
     package var retries: Int = 1
     /// Largest response body accepted, in bytes; a larger one is a protocol error.
     package var maxResponseBytes: Int = CurlTransport.Configuration.defaultMaxResponseBytes
+    /// Whether plain `http://` to an IP literal goes through the built-in HTTP/1.1 client (true)
+    /// or libcurl like everything else (`--http-client curl`).
+    package var builtInHTTP1 = true
     /// The process environment: `$SANDBENCH_ACCESS_TOKEN`, `$GOOGLE_APPLICATION_CREDENTIALS`, gcloud's.
     package var environment: [String: String] = [:]
     /// Wraps the transport every request goes through (tests inject failures here).

@@ -34,6 +34,7 @@ extension TargetConfiguration {
         var transportConfiguration = CurlTransport.Configuration()
         transportConfiguration.timeout = requestTimeout
         transportConfiguration.maxResponseBytes = maxResponseBytes
+        transportConfiguration.builtInHTTP1 = builtInHTTP1
         var poll = PollPolicy()
         poll.timeout = pollTimeout
         let configuration = self

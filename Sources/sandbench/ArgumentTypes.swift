@@ -40,3 +40,8 @@ extension IsolationProfile.Method: ExpressibleByArgument {
     // Listed by hand: the emulator's enum is not CaseIterable.
     public static var allValueStrings: [String] { ["bubblewrap", "unshare", "none"] }
 }
+
+/// `--http-client`: which client sends plain `http://` requests to IP literals.
+enum HTTPClientChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case builtin, curl
+}

@@ -56,6 +56,13 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Largest response body accepted, in bytes (1024...17179869184); a larger one is a protocol error.")
     var maxResponseBytes: Int = CurlTransport.Configuration.defaultMaxResponseBytes
 
+    @Option(
+        help: """
+            Client for plain http:// to an IP address: builtin (an HTTP/1.1 client that costs a fraction of \
+            libcurl's CPU per request) or curl; https, host names and proxies always use libcurl.
+            """)
+    var httpClient: HTTPClientChoice = .builtin
+
     @OptionGroup(title: "Embedded emulator") var emulator: EmulatorOptions
 
     /// Validates every option now, so usage errors exit 2 before anything runs.
@@ -89,6 +96,7 @@ struct ConnectionOptions: ParsableArguments {
         configuration.pollTimeout = pollTimeout.duration
         configuration.retries = retries
         configuration.maxResponseBytes = maxResponseBytes
+        configuration.builtInHTTP1 = httpClient == .builtin
         configuration.environment = ProcessInfo.processInfo.environment
         return configuration
     }

@@ -105,7 +105,15 @@ import Testing
         #expect(ok.status == 0, "\(ok.stderr)")
     }
 
+    @Test func theQuickstartPassesThroughLibcurlToo() async throws {
+        // The built-in HTTP/1.1 client is the default for the emulator; libcurl must do the same job.
+        let out = try await CLI.run(["run", "scenarios/quickstart.yaml", "--http-client", "curl"])
+        #expect(out.status == 0, "stdout:\n\(out.stdout)\nstderr:\n\(out.stderr)")
+        #expect(out.stdout.contains("PASS") && !out.stdout.contains("FAIL"))
+    }
+
     @Test func usageErrorsExitTwo() async throws {
+        #expect(try await CLI.run(["run", "--http-client", "nghttp2"]).status == 2)
         #expect(try await CLI.run(["run", "--concurrency", "0"]).status == 2)
         #expect(try await CLI.run(["run", "--target", "ftp://x"]).status == 2)
         #expect(try await CLI.run(["load", "scenarios/load/execute-session.yaml", "--threshold", "execute.p99 under 1s"]).status == 2)
