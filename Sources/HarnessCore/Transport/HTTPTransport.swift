@@ -31,8 +31,18 @@ public struct TransportRequest: Sendable {
 public struct TransportResponse: Sendable {
     /// HTTP status.
     public var status: Int
-    /// Response headers, in order.
-    public var headers: [(name: String, value: String)]
+    /// Response headers, in order. Split from the header block the transport delivered when first
+    /// asked for: most callers (every API call) never look at them.
+    public var headers: [(name: String, value: String)] {
+        get { parsedHeaders ?? HeaderLines.parse(headerLines) }
+        set {
+            parsedHeaders = newValue
+            headerLines = []
+        }
+    }
+    private var parsedHeaders: [(name: String, value: String)]?
+    /// `Name: value` lines as received, each with its line end (when `parsedHeaders` is nil).
+    private var headerLines: [UInt8] = []
     /// The whole response body.
     public var body: [UInt8]
     /// Time from handing the request to the transport until the full response was read.
@@ -47,7 +57,17 @@ public struct TransportResponse: Sendable {
         firstByte: Duration? = nil
     ) {
         self.status = status
-        self.headers = headers
+        parsedHeaders = headers
+        self.body = body
+        self.elapsed = elapsed
+        self.firstByte = firstByte
+    }
+
+    /// A response whose headers are the raw `Name: value` lines of its header block (status line
+    /// excluded), split only if someone asks for them.
+    package init(status: Int, headerLines: [UInt8], body: [UInt8], elapsed: Duration, firstByte: Duration?) {
+        self.status = status
+        self.headerLines = headerLines
         self.body = body
         self.elapsed = elapsed
         self.firstByte = firstByte

@@ -232,7 +232,7 @@ final class CurlExchange: @unchecked Sendable {
             let elapsed = end - start
             return .success(
                 TransportResponse(
-                    status: status, headers: HeaderLines.parse(rawHeaders), body: responseBody, elapsed: elapsed,
+                    status: status, headerLines: rawHeaders, body: responseBody, elapsed: elapsed,
                     firstByte: firstByteToEnd.map { max(.zero, elapsed - $0) }))
         case .failure(let error):
             return .failure(error)

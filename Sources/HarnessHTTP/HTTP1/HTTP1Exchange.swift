@@ -69,7 +69,7 @@ final class HTTP1Exchange: @unchecked Sendable {
             let elapsed = end - start
             return .success(
                 TransportResponse(
-                    status: parser.status, headers: HeaderLines.parse(parser.rawHeaders), body: parser.body, elapsed: elapsed,
+                    status: parser.status, headerLines: parser.rawHeaders, body: parser.body, elapsed: elapsed,
                     firstByte: firstByte.map { max(.zero, $0 - start) }))
         case .failure(let error):
             return .failure(error)

@@ -1,7 +1,7 @@
 /// Response header lines as both clients keep them, split into names and values.
-enum HeaderLines {
+package enum HeaderLines {
     /// Splits `Name: value` lines; continuation lines and the blank end line are skipped.
-    static func parse(_ raw: [UInt8]) -> [(name: String, value: String)] {
+    package static func parse(_ raw: [UInt8]) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = []
         raw.withUnsafeBufferPointer { bytes in
             var lineStart = 0
