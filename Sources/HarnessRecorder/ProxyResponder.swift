@@ -68,14 +68,15 @@ struct ProxyResponder: HTTPResponder {
             return Self.googleError(502, .unavailable, message)
         }
         context.logger.debug("\(method) \(target) → \(answer.status) in \(answer.elapsed)")
+        let responseHeaders = answer.headers // split once: the transport keeps them as received
         recorder.yield(
             RawExchange(
                 method: method, target: target, requestHeaders: clientHeaders, requestBody: body, status: answer.status,
-                responseHeaders: answer.headers, responseBody: answer.body, sent: sentUpstream - start,
+                responseHeaders: responseHeaders, responseBody: answer.body, sent: sentUpstream - start,
                 firstByte: answer.firstByte, lastByte: answer.elapsed
             ))
         var fields = HTTPFields()
-        for header in answer.headers where !Self.hopByHop.contains(header.name.lowercased()) {
+        for header in responseHeaders where !Self.hopByHop.contains(header.name.lowercased()) {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
         return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
