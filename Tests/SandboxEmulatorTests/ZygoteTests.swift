@@ -113,7 +113,7 @@ extension EmulatorTests {
 
         /// A zygote that dies takes its sandboxes along (they end terminated), and later Python
         /// sandboxes start through the exec chain.
-        @Test func aDeadZygoteMeansTheExecChain() async throws {
+        @Test func aDeadZygoteMeansTheExecChainUntilItIsRestarted() async throws {
             guard geteuid() == 0 else { return }
             var cfg = smallConfiguration(python: 0)
             cfg.warmPoolMaximum = [.python: 0, .javascript: 0]
@@ -139,6 +139,14 @@ extension EmulatorTests {
                 let chained = try await client.createSandbox(engine: engine)
                 let r = try await client.execute(chained, code: "print(open('/proc/self/cmdline').read().split(chr(0))[-2])")
                 #expect(r.stdout == "/opt/sandbench/py_worker.py\n", "\(r)")
+                // Meanwhile a new zygote is started in the background, and Python sandboxes are forked again.
+                let reforked = await eventually(timeout: .seconds(60), interval: .milliseconds(200)) {
+                    guard let sandbox = try? await client.createSandbox(engine: engine),
+                        let r = try? await client.execute(sandbox, code: "print(open('/proc/self/cmdline').read().split(chr(0))[-2])")
+                    else { return false }
+                    return r.stdout.hasSuffix("py_zygote.py\n")
+                }
+                #expect(reforked, "the zygote was not restarted")
             }
         }
 

@@ -28,6 +28,12 @@ final class SandboxFactory: Sendable {
     private let live = Mutex<[ObjectIdentifier: SandboxProcess]>([:])
     /// The fork server Python sandboxes are started from, when one runs (see ``startZygote()``).
     private let zygote = Mutex<Zygote?>(nil)
+    /// Restarts of a zygote that died: when one was last tried, whether one is under way, and
+    /// whether the emulator is stopping (then none is).
+    private let zygoteRestart = Mutex<(lastAttempt: ContinuousClock.Instant?, running: Bool, stopped: Bool)>((nil, false, false))
+    /// Least time between two restarts of the zygote: one that keeps dying costs a start every
+    /// interval at most, and Python sandboxes take the exec chain meanwhile.
+    static let zygoteRestartInterval: Duration = .seconds(30)
     /// The empty directory the zygote's sandboxes mount their new root on.
     private var rootDirectory: String { stateDirectory + "/root" }
 
@@ -107,15 +113,17 @@ final class SandboxFactory: Sendable {
             let pid: pid_t
             var pidfd: Int32 = -1
             do {
-                if language == .python, let zygote = zygote.withLock({ $0 }), zygote.isUsable {
+                let current = language == .python ? zygote.withLock({ $0 }) : nil
+                if let zygote = current, zygote.isUsable {
                     do {
                         (pid, pidfd) = try await zygote.fork(
                             launch.zygoteRequest(root: rootDirectory), descriptors: [requests.read, replies.write, log])
                     } catch  where !zygote.isUsable {
-                        logger.error("the Python zygote is gone; starting Python sandboxes through the exec chain from now on: \(error)")
+                        restartZygoteIfDue(zygote, reason: "\(error)")
                         pid = try await spawn(launch, directory: directory, fds: [-1, -1, log, requests.read, replies.write])
                     }
                 } else {
+                    if let current { restartZygoteIfDue(current, reason: "its socket closed") }
                     pid = try await spawn(launch, directory: directory, fds: [-1, -1, log, requests.read, replies.write])
                 }
             } catch {
@@ -184,8 +192,43 @@ final class SandboxFactory: Sendable {
         return started
     }
 
+    /// Starts a new zygote in place of `dead`, off the cooperative pool, unless one was tried less
+    /// than ``zygoteRestartInterval`` ago, one is being started, or the emulator is stopping. Python
+    /// sandboxes take the exec chain until it is up.
+    private func restartZygoteIfDue(_ dead: Zygote, reason: String) {
+        let due = zygoteRestart.withLock { restart in
+            guard !restart.running, !restart.stopped else { return false }
+            if let last = restart.lastAttempt, ContinuousClock.now - last < Self.zygoteRestartInterval { return false }
+            restart.running = true
+            restart.lastAttempt = .now
+            return true
+        }
+        guard due else { return }
+        logger.error(
+            "the Python zygote (pid \(dead.pid)) is gone (\(reason)); restarting it, Python sandboxes use the exec chain meanwhile")
+        DispatchQueue.global().async { [self] in
+            dead.stop() // reaps it and closes its socket; what it had forked died with it
+            do {
+                let started = try startZygote()
+                let stopping = zygoteRestart.withLock { restart in
+                    restart.running = false
+                    return restart.stopped
+                }
+                if stopping {
+                    stopZygote()
+                } else {
+                    logger.notice("the Python zygote is back (pid \(started.pid)); Python sandboxes are forked from it again")
+                }
+            } catch {
+                zygoteRestart.withLock { $0.running = false }
+                logger.error("the Python zygote did not restart: \(error); next try on a create after \(Self.zygoteRestartInterval)")
+            }
+        }
+    }
+
     /// Stops the zygote (after every sandbox is destroyed: those it forked die with it).
     func stopZygote() {
+        zygoteRestart.withLock { $0.stopped = true }
         zygote.withLock { z in
             z?.stop()
             z = nil

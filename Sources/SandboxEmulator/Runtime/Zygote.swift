@@ -25,6 +25,8 @@ final class Zygote: Sendable {
     private let socket: Int32
     /// Set once a request failed because the zygote is gone; the factory then starts workers the old way.
     private let broken = Atomic<Bool>(false)
+    /// ``stop()`` ran: its pid is reaped then, and must never be signalled again (it may be reused).
+    private let stopped = Atomic<Bool>(false)
 
     struct ZygoteError: Error, CustomStringConvertible {
         var message: String
@@ -37,6 +39,8 @@ final class Zygote: Sendable {
     private struct Waiting {
         var queue: [CheckedContinuation<Answer, any Error>] = []
         var oldestSince = ContinuousClock.now
+        /// The socket is closed (its number may belong to another descriptor by now).
+        var closed = false
     }
 
     private let waiting = Mutex(Waiting())
@@ -164,7 +168,8 @@ final class Zygote: Sendable {
         // Under the lock that sends hold: no send can use the descriptor once it is closed (and reused).
         let waiters = waiting.withLock { state in
             broken.store(true, ordering: .releasing)
-            close(socket)
+            if !state.closed { close(socket) }
+            state.closed = true
             defer { state.queue = [] }
             return state.queue
         }
@@ -196,8 +201,13 @@ final class Zygote: Sendable {
     /// Closes the socket: the zygote exits, and with it (parent-death signals) any sandbox it forked
     /// that is still alive, so call it after the sandboxes are destroyed.
     func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         broken.store(true, ordering: .releasing)
-        shutdown(socket, Int32(SHUT_RDWR)) // wakes the reader thread, which fails what waits and closes the socket
+        // Wakes the reader thread, which fails what waits and closes the socket; if it closed it
+        // already (the zygote died), the number may be another descriptor's now: left alone.
+        waiting.withLock { state in
+            if !state.closed { shutdown(socket, Int32(SHUT_RDWR)) }
+        }
         kill(pid, SIGKILL)
         let pid = self.pid
         DispatchQueue.global().async { ProcessSpawner.waitForExit(pid) }
