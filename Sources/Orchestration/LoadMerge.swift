@@ -37,12 +37,17 @@ package enum LoadMerge {
     }
 
     /// Merges `paths`, prints the summary table, writes `reports` (HTML, as `load`, to
-    /// `reports/NAME.html` when no path is given).
+    /// `reports/NAME.html` when no path is given); `thresholds` are judged on the merged result
+    /// beside the plan's own.
     /// - Returns: `.passed`; `.failed` when a threshold is breached, a shard aborted or leaked a
     ///   sandbox; `.usage` when the files cannot be merged or a report cannot be written.
-    package static func mergeWithConsole(paths: [String], reports: LoadReports, color: Bool, output: CommandOutput) -> ExitStatus {
+    package static func mergeWithConsole(
+        paths: [String], thresholds: [String] = [], reports: LoadReports, color: Bool, output: CommandOutput
+    ) -> ExitStatus {
         do {
-            let result = try merge(paths: paths)
+            var result = try merge(paths: paths)
+            // Judged with the plan's own and kept in the merged plan, so the merged JSON says what was judged.
+            result.addThresholds(thresholds)
             output.standardOutput(LoadTable.render(result, color: color) + "\n")
             var reports = reports
             if reports.html == nil { reports.html = LoadReports.defaultHTMLPath(scenario: result.scenario) }

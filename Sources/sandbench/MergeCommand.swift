@@ -14,6 +14,11 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "The JSON result (`load --json`) of every shard of one plan, in any order.")
     var results: [String] = []
 
+    @Option(
+        name: .customLong("threshold"),
+        help: "SLO such as 'execute.p99 < 250ms' (repeatable; judged on the merged result with the plan's own).")
+    var thresholds: [String] = []
+
     @Option(help: "JSON result path (mergeable again).")
     var json: String?
 
@@ -25,12 +30,16 @@ struct MergeCommand: ParsableCommand {
 
     func validate() throws {
         if results.isEmpty { throw ValidationError("give the JSON result of every shard (sandbench merge s0.json s1.json …)") }
+        var overrides = LoadOverrides()
+        overrides.thresholds = thresholds
+        do { try overrides.validate() } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
         let color = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let reports = LoadReports(json: json, junit: junit, html: html)
-        let status = LoadMerge.mergeWithConsole(paths: results, reports: reports, color: color, output: .process)
+        let status = LoadMerge.mergeWithConsole(
+            paths: results, thresholds: thresholds, reports: reports, color: color, output: .process)
         if status != .passed { throw ExitCode(status.rawValue) }
     }
 }

@@ -172,6 +172,16 @@ import Testing
         }
         let ok = try await CLI.run(["merge", s1, s0, "--html", dir + "/m.html"])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        // Thresholds of merge's own are judged on the merged result (2 sessions) and kept in its plan.
+        let met = try await CLI.run(["merge", s0, s1, "--threshold", "session.count >= 2", "--html", dir + "/m.html"])
+        #expect(met.status == 0, "\(met.stdout)\(met.stderr)")
+        let mergedJSON = dir + "/t.json"
+        let breached = try await CLI.run(
+            ["merge", s0, s1, "--threshold", "session.count > 2", "--json", mergedJSON, "--html", dir + "/m.html"])
+        #expect(breached.status == 1, "\(breached.stdout)\(breached.stderr)")
+        #expect(try String(contentsOfFile: mergedJSON, encoding: .utf8).contains("session.count > 2"))
+        let bad = try await CLI.run(["merge", s0, s1, "--threshold", "session.count about 2"])
+        #expect(bad.status == 2 && bad.stderr.contains("--threshold"), "\(bad.stderr)")
     }
 }
 

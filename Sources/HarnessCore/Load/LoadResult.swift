@@ -128,6 +128,13 @@ public struct LoadResult: Sendable {
         return operations.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
     }
 
+    /// Adds `extra` thresholds (``Threshold/parse(_:)`` syntax; others are ignored) to the plan,
+    /// each not already in it, and judges the plan's thresholds again.
+    public mutating func addThresholds(_ extra: [String]) {
+        for text in extra where !plan.thresholds.contains(text) { plan.thresholds.append(text) }
+        thresholds = plan.thresholds.compactMap(Threshold.parse).map(evaluate)
+    }
+
     /// Measures `threshold` against this run.
     public func evaluate(_ threshold: Threshold) -> ThresholdResult {
         let actual = value(threshold)
