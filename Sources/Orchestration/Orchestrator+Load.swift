@@ -14,6 +14,9 @@ package struct LoadRequest: Sendable {
     package var grace: Duration
     /// The slice of the plan to run (`--shard`); the result records it unless it is the whole plan.
     package var shard: LoadShard
+    /// When the first session is due, in Unix seconds (`--start-at`), so shards on several machines
+    /// start together; nil starts as soon as the engine is ready.
+    package var startAt: Double?
 
     package init(
         scenario: Scenario, file: String, plan: LoadPlan, variables: Variables, grace: Duration = .seconds(30), shard: LoadShard = .whole
@@ -104,6 +107,12 @@ extension Orchestrator {
                     startedAt: Date().timeIntervalSince1970, seconds: 0, recorder: LoadRecorder(start: .now),
                     aborted: "could not create the agent engine: \(error)", leaks: [])
             }
+            if let startAt = request.startAt, let reason = await Self.wait(until: startAt, events: events) {
+                return LoadResult(
+                    scenario: request.scenario.name, file: request.file, target: connection.description, plan: request.plan,
+                    startedAt: Date().timeIntervalSince1970, seconds: 0, recorder: LoadRecorder(start: .now), aborted: reason,
+                    leaks: [])
+            }
             // The wall-clock time of the recorder's start: the origin of `seconds` and of the timeline,
             // by which `sandbench merge` aligns the timelines of shards started apart.
             let startedAt = Date().timeIntervalSince1970
@@ -128,6 +137,29 @@ extension Orchestrator {
 }
 
 extension Orchestrator {
+    /// Sleeps until the wall-clock time `startAt` (Unix seconds), saying so; a time already past
+    /// is only warned about. Returns why the run must not start (it was interrupted), or nil.
+    static func wait(until startAt: Double, events: LoadEvents) async -> String? {
+        let now = Date().timeIntervalSince1970
+        let seconds = startAt - now
+        guard seconds.isFinite, seconds > 0 else {
+            if seconds < -1 { events.warning(String(format: "--start-at was %.1f s ago; starting now", -seconds)) }
+            return nil
+        }
+        events.warning(String(format: "waiting %.1f s for --start-at", seconds))
+        // Until the wall clock says so, whatever the monotonic clock's sleep made of it; at most a
+        // day away (the flag is checked), so the milliseconds fit.
+        var left = seconds
+        while left > 0 {
+            let milliseconds = Int64((min(left, 86_400) * 1000).rounded(.up))
+            do { try await Task.sleep(for: .milliseconds(milliseconds)) } catch {
+                return "interrupted while waiting for --start-at"
+            }
+            left = startAt - Date().timeIntervalSince1970
+        }
+        return nil
+    }
+
     /// The engine a run of many sessions (load, capacity) works on — `reusing` it, or a new one
     /// labelled `RUNID-label` — and the context its sessions share: the run's variables plus
     /// `engine`, `scenario` and `run_id`.

@@ -52,6 +52,13 @@ struct LoadCommand: AsyncParsableCommand {
         })
     var shard: LoadShard?
 
+    @Option(
+        help: """
+            Start the first session at this wall-clock time — RFC 3339 (2026-12-01T09:30:00Z) or Unix seconds, \
+            at most 24 h ahead — so shards on several machines start together (after their engines are ready).
+            """)
+    var startAt: String?
+
     @Option(name: .customLong("threshold"), help: "SLO such as 'execute.p99 < 250ms' (repeatable; added to the file's).")
     var thresholds: [String] = []
 
@@ -78,6 +85,11 @@ struct LoadCommand: AsyncParsableCommand {
     func validate() throws {
         try target.validate()
         do { try overrides.validate() } catch { throw ValidationError(error.message) }
+        if let startAt, StartTime(argument: startAt) == nil {
+            throw ValidationError(
+                "--start-at must be an RFC 3339 time such as 2026-12-01T09:30:00Z, or Unix seconds, at most 24 h from now; "
+                    + "got \"\(startAt.prefix(100))\"")
+        }
         for v in variables where !v.contains("=") { throw ValidationError("--var needs NAME=VALUE, got \"\(v)\"") }
     }
 
@@ -97,7 +109,7 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let request: LoadRequest
+        var request: LoadRequest
         do {
             // A cassette is replayed as the scenario; concurrent sessions share the engine, so lists are not counted.
             let file = try ScenarioSources.load(path: scenarioFile, options: ReplayOptions(listCounts: false))
@@ -105,6 +117,7 @@ struct LoadCommand: AsyncParsableCommand {
             request = LoadRequest(
                 scenario: chosen, file: file.path, plan: try overrides.apply(to: chosen.load),
                 variables: commandLineVariables(variables), grace: grace.duration, shard: shard ?? .whole)
+            request.startAt = startAt.flatMap { StartTime(argument: $0)?.unixSeconds }
         } catch let error as ScenarioErrors {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)

@@ -134,6 +134,33 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(3))) func shardsGivenAStartTimeStartThenNotBefore() async throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.scenario.write(toFile: dir + "/shard.yaml", atomically: true, encoding: .utf8)
+        try await Self.withChildEmulator { url in
+            // Far enough ahead that both processes are up and their engines made before it.
+            let startAt = (Date().timeIntervalSince1970 + 4).rounded()
+            let base = ["--vus", "2", "--iterations", "1", "--target", url, "--start-at", String(format: "%.0f", startAt)]
+            let runs = try await Self.loads([base + ["--shard", "0/2"], base + ["--shard", "1/2"]], dir: dir, name: "t")
+            for (out, json) in runs {
+                #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+                #expect(out.stderr.contains("for --start-at"), "\(out.stderr)")
+                let stamp = try #require(try Self.document(json)["startedAt"]?.stringValue)
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                let started = try #require(formatter.date(from: stamp)).timeIntervalSince1970
+                #expect(started >= startAt, "started at \(stamp), asked for \(startAt)")
+            }
+        }
+        let tooFar = String(format: "%.0f", Date().timeIntervalSince1970 + 200_000)
+        for bad in ["tomorrow", "2026-13-01T00:00:00Z", tooFar, "-5"] {
+            let out = try await CLI.run(["load", dir + "/shard.yaml", "--start-at", bad])
+            #expect(out.status == 2, "\(bad): \(out.stderr)")
+            #expect(out.stderr.contains("--start-at"), "\(bad): \(out.stderr)")
+        }
+    }
+
     @Test(.timeLimit(.minutes(3))) func mergeRefusesWhatIsNotOneRunsShards() async throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
