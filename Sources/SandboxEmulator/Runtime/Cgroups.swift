@@ -131,8 +131,21 @@ struct CgroupHierarchy: Sendable, Equatable {
         return killed
     }
 
+    /// A control file's text ("" when it cannot be read), at most 64 KiB: these are small kernel
+    /// files, read often while a sandbox is torn down, so with plain `open`/`read`.
     static func read(_ path: String) -> String {
-        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 1 << 16 {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func words(_ text: String) -> [String] {
@@ -220,11 +233,23 @@ struct SandboxCgroups: Sendable, Equatable {
         for p in processes { kill(p, SIGKILL) }
     }
 
-    /// Removes the groups that are empty; returns whether every group is gone.
-    func removeIfEmpty() -> Bool {
+    /// One round of tearing the groups down: each empty group is removed, and what a group still
+    /// holds is sent SIGKILL (read once per group). Returns whether every group is gone.
+    func removeOrKill() -> Bool {
         var gone = true
+        var killedThroughV2 = false
         for dir in groups {
-            if !Self.processes(in: dir).isEmpty || (rmdir(dir) != 0 && errno != ENOENT) { gone = false }
+            let left = Self.processes(in: dir)
+            if left.isEmpty {
+                if rmdir(dir) != 0 && errno != ENOENT { gone = false }
+                continue
+            }
+            gone = false
+            if version == .v2, !killedThroughV2, access(dir + "/cgroup.kill", F_OK) == 0 {
+                writeControl(dir + "/cgroup.kill", "1")
+                killedThroughV2 = true
+            }
+            for p in left { kill(p, SIGKILL) }
         }
         return gone
     }

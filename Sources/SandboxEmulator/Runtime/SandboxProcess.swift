@@ -332,8 +332,7 @@ final class SandboxProcess: Sendable {
         if let cgroups {
             // Polled every millisecond at first: a sandbox's processes are usually gone within a few.
             for attempt in 0..<420 {
-                if cgroups.removeIfEmpty() { break }
-                cgroups.killAll()
+                if cgroups.removeOrKill() { break }
                 await Self.pause(milliseconds: attempt < 20 ? 1 : 5)
             }
         }
