@@ -143,7 +143,7 @@ extension Orchestrator {
         let now = Date().timeIntervalSince1970
         let seconds = startAt - now
         guard seconds.isFinite, seconds > 0 else {
-            if seconds < -1 { events.warning(String(format: "--start-at was %.1f s ago; starting now", -seconds)) }
+            events.warning(String(format: "--start-at was %.3f s ago; starting now", max(0, -seconds)))
             return nil
         }
         events.warning(String(format: "waiting %.1f s for --start-at", seconds))

@@ -10,22 +10,10 @@ import Synchronization
 /// `epoll_wait` and hands libcurl only the sockets that are ready (`curl_multi_socket_action`), so a
 /// wake-up costs in proportion to what happened, not to how many transfers are in flight.
 ///
-/// Senders never touch the multi handle: they put exchanges (and cancellations) into `state` under
-/// its lock and, when the thread sleeps, wake it through an eventfd in the same epoll set. Finished
+/// Senders never touch the multi handle: they hand exchanges (and cancellations) over through a
+/// ``DriverInbox``, which wakes the thread through an eventfd in the same epoll set while it sleeps. Finished
 /// transfers resume their waiting tasks straight from the thread, with no hop through another task.
 final class CurlDriver: @unchecked Sendable {
-    private struct State {
-        var pending: [CurlExchange] = []
-        var cancelled: [CurlExchange] = []
-        var idleHandles: [CurlEasyHandle] = []
-        /// The driver thread is in (or about to enter) `epoll_wait` and needs a wakeup to see new
-        /// work; while it is busy it picks new work up on its next round by itself.
-        var sleeping = false
-        /// A wakeup is on its way, so further senders need not send another.
-        var wakeupSent = false
-        var stopping = false
-    }
-
     /// `curl_global_init` must run once per process before any other libcurl call; a lazy static
     /// gives exactly that.
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -35,14 +23,15 @@ final class CurlDriver: @unchecked Sendable {
 
     private let multi: UnsafeMutableRawPointer
     private let epoll: Int32
-    private let wakeup: Int32
+    /// Where senders hand exchanges over.
+    let inbox: DriverInbox<CurlExchange>
     /// When libcurl wants `CURL_SOCKET_TIMEOUT` (monotonic ns, -1: never); written by the timer
     /// callback, on the driver thread only.
     private let timerDeadline: UnsafeMutablePointer<Int64>
     /// The socket callback's view of the epoll set and the multi handle.
     private let socketContext: UnsafeMutablePointer<sb_epoll_context>
-    private let state = Mutex(State())
-    private let exited = DispatchSemaphore(value: 0)
+    /// Easy handles of finished transfers, reused by later requests.
+    private let idleHandles = Mutex<[CurlEasyHandle]>([])
     /// New connections opened so far (libcurl's `CURLINFO_NUM_CONNECTS`, summed).
     let connectionsOpened = Atomic<Int>(0)
 
@@ -52,18 +41,19 @@ final class CurlDriver: @unchecked Sendable {
             throw TransportError(.other, "libcurl could not be initialised; check that libcurl and its TLS library are installed", url: "")
         }
         let epoll = sb_epoll_new()
-        let wakeup = epoll >= 0 ? sb_wakeup_new(epoll) : -1
-        guard wakeup >= 0 else {
+        guard epoll >= 0 else {
             let reason = String(cString: strerror(errno))
-            if epoll >= 0 { close(epoll) }
             curl_multi_cleanup(multi)
             throw TransportError(
-                .other, "could not create the transport's epoll set (\(reason)); raise the open-file limit (ulimit -n)",
-                url: "")
+                .other, "could not create the transport's epoll set (\(reason)); raise the open-file limit (ulimit -n)", url: "")
+        }
+        do { inbox = try DriverInbox(epoll: epoll, client: "transport") } catch {
+            close(epoll)
+            curl_multi_cleanup(multi)
+            throw error
         }
         self.multi = multi
         self.epoll = epoll
-        self.wakeup = wakeup
         timerDeadline = .allocate(capacity: 1)
         timerDeadline.initialize(to: -1)
         socketContext = .allocate(capacity: 1)
@@ -84,53 +74,16 @@ final class CurlDriver: @unchecked Sendable {
 
     /// An idle easy handle, or a new one.
     func checkoutHandle(url: String) throws(TransportError) -> CurlEasyHandle {
-        if let handle = state.withLock({ $0.idleHandles.popLast() }) { return handle }
+        if let handle = idleHandles.withLock({ $0.popLast() }) { return handle }
         guard let handle = CurlEasyHandle() else {
             throw TransportError(.other, "libcurl could not create a handle (out of memory?); lower the concurrency", url: url)
         }
         return handle
     }
 
-    /// Queues `exchange` for the driver thread, or resumes it at once when the transport is shut
-    /// down or the task was cancelled already.
-    func submit(_ exchange: CurlExchange) {
-        enum Decision { case wake, queued, shutDown, cancelled }
-        let decision: Decision = state.withLock { state in
-            if state.stopping { return .shutDown }
-            if exchange.cancelRequested.load(ordering: .acquiring) { return .cancelled }
-            state.pending.append(exchange)
-            if !state.sleeping || state.wakeupSent { return .queued }
-            state.wakeupSent = true
-            return .wake
-        }
-        switch decision {
-        case .wake: sb_wakeup_signal(wakeup)
-        case .queued: break
-        case .shutDown: exchange.fail(Self.shutDownError(exchange.url))
-        case .cancelled: exchange.fail(Self.cancelledError(exchange.url))
-        }
-    }
-
-    /// Asks the driver thread to drop `exchange`'s transfer and throw `.cancelled` to its task.
-    func cancel(_ exchange: CurlExchange) {
-        exchange.cancelRequested.store(true, ordering: .releasing)
-        let wake = state.withLock { state in
-            guard !state.stopping else { return false }
-            state.cancelled.append(exchange)
-            return true
-        }
-        if wake { sb_wakeup_signal(wakeup) }
-    }
-
     /// Stops the driver thread, failing every unfinished request with `.cancelled`, and waits for it.
     func shutdown() {
-        let first = state.withLock { state in
-            defer { state.stopping = true }
-            return !state.stopping
-        }
-        if first { sb_wakeup_signal(wakeup) }
-        exited.wait()
-        exited.signal() // let any other caller through as well
+        inbox.stopAndWait()
     }
 
     // MARK: - Driver thread
@@ -150,21 +103,15 @@ final class CurlDriver: @unchecked Sendable {
         }
         var active: Int32 = 0
         while true {
-            let stopping = state.withLock { state in
-                state.sleeping = false
-                state.wakeupSent = false
-                // When stopping, leave the queue to stop(), which fails what is in it.
-                guard !state.stopping else { return true }
-                swap(&adds, &state.pending)
-                swap(&cancels, &state.cancelled)
-                state.idleHandles.append(contentsOf: released)
-                return false
+            // When stopping, leave the queue to stop(), which fails what is in it.
+            if inbox.take(&adds, &cancels) { break }
+            if !released.isEmpty {
+                idleHandles.withLock { $0.append(contentsOf: released) }
+                released.removeAll(keepingCapacity: true)
             }
-            if stopping { break }
-            released.removeAll(keepingCapacity: true)
             for exchange in adds {
-                if exchange.cancelRequested.load(ordering: .acquiring) {
-                    exchange.fail(Self.cancelledError(exchange.url))
+                if exchange.isCancelRequested {
+                    exchange.fail(DriverInbox<CurlExchange>.cancelledError(exchange.url))
                     released.append(exchange.handle)
                 } else if curl_multi_add_handle(multi, exchange.handle.raw) == CURLM_OK {
                     // Timed from here, as wrk times from its write: the hop from the sending task to
@@ -180,20 +127,16 @@ final class CurlDriver: @unchecked Sendable {
             for exchange in cancels where running[exchange.handle.raw] === exchange {
                 running[exchange.handle.raw] = nil
                 curl_multi_remove_handle(multi, exchange.handle.raw)
-                exchange.fail(Self.cancelledError(exchange.url))
+                exchange.fail(DriverInbox<CurlExchange>.cancelledError(exchange.url))
                 released.append(exchange.handle)
             }
             cancels.removeAll(keepingCapacity: true)
 
-            let idle = state.withLock { state in
-                state.sleeping = state.pending.isEmpty && state.cancelled.isEmpty && !state.stopping
-                return state.sleeping
-            }
-            let wait = idle ? sb_timeout_ms(timerDeadline.pointee, Self.idleWaitMilliseconds) : 0
+            let wait = inbox.mayPark() ? sb_timeout_ms(timerDeadline.pointee, Self.idleWaitMilliseconds) : 0
             let ready = sb_epoll_wait(epoll, readyFDs, readyFlags, Int32(capacity), wait)
             for i in 0..<Int(max(0, ready)) {
-                if readyFDs[i] == wakeup {
-                    sb_wakeup_drain(wakeup)
+                if readyFDs[i] == inbox.wakeup {
+                    sb_wakeup_drain(inbox.wakeup)
                 } else {
                     curl_multi_socket_action(multi, readyFDs[i], readyFlags[i], &active)
                 }
@@ -225,34 +168,19 @@ final class CurlDriver: @unchecked Sendable {
 
     private func stop(running: [UnsafeMutableRawPointer: CurlExchange]) {
         // Senders see `stopping` and queue nothing more, so this empties the queue for good.
-        let pending = state.withLock { state in
-            state.idleHandles.removeAll()
-            state.cancelled.removeAll()
-            defer { state.pending.removeAll() }
-            return state.pending
-        }
+        idleHandles.withLock { $0.removeAll() }
+        let pending = inbox.leftovers()
         for (easy, exchange) in running {
             curl_multi_remove_handle(multi, easy)
-            exchange.fail(Self.shutDownError(exchange.url))
+            exchange.fail(DriverInbox<CurlExchange>.shutDownError(exchange.url))
         }
         for exchange in pending {
-            exchange.fail(Self.shutDownError(exchange.url))
+            exchange.fail(DriverInbox<CurlExchange>.shutDownError(exchange.url))
         }
         // Cleaning up may still call the socket callback, so the epoll set goes last.
         curl_multi_cleanup(multi)
-        close(wakeup)
+        close(inbox.wakeup)
         close(epoll)
-        exited.signal()
-    }
-
-    private static func shutDownError(_ url: String) -> TransportError {
-        TransportError(
-            .cancelled,
-            "the transport was shut down before the request finished; send requests only inside withCurlTransport or before shutdown()",
-            url: url)
-    }
-
-    private static func cancelledError(_ url: String) -> TransportError {
-        TransportError(.cancelled, "the task was cancelled, so the request was abandoned", url: url)
+        inbox.driverExited()
     }
 }

@@ -6,8 +6,8 @@ import Synchronization
 /// continuation of the task waiting for it.
 ///
 /// The sender configures it, then hands it to the driver under the driver's lock; from then on only
-/// the driver thread touches it, except ``cancelRequested``.
-final class CurlExchange: @unchecked Sendable {
+/// the driver thread touches it, except its cancellation flag.
+final class CurlExchange: DriverExchange, @unchecked Sendable {
     /// How the transfer ended, as the driver thread saw it.
     enum Completion {
         case response(status: Int, end: ContinuousClock.Instant, firstByteToEnd: Duration?)
@@ -20,7 +20,9 @@ final class CurlExchange: @unchecked Sendable {
     /// to the send time at first, then by the driver (only it touches the exchange by then).
     var start: ContinuousClock.Instant
     /// Set by task cancellation from any thread; the driver then drops the transfer.
-    let cancelRequested = Atomic<Bool>(false)
+    private let cancelRequested = Atomic<Bool>(false)
+    var isCancelRequested: Bool { cancelRequested.load(ordering: .acquiring) }
+    func requestCancel() { cancelRequested.store(true, ordering: .releasing) }
     var continuation: UnsafeContinuation<Void, Never>?
     private var completion: Completion?
     /// Publishes the driver thread's writes to the resumed task. The continuation already orders

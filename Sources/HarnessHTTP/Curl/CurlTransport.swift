@@ -95,14 +95,7 @@ package final class CurlTransport: HTTPTransport {
         }
         let exchange = CurlExchange(handle: try driver.checkoutHandle(url: request.url), url: request.url, start: start)
         try exchange.configure(request, configuration)
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                exchange.continuation = continuation
-                driver.submit(exchange)
-            }
-        } onCancel: {
-            driver.cancel(exchange)
-        }
+        await exchange.hand(to: driver.inbox)
         return try exchange.outcome().get()
     }
 
@@ -116,14 +109,7 @@ package final class CurlTransport: HTTPTransport {
         let exchange = HTTP1Exchange(
             url: request.url, endpoint: target.endpoint, encoded: encoded, timeout: Self.clamped(request.timeout ?? configuration.timeout),
             bodyLimit: bodyLimit)
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                exchange.continuation = continuation
-                http1.submit(exchange)
-            }
-        } onCancel: {
-            http1.cancel(exchange)
-        }
+        await exchange.hand(to: http1.inbox)
         return try exchange.outcome().get()
     }
 

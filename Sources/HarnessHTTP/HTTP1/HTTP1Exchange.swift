@@ -5,8 +5,8 @@ import Synchronization
 /// and the continuation of the task waiting for it.
 ///
 /// The sender builds it and hands it to the driver under the driver's lock; from then on only the
-/// driver thread touches it, except ``cancelRequested``.
-final class HTTP1Exchange: @unchecked Sendable {
+/// driver thread touches it, except its cancellation flag.
+final class HTTP1Exchange: DriverExchange, @unchecked Sendable {
     let url: String
     let endpoint: HTTP1Endpoint
     let request: [UInt8]
@@ -15,7 +15,9 @@ final class HTTP1Exchange: @unchecked Sendable {
     /// Limit for the whole exchange, counted from when the driver takes it up.
     let timeout: Duration
     /// Set by task cancellation from any thread; the driver then drops the exchange.
-    let cancelRequested = Atomic<Bool>(false)
+    private let cancelRequested = Atomic<Bool>(false)
+    var isCancelRequested: Bool { cancelRequested.load(ordering: .acquiring) }
+    func requestCancel() { cancelRequested.store(true, ordering: .releasing) }
     var continuation: UnsafeContinuation<Void, Never>?
 
     // Driver thread only, until `completed` is set.
