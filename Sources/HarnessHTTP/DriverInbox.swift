@@ -39,6 +39,9 @@ extension DriverExchange {
 /// round by itself.
 final class DriverInbox<Exchange: DriverExchange>: Sendable {
     private struct State {
+        /// Tasks waiting in ``stop()`` for the driver to exit, and whether it has.
+        var exitWaiters: [CheckedContinuation<Void, Never>] = []
+        var exited = false
         var pending: [Exchange] = []
         var cancelled: [Exchange] = []
         /// The driver thread is in (or about to enter) `epoll_wait` and needs a wakeup to see new work.
@@ -96,21 +99,45 @@ final class DriverInbox<Exchange: DriverExchange>: Sendable {
         if wake { sb_wakeup_signal(wakeup) }
     }
 
-    /// Stops the driver thread (it fails every unfinished request with `.cancelled`) and waits
-    /// until it has exited. Safe to call more than once, from any thread but the driver's.
+    /// Stops the driver thread (it fails every unfinished request with `.cancelled`) and blocks
+    /// until it has exited: for `deinit` and synchronous callers only, never on the cooperative
+    /// pool (``stop()`` waits without blocking). Safe to call more than once, from any thread but
+    /// the driver's.
     func stopAndWait() {
+        requestStop()
+        exited.wait()
+        exited.signal() // let any other caller through as well
+    }
+
+    /// Stops the driver thread, as ``stopAndWait()`` does, and suspends until it has exited.
+    func stop() async {
+        requestStop()
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let exited = state.withLock { state in
+                if !state.exited { state.exitWaiters.append(waiter) }
+                return state.exited
+            }
+            if exited { waiter.resume() }
+        }
+    }
+
+    private func requestStop() {
         let first = state.withLock { state in
             defer { state.stopping = true }
             return !state.stopping
         }
         if first { sb_wakeup_signal(wakeup) }
-        exited.wait()
-        exited.signal() // let any other caller through as well
     }
 
-    /// Driver thread, last of all: lets ``stopAndWait()`` return.
+    /// Driver thread, last of all: lets ``stopAndWait()`` and ``stop()`` return.
     func driverExited() {
+        let waiters = state.withLock { state in
+            state.exited = true
+            defer { state.exitWaiters = [] }
+            return state.exitWaiters
+        }
         exited.signal()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Driver thread: moves what is queued into `adds` and `cancels` (which must be empty) and

@@ -48,7 +48,6 @@ extension TargetConfiguration {
             do { curl = try CurlTransport(configuration: curlConfiguration) } catch {
                 throw RunFailure(.target, "could not start the HTTP client: \(error)")
             }
-            defer { curl.shutdown() }
             var transport: any HTTPTransport = curl
             if configuration.retries > 1 {
                 var policy = RetryPolicy()
@@ -66,11 +65,19 @@ extension TargetConfiguration {
             let endpoint = APIEndpoint(
                 baseURL: baseURL, apiVersion: configuration.apiVersion, project: project,
                 location: configuration.location)
-            return try await body(
-                TargetConnection(
-                    endpoint: endpoint, transport: transport, credentials: credentials,
-                    description: description, poll: pollPolicy,
-                    requestTimeout: configuration.requestTimeout))
+            let connection = TargetConnection(
+                endpoint: endpoint, transport: transport, credentials: credentials,
+                description: description, poll: pollPolicy,
+                requestTimeout: configuration.requestTimeout)
+            // Stopped by suspending, not in a `defer` that would block a thread of the pool.
+            do {
+                let result = try await body(connection)
+                await curl.stop()
+                return result
+            } catch {
+                await curl.stop()
+                throw error
+            }
         }
         switch kind {
         case .embedded:

@@ -86,6 +86,11 @@ final class CurlDriver: @unchecked Sendable {
         inbox.stopAndWait()
     }
 
+    /// Stops the thread as ``shutdown()`` does, suspending instead of blocking until it has exited.
+    func stop() async {
+        await inbox.stop()
+    }
+
     // MARK: - Driver thread
 
     private func run() {

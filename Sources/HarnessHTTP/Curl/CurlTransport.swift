@@ -114,10 +114,18 @@ package final class CurlTransport: HTTPTransport {
     }
 
     /// Stops the driver threads, failing requests still in flight with `.cancelled`; later sends
-    /// fail the same way. Safe to call more than once.
+    /// fail the same way. Safe to call more than once. Blocks until the threads have exited: from
+    /// async code use ``stop()``, which suspends instead.
     package func shutdown() {
         driver.shutdown()
         http1?.shutdown()
+    }
+
+    /// Stops the driver threads as ``shutdown()`` does, without blocking a thread of the
+    /// cooperative pool while they exit.
+    package func stop() async {
+        await driver.stop()
+        await http1?.stop()
     }
 }
 
@@ -135,6 +143,12 @@ package func withCurlTransport<Result>(
     _ body: (CurlTransport) async throws -> Result
 ) async throws -> Result {
     let transport = try CurlTransport(configuration: configuration)
-    defer { transport.shutdown() }
-    return try await body(transport)
+    do {
+        let result = try await body(transport)
+        await transport.stop()
+        return result
+    } catch {
+        await transport.stop()
+        throw error
+    }
 }

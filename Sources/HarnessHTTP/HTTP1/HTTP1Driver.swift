@@ -42,6 +42,11 @@ final class HTTP1Driver: @unchecked Sendable {
         inbox.stopAndWait()
     }
 
+    /// Stops the thread as ``shutdown()`` does, suspending instead of blocking until it has exited.
+    func stop() async {
+        await inbox.stop()
+    }
+
     private func run() {
         Thread.current.name = "sandbench.http1"
         let loop = HTTP1Loop(epoll: epoll, limits: limits) { [self] in connectionsOpened.add(1, ordering: .relaxed) }
