@@ -127,6 +127,9 @@ import Testing
         #expect(!html.contains("<script") && !html.contains("src=\"http"))
         // One dot per run, the rule at 60/s between the dots at 40 and 80.
         #expect(html.components(separatedBy: "class=\"marker\"").count - 1 == 5)
+        // Each step's operations, p50 / p99: the 80/s step's requests took 400 ms.
+        #expect(html.contains("Operations per step") && html.contains("<th>request</th>"))
+        #expect(html.contains("<td>400ms / 400ms</td>"))
         let empty = CapacityHTMLReport.render(Self.variants[3])
         #expect(empty.contains("no data") && empty.contains("ABORTED"))
     }

@@ -45,6 +45,7 @@ package enum CapacityHTMLReport {
                 + "against the step's arrival rate; green dots passed every objective, red ones missed one. "
                 + "The dashed line is the capacity found. Hover a dot for its numbers.")
         html += table(result)
+        html += operationsTable(result)
         html += """
             <footer>sandbench capacity report · \(HTML.escape(CapacityJSONReport.format))</footer>
             </main>
@@ -142,5 +143,28 @@ package enum CapacityHTMLReport {
         return html
             + "</tbody>\n</table></div>\n<p class=\"note\">Latencies are of whole sessions intended after each step's settle period, "
             + "measured from the intended start (coordinated-omission corrected).</p>\n</section>\n"
+    }
+
+    /// Per operation (create, execute, request, …) and step: p50 / p99 from the intended start, so
+    /// the knee shows which operation gave first.
+    static func operationsTable(_ r: CapacityResult) -> String {
+        var names: [String] = []
+        for step in r.steps {
+            for operation in step.result.operations where !names.contains(operation.name) { names.append(operation.name) }
+        }
+        guard !names.isEmpty else { return "" }
+        var html = "<section>\n<h2>Operations per step (p50 / p99)</h2>\n<div class=\"scroll\"><table class=\"summary\">\n<thead><tr>"
+        html += (["step", "rate"] + names).map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for step in r.steps {
+            html += "<tr><th>\(step.index)</th><td>\(HTML.escape(CapacityText.rate(step.rate)))</td>"
+            for name in names {
+                let cell =
+                    step.result.operations.first { $0.name == name }
+                    .map { "\(LoadText.duration($0.p50)) / \(LoadText.duration($0.p99))" } ?? "–"
+                html += "<td>\(HTML.escape(cell))</td>"
+            }
+            html += "</tr>\n"
+        }
+        return html + "</tbody>\n</table></div>\n</section>\n"
     }
 }
